@@ -1,0 +1,38 @@
+/** @jest-config-loader esbuild-register */
+import { join } from 'node:path';
+import type { Config } from 'jest';
+
+// ESM-only dependencies that Jest (CommonJS) must have transformed to load.
+const esmOnly = ['inversify', '@inversifyjs', 'kysely', '@electric-sql/pglite'];
+
+const packages = [
+  'packages/core',
+  'packages/provider-mock',
+  'packages/persistence-kysely',
+  'packages/airflow-stub',
+  'packages/provider-airflow',
+  'packages/http-express',
+  'apps/api',
+];
+
+const project = (dir: string): Config => ({
+  displayName: dir.split('/')[1],
+  rootDir: join(__dirname, dir),
+  testMatch: ['<rootDir>/src/**/*.test.ts'],
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.(t|j|mj)s$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  testTimeout: 60_000,
+});
+
+const config: Config = {
+  projects: packages.map(project),
+};
+
+export default config;

@@ -1,0 +1,79 @@
+import type { Connector, ConnectorConfig, ConnectorType } from '../connector/connector';
+import { invalid } from '../errors';
+import type { ProviderPipeline } from '../pipeline/pipeline';
+import type { ProviderRun } from '../run/run';
+import type { ProviderTaskRun } from '../task-run/task-run';
+
+export interface ProviderInfo {
+  /** e.g. `airflow`. */
+  name: string;
+  /** The orchestrator's own version string, when it tells. */
+  version: string | null;
+  /** The API dialect used, e.g. `v1` or `v2`. */
+  apiVersion: string | null;
+}
+
+export interface TriggerRequest {
+  /** The run id to create: derived from the idempotency key so a retry names the same run. */
+  runId: string;
+  conf: Record<string, unknown> | null;
+  note: string | null;
+  logicalDate: Date | null;
+}
+
+/**
+ * What the core needs of an orchestrator. Pages are async iterables so a sync streams them into
+ * batched writes and never holds a whole instance in memory. Failures are DomainErrors: `not_found`
+ * for an unknown pipeline or run, `conflict` for a run id that exists, `bad_gateway` when the
+ * orchestrator refuses our credentials, `unavailable` when it cannot be reached, `timeout`, and for
+ * any other answer the kind nearest the orchestrator's status with `provider` set.
+ */
+export interface OrchestrationProvider {
+  /** Checks that the orchestrator answers and accepts our credentials. */
+  check(): Promise<ProviderInfo>;
+  /** Every pipeline, page by page (there is no change filter on pipelines). */
+  pipelines(): AsyncIterable<ProviderPipeline[]>;
+  /** Runs updated at or after `since` (all runs when null), page by page. */
+  runs(since: Date | null): AsyncIterable<ProviderRun[]>;
+  /** Task runs updated at or after `since` (all when null), page by page. */
+  taskRuns(since: Date | null): AsyncIterable<ProviderTaskRun[]>;
+  /** Creates a run. Throws `conflict` code `RUN_EXISTS` when `runId` exists already. */
+  trigger(pipelineExternalId: string, request: TriggerRequest): Promise<ProviderRun>;
+  getRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun>;
+}
+
+/** How to make and configure the provider of one connector type. */
+export interface ProviderFactory {
+  /** Makes the provider for a connector (its config holds the secrets in clear). */
+  create(connector: Connector): OrchestrationProvider;
+  /**
+   * Checks a connector config of this type and returns it normalized. Throws `invalid` naming the
+   * field as `config.<key>`.
+   */
+  checkConfig(config: ConnectorConfig): ConnectorConfig;
+}
+
+/** Chooses a provider by connector type. */
+export class ProviderRegistry {
+  private readonly factories = new Map<ConnectorType, ProviderFactory>();
+
+  register(type: ConnectorType, factory: ProviderFactory): this {
+    this.factories.set(type, factory);
+    return this;
+  }
+
+  supports(type: ConnectorType): boolean {
+    return this.factories.has(type);
+  }
+
+  /** The factory for a type; throws `invalid` on field `type` when none is registered. */
+  factory(type: ConnectorType): ProviderFactory {
+    const f = this.factories.get(type);
+    if (!f) throw invalid('type', `no provider is installed for connector type '${type}'`);
+    return f;
+  }
+
+  forConnector(connector: Connector): OrchestrationProvider {
+    return this.factory(connector.type).create(connector);
+  }
+}

@@ -1,0 +1,204 @@
+import type { Actor, ApiKey, User } from '../access/access';
+import type { Comment, CommentTarget } from '../comment/comment';
+import type { Id, PageRequest, Paged } from '../common';
+import type { Connector } from '../connector/connector';
+import type { Pipeline, PipelineFilter, PipelineView, ProviderPipeline } from '../pipeline/pipeline';
+import type { ProviderRun, Run, RunFilter } from '../run/run';
+import type { Membership, Space, Team } from '../space/space';
+import type { SyncRecord } from '../sync/sync';
+import type { ProviderTaskRun, TaskRun } from '../task-run/task-run';
+
+/*
+ * Conventions for every repository:
+ * - `get…` resolves `undefined` when absent. Every read and write of space data takes the space id
+ *   and matches it in the query itself: an id of another space is absent.
+ * - `create` throws DomainError kind `conflict` when a unique key is taken; `update` and `delete`
+ *   resolve false when the row is absent (in that space).
+ * - Lists are sorted deterministically and paged with `PageRequest`.
+ */
+
+export interface SpaceRepository {
+  get(id: Id): Promise<Space | undefined>;
+  getBySlug(slug: string): Promise<Space | undefined>;
+  /** Spaces the user is a member of, or all spaces when `all` (instance admins); sorted by slug. */
+  listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>>;
+  /** Throws conflict `SPACE_EXISTS` when the slug is taken. */
+  create(space: Space): Promise<void>;
+}
+
+export interface UserRepository {
+  get(id: Id): Promise<User | undefined>;
+  getByEmail(email: string): Promise<User | undefined>;
+  /** Throws conflict `USER_EXISTS` when the email is taken. */
+  create(user: User): Promise<void>;
+}
+
+export interface ApiKeyRepository {
+  get(userId: Id, id: Id): Promise<ApiKey | undefined>;
+  getByHash(hash: string): Promise<ApiKey | undefined>;
+  /** Keys of a user, newest first, revoked ones included. */
+  listForUser(userId: Id): Promise<ApiKey[]>;
+  create(key: ApiKey): Promise<void>;
+  /** Sets revokedAt; false when absent. Idempotent: revoking a revoked key keeps the first time. */
+  revoke(userId: Id, id: Id, at: Date): Promise<boolean>;
+}
+
+export interface MembershipRepository {
+  get(spaceId: Id, userId: Id): Promise<Membership | undefined>;
+  /** Members with their users, sorted by email. */
+  list(spaceId: Id, page: PageRequest): Promise<Paged<Membership & { user: User }>>;
+  /** Inserts or changes the role (idempotent). */
+  put(membership: Membership): Promise<void>;
+  delete(spaceId: Id, userId: Id): Promise<boolean>;
+  /** Number of admins of the space, to keep at least one. */
+  countAdmins(spaceId: Id): Promise<number>;
+}
+
+export interface TeamRepository {
+  get(spaceId: Id, id: Id): Promise<Team | undefined>;
+  /** Sorted by name. */
+  list(spaceId: Id, page: PageRequest): Promise<Paged<Team>>;
+  /** Throws conflict `TEAM_EXISTS` when the name is taken in the space (case-insensitive). */
+  create(team: Team): Promise<void>;
+  /** Throws conflict `TEAM_EXISTS` as create. */
+  rename(spaceId: Id, id: Id, name: string): Promise<boolean>;
+  /** Deleting a team clears it from the pipelines it owned. */
+  delete(spaceId: Id, id: Id): Promise<boolean>;
+}
+
+export interface ConnectorRepository {
+  /** With its secrets in clear: for the provider registry, never for the wire. */
+  get(spaceId: Id, id: Id): Promise<Connector | undefined>;
+  /** Sorted by name. */
+  list(spaceId: Id, page: PageRequest): Promise<Paged<Connector>>;
+  /** Throws conflict `CONNECTOR_EXISTS` when the name is taken in the space. */
+  create(connector: Connector): Promise<void>;
+  /** Replaces name, config and updatedAt. Throws conflict as create. */
+  update(connector: Connector): Promise<boolean>;
+  /** Records the outcome of a sync. The cursor only moves when given. */
+  recordSync(
+    spaceId: Id,
+    id: Id,
+    outcome: { at: Date; status: 'succeeded' | 'failed'; error: string | null; cursor?: string },
+  ): Promise<void>;
+  /** Deletes the connector and everything synced from it (pipelines, runs, task runs, comments, syncs). */
+  delete(spaceId: Id, id: Id): Promise<boolean>;
+}
+
+export interface PipelineListQuery {
+  filter: PipelineFilter;
+  page: PageRequest;
+  /** The reader: for `watched` and `watchedOnly`. */
+  viewerId: Id;
+  /** Summary window start. */
+  since: Date;
+  days: number;
+}
+
+export interface PipelineRepository {
+  get(spaceId: Id, id: Id): Promise<Pipeline | undefined>;
+  /** One pipeline as a reader sees it. */
+  view(spaceId: Id, id: Id, viewerId: Id, since: Date, days: number): Promise<PipelineView | undefined>;
+  /**
+   * A filtered page sorted by name then id, each with its summary, in a fixed number of queries
+   * whatever the page size. Removed pipelines are left out unless `includeRemoved`.
+   */
+  list(spaceId: Id, query: PipelineListQuery): Promise<Paged<PipelineView>>;
+  /**
+   * Inserts or updates provider fields keyed by (connector, external id); never touches team,
+   * criticality or watchers. Marks each pipeline as seen by sync `syncId` and clears `removedAt`.
+   * Idempotent and safe to run concurrently.
+   */
+  upsertFromProvider(connector: Connector, pipelines: ProviderPipeline[], syncId: Id, at: Date): Promise<void>;
+  /** Sets `removedAt` on the connector's live pipelines that sync `syncId` did not see; returns how many. */
+  markRemoved(spaceId: Id, connectorId: Id, syncId: Id, at: Date): Promise<number>;
+  /**
+   * Moves each pipeline's last run to the given one when it is at least as recent as the stored
+   * one (a newer status of the same run replaces it).
+   */
+  noteLastRuns(
+    spaceId: Id,
+    connectorId: Id,
+    runs: { pipelineExternalId: string; status: Run['status']; runAt: Date }[],
+  ): Promise<void>;
+  setTeam(spaceId: Id, id: Id, teamId: Id | null, at: Date): Promise<boolean>;
+  setCriticality(spaceId: Id, id: Id, criticality: Pipeline['criticality'], at: Date): Promise<boolean>;
+}
+
+export interface WatchRepository {
+  /** Idempotent. */
+  watch(spaceId: Id, pipelineId: Id, userId: Id, at: Date): Promise<void>;
+  /** Idempotent. */
+  unwatch(spaceId: Id, pipelineId: Id, userId: Id): Promise<void>;
+  isWatching(spaceId: Id, pipelineId: Id, userId: Id): Promise<boolean>;
+  watchers(spaceId: Id, pipelineId: Id): Promise<Id[]>;
+}
+
+export interface RunRepository {
+  get(spaceId: Id, id: Id): Promise<Run | undefined>;
+  getByExternalId(spaceId: Id, connectorId: Id, pipelineExternalId: string, externalId: string): Promise<Run | undefined>;
+  /** Runs of a pipeline, newest first (runAt desc, id desc). */
+  listForPipeline(spaceId: Id, pipelineId: Id, filter: RunFilter, page: PageRequest): Promise<Paged<Run>>;
+  /** The newest run of a pipeline. */
+  latest(spaceId: Id, pipelineId: Id): Promise<Run | undefined>;
+  /**
+   * Inserts or updates runs keyed by (connector, pipeline external id, external id). Runs whose
+   * pipeline is unknown are skipped. `triggeredBy` and first-seen times are kept. Returns how many
+   * were written.
+   */
+  upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date): Promise<number>;
+  /** Stores a run Signalbox triggered; when the key exists, keeps the stored one and returns it. */
+  insertTriggered(run: Run): Promise<Run>;
+}
+
+export interface TaskRunRepository {
+  get(spaceId: Id, id: Id): Promise<TaskRun | undefined>;
+  /** Task runs of a run, by start time then task id. */
+  listForRun(spaceId: Id, runId: Id): Promise<TaskRun[]>;
+  /**
+   * Inserts or updates task runs keyed by (run, task id, map index). Task runs whose run is
+   * unknown are skipped. Returns how many were written.
+   */
+  upsertFromProvider(connector: Connector, taskRuns: ProviderTaskRun[], seenAt: Date): Promise<number>;
+}
+
+export interface CommentRepository {
+  get(spaceId: Id, id: Id): Promise<Comment | undefined>;
+  /** Oldest first. */
+  list(spaceId: Id, target: CommentTarget, page: PageRequest): Promise<Paged<Comment>>;
+  create(comment: Comment): Promise<void>;
+  updateBody(spaceId: Id, id: Id, body: string, at: Date): Promise<boolean>;
+  delete(spaceId: Id, id: Id): Promise<boolean>;
+}
+
+export interface SyncRepository {
+  /**
+   * Starts a sync: inserts `record` (status running) unless the connector has a running sync whose
+   * heartbeat is newer than `staleBefore`; a stale one is marked failed first. Atomic across
+   * processes. Resolves `{ started: true }` or `{ started: false, running }`.
+   */
+  begin(record: SyncRecord, staleBefore: Date): Promise<{ started: true } | { started: false; running: SyncRecord }>;
+  heartbeat(spaceId: Id, id: Id, at: Date, counts: SyncRecord['counts']): Promise<void>;
+  finish(record: SyncRecord): Promise<void>;
+  get(spaceId: Id, connectorId: Id, id: Id): Promise<SyncRecord | undefined>;
+  /** Newest first. */
+  list(spaceId: Id, connectorId: Id, page: PageRequest): Promise<Paged<SyncRecord>>;
+}
+
+/** Every repository the use cases need; adapters provide them together. */
+export interface Repositories {
+  spaces: SpaceRepository;
+  users: UserRepository;
+  apiKeys: ApiKeyRepository;
+  memberships: MembershipRepository;
+  teams: TeamRepository;
+  connectors: ConnectorRepository;
+  pipelines: PipelineRepository;
+  watches: WatchRepository;
+  runs: RunRepository;
+  taskRuns: TaskRunRepository;
+  comments: CommentRepository;
+  syncs: SyncRepository;
+}
+
+export type { Actor };

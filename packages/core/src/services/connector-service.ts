@@ -1,0 +1,102 @@
+import type { Actor } from '../access/access';
+import type { PageRequest, Paged } from '../common';
+import { checkConnectorType, type Connector, type ConnectorConfig } from '../connector/connector';
+import { notFound } from '../errors';
+import type { ProviderInfo, ProviderRegistry } from '../ports/provider';
+import type { ConnectorRepository } from '../ports/repositories';
+import type { Clock, IdGenerator } from '../ports/system';
+import { checkName } from '../space/space';
+import type { SpaceAccess } from './space-access';
+
+export interface NewConnector {
+  name: string;
+  type: string;
+  config: ConnectorConfig;
+}
+
+/** Orchestrator instances of a space. Members read them (without secrets), admins manage them. */
+export class ConnectorService {
+  constructor(
+    private readonly connectors: ConnectorRepository,
+    private readonly registry: ProviderRegistry,
+    private readonly access: SpaceAccess,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async list(actor: Actor, slug: string, page: PageRequest): Promise<Paged<Connector>> {
+    const space = await this.access.resolve(actor, slug, 'space:read');
+    return this.connectors.list(space.id, page);
+  }
+
+  async get(actor: Actor, slug: string, id: string): Promise<Connector> {
+    const space = await this.access.resolve(actor, slug, 'space:read');
+    return this.mustGet(space.id, id);
+  }
+
+  /** Throws invalid (type or config field) | conflict (CONNECTOR_EXISTS). */
+  async create(actor: Actor, slug: string, input: NewConnector): Promise<Connector> {
+    const space = await this.access.resolve(actor, slug, 'connector:manage');
+    const type = checkConnectorType(input.type);
+    const now = this.clock.now();
+    const connector: Connector = {
+      id: this.ids.id(),
+      spaceId: space.id,
+      name: checkName(input.name),
+      type,
+      config: this.registry.factory(type).checkConfig(input.config),
+      cursor: null,
+      lastSyncAt: null,
+      lastSyncStatus: null,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.connectors.create(connector);
+    return connector;
+  }
+
+  /**
+   * Changes the name and merges `config` into the stored one: a key set to null is removed, an absent
+   * key is kept (so write-only secrets survive an edit that does not repeat them).
+   */
+  async update(actor: Actor, slug: string, id: string, input: { name?: string; config?: ConnectorConfig }): Promise<Connector> {
+    const space = await this.access.resolve(actor, slug, 'connector:manage');
+    const current = await this.mustGet(space.id, id);
+    let config = current.config;
+    if (input.config) {
+      const merged: ConnectorConfig = { ...current.config };
+      for (const [k, v] of Object.entries(input.config)) {
+        if (v === null) delete merged[k];
+        else merged[k] = v;
+      }
+      config = this.registry.factory(current.type).checkConfig(merged);
+    }
+    const next: Connector = {
+      ...current,
+      name: input.name === undefined ? current.name : checkName(input.name),
+      config,
+      updatedAt: this.clock.now(),
+    };
+    await this.connectors.update(next);
+    return next;
+  }
+
+  /** Deletes the connector with everything synced from it. Throws not_found. */
+  async delete(actor: Actor, slug: string, id: string): Promise<void> {
+    const space = await this.access.resolve(actor, slug, 'connector:manage');
+    if (!(await this.connectors.delete(space.id, id))) throw notFound('connector', id);
+  }
+
+  /** Asks the orchestrator whether it answers and accepts the connector's credentials. */
+  async check(actor: Actor, slug: string, id: string): Promise<ProviderInfo> {
+    const space = await this.access.resolve(actor, slug, 'connector:manage');
+    return this.registry.forConnector(await this.mustGet(space.id, id)).check();
+  }
+
+  private async mustGet(spaceId: string, id: string): Promise<Connector> {
+    const c = await this.connectors.get(spaceId, id);
+    if (!c) throw notFound('connector', id);
+    return c;
+  }
+}

@@ -1,0 +1,72 @@
+import { type Authorizer, RoleAuthorizer } from '../ports/authorizer';
+import type { ProviderRegistry } from '../ports/provider';
+import type { Repositories } from '../ports/repositories';
+import { type Clock, type Hasher, type IdGenerator, type Logger, randomIds, sha256, silentLogger, systemClock } from '../ports/system';
+import { AccessService } from './access-service';
+import { CommentService } from './comment-service';
+import { ConnectorService } from './connector-service';
+import { MemberService } from './member-service';
+import { PipelineService } from './pipeline-service';
+import { RunService } from './run-service';
+import { SpaceAccess } from './space-access';
+import { SpaceService } from './space-service';
+import { DEFAULT_SYNC_OPTIONS, type SyncOptions, SyncService } from './sync-service';
+import { TeamService } from './team-service';
+
+export interface ServiceDeps {
+  repos: Repositories;
+  registry: ProviderRegistry;
+  clock?: Clock;
+  ids?: IdGenerator;
+  hasher?: Hasher;
+  logger?: Logger;
+  authorizer?: Authorizer;
+  sync?: Partial<SyncOptions>;
+}
+
+export interface Services {
+  access: AccessService;
+  spaces: SpaceService;
+  members: MemberService;
+  teams: TeamService;
+  connectors: ConnectorService;
+  syncs: SyncService;
+  pipelines: PipelineService;
+  runs: RunService;
+  comments: CommentService;
+}
+
+/** Wires every use case over one set of repositories: the whole core for an embedding service. */
+export function createServices(deps: ServiceDeps): Services {
+  const { repos: r, registry } = deps;
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? randomIds;
+  const hasher = deps.hasher ?? sha256;
+  const authz = deps.authorizer ?? new RoleAuthorizer(r.memberships);
+  const access = new SpaceAccess(r.spaces, authz);
+  return {
+    access: new AccessService(r.users, r.apiKeys, clock, ids, hasher),
+    spaces: new SpaceService(r.spaces, r.memberships, access, clock, ids),
+    members: new MemberService(r.memberships, r.users, access, clock),
+    teams: new TeamService(r.teams, access, clock, ids),
+    connectors: new ConnectorService(r.connectors, registry, access, clock, ids),
+    syncs: new SyncService(r.connectors, r.pipelines, r.runs, r.taskRuns, r.syncs, registry, access, clock, ids, deps.logger ?? silentLogger, {
+      ...DEFAULT_SYNC_OPTIONS,
+      ...deps.sync,
+    }),
+    pipelines: new PipelineService(r.pipelines, r.runs, r.teams, r.watches, access, clock),
+    runs: new RunService(r.runs, r.taskRuns, r.pipelines, r.connectors, registry, access, clock, ids, hasher),
+    comments: new CommentService(r.comments, r.runs, r.taskRuns, access, authz, clock, ids),
+  };
+}
+
+export { AccessService, CommentService, ConnectorService, MemberService, PipelineService, RunService, SpaceAccess, SpaceService, SyncService, TeamService };
+export type { IssuedKey } from './access-service';
+export { BOOTSTRAP_ADMIN_EMAIL } from './access-service';
+export type { NewConnector } from './connector-service';
+export type { PipelineDetail } from './pipeline-service';
+export { checkDays } from './pipeline-service';
+export type { RunDetail, TriggerInput } from './run-service';
+export { MAX_NOTE_LENGTH, RUN_ID_PREFIX } from './run-service';
+export type { StartedSync, SyncOptions } from './sync-service';
+export { DEFAULT_SYNC_OPTIONS } from './sync-service';

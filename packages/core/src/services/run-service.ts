@@ -1,0 +1,127 @@
+import type { Actor } from '../access/access';
+import type { PageRequest, Paged } from '../common';
+import { conflict, invalid, isDomainError, notFound } from '../errors';
+import type { ProviderRegistry } from '../ports/provider';
+import type { ConnectorRepository, PipelineRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
+import type { Clock, Hasher, IdGenerator } from '../ports/system';
+import { durationOf, type ProviderRun, type Run, type RunFilter, runAtOf } from '../run/run';
+import type { TaskRun } from '../task-run/task-run';
+import type { SpaceAccess } from './space-access';
+
+export interface TriggerInput {
+  conf?: Record<string, unknown> | null;
+  note?: string | null;
+  logicalDate?: Date | null;
+  idempotencyKey?: string;
+}
+
+export interface RunDetail {
+  run: Run;
+  taskRuns: TaskRun[];
+}
+
+/** Run ids Signalbox creates carry this prefix, so they are told apart in the orchestrator's UI. */
+export const RUN_ID_PREFIX = 'signalbox__';
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+export const MAX_NOTE_LENGTH = 1000;
+
+export class RunService {
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly taskRuns: TaskRunRepository,
+    private readonly pipelines: PipelineRepository,
+    private readonly connectors: ConnectorRepository,
+    private readonly registry: ProviderRegistry,
+    private readonly access: SpaceAccess,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly hasher: Hasher,
+  ) {}
+
+  /** Runs of a pipeline, newest first. Throws not_found | invalid. */
+  async list(actor: Actor, slug: string, pipelineId: string, filter: RunFilter, page: PageRequest): Promise<Paged<Run>> {
+    const space = await this.access.resolve(actor, slug, 'space:read');
+    if (filter.startedFrom && filter.startedTo && filter.startedFrom > filter.startedTo) {
+      throw invalid('started_from', 'must not be after started_to');
+    }
+    if (!(await this.pipelines.get(space.id, pipelineId))) throw notFound('pipeline', pipelineId);
+    return this.runs.listForPipeline(space.id, pipelineId, filter, page);
+  }
+
+  /** A run with its task runs. Throws not_found. */
+  async get(actor: Actor, slug: string, runId: string): Promise<RunDetail> {
+    const space = await this.access.resolve(actor, slug, 'space:read');
+    const run = await this.runs.get(space.id, runId);
+    if (!run) throw notFound('run', runId);
+    return { run, taskRuns: await this.taskRuns.listForRun(space.id, run.id) };
+  }
+
+  /**
+   * Creates a run in the orchestrator and stores it at once. With an idempotency key the run id is
+   * derived from (pipeline, key), so a retry returns the same run and never starts a second one.
+   * Throws not_found | forbidden | invalid | conflict (PIPELINE_REMOVED) | provider errors.
+   */
+  async trigger(actor: Actor, slug: string, pipelineId: string, input: TriggerInput): Promise<{ run: Run; created: boolean }> {
+    const space = await this.access.resolve(actor, slug, 'pipeline:trigger');
+    if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+      throw invalid('Idempotency-Key', 'must be 1-255 visible ASCII characters');
+    }
+    if (input.note && input.note.length > MAX_NOTE_LENGTH) throw invalid('note', `must be at most ${MAX_NOTE_LENGTH} characters`);
+    const pipeline = await this.pipelines.get(space.id, pipelineId);
+    if (!pipeline) throw notFound('pipeline', pipelineId);
+    if (pipeline.removedAt) throw conflict('PIPELINE_REMOVED', `pipeline '${pipelineId}' is no longer in its orchestrator`);
+    const connector = await this.connectors.get(space.id, pipeline.connectorId);
+    if (!connector) throw notFound('connector', pipeline.connectorId);
+
+    const runId =
+      input.idempotencyKey === undefined
+        ? `${RUN_ID_PREFIX}${this.ids.id().replace(/-/g, '')}`
+        : `${RUN_ID_PREFIX}${(await this.hasher.hash(`${pipeline.id}\n${input.idempotencyKey}`)).slice(0, 32)}`;
+
+    if (input.idempotencyKey !== undefined) {
+      const stored = await this.runs.getByExternalId(space.id, connector.id, pipeline.externalId, runId);
+      if (stored) return { run: stored, created: false };
+    }
+
+    const provider = this.registry.forConnector(connector);
+    const request = { runId, conf: input.conf ?? null, note: input.note ?? null, logicalDate: input.logicalDate ?? null };
+    let providerRun: ProviderRun;
+    let created = true;
+    try {
+      providerRun = await provider.trigger(pipeline.externalId, request);
+    } catch (err) {
+      // A retry after a lost response: the orchestrator has the run already, so fetch it.
+      if (input.idempotencyKey === undefined || !isDomainError(err) || err.code !== 'RUN_EXISTS') throw err;
+      providerRun = await provider.getRun(pipeline.externalId, runId);
+      created = false;
+    }
+
+    const now = this.clock.now();
+    const run: Run = {
+      id: this.ids.id(),
+      spaceId: space.id,
+      connectorId: connector.id,
+      pipelineId: pipeline.id,
+      externalId: providerRun.externalId,
+      status: providerRun.status,
+      nativeStatus: providerRun.nativeStatus,
+      runType: providerRun.runType,
+      logicalDate: providerRun.logicalDate,
+      queuedAt: providerRun.queuedAt,
+      startedAt: providerRun.startedAt,
+      finishedAt: providerRun.finishedAt,
+      durationSeconds: durationOf(providerRun),
+      conf: providerRun.conf ?? request.conf,
+      note: providerRun.note ?? request.note,
+      triggeredBy: actor.userId,
+      runAt: runAtOf(providerRun, now),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const stored = await this.runs.insertTriggered(run);
+    await this.pipelines.noteLastRuns(space.id, connector.id, [
+      { pipelineExternalId: pipeline.externalId, status: stored.status, runAt: stored.runAt },
+    ]);
+    return { run: stored, created: created && stored.id === run.id };
+  }
+}

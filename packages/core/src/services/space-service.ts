@@ -1,0 +1,37 @@
+import type { Actor } from '../access/access';
+import type { PageRequest, Paged } from '../common';
+import { forbidden } from '../errors';
+import type { MembershipRepository, SpaceRepository } from '../ports/repositories';
+import type { Clock, IdGenerator } from '../ports/system';
+import { checkName, checkSlug, type Space } from '../space/space';
+import type { SpaceAccess } from './space-access';
+
+export class SpaceService {
+  constructor(
+    private readonly spaces: SpaceRepository,
+    private readonly memberships: MembershipRepository,
+    private readonly access: SpaceAccess,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  /** Instance admins only; the creator becomes the space's admin. Throws invalid | forbidden | conflict. */
+  async create(actor: Actor, input: { slug: string; name: string }): Promise<Space> {
+    if (!actor.instanceAdmin) throw forbidden('space:create');
+    const now = this.clock.now();
+    const space: Space = { id: this.ids.id(), slug: checkSlug(input.slug), name: checkName(input.name), createdAt: now };
+    await this.spaces.create(space);
+    await this.memberships.put({ spaceId: space.id, userId: actor.userId, role: 'admin', createdAt: now });
+    return space;
+  }
+
+  /** The spaces the actor is a member of (all of them for instance admins). */
+  list(actor: Actor, page: PageRequest): Promise<Paged<Space>> {
+    return this.spaces.listVisible(actor.userId, actor.instanceAdmin, page);
+  }
+
+  /** Throws not_found for a space the actor cannot see. */
+  get(actor: Actor, slug: string): Promise<Space> {
+    return this.access.resolve(actor, slug, 'space:read');
+  }
+}

@@ -1,0 +1,174 @@
+import type { Actor } from '../access/access';
+import type { PageRequest, Paged } from '../common';
+import type { Connector } from '../connector/connector';
+import { conflict, isDomainError, notFound } from '../errors';
+import type { ProviderRegistry } from '../ports/provider';
+import type { ConnectorRepository, PipelineRepository, RunRepository, SyncRepository, TaskRunRepository } from '../ports/repositories';
+import type { Clock, IdGenerator, Logger } from '../ports/system';
+import { runAtOf } from '../run/run';
+import { emptyCounts, type SyncRecord } from '../sync/sync';
+import type { SpaceAccess } from './space-access';
+
+export interface SyncOptions {
+  /** First sync: how far back to fetch runs and task runs. */
+  lookbackMs: number;
+  /** Later syncs re-read this much before the cursor, for rows committed late; duplicates merge by key. */
+  overlapMs: number;
+  /** A running sync without a heartbeat for this long is taken as abandoned (its process died). */
+  leaseMs: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  lookbackMs: 30 * 24 * 3600_000,
+  overlapMs: 5 * 60_000,
+  leaseMs: 2 * 60_000,
+};
+
+/** A started sync: its record as it began, and the record once it has ended. */
+export interface StartedSync {
+  record: SyncRecord;
+  done: Promise<SyncRecord>;
+}
+
+/** Connector sync: pipelines in full, runs and task runs incrementally from the connector's cursor. */
+export class SyncService {
+  constructor(
+    private readonly connectors: ConnectorRepository,
+    private readonly pipelines: PipelineRepository,
+    private readonly runs: RunRepository,
+    private readonly taskRuns: TaskRunRepository,
+    private readonly syncs: SyncRepository,
+    private readonly registry: ProviderRegistry,
+    private readonly access: SpaceAccess,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly logger: Logger,
+    private readonly options: SyncOptions = DEFAULT_SYNC_OPTIONS,
+  ) {}
+
+  /**
+   * Starts a sync and returns at once; `done` settles when it ends (it never rejects: a failure is
+   * recorded on the sync record and the connector). Throws not_found | forbidden | conflict
+   * (SYNC_RUNNING, with the running sync as `data`).
+   */
+  async start(actor: Actor, slug: string, connectorId: string): Promise<StartedSync> {
+    const space = await this.access.resolve(actor, slug, 'connector:sync');
+    const connector = await this.connectors.get(space.id, connectorId);
+    if (!connector) throw notFound('connector', connectorId);
+    return this.startFor(connector, actor.userId);
+  }
+
+  /** The same as `start` without an actor, for schedulers and the demo. */
+  async startFor(connector: Connector, triggeredBy: string | null = null): Promise<StartedSync> {
+    const provider = this.registry.forConnector(connector);
+    const now = this.clock.now();
+    const record: SyncRecord = {
+      id: this.ids.id(),
+      spaceId: connector.spaceId,
+      connectorId: connector.id,
+      status: 'running',
+      triggeredBy,
+      startedAt: now,
+      heartbeatAt: now,
+      finishedAt: null,
+      counts: emptyCounts(),
+      error: null,
+    };
+    const begun = await this.syncs.begin(record, new Date(now.getTime() - this.options.leaseMs));
+    if (!begun.started) throw conflict('SYNC_RUNNING', 'a sync of this connector is already running', begun.running);
+    const done = this.run(connector, { ...record, counts: { ...record.counts } }, provider);
+    return { record, done };
+  }
+
+  async list(actor: Actor, slug: string, connectorId: string, page: PageRequest): Promise<Paged<SyncRecord>> {
+    const space = await this.access.resolve(actor, slug, 'space:read');
+    if (!(await this.connectors.get(space.id, connectorId))) throw notFound('connector', connectorId);
+    return this.syncs.list(space.id, connectorId, page);
+  }
+
+  async get(actor: Actor, slug: string, connectorId: string, syncId: string): Promise<SyncRecord> {
+    const space = await this.access.resolve(actor, slug, 'space:read');
+    const record = await this.syncs.get(space.id, connectorId, syncId);
+    if (!record) throw notFound('sync', syncId);
+    return record;
+  }
+
+  private async run(
+    connector: Connector,
+    record: SyncRecord,
+    provider: ReturnType<ProviderRegistry['forConnector']>,
+  ): Promise<SyncRecord> {
+    const { spaceId, id: connectorId } = connector;
+    const counts = record.counts;
+    let lastBeat = record.heartbeatAt.getTime();
+    const beat = async () => {
+      const now = this.clock.now();
+      if (now.getTime() - lastBeat < this.options.leaseMs / 4) return;
+      lastBeat = now.getTime();
+      await this.syncs.heartbeat(spaceId, record.id, now, counts);
+    };
+    let cursor = connector.cursor;
+    const advance = (updatedAt: Date | null) => {
+      if (updatedAt && (cursor === null || updatedAt.toISOString() > cursor)) cursor = updatedAt.toISOString();
+    };
+    const since = connector.cursor
+      ? new Date(new Date(connector.cursor).getTime() - this.options.overlapMs)
+      : new Date(record.startedAt.getTime() - this.options.lookbackMs);
+
+    try {
+      for await (const page of provider.pipelines()) {
+        await this.pipelines.upsertFromProvider(connector, page, record.id, this.clock.now());
+        counts.pipelines += page.length;
+        await beat();
+      }
+      // Only a complete listing may say a pipeline is gone.
+      counts.removedPipelines = await this.pipelines.markRemoved(spaceId, connectorId, record.id, this.clock.now());
+
+      for await (const page of provider.runs(since)) {
+        counts.runs += await this.runs.upsertFromProvider(connector, page, this.clock.now());
+        const seen = this.clock.now();
+        await this.pipelines.noteLastRuns(
+          spaceId,
+          connectorId,
+          page.map((r) => ({ pipelineExternalId: r.pipelineExternalId, status: r.status, runAt: runAtOf(r, seen) })),
+        );
+        for (const r of page) advance(r.updatedAt);
+        await beat();
+      }
+      for await (const page of provider.taskRuns(since)) {
+        counts.taskRuns += await this.taskRuns.upsertFromProvider(connector, page, this.clock.now());
+        for (const t of page) advance(t.updatedAt);
+        await beat();
+      }
+      const finished: SyncRecord = { ...record, status: 'succeeded', counts, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
+      await this.connectors.recordSync(spaceId, connectorId, {
+        at: finished.finishedAt!,
+        status: 'succeeded',
+        error: null,
+        ...(cursor === null ? {} : { cursor }),
+      });
+      await this.syncs.finish(finished);
+      this.logger.info('sync succeeded', { syncId: record.id, connectorId, ...counts });
+      return finished;
+    } catch (err) {
+      const message = describe(err);
+      const failed: SyncRecord = { ...record, status: 'failed', counts, error: message, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
+      this.logger.warn('sync failed', { syncId: record.id, connectorId, error: message });
+      try {
+        await this.connectors.recordSync(spaceId, connectorId, { at: failed.finishedAt!, status: 'failed', error: message });
+        await this.syncs.finish(failed);
+      } catch (recordErr) {
+        this.logger.error('could not record a failed sync', { syncId: record.id, error: describe(recordErr) });
+      }
+      return failed;
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  if (isDomainError(err) && err.provider) {
+    const status = err.provider.status === null ? '' : ` ${err.provider.status}`;
+    return `${err.provider.name}${status}: ${err.provider.message}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

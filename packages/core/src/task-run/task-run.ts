@@ -1,0 +1,52 @@
+import type { Id } from '../common';
+
+export const TASK_RUN_STATUSES = [
+  'pending',
+  'queued',
+  'running',
+  'success',
+  'failed',
+  'skipped',
+  'upstream_failed',
+  'retrying',
+  'removed',
+] as const;
+export type TaskRunStatus = (typeof TASK_RUN_STATUSES)[number];
+
+/** One task instance of a run. `externalId` is the task id, with `[map_index]` for mapped tasks. */
+export interface TaskRun {
+  id: Id;
+  spaceId: Id;
+  runId: Id;
+  externalId: string;
+  taskId: string;
+  mapIndex: number;
+  status: TaskRunStatus;
+  nativeStatus: string | null;
+  tryNumber: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationSeconds: number | null;
+  operator: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ProviderTaskRun {
+  pipelineExternalId: string;
+  runExternalId: string;
+  taskId: string;
+  /** -1 for an unmapped task, as Airflow says. */
+  mapIndex: number;
+  status: TaskRunStatus;
+  nativeStatus: string | null;
+  tryNumber: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationSeconds: number | null;
+  operator: string | null;
+  updatedAt: Date | null;
+}
+
+export const taskRunExternalId = (taskId: string, mapIndex: number) =>
+  mapIndex >= 0 ? `${taskId}[${mapIndex}]` : taskId;

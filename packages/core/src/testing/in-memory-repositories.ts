@@ -1,0 +1,596 @@
+import type { ApiKey, User } from '../access/access';
+import type { Comment, CommentTarget } from '../comment/comment';
+import { type Id, type PageRequest, type Paged, pageOf } from '../common';
+import type { Connector } from '../connector/connector';
+import { conflict } from '../errors';
+import { percentile, type Pipeline, type PipelineSummary, type PipelineView, pipelineStatus, type ProviderPipeline } from '../pipeline/pipeline';
+import type {
+  ApiKeyRepository,
+  CommentRepository,
+  ConnectorRepository,
+  MembershipRepository,
+  PipelineListQuery,
+  PipelineRepository,
+  Repositories,
+  RunRepository,
+  SpaceRepository,
+  SyncRepository,
+  TaskRunRepository,
+  TeamRepository,
+  UserRepository,
+  WatchRepository,
+} from '../ports/repositories';
+import type { IdGenerator } from '../ports/system';
+import { durationOf, type ProviderRun, type Run, type RunFilter, runAtOf } from '../run/run';
+import type { Membership, Space, Team } from '../space/space';
+import type { SyncRecord } from '../sync/sync';
+import { type ProviderTaskRun, type TaskRun, taskRunExternalId } from '../task-run/task-run';
+
+/*
+ * In-memory repositories: the reference implementation of the repository contracts, for unit
+ * tests of the core and the HTTP adapter. Values are copied in and out, as a database would.
+ */
+
+const copy = <T>(v: T): T => structuredClone(v);
+const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+class Store {
+  spaces = new Map<Id, Space>();
+  users = new Map<Id, User>();
+  keys = new Map<Id, ApiKey>();
+  memberships = new Map<string, Membership>();
+  teams = new Map<Id, Team>();
+  connectors = new Map<Id, Connector>();
+  pipelines = new Map<Id, Pipeline & { seenBySync: Id | null }>();
+  watches = new Map<string, { spaceId: Id; pipelineId: Id; userId: Id }>();
+  runs = new Map<Id, Run & { pipelineExternalId: string }>();
+  taskRuns = new Map<Id, TaskRun>();
+  comments = new Map<Id, Comment>();
+  syncs = new Map<Id, SyncRecord>();
+}
+
+export class InMemorySpaceRepository implements SpaceRepository {
+  constructor(private readonly s: Store) {}
+  async get(id: Id) {
+    return copy(this.s.spaces.get(id));
+  }
+  async getBySlug(slug: string) {
+    return copy([...this.s.spaces.values()].find((x) => x.slug === slug));
+  }
+  async listVisible(userId: Id, all: boolean, page: PageRequest) {
+    const visible = [...this.s.spaces.values()].filter((sp) => all || this.s.memberships.has(`${sp.id}/${userId}`));
+    return copy(pageOf(visible.sort(byKey((x) => x.slug)), page));
+  }
+  async create(space: Space) {
+    if ([...this.s.spaces.values()].some((x) => x.slug === space.slug)) throw conflict('SPACE_EXISTS', `space '${space.slug}' exists`);
+    this.s.spaces.set(space.id, copy(space));
+  }
+}
+
+export class InMemoryUserRepository implements UserRepository {
+  constructor(private readonly s: Store) {}
+  async get(id: Id) {
+    return copy(this.s.users.get(id));
+  }
+  async getByEmail(email: string) {
+    return copy([...this.s.users.values()].find((u) => u.email === email.toLowerCase()));
+  }
+  async create(user: User) {
+    if ([...this.s.users.values()].some((u) => u.email === user.email)) throw conflict('USER_EXISTS', `user '${user.email}' exists`);
+    this.s.users.set(user.id, copy(user));
+  }
+}
+
+export class InMemoryApiKeyRepository implements ApiKeyRepository {
+  constructor(private readonly s: Store) {}
+  async get(userId: Id, id: Id) {
+    const k = this.s.keys.get(id);
+    return k?.userId === userId ? copy(k) : undefined;
+  }
+  async getByHash(hash: string) {
+    return copy([...this.s.keys.values()].find((k) => k.hash === hash));
+  }
+  async listForUser(userId: Id) {
+    return copy(
+      [...this.s.keys.values()]
+        .filter((k) => k.userId === userId)
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)),
+    );
+  }
+  async create(key: ApiKey) {
+    if ([...this.s.keys.values()].some((k) => k.hash === key.hash)) throw conflict('API_KEY_EXISTS', 'api key exists');
+    this.s.keys.set(key.id, copy(key));
+  }
+  async revoke(userId: Id, id: Id, at: Date) {
+    const k = this.s.keys.get(id);
+    if (!k || k.userId !== userId) return false;
+    k.revokedAt ??= new Date(at);
+    return true;
+  }
+}
+
+export class InMemoryMembershipRepository implements MembershipRepository {
+  constructor(private readonly s: Store) {}
+  async get(spaceId: Id, userId: Id) {
+    return copy(this.s.memberships.get(`${spaceId}/${userId}`));
+  }
+  async list(spaceId: Id, page: PageRequest) {
+    const rows = [...this.s.memberships.values()]
+      .filter((m) => m.spaceId === spaceId)
+      .map((m) => ({ ...m, user: this.s.users.get(m.userId)! }))
+      .sort(byKey((m) => m.user.email));
+    return copy(pageOf(rows, page));
+  }
+  async put(m: Membership) {
+    const current = this.s.memberships.get(`${m.spaceId}/${m.userId}`);
+    this.s.memberships.set(`${m.spaceId}/${m.userId}`, copy({ ...m, createdAt: current?.createdAt ?? m.createdAt }));
+  }
+  async delete(spaceId: Id, userId: Id) {
+    return this.s.memberships.delete(`${spaceId}/${userId}`);
+  }
+  async countAdmins(spaceId: Id) {
+    return [...this.s.memberships.values()].filter((m) => m.spaceId === spaceId && m.role === 'admin').length;
+  }
+}
+
+export class InMemoryTeamRepository implements TeamRepository {
+  constructor(private readonly s: Store) {}
+  async get(spaceId: Id, id: Id) {
+    const t = this.s.teams.get(id);
+    return t?.spaceId === spaceId ? copy(t) : undefined;
+  }
+  async list(spaceId: Id, page: PageRequest) {
+    const rows = [...this.s.teams.values()].filter((t) => t.spaceId === spaceId).sort(byKey((t) => `${t.name}\0${t.id}`));
+    return copy(pageOf(rows, page));
+  }
+  private taken(spaceId: Id, name: string, except?: Id) {
+    return [...this.s.teams.values()].some((t) => t.spaceId === spaceId && t.id !== except && t.name.toLowerCase() === name.toLowerCase());
+  }
+  async create(team: Team) {
+    if (this.taken(team.spaceId, team.name)) throw conflict('TEAM_EXISTS', `team '${team.name}' exists`);
+    this.s.teams.set(team.id, copy(team));
+  }
+  async rename(spaceId: Id, id: Id, name: string) {
+    const t = this.s.teams.get(id);
+    if (!t || t.spaceId !== spaceId) return false;
+    if (this.taken(spaceId, name, id)) throw conflict('TEAM_EXISTS', `team '${name}' exists`);
+    t.name = name;
+    return true;
+  }
+  async delete(spaceId: Id, id: Id) {
+    const t = this.s.teams.get(id);
+    if (!t || t.spaceId !== spaceId) return false;
+    this.s.teams.delete(id);
+    for (const p of this.s.pipelines.values()) if (p.teamId === id) p.teamId = null;
+    return true;
+  }
+}
+
+export class InMemoryConnectorRepository implements ConnectorRepository {
+  constructor(private readonly s: Store) {}
+  async get(spaceId: Id, id: Id) {
+    const c = this.s.connectors.get(id);
+    return c?.spaceId === spaceId ? copy(c) : undefined;
+  }
+  async list(spaceId: Id, page: PageRequest) {
+    const rows = [...this.s.connectors.values()].filter((c) => c.spaceId === spaceId).sort(byKey((c) => `${c.name}\0${c.id}`));
+    return copy(pageOf(rows, page));
+  }
+  private taken(c: Connector) {
+    return [...this.s.connectors.values()].some((x) => x.spaceId === c.spaceId && x.id !== c.id && x.name === c.name);
+  }
+  async create(c: Connector) {
+    if (this.taken(c)) throw conflict('CONNECTOR_EXISTS', `connector '${c.name}' exists`);
+    this.s.connectors.set(c.id, copy(c));
+  }
+  async update(c: Connector) {
+    const cur = this.s.connectors.get(c.id);
+    if (!cur || cur.spaceId !== c.spaceId) return false;
+    if (this.taken(c)) throw conflict('CONNECTOR_EXISTS', `connector '${c.name}' exists`);
+    Object.assign(cur, copy({ name: c.name, config: c.config, updatedAt: c.updatedAt }));
+    return true;
+  }
+  async recordSync(spaceId: Id, id: Id, o: { at: Date; status: 'succeeded' | 'failed'; error: string | null; cursor?: string }) {
+    const c = this.s.connectors.get(id);
+    if (!c || c.spaceId !== spaceId) return;
+    c.lastSyncAt = new Date(o.at);
+    c.lastSyncStatus = o.status;
+    c.lastError = o.error;
+    if (o.cursor !== undefined) c.cursor = o.cursor;
+  }
+  async delete(spaceId: Id, id: Id) {
+    const c = this.s.connectors.get(id);
+    if (!c || c.spaceId !== spaceId) return false;
+    const runIds = new Set([...this.s.runs.values()].filter((r) => r.connectorId === id).map((r) => r.id));
+    const taskIds = new Set([...this.s.taskRuns.values()].filter((t) => runIds.has(t.runId)).map((t) => t.id));
+    for (const [k, cm] of this.s.comments) if (runIds.has(cm.target.id) || taskIds.has(cm.target.id)) this.s.comments.delete(k);
+    for (const k of taskIds) this.s.taskRuns.delete(k);
+    for (const k of runIds) this.s.runs.delete(k);
+    for (const [k, p] of this.s.pipelines) {
+      if (p.connectorId !== id) continue;
+      this.s.pipelines.delete(k);
+      for (const [wk, w] of this.s.watches) if (w.pipelineId === k) this.s.watches.delete(wk);
+    }
+    for (const [k, sy] of this.s.syncs) if (sy.connectorId === id) this.s.syncs.delete(k);
+    return this.s.connectors.delete(id);
+  }
+}
+
+export class InMemoryPipelineRepository implements PipelineRepository {
+  constructor(
+    private readonly s: Store,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async get(spaceId: Id, id: Id) {
+    const p = this.s.pipelines.get(id);
+    return p?.spaceId === spaceId ? strip(p) : undefined;
+  }
+
+  async view(spaceId: Id, id: Id, viewerId: Id, since: Date, days: number) {
+    const p = await this.get(spaceId, id);
+    return p && this.toView(p, viewerId, since, days);
+  }
+
+  async list(spaceId: Id, q: PipelineListQuery): Promise<Paged<PipelineView>> {
+    const f = q.filter;
+    const needle = f.q?.toLowerCase();
+    const rows = [...this.s.pipelines.values()]
+      .filter((p) => p.spaceId === spaceId)
+      .filter((p) => f.includeRemoved || p.removedAt === null)
+      .filter((p) => !f.provider || p.provider === f.provider)
+      .filter((p) => !f.status || pipelineStatus(p) === f.status)
+      .filter((p) => !f.owner || p.owner === f.owner)
+      .filter((p) => !f.criticality || p.criticality === f.criticality)
+      .filter((p) => !f.teamId || p.teamId === f.teamId)
+      .filter((p) => !f.connectorId || p.connectorId === f.connectorId)
+      .filter((p) => !f.watchedOnly || this.s.watches.has(`${p.id}/${q.viewerId}`))
+      .filter(
+        (p) =>
+          !needle ||
+          [p.name, p.externalId, p.description ?? '', p.owner ?? '', ...p.tags].some((t) => t.toLowerCase().includes(needle)),
+      )
+      .sort(byKey((p) => `${p.name}\0${p.id}`));
+    const page = pageOf(rows, q.page);
+    return { total: page.total, items: page.items.map((p) => this.toView(strip(p), q.viewerId, q.since, q.days)) };
+  }
+
+  async upsertFromProvider(connector: Connector, pipelines: ProviderPipeline[], syncId: Id, at: Date) {
+    for (const pp of pipelines) {
+      const cur = [...this.s.pipelines.values()].find((p) => p.connectorId === connector.id && p.externalId === pp.externalId);
+      if (cur) {
+        Object.assign(cur, copy(pp), { removedAt: null, seenBySync: syncId, updatedAt: new Date(at) });
+      } else {
+        const id = this.ids.id();
+        this.s.pipelines.set(id, {
+          ...copy(pp),
+          id,
+          spaceId: connector.spaceId,
+          connectorId: connector.id,
+          provider: connector.type,
+          teamId: null,
+          criticality: null,
+          lastRunStatus: null,
+          lastRunAt: null,
+          removedAt: null,
+          createdAt: new Date(at),
+          updatedAt: new Date(at),
+          seenBySync: syncId,
+        });
+      }
+    }
+  }
+
+  async markRemoved(spaceId: Id, connectorId: Id, syncId: Id, at: Date) {
+    let n = 0;
+    for (const p of this.s.pipelines.values()) {
+      if (p.spaceId === spaceId && p.connectorId === connectorId && p.removedAt === null && p.seenBySync !== syncId) {
+        p.removedAt = new Date(at);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async noteLastRuns(spaceId: Id, connectorId: Id, runs: { pipelineExternalId: string; status: Run['status']; runAt: Date }[]) {
+    for (const r of runs) {
+      const p = [...this.s.pipelines.values()].find(
+        (x) => x.spaceId === spaceId && x.connectorId === connectorId && x.externalId === r.pipelineExternalId,
+      );
+      if (p && (p.lastRunAt === null || p.lastRunAt.getTime() <= r.runAt.getTime())) {
+        p.lastRunAt = new Date(r.runAt);
+        p.lastRunStatus = r.status;
+      }
+    }
+  }
+
+  async setTeam(spaceId: Id, id: Id, teamId: Id | null, at: Date) {
+    const p = this.s.pipelines.get(id);
+    if (!p || p.spaceId !== spaceId) return false;
+    p.teamId = teamId;
+    p.updatedAt = new Date(at);
+    return true;
+  }
+
+  async setCriticality(spaceId: Id, id: Id, criticality: Pipeline['criticality'], at: Date) {
+    const p = this.s.pipelines.get(id);
+    if (!p || p.spaceId !== spaceId) return false;
+    p.criticality = criticality;
+    p.updatedAt = new Date(at);
+    return true;
+  }
+
+  private toView(p: Pipeline, viewerId: Id, since: Date, days: number): PipelineView {
+    const runs = [...this.s.runs.values()].filter((r) => r.pipelineId === p.id && r.runAt.getTime() >= since.getTime());
+    return { pipeline: p, summary: summarize(runs, days), watched: this.s.watches.has(`${p.id}/${viewerId}`) };
+  }
+}
+
+/** Summary of the runs in a window: the reference semantics that SQL implementations reproduce. */
+export function summarize(runs: readonly Run[], days: number): PipelineSummary {
+  const succeeded = runs.filter((r) => r.status === 'success').length;
+  const failed = runs.filter((r) => r.status === 'failed').length;
+  const durations = runs
+    .filter((r) => r.status === 'success' || r.status === 'failed')
+    .map((r) => r.durationSeconds)
+    .filter((d): d is number => d !== null)
+    .sort((a, b) => a - b);
+  const failures = runs.filter((r) => r.status === 'failed').map((r) => (r.finishedAt ?? r.runAt).getTime());
+  return {
+    days,
+    runs: runs.length,
+    succeeded,
+    failed,
+    successRate: succeeded + failed === 0 ? null : succeeded / (succeeded + failed),
+    avgDurationSeconds: durations.length === 0 ? null : durations.reduce((a, b) => a + b, 0) / durations.length,
+    p95DurationSeconds: percentile(durations, 95),
+    lastFailureAt: failures.length === 0 ? null : new Date(Math.max(...failures)),
+  };
+}
+
+const strip = (p: Pipeline & { seenBySync?: Id | null }): Pipeline => {
+  const { seenBySync: _, ...rest } = p;
+  return copy(rest);
+};
+
+export class InMemoryWatchRepository implements WatchRepository {
+  constructor(private readonly s: Store) {}
+  async watch(spaceId: Id, pipelineId: Id, userId: Id) {
+    this.s.watches.set(`${pipelineId}/${userId}`, { spaceId, pipelineId, userId });
+  }
+  async unwatch(spaceId: Id, pipelineId: Id, userId: Id) {
+    const w = this.s.watches.get(`${pipelineId}/${userId}`);
+    if (w?.spaceId === spaceId) this.s.watches.delete(`${pipelineId}/${userId}`);
+  }
+  async isWatching(spaceId: Id, pipelineId: Id, userId: Id) {
+    return this.s.watches.get(`${pipelineId}/${userId}`)?.spaceId === spaceId;
+  }
+  async watchers(spaceId: Id, pipelineId: Id) {
+    return [...this.s.watches.values()].filter((w) => w.spaceId === spaceId && w.pipelineId === pipelineId).map((w) => w.userId).sort();
+  }
+}
+
+export class InMemoryRunRepository implements RunRepository {
+  constructor(
+    private readonly s: Store,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async get(spaceId: Id, id: Id) {
+    const r = this.s.runs.get(id);
+    return r?.spaceId === spaceId ? stripRun(r) : undefined;
+  }
+
+  async getByExternalId(spaceId: Id, connectorId: Id, pipelineExternalId: string, externalId: string) {
+    const r = this.find(connectorId, pipelineExternalId, externalId);
+    return r?.spaceId === spaceId ? stripRun(r) : undefined;
+  }
+
+  async listForPipeline(spaceId: Id, pipelineId: Id, f: RunFilter, page: PageRequest) {
+    const rows = [...this.s.runs.values()]
+      .filter((r) => r.spaceId === spaceId && r.pipelineId === pipelineId)
+      .filter((r) => !f.status || r.status === f.status)
+      .filter((r) => !f.runType || r.runType === f.runType)
+      .filter((r) => !f.startedFrom || (r.startedAt !== null && r.startedAt.getTime() >= f.startedFrom.getTime()))
+      .filter((r) => !f.startedTo || (r.startedAt !== null && r.startedAt.getTime() <= f.startedTo.getTime()))
+      .sort(newestFirst);
+    const p = pageOf(rows, page);
+    return { total: p.total, items: p.items.map(stripRun) };
+  }
+
+  async latest(spaceId: Id, pipelineId: Id) {
+    const r = [...this.s.runs.values()].filter((x) => x.spaceId === spaceId && x.pipelineId === pipelineId).sort(newestFirst)[0];
+    return r && stripRun(r);
+  }
+
+  async upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date) {
+    let n = 0;
+    for (const pr of runs) {
+      const pipeline = [...this.s.pipelines.values()].find((p) => p.connectorId === connector.id && p.externalId === pr.pipelineExternalId);
+      if (!pipeline) continue;
+      const cur = this.find(connector.id, pr.pipelineExternalId, pr.externalId);
+      const fields = providerFields(pr, cur?.createdAt ?? seenAt);
+      if (cur) Object.assign(cur, fields, { updatedAt: new Date(seenAt) });
+      else {
+        const id = this.ids.id();
+        this.s.runs.set(id, {
+          ...fields,
+          id,
+          spaceId: connector.spaceId,
+          connectorId: connector.id,
+          pipelineId: pipeline.id,
+          pipelineExternalId: pr.pipelineExternalId,
+          triggeredBy: null,
+          createdAt: new Date(seenAt),
+          updatedAt: new Date(seenAt),
+        });
+      }
+      n++;
+    }
+    return n;
+  }
+
+  async insertTriggered(run: Run) {
+    const pipeline = this.s.pipelines.get(run.pipelineId)!;
+    const cur = this.find(run.connectorId, pipeline.externalId, run.externalId);
+    if (cur) return stripRun(cur);
+    this.s.runs.set(run.id, { ...copy(run), pipelineExternalId: pipeline.externalId });
+    return copy(run);
+  }
+
+  private find(connectorId: Id, pipelineExternalId: string, externalId: string) {
+    return [...this.s.runs.values()].find(
+      (r) => r.connectorId === connectorId && r.pipelineExternalId === pipelineExternalId && r.externalId === externalId,
+    );
+  }
+}
+
+const newestFirst = (a: Run, b: Run) => b.runAt.getTime() - a.runAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+function providerFields(pr: ProviderRun, firstSeen: Date) {
+  return copy({
+    externalId: pr.externalId,
+    status: pr.status,
+    nativeStatus: pr.nativeStatus,
+    runType: pr.runType,
+    logicalDate: pr.logicalDate,
+    queuedAt: pr.queuedAt,
+    startedAt: pr.startedAt,
+    finishedAt: pr.finishedAt,
+    durationSeconds: durationOf(pr),
+    conf: pr.conf,
+    note: pr.note,
+    runAt: runAtOf(pr, firstSeen),
+  });
+}
+
+const stripRun = (r: Run & { pipelineExternalId?: string }): Run => {
+  const { pipelineExternalId: _, ...rest } = r;
+  return copy(rest);
+};
+
+export class InMemoryTaskRunRepository implements TaskRunRepository {
+  constructor(
+    private readonly s: Store,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async get(spaceId: Id, id: Id) {
+    const t = this.s.taskRuns.get(id);
+    return t?.spaceId === spaceId ? copy(t) : undefined;
+  }
+
+  async listForRun(spaceId: Id, runId: Id) {
+    return copy(
+      [...this.s.taskRuns.values()]
+        .filter((t) => t.spaceId === spaceId && t.runId === runId)
+        .sort((a, b) => (a.startedAt?.getTime() ?? Infinity) - (b.startedAt?.getTime() ?? Infinity) || byKey<TaskRun>((t) => `${t.taskId}\0${String(t.mapIndex).padStart(8, '0')}`)(a, b)),
+    );
+  }
+
+  async upsertFromProvider(connector: Connector, taskRuns: ProviderTaskRun[], seenAt: Date) {
+    let n = 0;
+    for (const pt of taskRuns) {
+      const run = [...this.s.runs.values()].find(
+        (r) => r.connectorId === connector.id && r.pipelineExternalId === pt.pipelineExternalId && r.externalId === pt.runExternalId,
+      );
+      if (!run) continue;
+      const cur = [...this.s.taskRuns.values()].find((t) => t.runId === run.id && t.taskId === pt.taskId && t.mapIndex === pt.mapIndex);
+      const fields = {
+        externalId: taskRunExternalId(pt.taskId, pt.mapIndex),
+        taskId: pt.taskId,
+        mapIndex: pt.mapIndex,
+        status: pt.status,
+        nativeStatus: pt.nativeStatus,
+        tryNumber: pt.tryNumber,
+        startedAt: pt.startedAt,
+        finishedAt: pt.finishedAt,
+        durationSeconds: durationOf(pt),
+        operator: pt.operator,
+      };
+      if (cur) Object.assign(cur, copy(fields), { updatedAt: new Date(seenAt) });
+      else {
+        const id = this.ids.id();
+        this.s.taskRuns.set(id, { ...copy(fields), id, spaceId: connector.spaceId, runId: run.id, createdAt: new Date(seenAt), updatedAt: new Date(seenAt) });
+      }
+      n++;
+    }
+    return n;
+  }
+}
+
+export class InMemoryCommentRepository implements CommentRepository {
+  constructor(private readonly s: Store) {}
+  async get(spaceId: Id, id: Id) {
+    const c = this.s.comments.get(id);
+    return c?.spaceId === spaceId ? copy(c) : undefined;
+  }
+  async list(spaceId: Id, target: CommentTarget, page: PageRequest) {
+    const rows = [...this.s.comments.values()]
+      .filter((c) => c.spaceId === spaceId && c.target.kind === target.kind && c.target.id === target.id)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
+    return copy(pageOf(rows, page));
+  }
+  async create(c: Comment) {
+    this.s.comments.set(c.id, copy(c));
+  }
+  async updateBody(spaceId: Id, id: Id, body: string, at: Date) {
+    const c = this.s.comments.get(id);
+    if (!c || c.spaceId !== spaceId) return false;
+    c.body = body;
+    c.updatedAt = new Date(at);
+    return true;
+  }
+  async delete(spaceId: Id, id: Id) {
+    const c = this.s.comments.get(id);
+    return c?.spaceId === spaceId ? this.s.comments.delete(id) : false;
+  }
+}
+
+export class InMemorySyncRepository implements SyncRepository {
+  constructor(private readonly s: Store) {}
+  async begin(record: SyncRecord, staleBefore: Date) {
+    const running = [...this.s.syncs.values()].find((x) => x.connectorId === record.connectorId && x.status === 'running');
+    if (running && running.heartbeatAt.getTime() >= staleBefore.getTime()) return { started: false as const, running: copy(running) };
+    if (running) Object.assign(running, { status: 'failed', finishedAt: record.startedAt, error: 'abandoned: no heartbeat within the lease' });
+    this.s.syncs.set(record.id, copy(record));
+    return { started: true as const };
+  }
+  async heartbeat(spaceId: Id, id: Id, at: Date, counts: SyncRecord['counts']) {
+    const r = this.s.syncs.get(id);
+    if (r?.spaceId === spaceId && r.status === 'running') Object.assign(r, copy({ heartbeatAt: at, counts }));
+  }
+  async finish(record: SyncRecord) {
+    const r = this.s.syncs.get(record.id);
+    if (r?.spaceId === record.spaceId) this.s.syncs.set(record.id, copy(record));
+  }
+  async get(spaceId: Id, connectorId: Id, id: Id) {
+    const r = this.s.syncs.get(id);
+    return r?.spaceId === spaceId && r.connectorId === connectorId ? copy(r) : undefined;
+  }
+  async list(spaceId: Id, connectorId: Id, page: PageRequest) {
+    const rows = [...this.s.syncs.values()]
+      .filter((r) => r.spaceId === spaceId && r.connectorId === connectorId)
+      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.id < b.id ? 1 : -1));
+    return copy(pageOf(rows, page));
+  }
+}
+
+/** A fresh, empty set of in-memory repositories. */
+export function inMemoryRepositories(ids: IdGenerator): Repositories {
+  const s = new Store();
+  return {
+    spaces: new InMemorySpaceRepository(s),
+    users: new InMemoryUserRepository(s),
+    apiKeys: new InMemoryApiKeyRepository(s),
+    memberships: new InMemoryMembershipRepository(s),
+    teams: new InMemoryTeamRepository(s),
+    connectors: new InMemoryConnectorRepository(s),
+    pipelines: new InMemoryPipelineRepository(s, ids),
+    watches: new InMemoryWatchRepository(s),
+    runs: new InMemoryRunRepository(s, ids),
+    taskRuns: new InMemoryTaskRunRepository(s, ids),
+    comments: new InMemoryCommentRepository(s),
+    syncs: new InMemorySyncRepository(s),
+  };
+}
