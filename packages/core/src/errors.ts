@@ -62,3 +62,24 @@ export const invalid = (field: string, reason: string, code = 'INVALID_INPUT') =
 
 export const conflict = (code: string, message: string, data?: unknown) =>
   new DomainError('conflict', code, message, { data });
+
+/**
+ * The error for an orchestrator's HTTP answer, its status and message kept in `provider`:
+ * 400/422 invalid, 401/403 bad_gateway (our connector's credentials were refused, never the
+ * caller's), 404 not_found, 409 conflict, 429 rate_limited, 503/504 unavailable/timeout, other 5xx
+ * bad_gateway.
+ */
+export function providerError(name: string, status: number, message: string, options: ErrorOptions = {}): DomainError {
+  const provider = { name, status, message };
+  const make = (kind: ErrorKind, code: string, text: string) => new DomainError(kind, code, text, { ...options, provider });
+  if (status === 401 || status === 403) {
+    return make('bad_gateway', 'PROVIDER_AUTH_FAILED', `${name} refused the connector's credentials (${status}): ${message}`);
+  }
+  if (status === 404) return make('not_found', 'PROVIDER_NOT_FOUND', `${name}: ${message}`);
+  if (status === 409) return make('conflict', 'PROVIDER_CONFLICT', `${name}: ${message}`);
+  if (status === 429) return make('rate_limited', 'PROVIDER_RATE_LIMITED', `${name} is rate limiting: ${message}`);
+  if (status === 503) return make('unavailable', 'PROVIDER_UNAVAILABLE', `${name} is unavailable: ${message}`);
+  if (status === 504) return make('timeout', 'PROVIDER_TIMEOUT', `${name} timed out: ${message}`);
+  if (status >= 400 && status < 500) return make('invalid', 'PROVIDER_REJECTED', `${name} rejected the request (${status}): ${message}`);
+  return make('bad_gateway', 'PROVIDER_ERROR', `${name} failed (${status}): ${message}`);
+}
