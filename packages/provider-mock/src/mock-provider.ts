@@ -3,7 +3,6 @@ import {
   type Connector,
   type ConnectorConfig,
   conflict,
-
   invalid,
   notFound,
   type OrchestrationProvider,

@@ -1,2 +1,4 @@
+export * from './contracts/provider-contract';
 export * from './fakes';
+export * from './in-memory-provider';
 export * from './in-memory-repositories';

@@ -1,0 +1,107 @@
+import type { Actor } from '../access/access';
+import type { ProviderPipeline } from '../pipeline/pipeline';
+import { ProviderRegistry } from '../ports/provider';
+import type { ProviderRun } from '../run/run';
+import type { Role } from '../space/space';
+import type { ProviderTaskRun } from '../task-run/task-run';
+import { FakeClock, SequentialIds } from '../testing/fakes';
+import { InMemoryProvider } from '../testing/in-memory-provider';
+import { inMemoryRepositories } from '../testing/in-memory-repositories';
+import { createServices } from './index';
+
+export const HOUR = 3600_000;
+
+/**
+ * A space `acme` with one member of each role, an outsider, an instance admin, a second space
+ * `other`, and a connector of each space on an in-memory provider: the stage of the use case tests.
+ */
+export async function world() {
+  const clock = new FakeClock('2026-03-01T12:00:00.000Z');
+  const ids = new SequentialIds();
+  const repos = inMemoryRepositories(ids);
+  const provider = new InMemoryProvider(clock);
+  const otherProvider = new InMemoryProvider(clock);
+  const registry = new ProviderRegistry().register('mock', {
+    create: (c) => (c.spaceId === acme.id ? provider : otherProvider),
+    checkConfig: (c) => c,
+  });
+  const services = createServices({ repos, registry, clock, ids, sync: { leaseMs: 60_000, overlapMs: 60_000 } });
+
+  const user = async (name: string, instanceAdmin = false): Promise<Actor> => {
+    const u = { id: ids.id(), email: `${name}@example.com`, name, instanceAdmin, createdAt: clock.now() };
+    await repos.users.create(u);
+    return { userId: u.id, instanceAdmin };
+  };
+  const root = await user('root', true);
+  const admin = await user('admin');
+  const editor = await user('editor');
+  const viewer = await user('viewer');
+  const outsider = await user('outsider');
+  const acme = await services.spaces.create(root, { slug: 'acme', name: 'Acme' });
+  const other = await services.spaces.create(root, { slug: 'other', name: 'Other' });
+  const roles: [Actor, Role][] = [
+    [admin, 'admin'],
+    [editor, 'editor'],
+    [viewer, 'viewer'],
+  ];
+  for (const [a, role] of roles) await services.members.put(root, 'acme', a.userId, role);
+  await services.members.put(root, 'other', outsider.userId, 'admin');
+
+  const connector = await services.connectors.create(root, 'acme', { name: 'main', type: 'mock', config: {} });
+  const otherConnector = await services.connectors.create(root, 'other', { name: 'main', type: 'mock', config: {} });
+
+  return { clock, ids, repos, provider, otherProvider, registry, services, root, admin, editor, viewer, outsider, acme, other, connector, otherConnector };
+}
+
+export type World = Awaited<ReturnType<typeof world>>;
+
+export const dag = (externalId: string, over: Partial<ProviderPipeline> = {}): ProviderPipeline => ({
+  externalId,
+  name: externalId,
+  description: null,
+  owner: 'data-eng',
+  tags: [],
+  schedule: '@daily',
+  paused: false,
+  nextRunAt: null,
+  ...over,
+});
+
+export const providerRun = (pipelineExternalId: string, externalId: string, at: Date, over: Partial<ProviderRun> = {}): ProviderRun => ({
+  pipelineExternalId,
+  externalId,
+  status: 'success',
+  nativeStatus: 'success',
+  runType: 'scheduled',
+  logicalDate: at,
+  queuedAt: at,
+  startedAt: at,
+  finishedAt: new Date(at.getTime() + 60_000),
+  durationSeconds: 60,
+  conf: {},
+  note: null,
+  updatedAt: new Date(at.getTime() + 60_000),
+  ...over,
+});
+
+export const providerTaskRun = (run: ProviderRun, taskId: string, over: Partial<ProviderTaskRun> = {}): ProviderTaskRun => ({
+  pipelineExternalId: run.pipelineExternalId,
+  runExternalId: run.externalId,
+  taskId,
+  mapIndex: -1,
+  status: 'success',
+  nativeStatus: 'success',
+  tryNumber: 1,
+  startedAt: run.startedAt,
+  finishedAt: run.finishedAt,
+  durationSeconds: 60,
+  operator: 'PythonOperator',
+  updatedAt: run.updatedAt,
+  ...over,
+});
+
+/** Runs a sync of acme's connector to its end and returns the finished record. */
+export async function syncAcme(w: World) {
+  const started = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
+  return started.done;
+}

@@ -1,0 +1,122 @@
+import { type Connector, isDomainError } from '@signalbox/core';
+import { FakeClock, providerContract } from '@signalbox/core/testing';
+import { generateFleet } from './fleet';
+import { MockProvider, MockProviderFactory, TRIGGERED_RUN_TIMELINE } from './mock-provider';
+
+const config = { pipelines: 7, runsPerPipeline: 4, seed: 42 };
+
+providerContract('MockProvider', async () => {
+  const clock = new FakeClock();
+  return { provider: new MockProvider(config, clock, 3), advance: (ms) => clock.advance(ms) };
+});
+
+const drain = async <T>(pages: AsyncIterable<T[]>) => {
+  const out: T[][] = [];
+  for await (const p of pages) out.push(p);
+  return out;
+};
+
+describe('mock fleet', () => {
+  it('is the same for the same seed and anchor, and differs for another seed', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    expect(generateFleet(config, at)).toEqual(generateFleet(config, at));
+    expect(generateFleet({ ...config, seed: 43 }, at).pipelines).not.toEqual(generateFleet(config, at).pipelines);
+  });
+
+  it('has the configured size, and 3 to 5 task runs a run', () => {
+    const fleet = generateFleet(config, new Date());
+    expect(fleet.pipelines).toHaveLength(7);
+    expect(fleet.runs).toHaveLength(28);
+    const perRun = new Map<string, number>();
+    for (const t of fleet.taskRuns) perRun.set(t.runExternalId + t.pipelineExternalId, (perRun.get(t.runExternalId + t.pipelineExternalId) ?? 0) + 1);
+    expect([...perRun.values()].every((n) => n >= 3 && n <= 5)).toBe(true);
+    expect(perRun.size).toBe(28);
+  });
+
+  it('gives failed runs a failed task and successful runs only successful tasks', () => {
+    const fleet = generateFleet({ pipelines: 40, runsPerPipeline: 5, seed: 7 }, new Date());
+    for (const r of fleet.runs) {
+      const tasks = fleet.taskRuns.filter((t) => t.pipelineExternalId === r.pipelineExternalId && t.runExternalId === r.externalId);
+      if (r.status === 'failed') expect(tasks.some((t) => t.status === 'failed')).toBe(true);
+      if (r.status === 'success') expect(tasks.every((t) => t.status === 'success')).toBe(true);
+    }
+    expect(fleet.runs.some((r) => r.status === 'failed')).toBe(true);
+  });
+});
+
+describe('MockProvider', () => {
+  it('pages with its cap whatever the size', async () => {
+    const p = new MockProvider(config, new FakeClock(), 3);
+    const pages = await drain(p.pipelines());
+    expect(pages.map((x) => x.length)).toEqual([3, 3, 1]);
+  });
+
+  it('moves a triggered run from queued to running to success with the clock', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider(config, clock);
+    const [dag] = (await drain(p.pipelines()))[0];
+    const req = { runId: 'r1', conf: null, note: null, logicalDate: null };
+    expect((await p.trigger(dag.externalId, req)).status).toBe('queued');
+    clock.advance(TRIGGERED_RUN_TIMELINE.startAfterMs);
+    expect((await p.getRun(dag.externalId, 'r1')).status).toBe('running');
+    clock.advance(3 * TRIGGERED_RUN_TIMELINE.taskMs);
+    const done = await p.getRun(dag.externalId, 'r1');
+    expect(done.status).toBe('success');
+    expect(done.durationSeconds).toBe((3 * TRIGGERED_RUN_TIMELINE.taskMs) / 1000);
+  });
+
+  it('fails a triggered run whose conf asks for it', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider(config, clock);
+    const [dag] = (await drain(p.pipelines()))[0];
+    await p.trigger(dag.externalId, { runId: 'r2', conf: { fail: true }, note: null, logicalDate: null });
+    clock.advance(60_000);
+    expect((await p.getRun(dag.externalId, 'r2')).status).toBe('failed');
+  });
+
+  it('fails the next calls with an injected fault, keeping the status', async () => {
+    const p = new MockProvider(config, new FakeClock());
+    p.failNext({ status: 503, message: 'scheduler down', times: 2 });
+    for (let i = 0; i < 2; i++) {
+      const err = await p.check().catch((e: unknown) => e);
+      expect(isDomainError(err) && err.kind).toBe('unavailable');
+      expect(isDomainError(err) && err.provider).toEqual({ name: 'mock', status: 503, message: 'scheduler down' });
+    }
+    await expect(p.check()).resolves.toMatchObject({ name: 'mock' });
+  });
+
+  it('fails half way through a listing when a fault is injected after the first page', async () => {
+    const p = new MockProvider(config, new FakeClock(), 3);
+    const seen: number[] = [];
+    const err = await (async () => {
+      for await (const page of p.pipelines()) {
+        seen.push(page.length);
+        p.failNext({ status: 500, message: 'boom' });
+      }
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([3]);
+    expect(isDomainError(err) && err.kind).toBe('bad_gateway');
+  });
+});
+
+describe('MockProviderFactory', () => {
+  const connector = (cfg: Record<string, unknown>): Connector => ({
+    id: 'c1', spaceId: 's1', name: 'mock', type: 'mock', config: cfg, cursor: null,
+    lastSyncAt: null, lastSyncStatus: null, lastError: null, createdAt: new Date(), updatedAt: new Date(),
+  });
+
+  it('fills defaults and names the bad field', () => {
+    const f = new MockProviderFactory(new FakeClock());
+    expect(f.checkConfig({})).toEqual({ pipelines: 25, runs_per_pipeline: 10, seed: 1, page_cap: 100 });
+    expect(() => f.checkConfig({ pipelines: 0 })).toThrow(expect.objectContaining({ kind: 'invalid', details: [expect.objectContaining({ field: 'config.pipelines' })] }));
+    expect(() => f.checkConfig({ base_url: 'x' })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ field: 'config.base_url' })] }));
+  });
+
+  it('keeps one provider per connector until the config changes', () => {
+    const f = new MockProviderFactory(new FakeClock());
+    const a = f.create(connector({ pipelines: 3 }));
+    expect(f.create(connector({ pipelines: 3 }))).toBe(a);
+    expect(f.instance('c1')).toBe(a);
+    expect(f.create(connector({ pipelines: 4 }))).not.toBe(a);
+  });
+});
