@@ -1,5 +1,5 @@
 import type { ConnectorConfig } from '../connector/connector';
-import { conflict, notFound, providerError } from '../errors';
+import { conflict, DomainError, notFound, providerError } from '../errors';
 import type { Clock } from '../ports/system';
 import type { OrchestrationProvider, ProviderFactory, ProviderInfo, TriggerRequest } from '../ports/provider';
 import type { ProviderPipeline } from '../pipeline/pipeline';
@@ -16,6 +16,8 @@ export class InMemoryProvider implements OrchestrationProvider {
   taskRunList: ProviderTaskRun[] = [];
   readonly sinceAsked: { runs: (Date | null)[]; taskRuns: (Date | null)[] } = { runs: [], taskRuns: [] };
   triggerCalls = 0;
+  /** When set, the next trigger creates its run and then fails as if the response were lost. */
+  loseNextTriggerResponse = false;
   private failures: { afterCalls: number; status: number; message: string }[] = [];
   private callCount = 0;
 
@@ -76,6 +78,10 @@ export class InMemoryProvider implements OrchestrationProvider {
       updatedAt: now,
     };
     this.runList.push(run);
+    if (this.loseNextTriggerResponse) {
+      this.loseNextTriggerResponse = false;
+      throw new DomainError('timeout', 'PROVIDER_TIMEOUT', 'memory did not answer in time');
+    }
     return structuredClone(run);
   }
 

@@ -1,0 +1,75 @@
+import { checkCommentBody } from './comment/comment';
+import { publicConfig } from './connector/connector';
+import { providerError } from './errors';
+import { checkCriticality, percentile, pipelineStatus } from './pipeline/pipeline';
+import { durationOf } from './run/run';
+import { checkSlug } from './space/space';
+import { taskRunExternalId } from './task-run/task-run';
+
+describe('domain rules', () => {
+  it('accepts slugs of 2-63 lowercase letters, digits and dashes', () => {
+    expect(checkSlug('ab')).toBe('ab');
+    expect(checkSlug('a-1')).toBe('a-1');
+    expect(checkSlug('0'.repeat(63))).toHaveLength(63);
+    for (const bad of ['a', '-ab', 'Ab', 'a_b', 'a b', '0'.repeat(64), '']) expect(() => checkSlug(bad)).toThrow(expect.objectContaining({ kind: 'invalid' }));
+  });
+
+  it('knows four criticalities and null', () => {
+    expect(['low', 'medium', 'high', 'critical', null].map(checkCriticality)).toEqual(['low', 'medium', 'high', 'critical', null]);
+    expect(() => checkCriticality('HIGH')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+  });
+
+  it('keeps comment bodies to 1-10,000 characters', () => {
+    expect(checkCommentBody(' a ')).toBe(' a ');
+    expect(() => checkCommentBody('\n\t ')).toThrow();
+    expect(() => checkCommentBody('a'.repeat(10_001))).toThrow();
+  });
+
+  it('derives pipeline status, paused first', () => {
+    expect(pipelineStatus({ paused: true, lastRunStatus: 'failed' })).toBe('paused');
+    expect(pipelineStatus({ paused: false, lastRunStatus: 'failed' })).toBe('error');
+    expect(pipelineStatus({ paused: false, lastRunStatus: 'canceled' })).toBe('active');
+    expect(pipelineStatus({ paused: false, lastRunStatus: null })).toBe('active');
+  });
+
+  it('interpolates percentiles as Postgres percentile_cont does', () => {
+    expect(percentile([], 95)).toBeNull();
+    expect(percentile([7], 95)).toBe(7);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], 95)).toBe(20);
+    expect(percentile([10, 20], 50)).toBe(15);
+  });
+
+  it('takes a duration from the provider, else from start and end', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    expect(durationOf({ durationSeconds: 3, startedAt: null, finishedAt: null })).toBe(3);
+    expect(durationOf({ durationSeconds: null, startedAt: at, finishedAt: new Date(at.getTime() + 1500) })).toBe(1.5);
+    expect(durationOf({ durationSeconds: null, startedAt: at, finishedAt: null })).toBeNull();
+  });
+
+  it('names mapped task instances by index', () => {
+    expect(taskRunExternalId('load', -1)).toBe('load');
+    expect(taskRunExternalId('load', 3)).toBe('load[3]');
+  });
+
+  it('never shows connector secrets, only whether they are set', () => {
+    expect(publicConfig({ base_url: 'u', password: 'p', token: '' })).toEqual({ base_url: 'u', password_set: true, token_set: false });
+  });
+
+  it('maps orchestrator statuses to kinds, keeping status and message', () => {
+    const cases: [number, string, string][] = [
+      [400, 'invalid', 'PROVIDER_REJECTED'],
+      [422, 'invalid', 'PROVIDER_REJECTED'],
+      [401, 'bad_gateway', 'PROVIDER_AUTH_FAILED'],
+      [403, 'bad_gateway', 'PROVIDER_AUTH_FAILED'],
+      [404, 'not_found', 'PROVIDER_NOT_FOUND'],
+      [409, 'conflict', 'PROVIDER_CONFLICT'],
+      [429, 'rate_limited', 'PROVIDER_RATE_LIMITED'],
+      [500, 'bad_gateway', 'PROVIDER_ERROR'],
+      [503, 'unavailable', 'PROVIDER_UNAVAILABLE'],
+      [504, 'timeout', 'PROVIDER_TIMEOUT'],
+    ];
+    for (const [status, kind, code] of cases) {
+      expect(providerError('airflow', status, 'm')).toMatchObject({ kind, code, provider: { name: 'airflow', status, message: 'm' } });
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import { publicConfig } from '../connector/connector';
+import { ProviderRegistry } from '../ports/provider';
+import { DEFAULT_PAGE } from './test-page';
+import { dag, syncAcme, world } from './test-world';
+
+describe('ConnectorService', () => {
+  it('refuses unknown types and bad configs, naming the field', async () => {
+    const w = await world();
+    await expect(w.services.connectors.create(w.admin, 'acme', { name: 'x', type: 'argo', config: {} })).rejects.toMatchObject({ details: [{ field: 'type' }] });
+    await expect(w.services.connectors.create(w.admin, 'acme', { name: 'main', type: 'mock', config: {} })).rejects.toMatchObject({ code: 'CONNECTOR_EXISTS' });
+    const registry = new ProviderRegistry();
+    expect(() => registry.factory('airflow')).toThrow(expect.objectContaining({ kind: 'invalid', details: [expect.objectContaining({ field: 'type' })] }));
+  });
+
+  it('merges config edits: absent keys, secrets included, are kept; null removes a key', async () => {
+    const w = await world();
+    const c = await w.services.connectors.create(w.admin, 'acme', { name: 'af', type: 'mock', config: { base_url: 'http://a', username: 'u', password: 'p' } });
+    const edited = await w.services.connectors.update(w.admin, 'acme', c.id, { config: { base_url: 'http://b', username: null } });
+    expect(edited.config).toEqual({ base_url: 'http://b', password: 'p' });
+    expect(publicConfig(edited.config)).toEqual({ base_url: 'http://b', password_set: true });
+    expect((await w.services.connectors.update(w.admin, 'acme', c.id, { name: 'renamed' })).config).toEqual(edited.config);
+  });
+
+  it('deletes a connector with what it synced', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('etl')];
+    await syncAcme(w);
+    expect((await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE)).total).toBe(1);
+    await w.services.connectors.delete(w.admin, 'acme', w.connector.id);
+    expect((await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE)).total).toBe(0);
+    await expect(w.services.connectors.get(w.viewer, 'acme', w.connector.id)).rejects.toMatchObject({ code: 'CONNECTOR_NOT_FOUND' });
+  });
+
+  it('checks the connection through the provider', async () => {
+    const w = await world();
+    await expect(w.services.connectors.check(w.admin, 'acme', w.connector.id)).resolves.toMatchObject({ name: 'memory' });
+    w.provider.failAfter(0, 401, 'bad credentials');
+    await expect(w.services.connectors.check(w.admin, 'acme', w.connector.id)).rejects.toMatchObject({
+      kind: 'bad_gateway',
+      code: 'PROVIDER_AUTH_FAILED',
+      provider: { status: 401 },
+    });
+  });
+});

@@ -1,0 +1,52 @@
+import { DEFAULT_PAGE } from './test-page';
+import { world } from './test-world';
+
+describe('SpaceService and MemberService', () => {
+  it('creates spaces with checked slugs, once per slug', async () => {
+    const w = await world();
+    for (const slug of ['A', 'a', '-ab', 'ab_c', 'x'.repeat(64)]) {
+      await expect(w.services.spaces.create(w.root, { slug, name: 'x' })).rejects.toMatchObject({ kind: 'invalid', details: [{ field: 'slug' }] });
+    }
+    await expect(w.services.spaces.create(w.root, { slug: 'acme', name: 'again' })).rejects.toMatchObject({ kind: 'conflict', code: 'SPACE_EXISTS' });
+    await expect(w.services.spaces.create(w.root, { slug: 'ok-1', name: ' ' })).rejects.toMatchObject({ details: [{ field: 'name' }] });
+  });
+
+  it('lists only the spaces a user is a member of; instance admins see all', async () => {
+    const w = await world();
+    expect((await w.services.spaces.list(w.viewer, DEFAULT_PAGE)).items.map((s) => s.slug)).toEqual(['acme']);
+    expect((await w.services.spaces.list(w.outsider, DEFAULT_PAGE)).items.map((s) => s.slug)).toEqual(['other']);
+    expect((await w.services.spaces.list(w.root, DEFAULT_PAGE)).items.map((s) => s.slug)).toEqual(['acme', 'other']);
+    await expect(w.services.spaces.get(w.viewer, 'other')).rejects.toMatchObject({ kind: 'not_found', code: 'SPACE_NOT_FOUND' });
+    await expect(w.services.spaces.get(w.viewer, 'nope')).rejects.toMatchObject({ kind: 'not_found', code: 'SPACE_NOT_FOUND' });
+  });
+
+  it('changes roles, refuses unknown roles and users, and keeps at least one admin', async () => {
+    const w = await world();
+    await expect(w.services.members.put(w.admin, 'acme', w.viewer.userId, 'owner')).rejects.toMatchObject({ details: [{ field: 'role' }] });
+    await expect(w.services.members.put(w.admin, 'acme', 'ghost', 'viewer')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    expect(await w.services.members.put(w.admin, 'acme', w.viewer.userId, 'editor')).toMatchObject({ role: 'editor' });
+    // acme has two admins: root (its creator) and admin.
+    await w.services.members.remove(w.admin, 'acme', w.root.userId);
+    await expect(w.services.members.put(w.admin, 'acme', w.admin.userId, 'viewer')).rejects.toMatchObject({ kind: 'conflict', code: 'LAST_ADMIN' });
+    await expect(w.services.members.remove(w.admin, 'acme', w.admin.userId)).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+    await expect(w.services.members.remove(w.admin, 'acme', w.outsider.userId)).rejects.toMatchObject({ code: 'MEMBER_NOT_FOUND' });
+    const members = await w.services.members.list(w.admin, 'acme', DEFAULT_PAGE);
+    expect(members.items.map((m) => [m.user.email, m.role])).toEqual([
+      ['admin@example.com', 'admin'],
+      ['editor@example.com', 'editor'],
+      ['viewer@example.com', 'editor'],
+    ]);
+  });
+});
+
+describe('TeamService', () => {
+  it('keeps team names unique per space, case-insensitively', async () => {
+    const w = await world();
+    const t = await w.services.teams.create(w.admin, 'acme', { name: 'Data' });
+    await expect(w.services.teams.create(w.admin, 'acme', { name: 'data' })).rejects.toMatchObject({ code: 'TEAM_EXISTS' });
+    await expect(w.services.teams.create(w.outsider, 'other', { name: 'Data' })).resolves.toMatchObject({ name: 'Data' });
+    expect(await w.services.teams.rename(w.admin, 'acme', t.id, { name: 'Platform' })).toMatchObject({ name: 'Platform' });
+    await expect(w.services.teams.rename(w.outsider, 'other', t.id, { name: 'x' })).rejects.toMatchObject({ code: 'TEAM_NOT_FOUND' });
+    await expect(w.services.teams.delete(w.outsider, 'other', t.id)).rejects.toMatchObject({ code: 'TEAM_NOT_FOUND' });
+  });
+});
