@@ -1,0 +1,83 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Schema } from './schema';
+
+/** An open database: Kysely over the pg driver (a real PostgreSQL) or over embedded PGlite. */
+export interface Database {
+  db: Kysely<Schema>;
+  dialect: 'postgres' | 'pglite';
+  /** Resolves when the database answers a query; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** `postgres://…`: use the pg driver. Without it, embedded PGlite. */
+  databaseUrl?: string;
+  /** PGlite's data folder; omit for an in-memory database (tests). */
+  dataDir?: string;
+  /** pg pool size (default 10). */
+  poolSize?: number;
+  /** PostgreSQL only: put every table in this schema (created if missing), e.g. one per test file. */
+  schema?: string;
+}
+
+/** Opens the database the options name. The same SQL serves both dialects. */
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPGlite(opts.dataDir);
+}
+
+async function openPostgres(databaseUrl: string, opts: OpenDatabaseOptions): Promise<Database> {
+  if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) {
+    throw new Error(`schema '${opts.schema}' is not a plain lower-case identifier`);
+  }
+  if (opts.schema) {
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+    } catch (err) {
+      // Two processes creating the same schema at once: the loser sees a unique violation.
+      if ((err as { code?: string }).code !== '23505') throw err;
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: opts.poolSize ?? 10,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    ping: async () => {
+      await sql`SELECT 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function openPGlite(dataDir: string | undefined): Promise<Database> {
+  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  await pglite.waitReady;
+  return fromPGlite(pglite);
+}
+
+/** Wraps an open PGlite instance (e.g. a clone of a migrated template, in tests). */
+export function fromPGlite(pglite: PGlite): Database {
+  const db = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite }) });
+  return {
+    db,
+    dialect: 'pglite',
+    ping: async () => {
+      await sql`SELECT 1`.execute(db);
+    },
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,284 @@
+import type {
+  Connector,
+  ConnectorType,
+  Criticality,
+  Id,
+  IdGenerator,
+  Pipeline,
+  PipelineFilter,
+  PipelineListQuery,
+  PipelineRepository,
+  PipelineView,
+  Paged,
+  ProviderPipeline,
+  Run,
+  RunStatus,
+} from '@signalbox/core';
+import { type Kysely, type SelectQueryBuilder, type Selectable, sql } from 'kysely';
+import type { PipelinesTable, Schema } from './schema';
+import { isUuid, likeLiteral, limitOffset, mustDate, toCount, toDate } from './sql-support';
+
+type P = SelectQueryBuilder<Schema & { p: PipelinesTable }, 'p', object>;
+
+export const toPipeline = (r: Selectable<PipelinesTable>): Pipeline => ({
+  id: r.id,
+  spaceId: r.space_id,
+  connectorId: r.connector_id,
+  provider: r.provider as ConnectorType,
+  externalId: r.external_id,
+  name: r.name,
+  description: r.description,
+  owner: r.owner,
+  tags: r.tags,
+  schedule: r.schedule,
+  paused: r.paused,
+  nextRunAt: toDate(r.next_run_at),
+  teamId: r.team_id,
+  criticality: r.criticality as Criticality | null,
+  lastRunStatus: r.last_run_status as RunStatus | null,
+  lastRunAt: toDate(r.last_run_at),
+  removedAt: toDate(r.removed_at),
+  createdAt: mustDate(r.created_at),
+  updatedAt: mustDate(r.updated_at),
+});
+
+/** The summary columns the list query adds to each pipeline row. */
+interface SummaryRow {
+  runs: number | null;
+  succeeded: number | null;
+  failed: number | null;
+  avg_duration: number | null;
+  p95_duration: number | null;
+  last_failure_at: Date | string | null;
+  watched: boolean;
+}
+
+const FINISHED = sql`('success', 'failed')`;
+
+export class KyselyPipelineRepository implements PipelineRepository {
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async get(spaceId: Id, id: Id) {
+    if (!isUuid(spaceId) || !isUuid(id)) return undefined;
+    const row = await this.db.selectFrom('pipelines').selectAll().where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+    return row && toPipeline(row);
+  }
+
+  async view(spaceId: Id, id: Id, viewerId: Id, since: Date, days: number) {
+    if (!isUuid(spaceId) || !isUuid(id)) return undefined;
+    const rows = await this.withSummaries(
+      this.db.selectFrom('pipelines as p').where('p.space_id', '=', spaceId).where('p.id', '=', id).selectAll('p'),
+      viewerId,
+      since,
+    ).execute();
+    return rows[0] && toView(rows[0], days);
+  }
+
+  /**
+   * One statement for the page: the filtered pipelines, sorted by name then id and cut to the page
+   * (the index on (space_id, name, id) delivers them in order), then for those rows only, a lateral
+   * aggregate over each one's runs in the window (the index on runs (pipeline_id, run_at) finds
+   * them), the viewer's watch, and the total as an uncorrelated sub-query computed once.
+   * A second query counts only when the page is empty (past the end), where no row carries the total.
+   */
+  async list(spaceId: Id, q: PipelineListQuery): Promise<Paged<PipelineView>> {
+    if (!isUuid(spaceId)) return { items: [], total: 0 };
+    const filtered = () => this.filtered(spaceId, q.filter, q.viewerId);
+    const { limit, offset } = limitOffset(q.page);
+    const page = filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset);
+    const rows = await this.withSummaries(page, q.viewerId, q.since)
+      .select(() => filtered().select((eb) => eb.fn.countAll().as('n')).as('total'))
+      .execute();
+    if (rows.length > 0) return { total: toCount(rows[0].total), items: rows.map((r) => toView(r, q.days)) };
+    const count = await filtered().select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    return { total: toCount(count.n), items: [] };
+  }
+
+  private filtered(spaceId: Id, f: PipelineFilter, viewerId: Id): P {
+    let qb: P = this.db.selectFrom('pipelines as p').where('p.space_id', '=', spaceId);
+    if (!f.includeRemoved) qb = qb.where('p.removed_at', 'is', null);
+    if (f.provider) qb = qb.where('p.provider', '=', f.provider);
+    if (f.status === 'paused') qb = qb.where('p.paused', '=', true);
+    if (f.status === 'error') qb = qb.where('p.paused', '=', false).where('p.last_run_status', '=', 'failed');
+    if (f.status === 'active') {
+      qb = qb.where('p.paused', '=', false).where((eb) => eb.or([eb('p.last_run_status', 'is', null), eb('p.last_run_status', '<>', 'failed')]));
+    }
+    if (f.owner) qb = qb.where('p.owner', '=', f.owner);
+    if (f.criticality) qb = qb.where('p.criticality', '=', f.criticality);
+    if (f.teamId) qb = isUuid(f.teamId) ? qb.where('p.team_id', '=', f.teamId) : qb.where(sql<boolean>`false`);
+    if (f.connectorId) qb = isUuid(f.connectorId) ? qb.where('p.connector_id', '=', f.connectorId) : qb.where(sql<boolean>`false`);
+    if (f.watchedOnly) {
+      qb = isUuid(viewerId)
+        ? qb.where(({ exists, selectFrom }) =>
+            exists(selectFrom('watches as w').select('w.user_id').whereRef('w.pipeline_id', '=', 'p.id').where('w.user_id', '=', viewerId)),
+          )
+        : qb.where(sql<boolean>`false`);
+    }
+    if (f.q) {
+      // Literal text: the wildcards in q are escaped, and backslash is ILIKE's escape character.
+      const pattern = likeLiteral(f.q);
+      qb = qb.where((eb) =>
+        eb.or([
+          eb('p.name', 'ilike', pattern),
+          eb('p.external_id', 'ilike', pattern),
+          eb('p.description', 'ilike', pattern),
+          eb('p.owner', 'ilike', pattern),
+          sql<boolean>`EXISTS (SELECT 1 FROM unnest(p.tags) AS t(tag) WHERE t.tag ILIKE ${pattern})`,
+        ]),
+      );
+    }
+    return qb;
+  }
+
+  /** Wraps a query of pipeline rows (a page) and adds each one's summary and the viewer's watch. */
+  private withSummaries<O extends Selectable<PipelinesTable>>(
+    rowsQuery: SelectQueryBuilder<Schema & { p: PipelinesTable }, 'p', O>,
+    viewerId: Id,
+    since: Date,
+  ) {
+    return this.db
+      .with('page', () => rowsQuery)
+      .selectFrom('page as p')
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('runs as r')
+            .whereRef('r.pipeline_id', '=', 'p.id')
+            .where('r.run_at', '>=', since)
+            .select([
+              sql<number>`count(*)::int`.as('runs'),
+              sql<number>`(count(*) FILTER (WHERE r.status = 'success'))::int`.as('succeeded'),
+              sql<number>`(count(*) FILTER (WHERE r.status = 'failed'))::int`.as('failed'),
+              sql<number | null>`avg(r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as('avg_duration'),
+              sql<number | null>`percentile_cont(0.95) WITHIN GROUP (ORDER BY r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as(
+                'p95_duration',
+              ),
+              sql<Date | null>`max(coalesce(r.finished_at, r.run_at)) FILTER (WHERE r.status = 'failed')`.as('last_failure_at'),
+            ])
+            .as('s'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('p')
+      .select(['s.runs', 's.succeeded', 's.failed', 's.avg_duration', 's.p95_duration', 's.last_failure_at'])
+      .select(
+        (isUuid(viewerId)
+          ? sql<boolean>`EXISTS (SELECT 1 FROM watches w WHERE w.pipeline_id = p.id AND w.user_id = ${viewerId}::uuid)`
+          : sql<boolean>`false`
+        ).as('watched'),
+      )
+      .orderBy('p.name')
+      .orderBy('p.id');
+  }
+
+  /**
+   * One INSERT … ON CONFLICT for the batch, keyed by (connector_id, external_id). Rows go in sorted
+   * by key, so two concurrent syncs lock rows in the same order and cannot deadlock each other.
+   */
+  async upsertFromProvider(connector: Connector, pipelines: ProviderPipeline[], syncId: Id, at: Date) {
+    const batch = [...new Map(pipelines.map((pp) => [pp.externalId, pp])).values()].sort(byKey((pp) => pp.externalId));
+    if (batch.length === 0) return;
+    const rows = batch.map((pp) => ({
+      id: this.ids.id(),
+      external_id: pp.externalId,
+      name: pp.name,
+      description: pp.description,
+      owner: pp.owner,
+      tags: pp.tags,
+      schedule: pp.schedule,
+      paused: pp.paused,
+      next_run_at: pp.nextRunAt,
+    }));
+    await sql`
+      INSERT INTO pipelines (id, space_id, connector_id, provider, external_id, name, description, owner, tags, schedule,
+                             paused, next_run_at, seen_by_sync, created_at, updated_at)
+      SELECT x.id, ${connector.spaceId}::uuid, ${connector.id}::uuid, ${connector.type}, x.external_id, x.name, x.description,
+             x.owner, coalesce(x.tags, '{}'), x.schedule, x.paused, x.next_run_at, ${syncId}::uuid, ${at}::timestamptz, ${at}::timestamptz
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, external_id text, name text, description text,
+             owner text, tags text[], schedule text, paused boolean, next_run_at timestamptz)
+      ON CONFLICT (connector_id, external_id) DO UPDATE SET
+        name = excluded.name, description = excluded.description, owner = excluded.owner, tags = excluded.tags,
+        schedule = excluded.schedule, paused = excluded.paused, next_run_at = excluded.next_run_at,
+        removed_at = NULL, seen_by_sync = excluded.seen_by_sync, updated_at = excluded.updated_at`.execute(this.db);
+  }
+
+  async markRemoved(spaceId: Id, connectorId: Id, syncId: Id, at: Date) {
+    if (!isUuid(spaceId) || !isUuid(connectorId)) return 0;
+    const r = await this.db
+      .updateTable('pipelines')
+      .set({ removed_at: at })
+      .where('space_id', '=', spaceId)
+      .where('connector_id', '=', connectorId)
+      .where('removed_at', 'is', null)
+      .where(sql<boolean>`seen_by_sync IS DISTINCT FROM ${isUuid(syncId) ? syncId : null}::uuid`)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /**
+   * Per pipeline the newest run of the batch wins (a later entry wins a tie, as applying them in
+   * order would), and replaces the stored one when at least as recent.
+   */
+  async noteLastRuns(spaceId: Id, connectorId: Id, runs: { pipelineExternalId: string; status: Run['status']; runAt: Date }[]) {
+    if (runs.length === 0 || !isUuid(spaceId) || !isUuid(connectorId)) return;
+    const rows = runs.map((r, ord) => ({ ext: r.pipelineExternalId, status: r.status, run_at: r.runAt, ord }));
+    await sql`
+      UPDATE pipelines p SET last_run_status = n.status, last_run_at = n.run_at
+      FROM (
+        SELECT DISTINCT ON (x.ext) x.ext, x.status, x.run_at
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(ext text, status text, run_at timestamptz, ord integer)
+        ORDER BY x.ext, x.run_at DESC, x.ord DESC
+      ) n
+      WHERE p.space_id = ${spaceId}::uuid AND p.connector_id = ${connectorId}::uuid AND p.external_id = n.ext
+        AND (p.last_run_at IS NULL OR p.last_run_at <= n.run_at)`.execute(this.db);
+  }
+
+  async setTeam(spaceId: Id, id: Id, teamId: Id | null, at: Date) {
+    if (!isUuid(spaceId) || !isUuid(id)) return false;
+    const r = await this.db
+      .updateTable('pipelines')
+      .set({ team_id: teamId, updated_at: at })
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async setCriticality(spaceId: Id, id: Id, criticality: Pipeline['criticality'], at: Date) {
+    if (!isUuid(spaceId) || !isUuid(id)) return false;
+    const r = await this.db
+      .updateTable('pipelines')
+      .set({ criticality, updated_at: at })
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}
+
+function toView(r: Selectable<PipelinesTable> & SummaryRow, days: number): PipelineView {
+  const runs = Number(r.runs ?? 0);
+  const succeeded = Number(r.succeeded ?? 0);
+  const failed = Number(r.failed ?? 0);
+  return {
+    pipeline: toPipeline(r),
+    summary: {
+      days,
+      runs,
+      succeeded,
+      failed,
+      successRate: succeeded + failed === 0 ? null : succeeded / (succeeded + failed),
+      avgDurationSeconds: r.avg_duration === null ? null : Number(r.avg_duration),
+      p95DurationSeconds: r.p95_duration === null ? null : Number(r.p95_duration),
+      lastFailureAt: toDate(r.last_failure_at),
+    },
+    watched: Boolean(r.watched),
+  };
+}
+
+const byKey =
+  <T>(key: (t: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;

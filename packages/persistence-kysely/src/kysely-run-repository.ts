@@ -1,0 +1,193 @@
+import {
+  type Connector,
+  durationOf,
+  type Id,
+  type IdGenerator,
+  notFound,
+  type PageRequest,
+  type Paged,
+  type ProviderRun,
+  type Run,
+  type RunFilter,
+  type RunRepository,
+  type RunStatus,
+  type RunType,
+} from '@signalbox/core';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { RunsTable, Schema } from './schema';
+import { isUuid, limitOffset, mustDate, toCount, toDate } from './sql-support';
+
+export const toRun = (r: Selectable<RunsTable>): Run => ({
+  id: r.id,
+  spaceId: r.space_id,
+  connectorId: r.connector_id,
+  pipelineId: r.pipeline_id,
+  externalId: r.external_id,
+  status: r.status as RunStatus,
+  nativeStatus: r.native_status,
+  runType: r.run_type as RunType,
+  logicalDate: toDate(r.logical_date),
+  queuedAt: toDate(r.queued_at),
+  startedAt: toDate(r.started_at),
+  finishedAt: toDate(r.finished_at),
+  durationSeconds: r.duration_seconds === null ? null : Number(r.duration_seconds),
+  conf: r.conf ?? null,
+  note: r.note,
+  triggeredBy: r.triggered_by,
+  runAt: mustDate(r.run_at),
+  createdAt: mustDate(r.created_at),
+  updatedAt: mustDate(r.updated_at),
+});
+
+export class KyselyRunRepository implements RunRepository {
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async get(spaceId: Id, id: Id) {
+    if (!isUuid(spaceId) || !isUuid(id)) return undefined;
+    const row = await this.db.selectFrom('runs').selectAll().where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+    return row && toRun(row);
+  }
+
+  async getByExternalId(spaceId: Id, connectorId: Id, pipelineExternalId: string, externalId: string) {
+    if (!isUuid(spaceId) || !isUuid(connectorId)) return undefined;
+    const row = await this.db
+      .selectFrom('runs as r')
+      .innerJoin('pipelines as p', 'p.id', 'r.pipeline_id')
+      .selectAll('r')
+      .where('p.space_id', '=', spaceId)
+      .where('p.connector_id', '=', connectorId)
+      .where('p.external_id', '=', pipelineExternalId)
+      .where('r.external_id', '=', externalId)
+      .executeTakeFirst();
+    return row && toRun(row);
+  }
+
+  async listForPipeline(spaceId: Id, pipelineId: Id, f: RunFilter, page: PageRequest): Promise<Paged<Run>> {
+    if (!isUuid(spaceId) || !isUuid(pipelineId)) return { items: [], total: 0 };
+    const filtered = this.db
+      .selectFrom('runs')
+      .where('space_id', '=', spaceId)
+      .where('pipeline_id', '=', pipelineId)
+      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
+      .$if(f.runType !== undefined, (q) => q.where('run_type', '=', f.runType!))
+      .$if(f.startedFrom !== undefined, (q) => q.where('started_at', '>=', f.startedFrom!))
+      .$if(f.startedTo !== undefined, (q) => q.where('started_at', '<=', f.startedTo!));
+    const { limit, offset } = limitOffset(page);
+    const [rows, count] = await Promise.all([
+      filtered.selectAll().orderBy('run_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+      filtered.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toRun), total: toCount(count.n) };
+  }
+
+  async latest(spaceId: Id, pipelineId: Id) {
+    if (!isUuid(spaceId) || !isUuid(pipelineId)) return undefined;
+    const row = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('pipeline_id', '=', pipelineId)
+      .orderBy('run_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toRun(row);
+  }
+
+  /**
+   * One INSERT … SELECT … ON CONFLICT for the batch. The pipeline is resolved in SQL from
+   * (connector, pipeline external id) by a join, so runs of unknown pipelines drop out. On update,
+   * `triggered_by` and `created_at` stay, and a run time that falls back to "first seen" keeps
+   * the stored first-seen time.
+   */
+  async upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date) {
+    if (runs.length === 0 || !isUuid(connector.id)) return 0;
+    const key = (r: { pipelineExternalId: string; externalId: string }) => JSON.stringify([r.pipelineExternalId, r.externalId]);
+    const batch = [...new Map(runs.map((r) => [key(r), r])).values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const rows = batch.map((r) => ({
+      id: this.ids.id(),
+      pipeline_external_id: r.pipelineExternalId,
+      external_id: r.externalId,
+      status: r.status,
+      native_status: r.nativeStatus,
+      run_type: r.runType,
+      logical_date: r.logicalDate,
+      queued_at: r.queuedAt,
+      started_at: r.startedAt,
+      finished_at: r.finishedAt,
+      duration_seconds: durationOf(r),
+      conf: r.conf,
+      note: r.note,
+    }));
+    const written = await sql<{ pipeline_external_id: string; external_id: string }>`
+      INSERT INTO runs AS t (id, space_id, connector_id, pipeline_id, external_id, status, native_status, run_type, logical_date,
+                        queued_at, started_at, finished_at, duration_seconds, conf, note, triggered_by, run_at, created_at, updated_at)
+      SELECT x.id, p.space_id, p.connector_id, p.id, x.external_id, x.status, x.native_status, x.run_type, x.logical_date,
+             x.queued_at, x.started_at, x.finished_at, x.duration_seconds, x.conf, x.note, NULL,
+             coalesce(x.started_at, x.queued_at, x.logical_date, ${seenAt}::timestamptz), ${seenAt}::timestamptz, ${seenAt}::timestamptz
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, external_id text,
+             status text, native_status text, run_type text, logical_date timestamptz, queued_at timestamptz,
+             started_at timestamptz, finished_at timestamptz, duration_seconds double precision, conf jsonb, note text)
+      JOIN pipelines p ON p.connector_id = ${connector.id}::uuid AND p.external_id = x.pipeline_external_id
+      ORDER BY p.id, x.external_id
+      ON CONFLICT (pipeline_id, external_id) DO UPDATE SET
+        status = excluded.status, native_status = excluded.native_status, run_type = excluded.run_type,
+        logical_date = excluded.logical_date, queued_at = excluded.queued_at, started_at = excluded.started_at,
+        finished_at = excluded.finished_at, duration_seconds = excluded.duration_seconds, conf = excluded.conf,
+        note = excluded.note, run_at = coalesce(excluded.started_at, excluded.queued_at, excluded.logical_date, t.created_at),
+        updated_at = excluded.updated_at
+      RETURNING (SELECT p2.external_id FROM pipelines p2 WHERE p2.id = t.pipeline_id) AS pipeline_external_id, t.external_id`.execute(
+      this.db,
+    );
+    const keys = new Set(written.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, externalId: w.external_id })));
+    return runs.filter((r) => keys.has(key(r))).length;
+  }
+
+  async insertTriggered(run: Run) {
+    if (!isUuid(run.spaceId) || !isUuid(run.pipelineId)) throw notFound('pipeline', run.pipelineId);
+    const pipeline = await this.db
+      .selectFrom('pipelines')
+      .select('id')
+      .where('space_id', '=', run.spaceId)
+      .where('id', '=', run.pipelineId)
+      .executeTakeFirst();
+    if (!pipeline) throw notFound('pipeline', run.pipelineId);
+    const inserted = await this.db
+      .insertInto('runs')
+      .values({
+        id: run.id,
+        space_id: run.spaceId,
+        connector_id: run.connectorId,
+        pipeline_id: run.pipelineId,
+        external_id: run.externalId,
+        status: run.status,
+        native_status: run.nativeStatus,
+        run_type: run.runType,
+        logical_date: run.logicalDate,
+        queued_at: run.queuedAt,
+        started_at: run.startedAt,
+        finished_at: run.finishedAt,
+        duration_seconds: run.durationSeconds,
+        conf: run.conf === null ? null : JSON.stringify(run.conf),
+        note: run.note,
+        triggered_by: run.triggeredBy,
+        run_at: run.runAt,
+        created_at: run.createdAt,
+        updated_at: run.updatedAt,
+      })
+      .onConflict((oc) => oc.columns(['pipeline_id', 'external_id']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return toRun(inserted);
+    const stored = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('pipeline_id', '=', run.pipelineId)
+      .where('external_id', '=', run.externalId)
+      .executeTakeFirstOrThrow();
+    return toRun(stored);
+  }
+}

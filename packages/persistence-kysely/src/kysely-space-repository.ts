@@ -1,0 +1,127 @@
+import type { Id, Membership, MembershipRepository, PageRequest, Paged, Role, Space, SpaceRepository, User } from '@signalbox/core';
+import type { Kysely, Selectable } from 'kysely';
+import type { MembershipsTable, Schema, SpacesTable } from './schema';
+import { isUuid, limitOffset, mustDate, toCount, uniquely } from './sql-support';
+import { toUser } from './kysely-user-repository';
+
+const toSpace = (r: Selectable<SpacesTable>): Space => ({ id: r.id, slug: r.slug, name: r.name, createdAt: mustDate(r.created_at) });
+
+export class KyselySpaceRepository implements SpaceRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async get(id: Id) {
+    if (!isUuid(id)) return undefined;
+    const row = await this.db.selectFrom('spaces').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toSpace(row);
+  }
+
+  async getBySlug(slug: string) {
+    const row = await this.db.selectFrom('spaces').selectAll().where('slug', '=', slug).executeTakeFirst();
+    return row && toSpace(row);
+  }
+
+  async listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>> {
+    if (!all && !isUuid(userId)) return { items: [], total: 0 };
+    const visible = this.db
+      .selectFrom('spaces as s')
+      .$if(!all, (q) =>
+        q.where(({ exists, selectFrom }) =>
+          exists(selectFrom('memberships as m').select('m.user_id').whereRef('m.space_id', '=', 's.id').where('m.user_id', '=', userId)),
+        ),
+      );
+    const { limit, offset } = limitOffset(page);
+    const [rows, count] = await Promise.all([
+      visible.selectAll('s').orderBy('s.slug').limit(limit).offset(offset).execute(),
+      visible.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toSpace), total: toCount(count.n) };
+  }
+
+  async create(space: Space) {
+    await uniquely(
+      () =>
+        this.db
+          .insertInto('spaces')
+          .values({ id: space.id, slug: space.slug, name: space.name, created_at: space.createdAt })
+          .execute(),
+      'SPACE_EXISTS',
+      `space '${space.slug}' exists`,
+    );
+  }
+}
+
+const toMembership = (r: Selectable<MembershipsTable>): Membership => ({
+  spaceId: r.space_id,
+  userId: r.user_id,
+  role: r.role as Role,
+  createdAt: mustDate(r.created_at),
+});
+
+export class KyselyMembershipRepository implements MembershipRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async get(spaceId: Id, userId: Id) {
+    if (!isUuid(spaceId) || !isUuid(userId)) return undefined;
+    const row = await this.db
+      .selectFrom('memberships')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row && toMembership(row);
+  }
+
+  async list(spaceId: Id, page: PageRequest): Promise<Paged<Membership & { user: User }>> {
+    if (!isUuid(spaceId)) return { items: [], total: 0 };
+    const { limit, offset } = limitOffset(page);
+    const [rows, count] = await Promise.all([
+      this.db
+        .selectFrom('memberships as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .selectAll('m')
+        .select(['u.email', 'u.name', 'u.instance_admin', 'u.created_at as user_created_at'])
+        .where('m.space_id', '=', spaceId)
+        .orderBy('u.email')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+      this.db
+        .selectFrom('memberships')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('space_id', '=', spaceId)
+        .executeTakeFirstOrThrow(),
+    ]);
+    return {
+      total: toCount(count.n),
+      items: rows.map((r) => ({
+        ...toMembership(r),
+        user: toUser({ id: r.user_id, email: r.email, name: r.name, instance_admin: r.instance_admin, created_at: r.user_created_at }),
+      })),
+    };
+  }
+
+  async put(m: Membership) {
+    await this.db
+      .insertInto('memberships')
+      .values({ space_id: m.spaceId, user_id: m.userId, role: m.role, created_at: m.createdAt })
+      .onConflict((oc) => oc.columns(['space_id', 'user_id']).doUpdateSet((eb) => ({ role: eb.ref('excluded.role') })))
+      .execute();
+  }
+
+  async delete(spaceId: Id, userId: Id) {
+    if (!isUuid(spaceId) || !isUuid(userId)) return false;
+    const r = await this.db.deleteFrom('memberships').where('space_id', '=', spaceId).where('user_id', '=', userId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async countAdmins(spaceId: Id) {
+    if (!isUuid(spaceId)) return 0;
+    const r = await this.db
+      .selectFrom('memberships')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('space_id', '=', spaceId)
+      .where('role', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    return toCount(r.n);
+  }
+}

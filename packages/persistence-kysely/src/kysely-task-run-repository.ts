@@ -1,0 +1,111 @@
+import {
+  type Connector,
+  durationOf,
+  type Id,
+  type IdGenerator,
+  type ProviderTaskRun,
+  type TaskRun,
+  type TaskRunRepository,
+  type TaskRunStatus,
+  taskRunExternalId,
+} from '@signalbox/core';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Schema, TaskRunsTable } from './schema';
+import { isUuid, mustDate, toDate } from './sql-support';
+
+const toTaskRun = (r: Selectable<TaskRunsTable>): TaskRun => ({
+  id: r.id,
+  spaceId: r.space_id,
+  runId: r.run_id,
+  externalId: r.external_id,
+  taskId: r.task_id,
+  mapIndex: r.map_index,
+  status: r.status as TaskRunStatus,
+  nativeStatus: r.native_status,
+  tryNumber: r.try_number,
+  startedAt: toDate(r.started_at),
+  finishedAt: toDate(r.finished_at),
+  durationSeconds: r.duration_seconds === null ? null : Number(r.duration_seconds),
+  operator: r.operator,
+  createdAt: mustDate(r.created_at),
+  updatedAt: mustDate(r.updated_at),
+});
+
+export class KyselyTaskRunRepository implements TaskRunRepository {
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async get(spaceId: Id, id: Id) {
+    if (!isUuid(spaceId) || !isUuid(id)) return undefined;
+    const row = await this.db.selectFrom('task_runs').selectAll().where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+    return row && toTaskRun(row);
+  }
+
+  async listForRun(spaceId: Id, runId: Id) {
+    if (!isUuid(spaceId) || !isUuid(runId)) return [];
+    const rows = await this.db
+      .selectFrom('task_runs')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('run_id', '=', runId)
+      .orderBy(sql`started_at ASC NULLS LAST`)
+      .orderBy('task_id')
+      .orderBy('map_index')
+      .execute();
+    return rows.map(toTaskRun);
+  }
+
+  /**
+   * One INSERT … SELECT … ON CONFLICT for the batch; the run is resolved in SQL from (connector,
+   * pipeline external id, run external id), so task runs of unknown runs drop out.
+   */
+  async upsertFromProvider(connector: Connector, taskRuns: ProviderTaskRun[], seenAt: Date) {
+    if (taskRuns.length === 0 || !isUuid(connector.id)) return 0;
+    const key = (t: { pipelineExternalId: string; runExternalId: string; taskId: string; mapIndex: number }) =>
+      JSON.stringify([t.pipelineExternalId, t.runExternalId, t.taskId, t.mapIndex]);
+    const batch = [...new Map(taskRuns.map((t) => [key(t), t])).values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const rows = batch.map((t) => ({
+      id: this.ids.id(),
+      pipeline_external_id: t.pipelineExternalId,
+      run_external_id: t.runExternalId,
+      external_id: taskRunExternalId(t.taskId, t.mapIndex),
+      task_id: t.taskId,
+      map_index: t.mapIndex,
+      status: t.status,
+      native_status: t.nativeStatus,
+      try_number: t.tryNumber,
+      started_at: t.startedAt,
+      finished_at: t.finishedAt,
+      duration_seconds: durationOf(t),
+      operator: t.operator,
+    }));
+    const written = await sql<{ pipeline_external_id: string; run_external_id: string; task_id: string; map_index: number }>`
+      INSERT INTO task_runs AS t (id, space_id, run_id, external_id, task_id, map_index, status, native_status, try_number,
+                                  started_at, finished_at, duration_seconds, operator, created_at, updated_at)
+      SELECT x.id, r.space_id, r.id, x.external_id, x.task_id, x.map_index, x.status, x.native_status, x.try_number,
+             x.started_at, x.finished_at, x.duration_seconds, x.operator, ${seenAt}::timestamptz, ${seenAt}::timestamptz
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, run_external_id text,
+             external_id text, task_id text, map_index integer, status text, native_status text, try_number integer,
+             started_at timestamptz, finished_at timestamptz, duration_seconds double precision, operator text)
+      JOIN pipelines p ON p.connector_id = ${connector.id}::uuid AND p.external_id = x.pipeline_external_id
+      JOIN runs r ON r.pipeline_id = p.id AND r.external_id = x.run_external_id
+      ORDER BY r.id, x.task_id, x.map_index
+      ON CONFLICT (run_id, task_id, map_index) DO UPDATE SET
+        external_id = excluded.external_id, status = excluded.status, native_status = excluded.native_status,
+        try_number = excluded.try_number, started_at = excluded.started_at, finished_at = excluded.finished_at,
+        duration_seconds = excluded.duration_seconds, operator = excluded.operator, updated_at = excluded.updated_at
+      RETURNING t.task_id, t.map_index,
+        (SELECT r2.external_id FROM runs r2 WHERE r2.id = t.run_id) AS run_external_id,
+        (SELECT p2.external_id FROM runs r2 JOIN pipelines p2 ON p2.id = r2.pipeline_id WHERE r2.id = t.run_id) AS pipeline_external_id`.execute(
+      this.db,
+    );
+    const keys = new Set(
+      written.rows.map((w) =>
+        key({ pipelineExternalId: w.pipeline_external_id, runExternalId: w.run_external_id, taskId: w.task_id, mapIndex: w.map_index }),
+      ),
+    );
+    return taskRuns.filter((t) => keys.has(key(t))).length;
+  }
+}

@@ -1,0 +1,33 @@
+import { type Kysely, sql } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { migrations } from './migrations';
+
+/** Session advisory lock key that serialises migrations across processes ("sbx_migrate"). */
+const MIGRATION_LOCK = 0x7362785f6d6967;
+
+const provider = (all: Record<string, Migration>): MigrationProvider => ({ getMigrations: async () => all });
+
+/**
+ * Applies every pending migration and returns their names; a database already at the latest
+ * migration is left as it is. Two processes may call it at once: on PostgreSQL a session advisory
+ * lock, held on one connection around the whole migration (including the creation of Kysely's own
+ * bookkeeping tables), makes the second wait and then find nothing to do. PGlite has one session,
+ * where the lock is harmless.
+ */
+export async function migrateToLatest(db: Kysely<any>): Promise<{ applied: string[] }> {
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+    try {
+      const migrator = new Migrator({ db: conn, provider: provider(migrations) });
+      const { error, results = [] } = await migrator.migrateToLatest();
+      if (error) throw new Error(`migration failed: ${describe(error)}`, { cause: error });
+      const failed = results.find((r) => r.status === 'Error');
+      if (failed) throw new Error(`migration ${failed.migrationName} failed`);
+      return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+    }
+  });
+}
+
+const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,197 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/*
+ * Table types for Kysely. Columns are snake_case as in SQL; ids are uuid (read back as strings).
+ * Timestamps are timestamptz and come back as Date on both drivers.
+ */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** jsonb written as JSON text (both drivers then agree) and read back parsed. */
+type Json<T> = ColumnType<T, string, string>;
+
+export interface SpacesTable {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  instance_admin: boolean;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface MembershipsTable {
+  space_id: string;
+  user_id: string;
+  role: string;
+  created_at: Timestamp;
+}
+
+export interface TeamsTable {
+  id: string;
+  space_id: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface ConnectorsTable {
+  id: string;
+  space_id: string;
+  name: string;
+  type: string;
+  /** The config without its secret keys. */
+  config: Json<Record<string, unknown>>;
+  /** The secret keys of the config, AES-256-GCM encrypted (see secret-box.ts); null when none. */
+  secrets: string | null;
+  cursor: string | null;
+  last_sync_at: Timestamp | null;
+  last_sync_status: string | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PipelinesTable {
+  id: string;
+  space_id: string;
+  connector_id: string;
+  provider: string;
+  external_id: string;
+  name: string;
+  description: string | null;
+  owner: string | null;
+  tags: ColumnType<string[], string[], string[]>;
+  schedule: string | null;
+  paused: boolean;
+  next_run_at: Timestamp | null;
+  team_id: string | null;
+  criticality: string | null;
+  last_run_status: string | null;
+  last_run_at: Timestamp | null;
+  removed_at: Timestamp | null;
+  /** The last sync that listed this pipeline: `markRemoved` compares against it. */
+  seen_by_sync: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WatchesTable {
+  space_id: string;
+  pipeline_id: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
+export interface RunsTable {
+  id: string;
+  space_id: string;
+  connector_id: string;
+  pipeline_id: string;
+  external_id: string;
+  status: string;
+  native_status: string | null;
+  run_type: string;
+  logical_date: Timestamp | null;
+  queued_at: Timestamp | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  duration_seconds: number | null;
+  conf: Json<Record<string, unknown> | null> | null;
+  note: string | null;
+  triggered_by: string | null;
+  run_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TaskRunsTable {
+  id: string;
+  space_id: string;
+  run_id: string;
+  external_id: string;
+  task_id: string;
+  map_index: number;
+  status: string;
+  native_status: string | null;
+  try_number: number;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  duration_seconds: number | null;
+  operator: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CommentsTable {
+  id: string;
+  space_id: string;
+  /** Exactly one of run_id and task_run_id is set: the comment's target. */
+  run_id: string | null;
+  task_run_id: string | null;
+  author_id: string;
+  body: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SyncsTable {
+  id: string;
+  space_id: string;
+  connector_id: string;
+  status: string;
+  triggered_by: string | null;
+  started_at: Timestamp;
+  heartbeat_at: Timestamp;
+  finished_at: Timestamp | null;
+  pipelines: Generated<number>;
+  removed_pipelines: Generated<number>;
+  runs: Generated<number>;
+  task_runs: Generated<number>;
+  error: string | null;
+}
+
+export interface Schema {
+  spaces: SpacesTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  memberships: MembershipsTable;
+  teams: TeamsTable;
+  connectors: ConnectorsTable;
+  pipelines: PipelinesTable;
+  watches: WatchesTable;
+  runs: RunsTable;
+  task_runs: TaskRunsTable;
+  comments: CommentsTable;
+  syncs: SyncsTable;
+}
+
+/** Every table, children before parents: the order to empty them in. */
+export const TABLES: (keyof Schema)[] = [
+  'comments',
+  'task_runs',
+  'runs',
+  'watches',
+  'syncs',
+  'pipelines',
+  'connectors',
+  'teams',
+  'memberships',
+  'api_keys',
+  'users',
+  'spaces',
+];
