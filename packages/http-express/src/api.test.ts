@@ -1,0 +1,12 @@
+import { createServices, ProviderRegistry } from '@signalbox/core';
+import { FakeClock, inMemoryRepositories, SequentialIds } from '@signalbox/core/testing';
+import { MockProviderFactory } from '@signalbox/provider-mock';
+import { apiSuite } from './testing';
+
+apiSuite('in-memory repositories', async () => {
+  const clock = new FakeClock(new Date());
+  const ids = new SequentialIds();
+  const mock = new MockProviderFactory(clock);
+  const services = createServices({ repos: inMemoryRepositories(ids), registry: new ProviderRegistry().register('mock', mock), clock, ids });
+  return { services, mock, advanceClock: (ms) => clock.advance(ms) };
+});

@@ -1,0 +1,87 @@
+import type { Logger, Services } from '@signalbox/core';
+import { silentLogger } from '@signalbox/core';
+import express, { type Express, type Request, type Response } from 'express';
+import { errorHandler, sendError } from './errors';
+import { buildOpenApi } from './openapi';
+import { type ApiRouterOptions, apiRoutes, createApiRouter, requestId } from './router';
+
+export interface AppOptions extends ApiRouterOptions {
+  /** Resolves when the app can serve (the database answers); rejects otherwise. */
+  ready: () => Promise<void>;
+  /** Where the API is mounted. Default `/api/v1.0`. */
+  basePath?: string;
+  /** Log one line per request (method, path, status, duration, request id; never headers). Default true. */
+  accessLog?: boolean;
+}
+
+const health = (description: string) => ({
+  get: {
+    operationId: description === 'live' ? 'healthLive' : 'healthReady',
+    summary: description === 'live' ? 'The process answers' : 'The process can serve: the database answers',
+    tags: ['health'],
+    security: [],
+    responses: {
+      200: { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } },
+      ...(description === 'ready'
+        ? { 503: { description: 'Not ready', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } }
+        : {}),
+    },
+  },
+});
+
+/** The standalone app: health checks, the OpenAPI document and the API under `/api/v1.0`. */
+export function buildApp(services: Services, opts: AppOptions): Express {
+  const logger: Logger = opts.logger ?? silentLogger;
+  const basePath = opts.basePath ?? '/api/v1.0';
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId);
+  if (opts.accessLog !== false) {
+    app.use((req, res, next) => {
+      const start = process.hrtime.bigint();
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        logger.info('request', {
+          request_id: res.locals.requestId,
+          method: req.method,
+          path: req.originalUrl.split('?')[0],
+          status: res.statusCode,
+          duration_ms: Math.round(ms * 10) / 10,
+          user_id: res.locals.actor?.userId,
+        });
+      });
+      next();
+    });
+  }
+
+  const document = buildOpenApi(apiRoutes(opts), {
+    basePath,
+    extraPaths: {
+      '/health/live': health('live'),
+      '/health/ready': health('ready'),
+      '/openapi.json': {
+        get: { operationId: 'openapi', summary: 'This document', tags: ['health'], security: [], responses: { 200: { description: 'OpenAPI 3.1' } } },
+      },
+    },
+  });
+  app.get('/health/live', (_req: Request, res: Response) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req: Request, res: Response) => {
+    try {
+      await opts.ready();
+      res.json({ status: 'ok' });
+    } catch (err) {
+      logger.warn('not ready', { request_id: res.locals.requestId, error: err instanceof Error ? err.message : String(err) });
+      sendError(res, 503, 'NOT_READY', 'the database does not answer');
+    }
+  });
+  app.get('/openapi.json', (_req: Request, res: Response) => {
+    res.json(document);
+  });
+  app.use(basePath, createApiRouter(services, opts));
+  app.use((req: Request, res: Response) => sendError(res, 404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
+  app.use(errorHandler(logger));
+  return app;
+}

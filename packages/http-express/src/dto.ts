@@ -1,0 +1,179 @@
+import {
+  type ApiKey,
+  type Comment,
+  type Connector,
+  type IssuedKey,
+  type Membership,
+  type PipelineDetail,
+  type PipelineView,
+  type ProviderInfo,
+  pipelineStatus,
+  publicConfig,
+  type Run,
+  type RunDetail,
+  type Space,
+  type SyncRecord,
+  type TaskRun,
+  type Team,
+  type User,
+} from '@signalbox/core';
+
+/* The wire format: snake_case, ISO 8601 times, secrets never included. */
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export const spaceDto = (s: Space) => ({ id: s.id, slug: s.slug, name: s.name, created_at: iso(s.createdAt) });
+
+export const userDto = (u: User) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  instance_admin: u.instanceAdmin,
+  created_at: iso(u.createdAt),
+});
+
+export const apiKeyDto = (k: ApiKey) => ({
+  id: k.id,
+  user_id: k.userId,
+  name: k.name,
+  prefix: k.prefix,
+  created_at: iso(k.createdAt),
+  expires_at: iso(k.expiresAt),
+  revoked_at: iso(k.revokedAt),
+});
+
+export const issuedKeyDto = ({ apiKey: k, key }: IssuedKey) => ({
+  id: k.id,
+  user_id: k.userId,
+  name: k.name,
+  prefix: k.prefix,
+  key,
+  created_at: iso(k.createdAt),
+  expires_at: iso(k.expiresAt),
+});
+
+export const memberDto = (m: Membership & { user: User }) => ({
+  user_id: m.userId,
+  email: m.user.email,
+  name: m.user.name,
+  role: m.role,
+  created_at: iso(m.createdAt),
+});
+
+export const teamDto = (t: Team) => ({ id: t.id, name: t.name, created_at: iso(t.createdAt) });
+
+export const connectorDto = (c: Connector) => ({
+  id: c.id,
+  name: c.name,
+  type: c.type,
+  config: publicConfig(c.config),
+  cursor: c.cursor,
+  last_sync_at: iso(c.lastSyncAt),
+  last_sync_status: c.lastSyncStatus,
+  last_error: c.lastError,
+  created_at: iso(c.createdAt),
+  updated_at: iso(c.updatedAt),
+});
+
+export const connectorCheckDto = (i: ProviderInfo) => ({ name: i.name, version: i.version, api_version: i.apiVersion });
+
+export const syncDto = (s: SyncRecord) => ({
+  id: s.id,
+  connector_id: s.connectorId,
+  status: s.status,
+  triggered_by: s.triggeredBy,
+  started_at: iso(s.startedAt),
+  heartbeat_at: iso(s.heartbeatAt),
+  finished_at: iso(s.finishedAt),
+  counts: {
+    pipelines: s.counts.pipelines,
+    removed_pipelines: s.counts.removedPipelines,
+    runs: s.counts.runs,
+    task_runs: s.counts.taskRuns,
+  },
+  error: s.error,
+});
+
+export const pipelineDto = ({ pipeline: p, summary: s, watched }: PipelineView) => ({
+  id: p.id,
+  connector_id: p.connectorId,
+  provider: p.provider,
+  external_id: p.externalId,
+  name: p.name,
+  description: p.description,
+  owner: p.owner,
+  tags: p.tags,
+  schedule: p.schedule,
+  paused: p.paused,
+  next_run_at: iso(p.nextRunAt),
+  status: pipelineStatus(p),
+  team_id: p.teamId,
+  criticality: p.criticality,
+  last_run_status: p.lastRunStatus,
+  last_run_at: iso(p.lastRunAt),
+  removed_at: iso(p.removedAt),
+  created_at: iso(p.createdAt),
+  updated_at: iso(p.updatedAt),
+  summary: {
+    days: s.days,
+    runs: s.runs,
+    succeeded: s.succeeded,
+    failed: s.failed,
+    success_rate: s.successRate,
+    avg_duration_seconds: s.avgDurationSeconds,
+    p95_duration_seconds: s.p95DurationSeconds,
+    last_failure_at: iso(s.lastFailureAt),
+  },
+  watched,
+});
+
+export const pipelineDetailDto = (d: PipelineDetail) => ({ ...pipelineDto(d), last_run: d.lastRun ? runDto(d.lastRun) : null });
+
+export const runDto = (r: Run) => ({
+  id: r.id,
+  pipeline_id: r.pipelineId,
+  connector_id: r.connectorId,
+  external_id: r.externalId,
+  status: r.status,
+  native_status: r.nativeStatus,
+  run_type: r.runType,
+  logical_date: iso(r.logicalDate),
+  queued_at: iso(r.queuedAt),
+  started_at: iso(r.startedAt),
+  finished_at: iso(r.finishedAt),
+  duration_seconds: r.durationSeconds,
+  conf: r.conf,
+  note: r.note,
+  triggered_by: r.triggeredBy,
+  created_at: iso(r.createdAt),
+  updated_at: iso(r.updatedAt),
+});
+
+export const taskRunDto = (t: TaskRun) => ({
+  id: t.id,
+  run_id: t.runId,
+  external_id: t.externalId,
+  task_id: t.taskId,
+  map_index: t.mapIndex,
+  status: t.status,
+  native_status: t.nativeStatus,
+  try_number: t.tryNumber,
+  started_at: iso(t.startedAt),
+  finished_at: iso(t.finishedAt),
+  duration_seconds: t.durationSeconds,
+  operator: t.operator,
+  created_at: iso(t.createdAt),
+  updated_at: iso(t.updatedAt),
+});
+
+export const runDetailDto = (d: RunDetail) => ({ ...runDto(d.run), task_runs: d.taskRuns.map(taskRunDto) });
+
+export const commentDto = (c: Comment) => ({
+  id: c.id,
+  target_type: c.target.kind,
+  target_id: c.target.id,
+  author_id: c.authorId,
+  body: c.body,
+  created_at: iso(c.createdAt),
+  updated_at: iso(c.updatedAt),
+});

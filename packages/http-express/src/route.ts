@@ -1,0 +1,70 @@
+import type { Actor, Paged, Services } from '@signalbox/core';
+import type { Request, Response } from 'express';
+import { type ComponentName, listOf, ref } from './schemas';
+import type { Schema } from './validation';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** What a handler sees: the caller and the checked inputs. */
+export interface Ctx<Q = any, B = any> {
+  actor: Actor;
+  params: Record<string, string>;
+  query: Q;
+  body: B;
+  /** Request headers, lower-case names. */
+  header(name: string): string | undefined;
+  req: Request;
+  res: Response;
+}
+
+/** A handler's answer: a status with a JSON body, a page of a list, or no content. */
+export type Reply =
+  | { status: number; json: unknown; headers?: Record<string, string> }
+  | { status: 200; page: Paged<unknown>; map: (x: any) => unknown; pageRequest: { page: number; perPage: number } }
+  | { status: 204 };
+
+export interface ResponseSpec {
+  description: string;
+  /** A component returned as the body, or a list of it (with pagination headers). */
+  body?: ComponentName | { list: ComponentName };
+}
+
+/**
+ * One endpoint: everything the router needs to serve it and the OpenAPI document needs to
+ * describe it. Paths use OpenAPI's `{param}` form, relative to the mount point.
+ */
+export interface RouteSpec {
+  method: Method;
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  /** Who may call it, for the document (the core decides). */
+  who?: string;
+  query?: Schema;
+  body?: Schema;
+  /** The body may be left out altogether (all its fields optional). */
+  bodyOptional?: boolean;
+  headers?: { name: string; description: string; schema: Schema }[];
+  responses: Record<number, ResponseSpec>;
+  /** Error statuses this route may answer, beyond 401 and 500. */
+  errors: number[];
+  handle(ctx: Ctx, services: Services): Promise<Reply>;
+}
+
+export const bodyRef = (b: ResponseSpec['body']): Schema | undefined =>
+  b === undefined ? undefined : typeof b === 'string' ? ref(b) : listOf(b.list);
+
+/** Path parameters are checked before the core is called: a value that cannot be an id is a 404. */
+export const PARAM_RESOURCES: Record<string, string> = {
+  slug: 'space',
+  user_id: 'user',
+  key_id: 'api key',
+  team_id: 'team',
+  connector_id: 'connector',
+  sync_id: 'sync',
+  pipeline_id: 'pipeline',
+  run_id: 'run',
+  task_run_id: 'task run',
+  comment_id: 'comment',
+};

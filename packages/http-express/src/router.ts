@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, type Logger, notFound, type Services, SLUG_PATTERN, silentLogger } from '@signalbox/core';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import { errorHandler, sendError } from './errors';
+import { setPageHeaders } from './pagination';
+import { type Ctx, PARAM_RESOURCES, type RouteSpec } from './route';
+import { adminRoutes } from './routes/admin';
+import { DEFAULT_SYNC_WAIT_MS, orchestrationRoutes } from './routes/orchestration';
+import { check, compileBody, compileQuery } from './validation';
+
+export interface ApiRouterOptions {
+  /** Largest accepted JSON body (bytes or a string such as '1mb'); larger is 413. Default 1mb. */
+  bodyLimit?: number | string;
+  /** Where unexpected errors go. Default: nowhere. */
+  logger?: Logger;
+  /** How long `POST …/sync?wait=true` waits before answering 202. Default 60 s. */
+  syncWaitMs?: number;
+  /** Answer unknown paths under the mount point with a JSON 404 (default true); false passes them on with next(). */
+  answerUnknownRoutes?: boolean;
+}
+
+/** Every route of the API, in the order they are matched. */
+export const apiRoutes = (opts: Pick<ApiRouterOptions, 'syncWaitMs'> = {}): RouteSpec[] => [
+  ...adminRoutes,
+  ...orchestrationRoutes(opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS),
+];
+
+const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const REQUEST_ID = /^[\w.:\-]{1,128}$/;
+
+/** Gives each request an id (a sane incoming X-Request-Id, else a new one) and echoes it. */
+export const requestId: RequestHandler = (req, res, next) => {
+  if (!res.locals.requestId) {
+    const incoming = req.get('x-request-id');
+    res.locals.requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.set('X-Request-Id', res.locals.requestId);
+  }
+  next();
+};
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** `Authorization: Bearer <api key>` through the core; 401 with WWW-Authenticate otherwise. */
+const authenticate =
+  (services: Services): RequestHandler =>
+  async (req, res, next) => {
+    const header = req.get('authorization');
+    const match = header ? BEARER.exec(header) : null;
+    if (!match) {
+      res.set('WWW-Authenticate', 'Bearer realm="signalbox"');
+      return sendError(res, 401, 'UNAUTHENTICATED', 'send an API key as "Authorization: Bearer <key>"');
+    }
+    const actor = await services.access.authenticate(match[1]);
+    if (!actor) {
+      res.set('WWW-Authenticate', 'Bearer realm="signalbox", error="invalid_token", error_description="the API key is unknown, revoked or expired"');
+      return sendError(res, 401, 'INVALID_API_KEY', 'the API key is unknown, revoked or expired');
+    }
+    res.locals.actor = actor;
+    next();
+  };
+
+/** Path parameters that cannot name anything are a 404 of that resource, never a database error. */
+function checkParams(params: Record<string, string>) {
+  for (const [name, value] of Object.entries(params)) {
+    if (name === 'slug') {
+      if (!SLUG_PATTERN.test(value)) throw new DomainError('not_found', 'SPACE_NOT_FOUND', `space '${value}' was not found`);
+    } else if (!UUID.test(value)) {
+      throw notFound(PARAM_RESOURCES[name] ?? name, value);
+    }
+  }
+}
+
+function serve(spec: RouteSpec, services: Services): RequestHandler {
+  const query = spec.query ? compileQuery(spec.query) : compileQuery({ type: 'object', additionalProperties: false, properties: {} });
+  const body = spec.body ? compileBody(spec.body) : undefined;
+  return async (req: Request, res: Response) => {
+    checkParams(req.params as Record<string, string>);
+    const q = check(query, { ...(req.query as object) }, 'query');
+    let b: unknown;
+    if (body) {
+      const raw = req.body === undefined && spec.bodyOptional && !hasBody(req) ? {} : req.body;
+      if (raw === undefined && hasBody(req) && !req.is('json')) {
+        return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+      }
+      b = check(body, raw, 'body');
+    }
+    const ctx: Ctx = {
+      actor: res.locals.actor,
+      params: req.params as Record<string, string>,
+      query: q,
+      body: b,
+      header: (name) => req.get(name),
+      req,
+      res,
+    };
+    const reply = await spec.handle(ctx, services);
+    if ('headers' in reply && reply.headers) res.set(reply.headers);
+    if ('page' in reply) {
+      setPageHeaders(req, res, reply.page.total, reply.pageRequest.page, reply.pageRequest.perPage);
+      return res.status(200).json(reply.page.items.map(reply.map));
+    }
+    if (!('json' in reply)) return res.status(204).end();
+    return res.status(reply.status).json(reply.json);
+  };
+}
+
+const hasBody = (req: Request) => req.get('content-length') !== undefined ? req.get('content-length') !== '0' : req.get('transfer-encoding') !== undefined;
+
+/**
+ * The API as an Express router over the core's services: mount it where you like
+ * (`app.use('/api/v1.0', createApiRouter(services))`). It parses and checks its own bodies,
+ * authenticates each route, and answers its own errors and unknown paths as JSON.
+ */
+export function createApiRouter(services: Services, opts: ApiRouterOptions = {}): Router {
+  const logger = opts.logger ?? silentLogger;
+  const json = express.json({ limit: opts.bodyLimit ?? '1mb', type: ['application/json', 'application/*+json'] });
+  const router = Router();
+  router.use(requestId);
+  const routes = apiRoutes(opts);
+  const methodsByPath = new Map<string, string[]>();
+  for (const spec of routes) {
+    const path = toExpressPath(spec.path);
+    const chain: RequestHandler[] = [authenticate(services)];
+    if (spec.body) chain.push(json);
+    router[spec.method](path, ...chain, serve(spec, services));
+    methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), spec.method.toUpperCase()]);
+  }
+  for (const [path, methods] of methodsByPath) {
+    router.all(path, (req: Request, res: Response) => {
+      res.set('Allow', methods.join(', '));
+      sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${methods.join(', ')}`);
+    });
+  }
+  if (opts.answerUnknownRoutes !== false) router.use((req: Request, res: Response) => sendError(res, 404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
+  router.use(errorHandler(logger));
+  return router;
+}
+
+export type { NextFunction };

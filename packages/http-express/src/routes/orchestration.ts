@@ -1,0 +1,184 @@
+import type { CommentTarget, CommentTargetKind, PipelineFilter, SyncRecord } from '@signalbox/core';
+import { commentDto, pipelineDetailDto, pipelineDto, runDetailDto, runDto, syncDto } from '../dto';
+import type { Ctx, Reply, RouteSpec } from '../route';
+import { bodySchemas as B, querySchemas as Q } from '../schemas';
+import { list, pageRequest } from './admin';
+
+/** The seed contract under `/spaces/{slug}/orchestration`. */
+
+const P = '/spaces/{slug}/orchestration';
+const ok = (json: unknown): Reply => ({ status: 200, json });
+const noContent = (): Reply => ({ status: 204 });
+
+const pipelineFilter = (q: Record<string, any>): PipelineFilter => ({
+  provider: q.provider,
+  status: q.status,
+  owner: q.owner,
+  criticality: q.criticality,
+  teamId: q.team_id,
+  connectorId: q.connector_id,
+  q: q.q,
+  watchedOnly: q.watched_only,
+  includeRemoved: q.include_removed,
+});
+
+const commentRoutes = (kind: CommentTargetKind, segment: string, param: string, label: string): RouteSpec[] => {
+  const target = (c: Ctx): CommentTarget => ({ kind, id: c.params[param] });
+  return [
+    {
+      method: 'get', path: `${P}/${segment}/{${param}}/comments`, operationId: `list${label}Comments`, tag: 'comments', who: 'member',
+      summary: `Comments on a ${label === 'Run' ? 'run' : 'task run'}, oldest first`, query: Q.page,
+      responses: { 200: { description: 'A page of comments', body: { list: 'Comment' } } }, errors: [400, 404],
+      handle: async (c, s) => list(c.query, await s.comments.list(c.actor, c.params.slug, target(c), pageRequest(c.query)), commentDto),
+    },
+    {
+      method: 'post', path: `${P}/${segment}/{${param}}/comments`, operationId: `add${label}Comment`, tag: 'comments', who: 'member',
+      summary: `Comment on a ${label === 'Run' ? 'run' : 'task run'}`, body: B.comment,
+      responses: { 201: { description: 'The new comment', body: 'Comment' } }, errors: [400, 404],
+      handle: async (c, s) => ({ status: 201, json: commentDto(await s.comments.add(c.actor, c.params.slug, target(c), c.body.body)) }),
+    },
+  ];
+};
+
+const editComment = (method: 'put' | 'patch'): RouteSpec => ({
+  method, path: `${P}/comments/{comment_id}`, operationId: method === 'put' ? 'replaceComment' : 'editComment', tag: 'comments',
+  who: 'the author', summary: `Edit one's own comment (${method.toUpperCase()} and ${method === 'put' ? 'PATCH' : 'PUT'} are the same: the body is the only field)`,
+  body: B.comment,
+  responses: { 200: { description: 'The comment', body: 'Comment' } }, errors: [400, 403, 404],
+  handle: async (c, s) => ok(commentDto(await s.comments.edit(c.actor, c.params.slug, c.params.comment_id, c.body.body))),
+});
+
+/** How long `POST …/sync?wait=true` waits before answering 202 with the sync as it stands. */
+export const DEFAULT_SYNC_WAIT_MS = 60_000;
+
+export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpec[] => [
+  {
+    method: 'get', path: `${P}/pipelines`, operationId: 'listPipelines', tag: 'pipelines', who: 'member',
+    summary: 'Pipelines by name, filtered, each with its summary over `days` and whether the caller watches it', query: Q.pipelines,
+    responses: { 200: { description: 'A page of pipelines', body: { list: 'Pipeline' } } }, errors: [400, 404],
+    handle: async (c, s) =>
+      list(c.query, await s.pipelines.list(c.actor, c.params.slug, pipelineFilter(c.query), pageRequest(c.query), c.query.days), pipelineDto),
+  },
+  {
+    method: 'get', path: `${P}/pipelines/{pipeline_id}`, operationId: 'getPipeline', tag: 'pipelines', who: 'member',
+    summary: 'One pipeline with its last run, summary and `watched`', query: Q.pipeline,
+    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } }, errors: [400, 404],
+    handle: async (c, s) => ok(pipelineDetailDto(await s.pipelines.get(c.actor, c.params.slug, c.params.pipeline_id, c.query.days))),
+  },
+  {
+    method: 'patch', path: `${P}/pipelines/{pipeline_id}/team`, operationId: 'setPipelineTeam', tag: 'pipelines', who: 'editor',
+    summary: 'Set (or clear with null) the owning team; the team must be of this space', body: B.setTeam,
+    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } }, errors: [400, 403, 404],
+    handle: async (c, s) => ok(pipelineDetailDto(await s.pipelines.setTeam(c.actor, c.params.slug, c.params.pipeline_id, c.body.team_id))),
+  },
+  {
+    method: 'patch', path: `${P}/pipelines/{pipeline_id}/criticality`, operationId: 'setPipelineCriticality', tag: 'pipelines', who: 'editor',
+    summary: 'Set (or clear with null) the criticality', body: B.setCriticality,
+    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } }, errors: [400, 403, 404],
+    handle: async (c, s) =>
+      ok(pipelineDetailDto(await s.pipelines.setCriticality(c.actor, c.params.slug, c.params.pipeline_id, c.body.criticality))),
+  },
+  {
+    method: 'put', path: `${P}/pipelines/{pipeline_id}/watch`, operationId: 'watchPipeline', tag: 'pipelines', who: 'member',
+    summary: 'Watch a pipeline (idempotent)', responses: { 204: { description: 'Watching' } }, errors: [404],
+    handle: async (c, s) => {
+      await s.pipelines.watch(c.actor, c.params.slug, c.params.pipeline_id);
+      return noContent();
+    },
+  },
+  {
+    method: 'delete', path: `${P}/pipelines/{pipeline_id}/watch`, operationId: 'unwatchPipeline', tag: 'pipelines', who: 'member',
+    summary: 'Stop watching a pipeline (idempotent)', responses: { 204: { description: 'Not watching' } }, errors: [404],
+    handle: async (c, s) => {
+      await s.pipelines.unwatch(c.actor, c.params.slug, c.params.pipeline_id);
+      return noContent();
+    },
+  },
+  {
+    method: 'post', path: `${P}/pipelines/{pipeline_id}/trigger`, operationId: 'triggerPipeline', tag: 'runs', who: 'editor',
+    summary:
+      'Start a run in the orchestrator and store it at once. With an `Idempotency-Key`, a retry returns the same run (200) and never starts a second one.',
+    body: B.trigger, bodyOptional: true,
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        description: '1-255 visible ASCII characters; the same key on the same pipeline names the same run.',
+        schema: { type: 'string', minLength: 1, maxLength: 255 },
+      },
+    ],
+    responses: {
+      201: { description: 'The new run', body: 'Run' },
+      200: { description: 'An Idempotency-Key replay: the run the key started earlier', body: 'Run' },
+    },
+    errors: [400, 403, 404, 409, 429, 502, 503, 504],
+    handle: async (c, s) => {
+      const key = c.header('idempotency-key');
+      const { run, created } = await s.runs.trigger(c.actor, c.params.slug, c.params.pipeline_id, {
+        conf: c.body.conf,
+        note: c.body.note,
+        logicalDate: c.body.logical_date == null ? c.body.logical_date : new Date(c.body.logical_date),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+      });
+      const location = `${c.req.baseUrl}/spaces/${c.params.slug}/orchestration/runs/${run.id}`;
+      return { status: created ? 201 : 200, json: runDto(run), headers: { Location: location } };
+    },
+  },
+  {
+    method: 'get', path: `${P}/pipelines/{pipeline_id}/runs`, operationId: 'listRuns', tag: 'runs', who: 'member',
+    summary: 'Runs of a pipeline, newest first', query: Q.runs,
+    responses: { 200: { description: 'A page of runs', body: { list: 'Run' } } }, errors: [400, 404],
+    handle: async (c, s) => {
+      const q = c.query;
+      const filter = {
+        ...(q.started_from ? { startedFrom: new Date(q.started_from) } : {}),
+        ...(q.started_to ? { startedTo: new Date(q.started_to) } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.run_type ? { runType: q.run_type } : {}),
+      };
+      return list(q, await s.runs.list(c.actor, c.params.slug, c.params.pipeline_id, filter, pageRequest(q)), runDto);
+    },
+  },
+  {
+    method: 'get', path: `${P}/runs/{run_id}`, operationId: 'getRun', tag: 'runs', who: 'member',
+    summary: 'One run with its task runs', responses: { 200: { description: 'The run', body: 'RunDetail' } }, errors: [404],
+    handle: async (c, s) => ok(runDetailDto(await s.runs.get(c.actor, c.params.slug, c.params.run_id))),
+  },
+  ...commentRoutes('run', 'runs', 'run_id', 'Run'),
+  ...commentRoutes('task_run', 'task-runs', 'task_run_id', 'TaskRun'),
+  editComment('put'),
+  editComment('patch'),
+  {
+    method: 'delete', path: `${P}/comments/{comment_id}`, operationId: 'deleteComment', tag: 'comments', who: 'the author or a space admin',
+    summary: 'Delete a comment', responses: { 204: { description: 'Deleted' } }, errors: [403, 404],
+    handle: async (c, s) => {
+      await s.comments.delete(c.actor, c.params.slug, c.params.comment_id);
+      return noContent();
+    },
+  },
+  {
+    method: 'post', path: `${P}/connectors/{connector_id}/sync`, operationId: 'syncConnector', tag: 'connectors', who: 'space admin',
+    summary:
+      'Start a sync of the connector: 202 with the sync record. With `wait=true`, waits for it (bounded) and answers 200 with the result, or 202 with the sync as it stands when the wait runs out. A sync already running answers 409 with it in `error.sync`.',
+    query: Q.sync,
+    responses: {
+      202: { description: 'The sync, started (or still running after the wait)', body: 'Sync' },
+      200: { description: 'With wait=true: the finished sync (succeeded or failed)', body: 'Sync' },
+    },
+    errors: [400, 403, 404, 409],
+    handle: async (c, s) => {
+      const started = await s.syncs.start(c.actor, c.params.slug, c.params.connector_id);
+      const location = `${c.req.baseUrl}/spaces/${c.params.slug}/connectors/${c.params.connector_id}/syncs/${started.record.id}`;
+      if (!c.query.wait) return { status: 202, json: syncDto(started.record), headers: { Location: location } };
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race<SyncRecord | undefined>([
+        started.done,
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve(undefined), syncWaitMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (finished) return { status: 200, json: syncDto(finished), headers: { Location: location } };
+      const current = await s.syncs.get(c.actor, c.params.slug, c.params.connector_id, started.record.id);
+      return { status: 202, json: syncDto(current), headers: { Location: location } };
+    },
+  },
+];

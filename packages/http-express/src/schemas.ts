@@ -1,0 +1,241 @@
+import {
+  CONNECTOR_TYPES,
+  CRITICALITIES,
+  MAX_COMMENT_LENGTH,
+  MAX_NOTE_LENGTH,
+  MAX_PER_PAGE,
+  MAX_SUMMARY_DAYS,
+  PIPELINE_STATUSES,
+  ROLES,
+  RUN_STATUSES,
+  RUN_TYPES,
+  TASK_RUN_STATUSES,
+} from '@signalbox/core';
+import type { Schema } from './validation';
+
+/*
+ * Every JSON Schema of the API, written once: request schemas are compiled by ajv at load time,
+ * and the same objects (with the response schemas) make the OpenAPI document.
+ */
+
+const str = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
+const nullable = (s: Schema): Schema => ({ ...s, type: [s.type as string, 'null'] });
+const dateTime = str({ format: 'date-time' });
+const nDateTime = nullable(dateTime);
+const int = (extra: Schema = {}): Schema => ({ type: 'integer', ...extra });
+const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
+const id = str({ format: 'uuid' });
+const name = str({ minLength: 1, maxLength: 200 });
+
+// ---------------------------------------------------------------- responses (components)
+
+export const responseSchemas = {
+  Error: obj(
+    {
+      error: obj(
+        {
+          code: str(),
+          message: str(),
+          details: { type: 'array', items: obj({ field: str(), reason: str() }, ['reason']) },
+          provider: obj({ name: str(), status: nullable(int()), message: str() }),
+          sync: { $ref: '#/components/schemas/Sync' },
+        },
+        ['code', 'message', 'details'],
+      ),
+    },
+  ),
+  Space: obj({ id, slug: str(), name: str(), created_at: dateTime }),
+  User: obj({ id, email: str(), name: str(), instance_admin: { type: 'boolean' }, created_at: dateTime }),
+  ApiKey: obj({ id, user_id: id, name: str(), prefix: str(), created_at: dateTime, expires_at: nDateTime, revoked_at: nDateTime }),
+  IssuedApiKey: obj({
+    id,
+    user_id: id,
+    name: str(),
+    prefix: str(),
+    key: str({ description: 'The key itself: shown this once, stored only as a hash.' }),
+    created_at: dateTime,
+    expires_at: nDateTime,
+  }),
+  Member: obj({ user_id: id, email: str(), name: str(), role: { enum: [...ROLES] }, created_at: dateTime }),
+  Team: obj({ id, name: str(), created_at: dateTime }),
+  Connector: obj({
+    id,
+    name: str(),
+    type: { enum: [...CONNECTOR_TYPES] },
+    config: { type: 'object', description: 'Settings without secrets: `password` and `token` appear as `password_set` / `token_set`.' },
+    cursor: nullable(str()),
+    last_sync_at: nDateTime,
+    last_sync_status: { enum: ['succeeded', 'failed', null] },
+    last_error: nullable(str()),
+    created_at: dateTime,
+    updated_at: dateTime,
+  }),
+  ConnectorCheck: obj({ name: str(), version: nullable(str()), api_version: nullable(str()) }),
+  Sync: obj({
+    id,
+    connector_id: id,
+    status: { enum: ['running', 'succeeded', 'failed'] },
+    triggered_by: nullable(id),
+    started_at: dateTime,
+    heartbeat_at: dateTime,
+    finished_at: nDateTime,
+    counts: obj({ pipelines: int(), removed_pipelines: int(), runs: int(), task_runs: int() }),
+    error: nullable(str()),
+  }),
+  PipelineSummary: obj({
+    days: int(),
+    runs: int(),
+    succeeded: int(),
+    failed: int(),
+    success_rate: nullable({ type: 'number' }),
+    avg_duration_seconds: nullable({ type: 'number' }),
+    p95_duration_seconds: nullable({ type: 'number' }),
+    last_failure_at: nDateTime,
+  }),
+  Run: obj({
+    id,
+    pipeline_id: id,
+    connector_id: id,
+    external_id: str(),
+    status: { enum: [...RUN_STATUSES] },
+    native_status: nullable(str()),
+    run_type: { enum: [...RUN_TYPES] },
+    logical_date: nDateTime,
+    queued_at: nDateTime,
+    started_at: nDateTime,
+    finished_at: nDateTime,
+    duration_seconds: nullable({ type: 'number' }),
+    conf: nullable({ type: 'object' }),
+    note: nullable(str()),
+    triggered_by: nullable(id),
+    created_at: dateTime,
+    updated_at: dateTime,
+  }),
+  TaskRun: obj({
+    id,
+    run_id: id,
+    external_id: str(),
+    task_id: str(),
+    map_index: int(),
+    status: { enum: [...TASK_RUN_STATUSES] },
+    native_status: nullable(str()),
+    try_number: int(),
+    started_at: nDateTime,
+    finished_at: nDateTime,
+    duration_seconds: nullable({ type: 'number' }),
+    operator: nullable(str()),
+    created_at: dateTime,
+    updated_at: dateTime,
+  }),
+  Comment: obj({
+    id,
+    target_type: { enum: ['run', 'task_run'] },
+    target_id: id,
+    author_id: id,
+    body: str(),
+    created_at: dateTime,
+    updated_at: dateTime,
+  }),
+  Health: obj({ status: { enum: ['ok', 'unavailable'] } }),
+} satisfies Record<string, Schema>;
+
+const pipelineProps: Record<string, Schema> = {
+  id,
+  connector_id: id,
+  provider: { enum: [...CONNECTOR_TYPES] },
+  external_id: str(),
+  name: str(),
+  description: nullable(str()),
+  owner: nullable(str()),
+  tags: { type: 'array', items: str() },
+  schedule: nullable(str()),
+  paused: { type: 'boolean' },
+  next_run_at: nDateTime,
+  status: { enum: [...PIPELINE_STATUSES] },
+  team_id: nullable(id),
+  criticality: { enum: [...CRITICALITIES, null] },
+  last_run_status: { enum: [...RUN_STATUSES, null] },
+  last_run_at: nDateTime,
+  removed_at: nDateTime,
+  created_at: dateTime,
+  updated_at: dateTime,
+  summary: { $ref: '#/components/schemas/PipelineSummary' },
+  watched: { type: 'boolean' },
+};
+
+export const pipelineSchemas = {
+  Pipeline: obj(pipelineProps),
+  PipelineDetail: obj({ ...pipelineProps, last_run: { oneOf: [{ $ref: '#/components/schemas/Run' }, { type: 'null' }] } }),
+  RunDetail: obj({
+    ...(responseSchemas.Run.properties as Record<string, Schema>),
+    task_runs: { type: 'array', items: { $ref: '#/components/schemas/TaskRun' } },
+  }),
+};
+
+export const components = { ...responseSchemas, ...pipelineSchemas };
+export type ComponentName = keyof typeof components;
+export const ref = (name: ComponentName): Schema => ({ $ref: `#/components/schemas/${name}` });
+export const listOf = (name: ComponentName): Schema => ({ type: 'array', items: ref(name) });
+
+// ---------------------------------------------------------------- requests
+
+const pageQuery: Record<string, Schema> = {
+  page: int({ minimum: 1, default: 1, description: 'Page number, from 1.' }),
+  per_page: int({ minimum: 1, maximum: MAX_PER_PAGE, default: 100, description: `Page size, 1 to ${MAX_PER_PAGE}.` }),
+};
+const query = (properties: Record<string, Schema>): Schema => ({ type: 'object', additionalProperties: false, properties });
+
+export const querySchemas = {
+  page: query(pageQuery),
+  pipelines: query({
+    provider: { enum: [...CONNECTOR_TYPES] },
+    status: { enum: [...PIPELINE_STATUSES] },
+    owner: str({ minLength: 1, maxLength: 200 }),
+    criticality: { enum: [...CRITICALITIES] },
+    team_id: id,
+    connector_id: id,
+    q: str({ minLength: 1, maxLength: 200, description: 'Case-insensitive text over name, dag id, description, owner and tags.' }),
+    watched_only: { type: 'boolean', default: false },
+    include_removed: { type: 'boolean', default: false },
+    days: int({ minimum: 1, maximum: MAX_SUMMARY_DAYS, default: 7, description: 'Summary window in days.' }),
+    ...pageQuery,
+  }),
+  pipeline: query({ days: int({ minimum: 1, maximum: MAX_SUMMARY_DAYS, default: 7 }) }),
+  runs: query({
+    started_from: dateTime,
+    started_to: dateTime,
+    status: { enum: [...RUN_STATUSES] },
+    run_type: { enum: [...RUN_TYPES] },
+    ...pageQuery,
+  }),
+  sync: query({ wait: { type: 'boolean', default: false, description: 'Wait (bounded) for the sync to end and answer 200 with its result.' } }),
+} satisfies Record<string, Schema>;
+
+export const bodySchemas = {
+  newSpace: obj({ slug: str({ minLength: 2, maxLength: 63 }), name }),
+  newUser: obj({ email: str({ format: 'email', maxLength: 320 }), name, instance_admin: { type: 'boolean' } }, ['email', 'name']),
+  newApiKey: obj({ name, expires_at: nDateTime }, ['name']),
+  putMember: obj({ role: { enum: [...ROLES] } }),
+  team: obj({ name }),
+  newConnector: obj({ name, type: { enum: [...CONNECTOR_TYPES] }, config: { type: 'object' } }),
+  patchConnector: {
+    ...obj({ name, config: { type: 'object', description: 'Merged into the stored config; a key set to null is removed.' } }, []),
+    minProperties: 1,
+  },
+  setTeam: obj({ team_id: nullable(id) }),
+  setCriticality: obj({ criticality: { enum: [...CRITICALITIES, null] } }),
+  trigger: obj(
+    {
+      conf: nullable({ type: 'object' }),
+      note: nullable(str({ maxLength: MAX_NOTE_LENGTH })),
+      logical_date: nDateTime,
+    },
+    [],
+  ),
+  comment: obj({ body: str({ minLength: 1, maxLength: MAX_COMMENT_LENGTH }) }),
+} satisfies Record<string, Schema>;

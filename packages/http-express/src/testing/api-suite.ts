@@ -1,0 +1,659 @@
+import type { Services } from '@signalbox/core';
+import type { Express } from 'express';
+import request from 'supertest';
+import { buildApp } from '../app';
+import { OpenApiChecker } from './openapi-check';
+
+/** What the suite needs of the mock provider factory (kept structural so this package does not import it). */
+export interface MockControl {
+  instance(connectorId: string): { failNext(f: { status: number; message: string; times?: number }): void; setLatency(ms: number): void } | undefined;
+}
+
+export interface ApiHarness {
+  services: Services;
+  mock: MockControl;
+  /** Moves the services' clock (for key expiry). */
+  advanceClock(ms: number): void;
+  close?(): Promise<void>;
+}
+
+type Role = 'outsider' | 'viewer' | 'editor' | 'admin' | 'root';
+const ROLE_RANK: Record<Role, number> = { outsider: 0, viewer: 1, editor: 2, admin: 3, root: 4 };
+
+const ROOT_KEY = 'sbx_test_root_key_0123456789abcdefghijklmnop';
+const BASE = '/api/v1.0';
+
+/**
+ * The HTTP API's behaviour, end to end through `buildApp`: every endpoint's success path, bad
+ * inputs, the authorization matrix and space scoping, with each response checked against the
+ * served OpenAPI document. Runs against any wiring of the core (in-memory, PGlite, PostgreSQL).
+ */
+export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void {
+  describe(`HTTP API (${label})`, () => {
+    let h: ApiHarness;
+    let app: Express;
+    let openapi: OpenApiChecker;
+    const keys = {} as Record<Role, string>;
+    const userIds = {} as Record<Role, string>;
+    const ids = {} as {
+      alphaConnector: string;
+      betaConnector: string;
+      pipeline: string;
+      pipeline2: string;
+      betaPipeline: string;
+      run: string;
+      taskRun: string;
+      betaRun: string;
+      betaTaskRun: string;
+      betaTeam: string;
+      betaSync: string;
+      betaComment: string;
+      spareUser: string;
+    };
+
+    /** A request with the role's key; every answer is checked against the OpenAPI document. */
+    const call = async (
+      role: Role | null,
+      method: 'get' | 'post' | 'put' | 'patch' | 'delete',
+      url: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => {
+      let r = request(app)[method](url.startsWith('/') ? url : `${BASE}/${url}`);
+      if (role) r = r.set('Authorization', `Bearer ${keys[role]}`);
+      for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
+      const res = body === undefined ? await r : await r.send(body as object);
+      const path = url.startsWith('/') ? url : `${BASE}/${url}`;
+      if (res.status >= 400) openapi.checkError(res.body);
+      if (res.status !== 405 && res.status !== 415 && res.status !== 413) openapi.check(method, path, res.status, res.status === 204 ? undefined : res.body);
+      return res;
+    };
+
+    beforeAll(async () => {
+      h = await setup();
+      app = buildApp(h.services, { ready: async () => {}, bodyLimit: '16kb', syncWaitMs: 5_000 });
+      openapi = new OpenApiChecker((await request(app).get('/openapi.json').expect(200)).body);
+      await h.services.access.bootstrapAdminKey(ROOT_KEY);
+      keys.root = ROOT_KEY;
+      userIds.root = (await call('root', 'get', 'me')).body.id;
+
+      for (const slug of ['alpha', 'beta']) expect((await call('root', 'post', 'spaces', { slug, name: `Space ${slug}` })).status).toBe(201);
+      for (const role of ['outsider', 'viewer', 'editor', 'admin'] as const) {
+        const user = await call('root', 'post', 'users', { email: `${role}@example.com`, name: role });
+        expect(user.status).toBe(201);
+        userIds[role] = user.body.id;
+        const key = await call('root', 'post', `users/${user.body.id}/api-keys`, { name: 'test' });
+        expect(key.status).toBe(201);
+        keys[role] = key.body.key;
+        if (role !== 'outsider') expect((await call('root', 'put', `spaces/alpha/members/${user.body.id}`, { role })).status).toBe(200);
+      }
+      ids.spareUser = (await call('root', 'post', 'users', { email: 'spare@example.com', name: 'Spare' })).body.id;
+
+      const mockConfig = { pipelines: 12, runs_per_pipeline: 4, seed: 7 };
+      const a = await call('root', 'post', 'spaces/alpha/connectors', { name: 'mock-a', type: 'mock', config: mockConfig });
+      const b = await call('root', 'post', 'spaces/beta/connectors', { name: 'mock-b', type: 'mock', config: mockConfig });
+      expect([a.status, b.status]).toEqual([201, 201]);
+      ids.alphaConnector = a.body.id;
+      ids.betaConnector = b.body.id;
+      const syncA = await call('root', 'post', `spaces/alpha/orchestration/connectors/${a.body.id}/sync?wait=true`);
+      const syncB = await call('root', 'post', `spaces/beta/orchestration/connectors/${b.body.id}/sync?wait=true`);
+      expect([syncA.status, syncA.body.status, syncB.status, syncB.body.status]).toEqual([200, 'succeeded', 200, 'succeeded']);
+      ids.betaSync = syncB.body.id;
+
+      const pipes = (await call('root', 'get', 'spaces/alpha/orchestration/pipelines?per_page=500')).body;
+      const withRuns = pipes.filter((p: any) => p.last_run_at !== null && !p.paused);
+      ids.pipeline = withRuns[0].id;
+      ids.pipeline2 = withRuns[1].id;
+      const runs = (await call('root', 'get', `spaces/alpha/orchestration/pipelines/${ids.pipeline}/runs`)).body;
+      ids.run = runs[0].id;
+      ids.taskRun = (await call('root', 'get', `spaces/alpha/orchestration/runs/${ids.run}`)).body.task_runs[0].id;
+
+      const betaPipes = (await call('root', 'get', 'spaces/beta/orchestration/pipelines?per_page=500')).body;
+      ids.betaPipeline = betaPipes.find((p: any) => p.last_run_at !== null).id;
+      ids.betaRun = (await call('root', 'get', `spaces/beta/orchestration/pipelines/${ids.betaPipeline}/runs`)).body[0].id;
+      ids.betaTaskRun = (await call('root', 'get', `spaces/beta/orchestration/runs/${ids.betaRun}`)).body.task_runs[0].id;
+      ids.betaTeam = (await call('root', 'post', 'spaces/beta/teams', { name: 'Beta team' })).body.id;
+      ids.betaComment = (await call('root', 'post', `spaces/beta/orchestration/runs/${ids.betaRun}/comments`, { body: 'beta note' })).body.id;
+    });
+
+    afterAll(async () => {
+      await h?.close?.();
+    });
+
+    describe('documents and health', () => {
+      it('serves health checks and an OpenAPI 3.1 document of every route', async () => {
+        expect((await request(app).get('/health/live')).body).toEqual({ status: 'ok' });
+        expect((await request(app).get('/health/ready')).body).toEqual({ status: 'ok' });
+        const doc = (await request(app).get('/openapi.json')).body;
+        expect(doc.openapi).toBe('3.1.0');
+        expect(Object.keys(doc.paths)).toEqual(
+          expect.arrayContaining([
+            `${BASE}/spaces/{slug}/orchestration/pipelines`,
+            `${BASE}/spaces/{slug}/orchestration/pipelines/{pipeline_id}/trigger`,
+            `${BASE}/spaces/{slug}/orchestration/connectors/{connector_id}/sync`,
+            `${BASE}/spaces/{slug}/connectors/{connector_id}/syncs/{sync_id}`,
+            `${BASE}/me/api-keys/{key_id}`,
+            '/health/ready',
+          ]),
+        );
+        expect(doc.paths[`${BASE}/spaces/{slug}/orchestration/comments/{comment_id}`]).toEqual(
+          expect.objectContaining({ put: expect.anything(), patch: expect.anything(), delete: expect.anything() }),
+        );
+      });
+
+      it('answers 503 from /health/ready when the database does not answer', async () => {
+        const down = buildApp(h.services, { ready: () => Promise.reject(new Error('connection refused')) });
+        const res = await request(down).get('/health/ready');
+        expect(res.status).toBe(503);
+        expect(res.body.error.code).toBe('NOT_READY');
+      });
+
+      it('echoes a sane X-Request-Id and makes one otherwise', async () => {
+        const mine = await request(app).get('/health/live').set('X-Request-Id', 'abc-123');
+        expect(mine.headers['x-request-id']).toBe('abc-123');
+        const made = await request(app).get('/health/live').set('X-Request-Id', 'bad id with spaces');
+        expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      });
+    });
+
+    describe('authentication', () => {
+      it('refuses a missing key, another scheme and an unknown key with 401 and WWW-Authenticate', async () => {
+        for (const auth of [undefined, `Basic ${Buffer.from('a:b').toString('base64')}`, 'Bearer sbx_unknown_key_000000000000000000']) {
+          let r = request(app).get(`${BASE}/me`);
+          if (auth) r = r.set('Authorization', auth);
+          const res = await r;
+          expect(res.status).toBe(401);
+          expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="signalbox"/);
+          expect(['UNAUTHENTICATED', 'INVALID_API_KEY']).toContain(res.body.error.code);
+          openapi.checkError(res.body);
+        }
+      });
+
+      it('refuses a revoked key and an expired one', async () => {
+        const issued = await call('viewer', 'post', 'me/api-keys', { name: 'short-lived', expires_at: new Date(Date.now() + 3600_000 * 24 * 365 * 10).toISOString() });
+        expect(issued.status).toBe(201);
+        expect(issued.body.key).toMatch(/^sbx_/);
+        const own = { Authorization: `Bearer ${issued.body.key}` };
+        expect((await request(app).get(`${BASE}/me`).set(own)).status).toBe(200);
+        const listed = await call('viewer', 'get', 'me/api-keys');
+        expect(listed.body.map((k: any) => k.id)).toContain(issued.body.id);
+        expect(JSON.stringify(listed.body)).not.toContain(issued.body.key);
+        expect((await call('viewer', 'delete', `me/api-keys/${issued.body.id}`)).status).toBe(204);
+        expect((await request(app).get(`${BASE}/me`).set(own)).status).toBe(401);
+        expect((await call('viewer', 'delete', `me/api-keys/${issued.body.id}`)).status).toBe(204); // idempotent
+        expect((await call('editor', 'delete', `me/api-keys/${issued.body.id}`)).status).toBe(404); // not theirs
+
+        const expiring = await call('root', 'post', `users/${userIds.viewer}/api-keys`, {
+          name: 'expiring',
+          expires_at: new Date(Date.now() + 10 * 3600_000 * 24 * 365 * 20).toISOString(),
+        });
+        const exp = { Authorization: `Bearer ${expiring.body.key}` };
+        expect((await request(app).get(`${BASE}/me`).set(exp)).status).toBe(200);
+        h.advanceClock(10 * 3600_000 * 24 * 365 * 21);
+        try {
+          const res = await request(app).get(`${BASE}/me`).set(exp);
+          expect(res.status).toBe(401);
+          expect(res.body.error.code).toBe('INVALID_API_KEY');
+        } finally {
+          h.advanceClock(-10 * 3600_000 * 24 * 365 * 21);
+        }
+      });
+
+      it('answers /me with the caller', async () => {
+        const me = await call('editor', 'get', 'me');
+        expect(me.body).toMatchObject({ id: userIds.editor, email: 'editor@example.com', instance_admin: false });
+      });
+    });
+
+    describe('authorization matrix', () => {
+      const P = 'spaces/alpha/orchestration';
+      // [name, minimum role, request]
+      const ops: [string, Exclude<Role, 'outsider'>, (role: Role) => Promise<request.Response>, number][] = [
+        ['GET space', 'viewer', (r) => call(r, 'get', 'spaces/alpha'), 200],
+        ['GET members', 'admin', (r) => call(r, 'get', 'spaces/alpha/members'), 200],
+        ['PUT member', 'admin', (r) => call(r, 'put', `spaces/alpha/members/${ids.spareUser}`, { role: 'viewer' }), 200],
+        ['GET teams', 'viewer', (r) => call(r, 'get', 'spaces/alpha/teams'), 200],
+        ['POST team', 'admin', (r) => call(r, 'post', 'spaces/alpha/teams', { name: `team of ${r}` }), 201],
+        ['GET connectors', 'viewer', (r) => call(r, 'get', 'spaces/alpha/connectors'), 200],
+        ['GET connector', 'viewer', (r) => call(r, 'get', `spaces/alpha/connectors/${ids.alphaConnector}`), 200],
+        ['PATCH connector', 'admin', (r) => call(r, 'patch', `spaces/alpha/connectors/${ids.alphaConnector}`, { name: 'mock-a' }), 200],
+        ['POST connector check', 'admin', (r) => call(r, 'post', `spaces/alpha/connectors/${ids.alphaConnector}/check`), 200],
+        ['GET syncs', 'viewer', (r) => call(r, 'get', `spaces/alpha/connectors/${ids.alphaConnector}/syncs`), 200],
+        ['POST sync', 'admin', (r) => call(r, 'post', `${P}/connectors/${ids.alphaConnector}/sync?wait=true`), 200],
+        ['GET pipelines', 'viewer', (r) => call(r, 'get', `${P}/pipelines`), 200],
+        ['GET pipeline', 'viewer', (r) => call(r, 'get', `${P}/pipelines/${ids.pipeline}`), 200],
+        ['PATCH team', 'editor', (r) => call(r, 'patch', `${P}/pipelines/${ids.pipeline2}/team`, { team_id: null }), 200],
+        ['PATCH criticality', 'editor', (r) => call(r, 'patch', `${P}/pipelines/${ids.pipeline2}/criticality`, { criticality: 'low' }), 200],
+        ['PUT watch', 'viewer', (r) => call(r, 'put', `${P}/pipelines/${ids.pipeline2}/watch`), 204],
+        ['DELETE watch', 'viewer', (r) => call(r, 'delete', `${P}/pipelines/${ids.pipeline2}/watch`), 204],
+        ['POST trigger', 'editor', (r) => call(r, 'post', `${P}/pipelines/${ids.pipeline2}/trigger`, { note: `by ${r}` }), 201],
+        ['GET runs', 'viewer', (r) => call(r, 'get', `${P}/pipelines/${ids.pipeline}/runs`), 200],
+        ['GET run', 'viewer', (r) => call(r, 'get', `${P}/runs/${ids.run}`), 200],
+        ['GET run comments', 'viewer', (r) => call(r, 'get', `${P}/runs/${ids.run}/comments`), 200],
+        ['POST run comment', 'viewer', (r) => call(r, 'post', `${P}/runs/${ids.run}/comments`, { body: `from ${r}` }), 201],
+        ['GET task run comments', 'viewer', (r) => call(r, 'get', `${P}/task-runs/${ids.taskRun}/comments`), 200],
+        ['POST task run comment', 'viewer', (r) => call(r, 'post', `${P}/task-runs/${ids.taskRun}/comments`, { body: `from ${r}` }), 201],
+      ];
+      const roles: Role[] = ['outsider', 'viewer', 'editor', 'admin', 'root'];
+      const cases = ops.flatMap(([name, min, op, success]) =>
+        roles.map((role) => {
+          const expected = ROLE_RANK[role] >= ROLE_RANK[min] ? success : role === 'outsider' ? 404 : 403;
+          return [name, role, expected, op] as const;
+        }),
+      );
+      it.each(cases)('%s as %s → %i', async (_name, role, expected, op) => {
+        const res = await op(role);
+        expect(res.status).toBe(expected);
+        if (expected === 404) expect(res.body.error.code).toBe('SPACE_NOT_FOUND');
+        if (expected === 403) expect(res.body.error.code).toBe('FORBIDDEN');
+      });
+
+      it('lets only instance admins create spaces, users and keys for others', async () => {
+        expect((await call('admin', 'post', 'spaces', { slug: 'nope', name: 'No' })).status).toBe(403);
+        expect((await call('admin', 'post', 'users', { email: 'x@example.com', name: 'X' })).status).toBe(403);
+        expect((await call('admin', 'post', `users/${userIds.viewer}/api-keys`, { name: 'x' })).status).toBe(403);
+      });
+
+      it('lists for each caller only the spaces they belong to', async () => {
+        expect((await call('outsider', 'get', 'spaces')).body).toEqual([]);
+        expect((await call('viewer', 'get', 'spaces')).body.map((s: any) => s.slug)).toEqual(['alpha']);
+        expect((await call('root', 'get', 'spaces')).body.map((s: any) => s.slug)).toEqual(expect.arrayContaining(['alpha', 'beta']));
+      });
+    });
+
+    describe('space scoping: ids of another space through this space are 404', () => {
+      const P = 'spaces/alpha/orchestration';
+      const cases: [string, () => Promise<request.Response>, string][] = [
+        ['pipeline', () => call('root', 'get', `${P}/pipelines/${ids.betaPipeline}`), 'PIPELINE_NOT_FOUND'],
+        ['pipeline team', () => call('root', 'patch', `${P}/pipelines/${ids.betaPipeline}/team`, { team_id: null }), 'PIPELINE_NOT_FOUND'],
+        ['pipeline criticality', () => call('root', 'patch', `${P}/pipelines/${ids.betaPipeline}/criticality`, { criticality: 'high' }), 'PIPELINE_NOT_FOUND'],
+        ['watch', () => call('root', 'put', `${P}/pipelines/${ids.betaPipeline}/watch`), 'PIPELINE_NOT_FOUND'],
+        ['trigger', () => call('root', 'post', `${P}/pipelines/${ids.betaPipeline}/trigger`, {}), 'PIPELINE_NOT_FOUND'],
+        ['runs', () => call('root', 'get', `${P}/pipelines/${ids.betaPipeline}/runs`), 'PIPELINE_NOT_FOUND'],
+        ['run', () => call('root', 'get', `${P}/runs/${ids.betaRun}`), 'RUN_NOT_FOUND'],
+        ['run comments', () => call('root', 'get', `${P}/runs/${ids.betaRun}/comments`), 'RUN_NOT_FOUND'],
+        ['task run comments', () => call('root', 'post', `${P}/task-runs/${ids.betaTaskRun}/comments`, { body: 'x' }), 'TASK_RUN_NOT_FOUND'],
+        ['comment edit', () => call('root', 'put', `${P}/comments/${ids.betaComment}`, { body: 'x' }), 'COMMENT_NOT_FOUND'],
+        ['comment delete', () => call('root', 'delete', `${P}/comments/${ids.betaComment}`), 'COMMENT_NOT_FOUND'],
+        ['sync', () => call('root', 'post', `${P}/connectors/${ids.betaConnector}/sync`), 'CONNECTOR_NOT_FOUND'],
+        ['connector', () => call('root', 'get', `spaces/alpha/connectors/${ids.betaConnector}`), 'CONNECTOR_NOT_FOUND'],
+        ['connector patch', () => call('root', 'patch', `spaces/alpha/connectors/${ids.betaConnector}`, { name: 'x' }), 'CONNECTOR_NOT_FOUND'],
+        ['connector delete', () => call('root', 'delete', `spaces/alpha/connectors/${ids.betaConnector}`), 'CONNECTOR_NOT_FOUND'],
+        ['syncs', () => call('root', 'get', `spaces/alpha/connectors/${ids.betaConnector}/syncs`), 'CONNECTOR_NOT_FOUND'],
+        ['sync record', () => call('root', 'get', `spaces/alpha/connectors/${ids.alphaConnector}/syncs/${ids.betaSync}`), 'SYNC_NOT_FOUND'],
+        ['team rename', () => call('root', 'patch', `spaces/alpha/teams/${ids.betaTeam}`, { name: 'x' }), 'TEAM_NOT_FOUND'],
+        ['team delete', () => call('root', 'delete', `spaces/alpha/teams/${ids.betaTeam}`), 'TEAM_NOT_FOUND'],
+        ['malformed id', () => call('root', 'get', `${P}/runs/not-a-uuid`), 'RUN_NOT_FOUND'],
+        ['malformed slug', () => call('root', 'get', 'spaces/NOT_A_SLUG'), 'SPACE_NOT_FOUND'],
+      ];
+      it.each(cases)('%s', async (_name, op, code) => {
+        const res = await op();
+        expect(res.status).toBe(404);
+        expect(res.body.error.code).toBe(code);
+      });
+
+      it('refuses a team of another space on a pipeline with 400 naming team_id', async () => {
+        const res = await call('root', 'patch', `${P}/pipelines/${ids.pipeline}/team`, { team_id: ids.betaTeam });
+        expect(res.status).toBe(400);
+        expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'team_id' })]);
+      });
+    });
+
+    describe('bad input', () => {
+      const P = 'spaces/alpha/orchestration';
+      const cases: [string, () => Promise<request.Response>, string, RegExp | null][] = [
+        ['unknown body field', () => call('root', 'post', 'spaces', { slug: 'gamma', name: 'G', color: 'red' }), 'color', /not an accepted field/],
+        ['missing body field', () => call('root', 'post', 'spaces', { slug: 'gamma' }), 'name', /required/],
+        ['wrong type', () => call('root', 'post', 'spaces', { slug: 'gamma', name: 5 }), 'name', /string/],
+        ['slug refused by the core', () => call('root', 'post', 'spaces', { slug: '-Gamma', name: 'G' }), 'slug', null],
+        ['email format', () => call('root', 'post', 'users', { email: 'not-an-email', name: 'N' }), 'email', /email/],
+        ['expires_at format', () => call('root', 'post', 'me/api-keys', { name: 'k', expires_at: 'tomorrow' }), 'expires_at', /date-time/],
+        ['expires_at in the past', () => call('root', 'post', 'me/api-keys', { name: 'k', expires_at: '2000-01-01T00:00:00Z' }), 'expires_at', null],
+        ['role', () => call('root', 'put', `spaces/alpha/members/${ids.spareUser}`, { role: 'owner' }), 'role', /one of/],
+        ['connector type', () => call('root', 'post', 'spaces/alpha/connectors', { name: 'x', type: 'argo', config: {} }), 'type', null],
+        ['connector config', () => call('root', 'post', 'spaces/alpha/connectors', { name: 'x', type: 'mock', config: { pipelines: -1 } }), 'config.pipelines', null],
+        ['empty connector patch', () => call('root', 'patch', `spaces/alpha/connectors/${ids.alphaConnector}`, {}), 'body', null],
+        ['criticality', () => call('root', 'patch', `${P}/pipelines/${ids.pipeline}/criticality`, { criticality: 'urgent' }), 'criticality', null],
+        ['team_id format', () => call('root', 'patch', `${P}/pipelines/${ids.pipeline}/team`, { team_id: 'abc' }), 'team_id', /UUID/],
+        ['team_id missing', () => call('root', 'patch', `${P}/pipelines/${ids.pipeline}/team`, {}), 'team_id', /required/],
+        ['trigger conf type', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: [1] }), 'conf', null],
+        ['trigger logical_date', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { logical_date: 'now' }), 'logical_date', null],
+        ['trigger note length', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { note: 'n'.repeat(1001) }), 'note', null],
+        ['Idempotency-Key', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, {}, { 'Idempotency-Key': 'k'.repeat(300) }), 'Idempotency-Key', null],
+        ['empty comment', () => call('root', 'post', `${P}/runs/${ids.run}/comments`, { body: '' }), 'body', null],
+        ['blank comment', () => call('root', 'post', `${P}/runs/${ids.run}/comments`, { body: '   ' }), 'body', null],
+        ['body not an object', () => call('root', 'post', 'spaces/alpha/teams', [1, 2]), 'body', null],
+        ['per_page above 500', () => call('root', 'get', `${P}/pipelines?per_page=501`), 'per_page', /<= 500/],
+        ['page 0', () => call('root', 'get', `${P}/pipelines?page=0`), 'page', /1/],
+        ['days not a number', () => call('root', 'get', `${P}/pipelines?days=abc`), 'days', /integer/],
+        ['days above 365', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}?days=366`), 'days', null],
+        ['pipeline status', () => call('root', 'get', `${P}/pipelines?status=broken`), 'status', /one of/],
+        ['unknown query parameter', () => call('root', 'get', `${P}/pipelines?colour=red`), 'colour', /not an accepted field/],
+        ['started_from format', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=yesterday`), 'started_from', null],
+        ['started_from after started_to', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=2026-02-01T00:00:00Z&started_to=2026-01-01T00:00:00Z`), 'started_from', null],
+        ['run_type', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?run_type=cron`), 'run_type', null],
+        ['wait flag', () => call('root', 'post', `${P}/connectors/${ids.alphaConnector}/sync?wait=maybe`), 'wait', /boolean/],
+      ];
+      it.each(cases)('%s → 400 naming the field', async (_name, op, field, reason) => {
+        const res = await op();
+        expect(res.status).toBe(400);
+        expect(res.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+        if (reason) expect(res.body.error.details.find((d: any) => d.field === field).reason).toMatch(reason);
+      });
+
+      it('answers malformed JSON with 400, a body over the limit with 413, a non-JSON body with 415', async () => {
+        const auth = { Authorization: `Bearer ${ROOT_KEY}` };
+        const bad = await request(app).post(`${BASE}/spaces`).set(auth).set('Content-Type', 'application/json').send('{"slug": "x",');
+        expect(bad.status).toBe(400);
+        expect(bad.body.error.code).toBe('MALFORMED_JSON');
+        const big = await request(app).post(`${BASE}/${P}/runs/${ids.run}/comments`).set(auth).send({ body: 'x'.repeat(20_000) });
+        expect(big.status).toBe(413);
+        expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+        const text = await request(app).post(`${BASE}/spaces`).set(auth).set('Content-Type', 'text/plain').send('slug=x');
+        expect(text.status).toBe(415);
+        for (const r of [bad, big, text]) openapi.checkError(r.body);
+      });
+
+      it('answers unknown routes with a JSON 404 and wrong methods with 405', async () => {
+        for (const url of ['/nope', `${BASE}/nope`, `${BASE}/spaces/alpha/orchestration/nothing`]) {
+          const res = await request(app).get(url).set('Authorization', `Bearer ${ROOT_KEY}`);
+          expect(res.status).toBe(404);
+          expect(res.headers['content-type']).toMatch(/json/);
+          expect(res.body.error.code).toBe('ROUTE_NOT_FOUND');
+          openapi.checkError(res.body);
+        }
+        const res = await request(app).delete(`${BASE}/spaces`).set('Authorization', `Bearer ${ROOT_KEY}`);
+        expect(res.status).toBe(405);
+        expect(res.headers.allow).toBe('POST, GET');
+      });
+
+      it('never answers 5xx for bad input, and conflicts are 409', async () => {
+        expect((await call('root', 'post', 'spaces', { slug: 'alpha', name: 'again' })).status).toBe(409);
+        expect((await call('root', 'post', 'users', { email: 'viewer@example.com', name: 'again' })).body.error.code).toBe('USER_EXISTS');
+        expect((await call('root', 'post', 'spaces/alpha/teams', { name: 'Dup' })).status).toBe(201);
+        expect((await call('root', 'post', 'spaces/alpha/teams', { name: 'dup' })).status).toBe(409);
+      });
+    });
+
+    describe('spaces, users, members, teams', () => {
+      it('creates a space with the creator as admin and reads it', async () => {
+        const res = await call('root', 'post', 'spaces', { slug: 'gamma-1', name: ' Gamma ' });
+        expect(res.status).toBe(201);
+        expect(res.body).toMatchObject({ slug: 'gamma-1', name: 'Gamma' });
+        expect(res.headers.location).toBe(`${BASE}/spaces/gamma-1`);
+        const members = await call('root', 'get', 'spaces/gamma-1/members');
+        expect(members.body).toEqual([expect.objectContaining({ user_id: userIds.root, role: 'admin' })]);
+      });
+
+      it('manages members: add, change role, keep the last admin, remove', async () => {
+        const put = await call('admin', 'put', `spaces/alpha/members/${ids.spareUser}`, { role: 'editor' });
+        expect(put.body).toMatchObject({ user_id: ids.spareUser, email: 'spare@example.com', role: 'editor' });
+        const list = await call('admin', 'get', 'spaces/alpha/members?per_page=2');
+        expect(list.headers['x-total-count']).toBe('5'); // root (the creator), viewer, editor, admin, spare
+        expect(list.body).toHaveLength(2);
+        expect((await call('admin', 'put', `spaces/alpha/members/${'00000000-0000-4000-8000-00000000ffff'}`, { role: 'viewer' })).status).toBe(404);
+        expect((await call('admin', 'delete', `spaces/alpha/members/${ids.spareUser}`)).status).toBe(204);
+        expect((await call('admin', 'delete', `spaces/alpha/members/${ids.spareUser}`)).status).toBe(404);
+        const gamma = await call('root', 'post', 'spaces', { slug: 'gamma-2', name: 'G' });
+        expect(gamma.status).toBe(201);
+        const last = await call('root', 'delete', `spaces/gamma-2/members/${userIds.root}`);
+        expect(last.status).toBe(409);
+        expect(last.body.error.code).toBe('LAST_ADMIN');
+      });
+
+      it('creates, renames, lists and deletes teams, and a deleted team leaves its pipelines', async () => {
+        const t = await call('admin', 'post', 'spaces/alpha/teams', { name: 'Payments' });
+        expect(t.status).toBe(201);
+        expect((await call('admin', 'patch', `spaces/alpha/teams/${t.body.id}`, { name: 'Payments Core' })).body.name).toBe('Payments Core');
+        const set = await call('editor', 'patch', `spaces/alpha/orchestration/pipelines/${ids.pipeline}/team`, { team_id: t.body.id });
+        expect(set.status).toBe(200);
+        expect(set.body.team_id).toBe(t.body.id);
+        const filtered = await call('viewer', 'get', `spaces/alpha/orchestration/pipelines?team_id=${t.body.id}`);
+        expect(filtered.body.map((p: any) => p.id)).toEqual([ids.pipeline]);
+        expect((await call('viewer', 'get', 'spaces/alpha/teams')).body.map((x: any) => x.name)).toContain('Payments Core');
+        expect((await call('admin', 'delete', `spaces/alpha/teams/${t.body.id}`)).status).toBe(204);
+        expect((await call('viewer', 'get', `spaces/alpha/orchestration/pipelines/${ids.pipeline}`)).body.team_id).toBeNull();
+      });
+    });
+
+    describe('pipelines', () => {
+      const P = 'spaces/alpha/orchestration/pipelines';
+
+      it('pages with X-Total-Count, X-Page, X-Per-Page, X-Total-Pages and a Link header', async () => {
+        const res = await call('viewer', 'get', `${P}?per_page=5&page=2&days=30`);
+        expect(res.status).toBe(200);
+        expect(res.body).toHaveLength(5);
+        expect(res.headers['x-total-count']).toBe('12');
+        expect(res.headers['x-page']).toBe('2');
+        expect(res.headers['x-per-page']).toBe('5');
+        expect(res.headers['x-total-pages']).toBe('3');
+        const links = Object.fromEntries(
+          res.headers.link.split(', ').map((l: string) => {
+            const [, url, rel] = /^<([^>]+)>; rel="(\w+)"$/.exec(l)!;
+            return [rel, url];
+          }),
+        );
+        expect(Object.keys(links).sort()).toEqual(['first', 'last', 'next', 'prev']);
+        expect(links.next).toBe(`${BASE}/${P}?per_page=5&page=3&days=30`);
+        expect(links.prev).toContain('page=1');
+        expect(links.last).toContain('page=3');
+        const next = await call('viewer', 'get', links.next);
+        expect(next.body).toHaveLength(2);
+        expect(next.headers.link).not.toContain('rel="next"');
+        const first = await call('viewer', 'get', `${P}?per_page=5`);
+        expect(first.headers.link).not.toContain('rel="prev"');
+        const all = await call('viewer', 'get', P);
+        expect(all.headers['x-per-page']).toBe('100');
+        expect(new Set([...first.body, ...res.body, ...next.body].map((p: any) => p.id)).size).toBe(12);
+        expect(all.body.map((p: any) => p.name)).toEqual([...all.body.map((p: any) => p.name)].sort((a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)));
+        const beyond = await call('viewer', 'get', `${P}?page=9`);
+        expect(beyond.body).toEqual([]);
+      });
+
+      it('has status, summary and watched in the snake_case wire format', async () => {
+        const list = (await call('viewer', 'get', `${P}?days=30`)).body;
+        const p = list.find((x: any) => x.id === ids.pipeline);
+        expect(p).toMatchObject({ provider: 'mock', watched: false, summary: expect.objectContaining({ days: 30 }) });
+        expect(['active', 'paused', 'error']).toContain(p.status);
+        expect(p.summary.runs).toBeGreaterThan(0);
+        for (const x of list) {
+          const expected = x.paused ? 'paused' : x.last_run_status === 'failed' ? 'error' : 'active';
+          expect(x.status).toBe(expected);
+        }
+      });
+
+      it('filters by status, provider, q, criticality, connector and watched_only', async () => {
+        const all = (await call('viewer', 'get', P)).body;
+        for (const status of ['active', 'paused', 'error']) {
+          const got = (await call('viewer', 'get', `${P}?status=${status}`)).body;
+          expect(got.map((x: any) => x.id)).toEqual(all.filter((x: any) => x.status === status).map((x: any) => x.id));
+        }
+        expect((await call('viewer', 'get', `${P}?provider=airflow`)).body).toEqual([]);
+        expect((await call('viewer', 'get', `${P}?connector_id=${ids.alphaConnector}`)).body).toHaveLength(12);
+        const target = all[3];
+        const q = (await call('viewer', 'get', `${P}?q=${encodeURIComponent(target.external_id.toUpperCase())}`)).body;
+        expect(q.map((x: any) => x.id)).toContain(target.id);
+        const owner = (await call('viewer', 'get', `${P}?owner=${encodeURIComponent(target.owner)}`)).body;
+        expect(owner.every((x: any) => x.owner === target.owner)).toBe(true);
+
+        expect((await call('editor', 'patch', `${P}/${target.id}/criticality`, { criticality: 'critical' })).body.criticality).toBe('critical');
+        expect((await call('viewer', 'get', `${P}?criticality=critical`)).body.map((x: any) => x.id)).toEqual([target.id]);
+        expect((await call('editor', 'patch', `${P}/${target.id}/criticality`, { criticality: null })).body.criticality).toBeNull();
+
+        expect((await call('viewer', 'put', `${P}/${target.id}/watch`)).status).toBe(204);
+        expect((await call('viewer', 'put', `${P}/${target.id}/watch`)).status).toBe(204);
+        const watched = (await call('viewer', 'get', `${P}?watched_only=true`)).body;
+        expect(watched.map((x: any) => [x.id, x.watched])).toEqual([[target.id, true]]);
+        expect((await call('editor', 'get', `${P}?watched_only=true`)).body).toEqual([]);
+        expect((await call('viewer', 'get', `${P}/${target.id}`)).body.watched).toBe(true);
+        expect((await call('viewer', 'delete', `${P}/${target.id}/watch`)).status).toBe(204);
+        expect((await call('viewer', 'get', `${P}?watched_only=true`)).body).toEqual([]);
+      });
+
+      it('reads one pipeline with its last run', async () => {
+        const res = await call('viewer', 'get', `${P}/${ids.pipeline}?days=30`);
+        expect(res.body.id).toBe(ids.pipeline);
+        expect(res.body.last_run).toEqual(expect.objectContaining({ pipeline_id: ids.pipeline }));
+        expect(res.body.summary.days).toBe(30);
+        expect((await call('viewer', 'get', `${P}/00000000-0000-4000-8000-00000000ffff`)).body.error.code).toBe('PIPELINE_NOT_FOUND');
+      });
+    });
+
+    describe('runs and trigger', () => {
+      const P = 'spaces/alpha/orchestration';
+
+      it('lists runs newest first with filters and reads a run with its task runs', async () => {
+        const runs = (await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs`)).body;
+        expect(runs.length).toBeGreaterThan(0);
+        const times = runs.map((r: any) => r.started_at ?? r.queued_at ?? r.logical_date);
+        expect([...times].sort().reverse()).toEqual(times);
+        const st = runs[0].status;
+        const byStatus = (await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs?status=${st}`)).body;
+        expect(byStatus.every((r: any) => r.status === st)).toBe(true);
+        const from = runs[0].started_at;
+        if (from) {
+          const recent = (await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=${encodeURIComponent(from)}`)).body;
+          expect(recent.map((r: any) => r.id)).toContain(runs[0].id);
+        }
+        const one = await call('viewer', 'get', `${P}/runs/${ids.run}`);
+        expect(one.body.task_runs.length).toBeGreaterThan(0);
+        expect(one.body.task_runs[0]).toEqual(expect.objectContaining({ run_id: ids.run, try_number: expect.any(Number) }));
+      });
+
+      it('triggers a run (201, visible at once) and an Idempotency-Key replay returns it with 200', async () => {
+        const first = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: 1 }, note: 'hello', logical_date: '2026-01-15T00:00:00Z' }, { 'Idempotency-Key': 'retry-1' });
+        expect(first.status).toBe(201);
+        expect(first.body).toMatchObject({ pipeline_id: ids.pipeline, run_type: 'manual', conf: { a: 1 }, note: 'hello', triggered_by: userIds.editor });
+        expect(first.headers.location).toBe(`${BASE}/${P}/runs/${first.body.id}`);
+        const again = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: 1 } }, { 'Idempotency-Key': 'retry-1' });
+        expect(again.status).toBe(200);
+        expect(again.body.id).toBe(first.body.id);
+        const other = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, undefined, { 'Idempotency-Key': 'retry-2' });
+        expect(other.status).toBe(201);
+        expect(other.body.id).not.toBe(first.body.id);
+        const got = await call('viewer', 'get', `${P}/runs/${first.body.id}`);
+        expect(got.body.external_id).toBe(first.body.external_id);
+        const listed = (await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs?run_type=manual&per_page=500`)).body.map((r: any) => r.id);
+        expect(listed).toEqual(expect.arrayContaining([first.body.id, other.body.id]));
+      });
+
+      it.each([
+        [503, 503, 'PROVIDER_UNAVAILABLE'],
+        [504, 504, 'PROVIDER_TIMEOUT'],
+        [429, 429, 'PROVIDER_RATE_LIMITED'],
+        [401, 502, 'PROVIDER_AUTH_FAILED'],
+        [500, 502, 'PROVIDER_ERROR'],
+      ])('keeps the orchestrator answer %i as %i with error.provider', async (providerStatus, status, code) => {
+        h.mock.instance(ids.alphaConnector)!.failNext({ status: providerStatus, message: 'orchestrator says no' });
+        const res = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, {});
+        expect(res.status).toBe(status);
+        expect(res.body.error).toMatchObject({ code, provider: { name: 'mock', status: providerStatus, message: 'orchestrator says no' } });
+      });
+    });
+
+    describe('comments', () => {
+      const P = 'spaces/alpha/orchestration';
+      it('threads comments on runs and task runs; authors edit, admins delete', async () => {
+        const a = await call('viewer', 'post', `${P}/runs/${ids.run}/comments`, { body: 'first' });
+        const b = await call('editor', 'post', `${P}/runs/${ids.run}/comments`, { body: 'second' });
+        expect(a.body).toMatchObject({ target_type: 'run', target_id: ids.run, author_id: userIds.viewer, body: 'first' });
+        const list = (await call('viewer', 'get', `${P}/runs/${ids.run}/comments?per_page=500`)).body.map((c: any) => c.id);
+        expect(list.indexOf(a.body.id)).toBeLessThan(list.indexOf(b.body.id));
+        expect((await call('viewer', 'put', `${P}/comments/${a.body.id}`, { body: 'first, edited' })).body.body).toBe('first, edited');
+        expect((await call('viewer', 'patch', `${P}/comments/${a.body.id}`, { body: 'first, again' })).body.body).toBe('first, again');
+        const notMine = await call('editor', 'put', `${P}/comments/${a.body.id}`, { body: 'hijack' });
+        expect([notMine.status, notMine.body.error.code]).toEqual([403, 'NOT_COMMENT_AUTHOR']);
+        expect((await call('editor', 'delete', `${P}/comments/${a.body.id}`)).status).toBe(403);
+        expect((await call('admin', 'delete', `${P}/comments/${a.body.id}`)).status).toBe(204);
+        expect((await call('editor', 'delete', `${P}/comments/${b.body.id}`)).status).toBe(204);
+        expect((await call('editor', 'delete', `${P}/comments/${b.body.id}`)).status).toBe(404);
+        const t = await call('viewer', 'post', `${P}/task-runs/${ids.taskRun}/comments`, { body: 'on a task' });
+        expect(t.body).toMatchObject({ target_type: 'task_run', target_id: ids.taskRun });
+        expect((await call('viewer', 'get', `${P}/task-runs/${ids.taskRun}/comments`)).body.map((c: any) => c.id)).toContain(t.body.id);
+      });
+    });
+
+    describe('connectors and syncs', () => {
+      it('creates, reads, edits and deletes a connector (with everything synced from it)', async () => {
+        const c = await call('admin', 'post', 'spaces/alpha/connectors', { name: 'tmp', type: 'mock', config: { pipelines: 3, runs_per_pipeline: 1 } });
+        expect(c.status).toBe(201);
+        expect(c.body).toMatchObject({ name: 'tmp', type: 'mock', config: { pipelines: 3, runs_per_pipeline: 1, seed: 1 }, cursor: null, last_sync_at: null });
+        expect((await call('admin', 'post', 'spaces/alpha/connectors', { name: 'tmp', type: 'mock', config: {} })).status).toBe(409);
+        const patched = await call('admin', 'patch', `spaces/alpha/connectors/${c.body.id}`, { name: 'tmp2', config: { seed: 5 } });
+        expect(patched.body).toMatchObject({ name: 'tmp2', config: { pipelines: 3, seed: 5 } });
+        const synced = await call('admin', 'post', `spaces/alpha/orchestration/connectors/${c.body.id}/sync?wait=true`);
+        expect(synced.body).toMatchObject({ status: 'succeeded', counts: { pipelines: 3 } });
+        const got = await call('viewer', 'get', `spaces/alpha/connectors/${c.body.id}`);
+        expect(got.body).toMatchObject({ last_sync_status: 'succeeded', last_error: null });
+        expect((await call('viewer', 'get', `spaces/alpha/orchestration/pipelines?connector_id=${c.body.id}`)).body).toHaveLength(3);
+        expect((await call('admin', 'delete', `spaces/alpha/connectors/${c.body.id}`)).status).toBe(204);
+        expect((await call('viewer', 'get', `spaces/alpha/connectors/${c.body.id}`)).status).toBe(404);
+        expect((await call('viewer', 'get', `spaces/alpha/orchestration/pipelines?connector_id=${c.body.id}`)).body).toEqual([]);
+      });
+
+      it('answers 202 at once, 409 with the running sync while it runs, and keeps a readable history', async () => {
+        const mock = h.mock.instance(ids.alphaConnector)!;
+        mock.setLatency(150);
+        try {
+          const started = await call('admin', 'post', `spaces/alpha/orchestration/connectors/${ids.alphaConnector}/sync`);
+          expect(started.status).toBe(202);
+          expect(started.body.status).toBe('running');
+          expect(started.headers.location).toBe(`${BASE}/spaces/alpha/connectors/${ids.alphaConnector}/syncs/${started.body.id}`);
+          const busy = await call('admin', 'post', `spaces/alpha/orchestration/connectors/${ids.alphaConnector}/sync?wait=true`);
+          expect(busy.status).toBe(409);
+          expect(busy.body.error).toMatchObject({ code: 'SYNC_RUNNING', sync: { id: started.body.id, status: 'running' } });
+          let record = started.body;
+          for (let i = 0; i < 100 && record.status === 'running'; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            record = (await call('viewer', 'get', `spaces/alpha/connectors/${ids.alphaConnector}/syncs/${started.body.id}`)).body;
+          }
+          expect(record.status).toBe('succeeded');
+          expect(record.finished_at).not.toBeNull();
+        } finally {
+          mock.setLatency(0);
+        }
+        const history = await call('viewer', 'get', `spaces/alpha/connectors/${ids.alphaConnector}/syncs?per_page=2`);
+        expect(history.body).toHaveLength(2);
+        expect(Number(history.headers['x-total-count'])).toBeGreaterThanOrEqual(3);
+      });
+
+      it('records a failed sync with the orchestrator error and answers 200 with it when waiting', async () => {
+        h.mock.instance(ids.alphaConnector)!.failNext({ status: 503, message: 'scheduler down' });
+        const res = await call('admin', 'post', `spaces/alpha/orchestration/connectors/${ids.alphaConnector}/sync?wait=true`);
+        expect(res.status).toBe(200);
+        expect(res.body.status).toBe('failed');
+        expect(res.body.error).toContain('scheduler down');
+        const c = await call('viewer', 'get', `spaces/alpha/connectors/${ids.alphaConnector}`);
+        expect(c.body).toMatchObject({ last_sync_status: 'failed' });
+        expect((await call('viewer', 'get', 'spaces/alpha/orchestration/pipelines')).body).toHaveLength(12); // data intact
+      });
+
+      it('answers 202 with the sync as it stands when the wait runs out', async () => {
+        const quick = buildApp(h.services, { ready: async () => {}, syncWaitMs: 50 });
+        const mock = h.mock.instance(ids.alphaConnector)!;
+        mock.setLatency(100);
+        try {
+          const res = await request(quick)
+            .post(`${BASE}/spaces/alpha/orchestration/connectors/${ids.alphaConnector}/sync?wait=true`)
+            .set('Authorization', `Bearer ${ROOT_KEY}`);
+          expect(res.status).toBe(202);
+          expect(res.body.status).toBe('running');
+          openapi.check('post', `${BASE}/spaces/alpha/orchestration/connectors/${ids.alphaConnector}/sync`, 202, res.body);
+          let status = 'running';
+          for (let i = 0; i < 100 && status === 'running'; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            status = (await call('viewer', 'get', `spaces/alpha/connectors/${ids.alphaConnector}/syncs/${res.body.id}`)).body.status;
+          }
+          expect(status).toBe('succeeded');
+        } finally {
+          mock.setLatency(0);
+        }
+      });
+
+      it('checks a connector through its provider', async () => {
+        const res = await call('admin', 'post', `spaces/alpha/connectors/${ids.alphaConnector}/check`);
+        expect(res.body).toEqual({ name: 'mock', version: '1.0', api_version: null });
+      });
+    });
+  });
+}

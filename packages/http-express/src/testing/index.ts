@@ -1,0 +1,2 @@
+export { type ApiHarness, apiSuite, type MockControl } from './api-suite';
+export { OpenApiChecker } from './openapi-check';
