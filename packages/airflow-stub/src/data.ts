@@ -357,17 +357,17 @@ export class StubStore {
 
   // ---- mutations (each bumps updated_at, as Airflow's onupdate column does) -----------------
 
-  private touchRun(run: StubRun): void {
+  private touchRun(run: StubRun, at = this.stamp()): void {
     const i = this.runs.indexOf(run);
     if (i >= 0) this.runs.splice(i, 1);
-    run.updatedAt = this.stamp();
+    run.updatedAt = at;
     this.runs.push(run);
   }
 
-  private touchTask(task: StubTask): void {
+  private touchTask(task: StubTask, at = this.stamp()): void {
     const i = this.tasks.indexOf(task);
     if (i >= 0) this.tasks.splice(i, 1);
-    task.updatedAt = this.stamp();
+    task.updatedAt = at;
     this.tasks.push(task);
   }
 
@@ -405,7 +405,7 @@ export class StubStore {
     if (state !== 'queued') run.startDate ??= now;
     if (state === 'success' || state === 'failed') run.endDate = now;
     run.lastSchedulingDecision = now;
-    this.touchRun(run);
+    this.touchRun(run, now);
     return run;
   }
 
@@ -446,7 +446,7 @@ export class StubStore {
     task.state = state;
     if (state === 'running' || state === 'success' || state === 'failed') task.startDate ??= now;
     if (state === 'success' || state === 'failed') task.endDate = now;
-    this.touchTask(task);
+    this.touchTask(task, now);
     return task;
   }
 
