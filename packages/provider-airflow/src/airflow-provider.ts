@@ -1,0 +1,227 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  type Connector,
+  type ConnectorConfig,
+  DomainError,
+  isDomainError,
+  type OrchestrationProvider,
+  type ProviderFactory,
+  type ProviderInfo,
+  type ProviderPipeline,
+  type ProviderRun,
+  type ProviderTaskRun,
+  type TriggerRequest,
+} from '@signalbox/core';
+import { AirflowHttp, type Auth, badResponse, basicAuth, noAuth, staticToken, TokenCache } from './airflow-http';
+import { v1Dialect } from './airflow-v1';
+import { v2Dialect } from './airflow-v2';
+import { type AirflowConfig, type ApiVersion, checkAirflowConfig, readAirflowConfig } from './config';
+import type { Dialect, Dto } from './dialect';
+
+export interface AirflowProviderOptions {
+  /** Per request; a request that sends nothing back for this long fails with `timeout`. Default 30 s. */
+  timeoutMs?: number;
+  /** Extra attempts of an idempotent request after 429, 5xx or a connection failure. Default 3. */
+  retries?: number;
+  /** Items asked for per page; Airflow may send fewer (maximum_page_limit). Default 100. */
+  pageSize?: number;
+  /** First backoff step, doubled per retry, with jitter. Default 500 ms. */
+  retryBaseMs?: number;
+  /** Longest wait between attempts; a longer Retry-After ends the retries. Default 30 s. */
+  maxRetryDelayMs?: number;
+  /**
+   * Where each API lives under base_url. Defaults /api/v1 and /api/v2; a gateway that mounts the
+   * v1 API elsewhere (or a mock of the spec, which has no prefix) sets its own.
+   */
+  apiPrefix?: Partial<Record<ApiVersion, string>>;
+}
+
+const TOKEN_PATH = '/auth/token';
+
+type Shared = Required<Omit<AirflowProviderOptions, 'apiPrefix'>> & {
+  prefix: Record<ApiVersion, string>;
+  tokens: TokenCache;
+  httpAgent: HttpAgent;
+  httpsAgent: HttpsAgent;
+};
+
+interface Detected {
+  dialect: Dialect;
+  airflowVersion: string | null;
+}
+
+const encode = encodeURIComponent;
+
+/** An Airflow 2 (/api/v1) or Airflow 3 (/api/v2) instance, as the core sees an orchestrator. */
+export class AirflowProvider implements OrchestrationProvider {
+  private readonly http: AirflowHttp;
+  private detected?: Promise<Detected>;
+  /** When the latest runs listing began: task run cursors stay at or before it (see changedAt). */
+  private runsListedAt?: Date;
+
+  constructor(
+    private readonly config: AirflowConfig,
+    private readonly shared: Shared,
+  ) {
+    this.http = new AirflowHttp(config.baseUrl, shared);
+  }
+
+  private authFor(version: ApiVersion): Auth {
+    const c = this.config;
+    if (c.token) return staticToken(c.token);
+    if (c.username !== undefined && c.password !== undefined) {
+      return version === 'v1' ? basicAuth(c.username, c.password) : this.shared.tokens.auth(this.http, TOKEN_PATH, c.baseUrl, c.username, c.password);
+    }
+    return noAuth;
+  }
+
+  private dialectOf(version: ApiVersion): Dialect {
+    return version === 'v1' ? v1Dialect(this.shared.prefix.v1) : v2Dialect(this.shared.prefix.v2);
+  }
+
+  /** The API version: from the config, else the first of /api/v2/version and /api/v1/version that answers. */
+  private dialect(): Promise<Detected> {
+    this.detected ??= this.detect().catch((err: unknown) => {
+      this.detected = undefined;
+      throw err;
+    });
+    return this.detected;
+  }
+
+  private async detect(): Promise<Detected> {
+    const tryVersion = async (version: ApiVersion): Promise<Detected | undefined> => {
+      const dialect = this.dialectOf(version);
+      this.http.auth = this.authFor(version);
+      try {
+        const res = await this.http.call<Dto>({ method: 'GET', path: `${dialect.prefix}/version`, idempotent: true, auth: version === 'v1' });
+        const v = res.data && typeof res.data.version === 'string' ? res.data.version : null;
+        if (v === null && this.config.apiVersion === undefined) return undefined;
+        return { dialect, airflowVersion: v };
+      } catch (err) {
+        // Not this version (or not Airflow at all): an unknown path, or a page that is not JSON.
+        if (this.config.apiVersion === undefined && isDomainError(err) && (err.kind === 'not_found' || err.code === 'PROVIDER_BAD_RESPONSE' || err.provider?.status === 405)) {
+          return undefined;
+        }
+        throw err;
+      }
+    };
+    if (this.config.apiVersion) return (await tryVersion(this.config.apiVersion))!;
+    const found = (await tryVersion('v2')) ?? (await tryVersion('v1'));
+    if (!found) {
+      throw new DomainError('bad_gateway', 'PROVIDER_NOT_AIRFLOW', `no Airflow API answers at ${this.config.baseUrl} (asked /api/v2/version and /api/v1/version)`, {
+        provider: { name: 'airflow', status: 404, message: 'neither /api/v2/version nor /api/v1/version answered' },
+      });
+    }
+    return found;
+  }
+
+  async check(): Promise<ProviderInfo> {
+    const { dialect, airflowVersion } = await this.dialect();
+    // The version endpoint is open; listing one DAG proves the credentials.
+    await this.http.call({ method: 'GET', path: `${dialect.prefix}/dags`, params: { limit: 1 }, idempotent: true });
+    return { name: 'airflow', version: airflowVersion, apiVersion: dialect.version };
+  }
+
+  /**
+   * Pages of a list endpoint. Airflow cuts `limit` to its maximum_page_limit without saying so, so
+   * the offset moves by what came back, until total_entries. Yields each page with the moment the
+   * listing began (no later than the server's clock).
+   */
+  private async *pages(path: string, params: Record<string, unknown>, key: string): AsyncGenerator<{ items: Dto[]; listedAt: Date }> {
+    let offset = 0;
+    let listedAt: Date | undefined;
+    for (;;) {
+      const sentAt = new Date();
+      const res = await this.http.call<Dto | null>({ method: 'GET', path, params: { ...params, limit: this.shared.pageSize, offset }, idempotent: true });
+      if (!listedAt) listedAt = res.serverDate && res.serverDate < sentAt ? res.serverDate : sentAt;
+      const items = res.data?.[key];
+      if (!Array.isArray(items)) throw badResponse(res.status, `GET ${path} answered without a "${key}" list`);
+      const total = res.data?.total_entries;
+      if (items.length > 0) yield { items: items as Dto[], listedAt };
+      offset += items.length;
+      if (items.length === 0 || (typeof total === 'number' && offset >= total)) return;
+    }
+  }
+
+  async *pipelines(): AsyncIterable<ProviderPipeline[]> {
+    const { dialect } = await this.dialect();
+    for await (const page of this.pages(`${dialect.prefix}/dags`, dialect.dagsQuery(), 'dags')) {
+      yield page.items.map((d) => dialect.pipeline(d));
+    }
+  }
+
+  async *runs(since: Date | null): AsyncIterable<ProviderRun[]> {
+    const { dialect } = await this.dialect();
+    this.runsListedAt = undefined;
+    for await (const page of this.pages(`${dialect.prefix}/dags/~/dagRuns`, dialect.runsQuery(since), 'dag_runs')) {
+      this.runsListedAt ??= page.listedAt;
+      yield page.items.map((r) => dialect.run(r, page.listedAt));
+    }
+  }
+
+  async *taskRuns(since: Date | null): AsyncIterable<ProviderTaskRun[]> {
+    const { dialect } = await this.dialect();
+    const floor = this.runsListedAt;
+    for await (const page of this.pages(`${dialect.prefix}/dags/~/dagRuns/~/taskInstances`, dialect.tasksQuery(since), 'task_instances')) {
+      // One cursor serves runs and task runs: it must not pass the start of the runs listing.
+      const ceiling = floor && floor < page.listedAt ? floor : page.listedAt;
+      yield page.items.map((t) => dialect.task(t, ceiling));
+    }
+  }
+
+  async trigger(pipelineExternalId: string, request: TriggerRequest): Promise<ProviderRun> {
+    const { dialect } = await this.dialect();
+    const sentAt = new Date();
+    // Never retried blindly: a lost answer is resolved by the caller through the run id (RUN_EXISTS).
+    const res = await this.http.call<Dto>({
+      method: 'POST',
+      path: `${dialect.prefix}/dags/${encode(pipelineExternalId)}/dagRuns`,
+      body: dialect.triggerBody(request),
+      idempotent: false,
+      notFoundCode: 'PIPELINE_NOT_FOUND',
+      conflictCode: 'RUN_EXISTS',
+    });
+    return this.runOf(dialect, res.data, res.serverDate ?? sentAt, 'POST dagRuns');
+  }
+
+  async getRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> {
+    const { dialect } = await this.dialect();
+    const sentAt = new Date();
+    const res = await this.http.call<Dto>({
+      method: 'GET',
+      path: `${dialect.prefix}/dags/${encode(pipelineExternalId)}/dagRuns/${encode(runExternalId)}`,
+      idempotent: true,
+      notFoundCode: 'RUN_NOT_FOUND',
+    });
+    return this.runOf(dialect, res.data, res.serverDate ?? sentAt, 'GET dagRun');
+  }
+
+  private runOf(dialect: Dialect, data: Dto, at: Date, what: string): ProviderRun {
+    if (!data || typeof data !== 'object' || typeof data.dag_run_id !== 'string') throw badResponse(200, `${what} answered without a dag_run_id`);
+    return dialect.run(data, at);
+  }
+}
+
+/**
+ * The provider factory for connectors of type `airflow`. Providers of one factory share a
+ * keep-alive connection pool and the v2 token cache.
+ */
+export function airflowProviderFactory(options: AirflowProviderOptions = {}): ProviderFactory {
+  const shared: Shared = {
+    timeoutMs: options.timeoutMs ?? 30_000,
+    retries: options.retries ?? 3,
+    pageSize: options.pageSize ?? 100,
+    retryBaseMs: options.retryBaseMs ?? 500,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
+    prefix: { v1: options.apiPrefix?.v1 ?? '/api/v1', v2: options.apiPrefix?.v2 ?? '/api/v2' },
+    tokens: new TokenCache(),
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 16 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
+  };
+  if (!Number.isInteger(shared.pageSize) || shared.pageSize < 1) throw new RangeError('pageSize must be a positive integer');
+  return {
+    create: (connector: Connector) => new AirflowProvider(readAirflowConfig(connector.config), shared),
+    checkConfig: (config: ConnectorConfig) => checkAirflowConfig(config),
+  };
+}

@@ -1,0 +1,52 @@
+/** What differs between /api/v1 (Airflow 2) and /api/v2 (Airflow 3), behind one shape. */
+import type { ProviderPipeline, ProviderRun, ProviderTaskRun, TriggerRequest } from '@signalbox/core';
+import type { ApiVersion } from './config';
+
+export type Dto = Record<string, unknown>;
+
+export interface Dialect {
+  version: ApiVersion;
+  /** Path prefix of the API, e.g. /api/v1. */
+  prefix: string;
+  dagsQuery(): Record<string, unknown>;
+  runsQuery(since: Date | null): Record<string, unknown>;
+  tasksQuery(since: Date | null): Record<string, unknown>;
+  pipeline(dag: Dto): ProviderPipeline;
+  /** `listedAt`: when the listing began; stands in for a run's update time when it has no times. */
+  run(run: Dto, listedAt: Date): ProviderRun;
+  task(task: Dto, listedAt: Date): ProviderTaskRun;
+  triggerBody(request: TriggerRequest): Dto;
+}
+
+export const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function date(v: unknown): Date | null {
+  if (typeof v !== 'string' || v === '') return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export const obj = (v: unknown): Record<string, unknown> | null =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+
+export const owners = (v: unknown): string | null => {
+  const list = Array.isArray(v) ? v.filter((o): o is string => typeof o === 'string' && o !== '') : [];
+  return list.length ? list.join(', ') : null;
+};
+
+export const tags = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map((t) => str(obj(t)?.name)).filter((t): t is string => t !== null) : [];
+
+/**
+ * When a row last changed, as far as its fields tell; it feeds the sync cursor. Neither API returns
+ * `updated_at` (they only filter by it), and Airflow bumps `updated_at` whenever these times change,
+ * so their latest is a lower bound of it. The value is capped at `ceiling`, the moment the listing
+ * began: every change after that moment is still ahead of a cursor built from it, and every change
+ * before it was in the listing. A row with no time at all takes the ceiling.
+ */
+export function changedAt(times: Array<Date | null>, ceiling: Date): Date {
+  let latest: Date | null = null;
+  for (const t of times) if (t && (!latest || t > latest)) latest = t;
+  return latest && latest < ceiling ? latest : ceiling;
+}
