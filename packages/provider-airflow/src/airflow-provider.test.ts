@@ -1,0 +1,249 @@
+import { type AirflowStub, type ApiVersion, startAirflowStub, type StubOptions, TASK_STATES } from '@signalbox/airflow-stub';
+import type { ConnectorConfig, OrchestrationProvider } from '@signalbox/core';
+import { type AirflowProviderOptions, airflowProviderFactory } from './airflow-provider';
+import { taskStatusOf } from './mapping';
+import { airflowConnector, collect, failure } from './testing';
+
+const FAST: AirflowProviderOptions = { retries: 2, retryBaseMs: 5, timeoutMs: 2_000 };
+
+function providerFor(stub: AirflowStub, config: ConnectorConfig = {}, options: AirflowProviderOptions = FAST): OrchestrationProvider {
+  const factory = airflowProviderFactory(options);
+  return factory.create(airflowConnector(factory.checkConfig({ base_url: stub.url, username: 'admin', password: 'admin', ...config })));
+}
+
+describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
+  let stub: AirflowStub;
+  const start = (o: StubOptions = {}) => startAirflowStub({ apiVersion: version, seed: 21, dags: 12, runs: 120, taskInstances: 400, ...o });
+  const p = version === 'v1' ? '/api/v1' : '/api/v2';
+  afterEach(async () => {
+    await stub?.close();
+  });
+
+  it('detects the API version, asking v2 first', async () => {
+    stub = await start();
+    const info = await providerFor(stub).check();
+    expect(info).toMatchObject({ name: 'airflow', apiVersion: version, version: version === 'v1' ? '2.10.5' : '3.1.8' });
+    const asked = stub.requests.map((r) => r.path).filter((path) => path.endsWith('/version'));
+    expect(asked).toEqual(version === 'v1' ? ['/api/v2/version', '/api/v1/version'] : ['/api/v2/version']);
+  });
+
+  it('uses a configured version without probing the other', async () => {
+    stub = await start();
+    const info = await providerFor(stub, { api_version: version }).check();
+    expect(info.apiVersion).toBe(version);
+    expect(stub.requests.filter((r) => r.path.endsWith('/version')).map((r) => r.path)).toEqual([`${p}/version`]);
+  });
+
+  it('refuses to talk to a server without the configured API', async () => {
+    stub = await start();
+    const other = version === 'v1' ? 'v2' : 'v1';
+    const f = await failure(providerFor(stub, { api_version: other }).check());
+    expect(f).toMatchObject({ kind: 'not_found', status: 404 });
+  });
+
+  it('maps DAGs to pipelines: owners, tags, schedule, paused, next run, description, display name', async () => {
+    stub = await start();
+    stub.data.addDag('zz_report', {
+      displayName: 'Nightly report',
+      description: 'Builds the report',
+      owners: ['alice', 'bob'],
+      tags: ['finance', 'daily'],
+      schedule: { kind: 'cron', value: '0 3 * * *', description: 'At 03:00' },
+      paused: true,
+      nextRunLogical: Date.parse('2026-12-01T02:00:00Z'),
+      nextRunAfter: Date.parse('2026-12-01T03:00:00Z'),
+    });
+    stub.data.addDag('zz_manual', { schedule: null, owners: [] });
+    const { items } = await collect(providerFor(stub).pipelines());
+    expect(items).toHaveLength(14);
+    expect(items.find((x) => x.externalId === 'zz_report')).toEqual({
+      externalId: 'zz_report',
+      name: 'Nightly report',
+      description: 'Builds the report',
+      owner: 'alice, bob',
+      tags: ['finance', 'daily'],
+      schedule: '0 3 * * *',
+      paused: true,
+      nextRunAt: new Date('2026-12-01T03:00:00Z'),
+    });
+    expect(items.find((x) => x.externalId === 'zz_manual')).toMatchObject({ owner: null, tags: [], nextRunAt: null, paused: false });
+    // Every generated schedule kind becomes text or null, never an object.
+    for (const x of items) expect(x.schedule === null || typeof x.schedule === 'string').toBe(true);
+    const delta = [...stub.data.dags.values()].find((d) => d.schedule?.kind === 'delta')!;
+    const hours = (delta.schedule as { seconds: number }).seconds / 3600;
+    expect(items.find((x) => x.externalId === delta.dagId)!.schedule).toBe(`${hours}:00:00`);
+  });
+
+  it('pages by what came back when Airflow caps the page below what was asked', async () => {
+    stub = await start({ maximumPageLimit: 7 });
+    const provider = providerFor(stub, {}, { ...FAST, pageSize: 50 });
+    const runs = await collect(provider.runs(null));
+    expect(runs.items).toHaveLength(120);
+    expect(runs.sizes.every((n) => n <= 7)).toBe(true);
+    expect(runs.sizes).toHaveLength(Math.ceil(120 / 7));
+    expect(new Set(runs.items.map((r) => `${r.pipelineExternalId}/${r.externalId}`)).size).toBe(120);
+    const offsets = stub.requests.filter((r) => r.path.endsWith('/dagRuns')).map((r) => Number(r.query.offset));
+    expect(offsets).toEqual(runs.sizes.map((_, i) => i * 7));
+    expect(stub.requests.filter((r) => r.path.endsWith('/dagRuns')).every((r) => r.query.limit === '50')).toBe(true);
+    const tasks = await collect(provider.taskRuns(null));
+    expect(tasks.items).toHaveLength(400);
+    const pipelines = await collect(provider.pipelines());
+    expect(pipelines.items.map((x) => x.externalId)).toEqual(stub.data.listDags().map((d) => d.dagId));
+  });
+
+  it('lists runs and task runs changed since a time, and picks up later changes from the cursor', async () => {
+    stub = await start();
+    const provider = providerFor(stub);
+    const cut = stub.data.runs[80].updatedAt;
+    const since = new Date(cut);
+    const recent = await collect(provider.runs(since));
+    expect(recent.items.map((r) => r.externalId).sort()).toEqual(stub.data.runs.filter((r) => r.updatedAt >= cut).map((r) => r.runId).sort());
+    const sent = stub.requests.find((r) => r.path.endsWith('/dagRuns'))!;
+    expect(sent.query.updated_at_gte).toBe(since.toISOString());
+    const tasks = await collect(provider.taskRuns(since));
+    expect(tasks.items).toHaveLength(stub.data.tasks.filter((t) => t.updatedAt >= cut).length);
+
+    // The cursor a sync keeps: the newest update seen.
+    const cursor = new Date(Math.max(...recent.items.map((r) => r.updatedAt!.getTime()), ...tasks.items.map((t) => t.updatedAt!.getTime())));
+    expect(cursor.getTime()).toBeLessThanOrEqual(Date.now());
+    expect((await collect(provider.runs(cursor))).items.length).toBeLessThanOrEqual(2);
+
+    const old = stub.data.runs[5];
+    stub.data.setRunState(old.dagId, old.runId, 'failed');
+    stub.data.setTaskState(old.dagId, old.runId, 'late_task', 'up_for_retry');
+    const next = await collect(provider.runs(cursor));
+    const changed = next.items.find((r) => r.externalId === old.runId)!;
+    expect(changed).toMatchObject({ status: 'failed', nativeStatus: 'failed' });
+    expect(changed.updatedAt!.getTime()).toBeGreaterThanOrEqual(cursor.getTime());
+    const nextTasks = await collect(provider.taskRuns(cursor));
+    expect(nextTasks.items.find((t) => t.taskId === 'late_task')).toMatchObject({ status: 'retrying', nativeStatus: 'up_for_retry' });
+  });
+
+  it('keeps the task cursor at or before the start of the runs listing', async () => {
+    stub = await start();
+    const provider = providerFor(stub);
+    const run = stub.data.runs[0];
+    await collect(provider.runs(null));
+    const afterRuns = Date.now();
+    await new Promise((r) => setTimeout(r, 20));
+    stub.data.setTaskState(run.dagId, run.runId, 'finished_later', 'success');
+    const tasks = await collect(provider.taskRuns(null));
+    const late = tasks.items.find((t) => t.taskId === 'finished_later')!;
+    expect(late.status).toBe('success');
+    expect(late.updatedAt!.getTime()).toBeLessThanOrEqual(afterRuns);
+  });
+
+  it('maps every task state, run state and run type of the wire', async () => {
+    stub = await start();
+    const run = stub.data.runs[10];
+    for (const state of TASK_STATES) stub.data.setTaskState(run.dagId, run.runId, `probe_${String(state)}`, state);
+    const { items } = await collect(providerFor(stub).taskRuns(new Date(stub.data.tasks.at(-TASK_STATES.length)!.updatedAt)));
+    const probes = items.filter((t) => t.taskId.startsWith('probe_'));
+    expect(probes).toHaveLength(TASK_STATES.length);
+    for (const t of probes) {
+      const sent = t.taskId.slice('probe_'.length);
+      // v2 has no "none" string: the stub sends null, as Airflow 3 does.
+      const native = sent === 'null' || (sent === 'none' && version === 'v2') ? null : sent;
+      expect({ native: t.nativeStatus, status: t.status }).toEqual({ native, status: taskStatusOf(native) });
+    }
+    const runs = (await collect(providerFor(stub).runs(null))).items;
+    const byType = new Map(runs.map((r) => [r.runType, r]));
+    expect([...byType.keys()].sort()).toEqual(['backfill', 'event', 'manual', 'scheduled']);
+    const states = new Set(runs.map((r) => `${r.nativeStatus}->${r.status}`));
+    expect([...states].sort()).toEqual(['failed->failed', 'queued->queued', 'running->running', 'success->success']);
+    const event = runs.find((r) => r.runType === 'event')!;
+    expect(stub.data.findRun(event.pipelineExternalId, event.externalId)!.kind).toBe('event');
+  });
+
+  it('triggers a run under the given id, with conf and note, and says RUN_EXISTS for the same id', async () => {
+    stub = await start();
+    const provider = providerFor(stub);
+    const dagId = stub.data.listDags()[1].dagId;
+    const request = { runId: 'signalbox__abc', conf: { table: 'orders' }, note: 'from signalbox', logicalDate: null };
+    const run = await provider.trigger(dagId, request);
+    expect(run).toMatchObject({ pipelineExternalId: dagId, externalId: 'signalbox__abc', status: 'queued', runType: 'manual', conf: { table: 'orders' }, note: 'from signalbox' });
+    const posted = stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dagRuns'));
+    expect(posted).toHaveLength(1);
+    const again = await failure(provider.trigger(dagId, request));
+    expect(again).toMatchObject({ kind: 'conflict', code: 'RUN_EXISTS', status: 409 });
+    // What the run service does next: fetch the run that exists.
+    const fetched = await provider.getRun(dagId, 'signalbox__abc');
+    expect(fetched).toMatchObject({ externalId: 'signalbox__abc', status: 'queued', conf: { table: 'orders' } });
+    const withDate = await provider.trigger(dagId, { runId: 'signalbox__dated', conf: null, note: null, logicalDate: new Date('2026-03-01T00:00:00Z') });
+    expect(withDate.logicalDate).toEqual(new Date('2026-03-01T00:00:00Z'));
+    expect(await failure(provider.trigger('no_such_dag', request))).toMatchObject({ kind: 'not_found', code: 'PIPELINE_NOT_FOUND', status: 404 });
+    expect(await failure(provider.getRun(dagId, 'nope'))).toMatchObject({ kind: 'not_found', code: 'RUN_NOT_FOUND', status: 404 });
+  });
+
+  it('says PROVIDER_AUTH_FAILED (bad_gateway) when Airflow refuses the credentials', async () => {
+    stub = await start();
+    const f = await failure(providerFor(stub, { password: 'wrong' }).check());
+    expect(f).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 401 });
+    expect(f.message).toMatch(/credentials|username and password/);
+    const sync = await failure(collect(providerFor(stub, { password: 'wrong', api_version: version }).runs(null)));
+    expect(sync).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 401 });
+  });
+
+  it('says PROVIDER_AUTH_FAILED with 403 when the user may read but not trigger', async () => {
+    stub = await start({ users: [{ username: 'viewer', password: 'v', readOnly: true }] });
+    const provider = providerFor(stub, { username: 'viewer', password: 'v' });
+    expect((await collect(provider.pipelines())).items.length).toBe(12);
+    const f = await failure(provider.trigger(stub.data.listDags()[0].dagId, { runId: 'signalbox__x', conf: null, note: null, logicalDate: null }));
+    expect(f).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 403 });
+  });
+
+  it('accepts a static bearer token, and refuses a wrong one without asking for a new token', async () => {
+    stub = await start({ staticTokens: ['s3cret'] });
+    const factory = airflowProviderFactory(FAST);
+    const ok = factory.create(airflowConnector(factory.checkConfig({ base_url: stub.url, token: 's3cret' })));
+    expect((await collect(ok.pipelines())).items.length).toBe(12);
+    const bad = factory.create(airflowConnector(factory.checkConfig({ base_url: stub.url, token: 'nope', api_version: version })));
+    expect(await failure(collect(bad.pipelines()))).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 401 });
+    expect(stub.requests.some((r) => r.path === '/auth/token')).toBe(false);
+  });
+
+  it('says unavailable when the host refuses connections, with no status', async () => {
+    stub = await start();
+    const url = stub.url;
+    await stub.close();
+    const factory = airflowProviderFactory(FAST);
+    const provider = factory.create(airflowConnector({ base_url: url, api_version: version }));
+    expect(await failure(collect(provider.pipelines()))).toMatchObject({ kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null });
+    expect(await failure(provider.trigger('d', { runId: 'r', conf: null, note: null, logicalDate: null }))).toMatchObject({ kind: 'unavailable', status: null });
+    stub = await start();
+  });
+});
+
+describe('Airflow 3 tokens', () => {
+  let stub: AirflowStub;
+  afterEach(() => stub.close());
+
+  it('fetches a token on first use, shares it, and fetches a new one after a 401 when it expired', async () => {
+    stub = await startAirflowStub({ apiVersion: 'v2', dags: 3, runs: 6, taskInstances: 12, tokenTtlMs: 60_000 });
+    const factory = airflowProviderFactory(FAST);
+    const config = factory.checkConfig({ base_url: stub.url, username: 'admin', password: 'admin', api_version: 'v2' });
+    const a = factory.create(airflowConnector(config));
+    expect(stub.tokensIssued()).toBe(0);
+    await collect(a.pipelines());
+    expect(stub.tokensIssued()).toBe(1);
+    await collect(factory.create(airflowConnector(config)).runs(null));
+    expect(stub.tokensIssued()).toBe(1);
+    stub.expireTokens();
+    expect((await collect(a.taskRuns(null))).items).toHaveLength(12);
+    expect(stub.tokensIssued()).toBe(2);
+    const statuses = stub.requests.filter((r) => r.path.endsWith('/taskInstances')).map((r) => r.status);
+    expect(statuses).toEqual([401, 200]);
+    // A trigger refused for an expired token is sent again once with a fresh one.
+    stub.expireTokens();
+    const run = await a.trigger('dag_0000', { runId: 'signalbox__tok', conf: null, note: null, logicalDate: null });
+    expect(run.externalId).toBe('signalbox__tok');
+    expect(stub.tokensIssued()).toBe(3);
+  });
+
+  it('says PROVIDER_AUTH_FAILED when the token endpoint refuses the password', async () => {
+    stub = await startAirflowStub({ apiVersion: 'v2', dags: 3, runs: 6, taskInstances: 12 });
+    const f = await failure(providerFor(stub, { password: 'wrong' }).check());
+    expect(f).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 401 });
+    expect(stub.requests.filter((r) => r.path === '/auth/token')).toHaveLength(1);
+  });
+});
