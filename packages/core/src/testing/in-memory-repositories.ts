@@ -356,6 +356,7 @@ const strip = (p: Pipeline & { seenBySync?: Id | null }): Pipeline => {
 export class InMemoryWatchRepository implements WatchRepository {
   constructor(private readonly s: Store) {}
   async watch(spaceId: Id, pipelineId: Id, userId: Id) {
+    if (this.s.pipelines.get(pipelineId)?.spaceId !== spaceId) return; // a pipeline of another space is absent
     this.s.watches.set(`${pipelineId}/${userId}`, { spaceId, pipelineId, userId });
   }
   async unwatch(spaceId: Id, pipelineId: Id, userId: Id) {

@@ -1,0 +1,20 @@
+import { accessContracts } from './access-contracts';
+import type { MakeRepositories } from './fixtures';
+import { pipelineContracts } from './pipeline-contracts';
+import { runContracts } from './run-contracts';
+import { syncContracts } from './sync-contracts';
+
+export { accessContracts, pipelineContracts, runContracts, syncContracts };
+export * from './fixtures';
+
+/**
+ * Every repository contract of the core, as Jest `describe`/`it` blocks. `make` is called before
+ * each test and must give empty repositories (a fresh store, or an emptied database); `close`,
+ * when given, runs after each test.
+ */
+export function repositoryContracts(name: string, make: MakeRepositories): void {
+  accessContracts(name, make);
+  pipelineContracts(name, make);
+  runContracts(name, make);
+  syncContracts(name, make);
+}
