@@ -14,7 +14,9 @@ export type FaultKind =
   /** Answers 200 with a JSON content type and a truncated body. */
   | 'malformed'
   /** Destroys the socket without answering. */
-  | 'drop';
+  | 'drop'
+  /** Lets the request take effect, then destroys the socket instead of answering. */
+  | 'lose_response';
 
 export interface FaultMatch {
   method?: string;

@@ -317,6 +317,12 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
       case 'drop':
         req.socket.destroy();
         return;
+      case 'lose_response':
+        res.end = (() => {
+          req.socket.destroy();
+          return res;
+        }) as Response['end'];
+        return next();
     }
   });
 

@@ -1,5 +1,6 @@
 import { startAirflowStub } from '@signalbox/airflow-stub';
-import { providerContract } from '@signalbox/core/testing';
+// The suite lives in core's testing folder but is not re-exported by @signalbox/core/testing today.
+import { providerContract } from '../../core/src/testing/contracts/provider-contract';
 import { airflowProviderFactory } from './airflow-provider';
 import { airflowConnector } from './testing';
 
