@@ -1,0 +1,137 @@
+import { resolve } from 'node:path';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+
+/** Everything the process reads from its environment, checked and with defaults applied. */
+export interface Config {
+  port: number;
+  host: string;
+  /** `postgres://…`: run on PostgreSQL. Absent: embedded PGlite in `<dataDir>/pglite`. */
+  databaseUrl: string | null;
+  databasePoolSize: number;
+  /** Absolute path of the data folder (embedded database, generated secret key, demo key). */
+  dataDir: string;
+  /** Tests only: embedded PGlite in memory instead of in the data folder. */
+  inMemoryDatabase?: boolean;
+  /** Encrypts connector secrets. Null: generated and kept in the data folder (embedded database only). */
+  secretKey: string | null;
+  adminApiKey: string | null;
+  logLevel: LogLevel;
+  demo: boolean;
+  bodyLimit: string;
+  syncWaitMs: number;
+  syncLookbackDays: number;
+  airflowTimeoutMs: number;
+  shutdownTimeoutMs: number;
+}
+
+/** A configuration refused at start, with one message per wrong variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
+/** Every variable with its default, as `.env.example` lists them. */
+export const ENV_DEFAULTS = {
+  PORT: '3000',
+  HOST: '127.0.0.1',
+  DATABASE_URL: '',
+  DATABASE_POOL_SIZE: '10',
+  SIGNALBOX_DATA_DIR: './.data',
+  SIGNALBOX_SECRET_KEY: '',
+  SIGNALBOX_ADMIN_API_KEY: '',
+  LOG_LEVEL: 'info',
+  SIGNALBOX_DEMO: '1',
+  SIGNALBOX_BODY_LIMIT: '1mb',
+  SIGNALBOX_SYNC_WAIT_SECONDS: '60',
+  SIGNALBOX_SYNC_LOOKBACK_DAYS: '30',
+  AIRFLOW_TIMEOUT_SECONDS: '30',
+  SHUTDOWN_TIMEOUT_SECONDS: '10',
+} as const;
+
+/** Reads and checks the environment; throws ConfigError listing every wrong variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const raw = (name: keyof typeof ENV_DEFAULTS) => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? ENV_DEFAULTS[name] : v.trim();
+  };
+  const int = (name: keyof typeof ENV_DEFAULTS, min: number, max: number): number => {
+    const v = raw(name);
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(v)}: must be an integer from ${min} to ${max}`);
+      return Number(ENV_DEFAULTS[name]);
+    }
+    return n;
+  };
+
+  const port = int('PORT', 0, 65535);
+  const host = raw('HOST');
+  if (!/^[\w.:\-[\]]+$/.test(host)) problems.push(`HOST=${JSON.stringify(host)}: must be a host name or an IP address`);
+
+  let databaseUrl: string | null = raw('DATABASE_URL') || null;
+  if (databaseUrl) {
+    let ok = false;
+    try {
+      const u = new URL(databaseUrl);
+      ok = u.protocol === 'postgres:' || u.protocol === 'postgresql:';
+    } catch {
+      ok = false;
+    }
+    // Never echo the URL: it may hold a password.
+    if (!ok) problems.push('DATABASE_URL: must be a URL of the form postgres://user:password@host:5432/database');
+    if (!ok) databaseUrl = null;
+  }
+  const databasePoolSize = int('DATABASE_POOL_SIZE', 1, 200);
+  const dataDir = resolve(cwd, raw('SIGNALBOX_DATA_DIR'));
+
+  const secretKey = raw('SIGNALBOX_SECRET_KEY') || null;
+  if (secretKey !== null && secretKey.length < 16) problems.push('SIGNALBOX_SECRET_KEY: must have at least 16 characters (e.g. `openssl rand -base64 32`)');
+  if (secretKey === null && env.DATABASE_URL?.trim()) {
+    problems.push('SIGNALBOX_SECRET_KEY: is required with DATABASE_URL, and must be the same for every process sharing the database (e.g. `openssl rand -base64 32`)');
+  }
+
+  const adminApiKey = raw('SIGNALBOX_ADMIN_API_KEY') || null;
+  if (adminApiKey !== null && (!adminApiKey.startsWith('sbx_') || adminApiKey.length < 28 || /\s/.test(adminApiKey))) {
+    problems.push("SIGNALBOX_ADMIN_API_KEY: must start with 'sbx_' followed by at least 24 characters without spaces (e.g. sbx_$(openssl rand -hex 24))");
+  }
+
+  const logLevel = raw('LOG_LEVEL').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${JSON.stringify(raw('LOG_LEVEL'))}: must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const demoRaw = raw('SIGNALBOX_DEMO').toLowerCase();
+  if (![...TRUE, ...FALSE].includes(demoRaw)) problems.push(`SIGNALBOX_DEMO=${JSON.stringify(demoRaw)}: must be 1 or 0 (or true/false, yes/no, on/off)`);
+
+  const bodyLimit = raw('SIGNALBOX_BODY_LIMIT').toLowerCase();
+  if (!/^\d+(b|kb|mb)$/.test(bodyLimit)) problems.push(`SIGNALBOX_BODY_LIMIT=${JSON.stringify(bodyLimit)}: must be a size such as 512kb or 1mb`);
+
+  const syncWaitMs = int('SIGNALBOX_SYNC_WAIT_SECONDS', 1, 3600) * 1000;
+  const syncLookbackDays = int('SIGNALBOX_SYNC_LOOKBACK_DAYS', 1, 3650);
+  const airflowTimeoutMs = int('AIRFLOW_TIMEOUT_SECONDS', 1, 600) * 1000;
+  const shutdownTimeoutMs = int('SHUTDOWN_TIMEOUT_SECONDS', 1, 600) * 1000;
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    databaseUrl,
+    databasePoolSize,
+    dataDir,
+    secretKey,
+    adminApiKey,
+    logLevel,
+    demo: TRUE.includes(demoRaw),
+    bodyLimit,
+    syncWaitMs,
+    syncLookbackDays,
+    airflowTimeoutMs,
+    shutdownTimeoutMs,
+  };
+}

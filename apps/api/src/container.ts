@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServices, ProviderRegistry, randomIds, sha256, systemClock } from '@signalbox/core';
+import { buildApp } from '@signalbox/http-express';
+import { kyselyRepositories, openDatabase } from '@signalbox/persistence-kysely';
+import { airflowProviderFactory } from '@signalbox/provider-airflow';
+import { MockProviderFactory } from '@signalbox/provider-mock';
+import { Container } from 'inversify';
+import type { Config } from './config';
+import { coreLogger, createLogger } from './logging';
+import { resolveSecretKey } from './secret-key';
+import { T } from './tokens';
+
+const DAY_MS = 24 * 3600_000;
+
+export interface ContainerOptions {
+  /** Where JSON logs go (default stdout). */
+  logStream?: NodeJS.WritableStream;
+}
+
+/**
+ * The composition root: the only place that knows every package. Singletons throughout; the
+ * database and everything built on it are async bindings, resolved with `getAsync`.
+ */
+export function buildContainer(config: Config, opts: ContainerOptions = {}): Container {
+  const c = new Container({ defaultScope: 'Singleton' });
+  c.bind(T.config).toConstantValue(config);
+  c.bind(T.logger).toResolvedValue(() => createLogger(config.logLevel, opts.logStream));
+  c.bind(T.coreLogger).toResolvedValue(coreLogger, [T.logger]);
+  c.bind(T.clock).toConstantValue(systemClock);
+  c.bind(T.ids).toConstantValue(randomIds);
+  c.bind(T.hasher).toConstantValue(sha256);
+
+  c.bind(T.secretKey).toResolvedValue((cfg: Config, logger) => resolveSecretKey(cfg, logger), [T.config, T.coreLogger]);
+  c.bind(T.database)
+    .toResolvedValue(
+      async (cfg: Config) => {
+        if (cfg.databaseUrl) return openDatabase({ databaseUrl: cfg.databaseUrl, poolSize: cfg.databasePoolSize });
+        if (cfg.inMemoryDatabase) return openDatabase({});
+        await mkdir(cfg.dataDir, { recursive: true });
+        return openDatabase({ dataDir: join(cfg.dataDir, 'pglite') });
+      },
+      [T.config],
+    )
+    .onDeactivation((db) => db.close());
+  c.bind(T.repositories).toResolvedValue((db, secretKey, ids) => kyselyRepositories(db.db, { secretKey, ids }), [T.database, T.secretKey, T.ids]);
+
+  c.bind(T.mockProviders).toResolvedValue((clock) => new MockProviderFactory(clock), [T.clock]);
+  c.bind(T.airflowProviders).toResolvedValue((cfg: Config) => airflowProviderFactory({ timeoutMs: cfg.airflowTimeoutMs }), [T.config]);
+  c.bind(T.registry).toResolvedValue(
+    (mock, airflow) => new ProviderRegistry().register('mock', mock).register('airflow', airflow),
+    [T.mockProviders, T.airflowProviders],
+  );
+
+  c.bind(T.services).toResolvedValue(
+    (repos, registry, clock, ids, hasher, logger, cfg: Config) =>
+      createServices({ repos, registry, clock, ids, hasher, logger, sync: { lookbackMs: cfg.syncLookbackDays * DAY_MS } }),
+    [T.repositories, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config],
+  );
+  c.bind(T.app).toResolvedValue(
+    (services, db, logger, cfg: Config) =>
+      buildApp(services, { ready: () => db.ping(), logger, bodyLimit: cfg.bodyLimit, syncWaitMs: cfg.syncWaitMs }),
+    [T.services, T.database, T.coreLogger, T.config],
+  );
+  return c;
+}

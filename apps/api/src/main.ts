@@ -1,0 +1,131 @@
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { migrateToLatest } from '@signalbox/persistence-kysely';
+import type { Container } from 'inversify';
+import { type Config, ConfigError, loadConfig } from './config';
+import { buildContainer } from './container';
+import { type DemoKey, demoAdmin, ensureDemo } from './demo';
+import { T } from './tokens';
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Overrides applied to the loaded configuration (tests). */
+  config?: Partial<Config>;
+  /** Where the JSON logs go (default stdout). */
+  logStream?: NodeJS.WritableStream;
+  /** Where the start banner goes (default stdout). */
+  print?: (text: string) => void;
+}
+
+export interface Running {
+  server: Server;
+  url: string;
+  container: Container;
+  demo: (DemoKey & { curl: string }) | null;
+  /** Finishes requests in flight, closes the server, then the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts the API: configuration, migrations, admin key, demo, then the HTTP server. */
+export async function start(opts: StartOptions = {}): Promise<Running> {
+  const config = { ...loadConfig(opts.env ?? process.env), ...opts.config };
+  const container = buildContainer(config, { logStream: opts.logStream });
+  const logger = container.get(T.logger);
+  const print = opts.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+
+  const db = await container.getAsync(T.database);
+  try {
+    const { applied } = await migrateToLatest(db.db);
+    logger.info('database ready', { dialect: db.dialect, migrations_applied: applied.length });
+    const services = await container.getAsync(T.services);
+    if (config.adminApiKey) await services.access.bootstrapAdminKey(config.adminApiKey);
+
+    let demo: DemoKey | null = null;
+    if (config.demo) {
+      const admin = await demoAdmin(services, config);
+      await ensureDemo(services, admin.actor, container.get(T.coreLogger));
+      demo = admin.key;
+    }
+
+    const app = await container.getAsync(T.app);
+    const server = app.listen(config.port, config.host);
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    const shownHost = ['0.0.0.0', '::', '[::]'].includes(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${shownHost}:${port}`;
+    logger.info('listening', { url, dialect: db.dialect });
+
+    const sockets = new Set<Socket>();
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        logger.info('shutting down');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => {
+          logger.warn('requests still running at the shutdown timeout: closing their connections', { connections: sockets.size });
+          server.closeAllConnections();
+        }, config.shutdownTimeoutMs);
+        await closed;
+        clearTimeout(timer);
+        await db.close();
+        logger.info('stopped');
+      })());
+
+    let demoInfo: Running['demo'] = null;
+    if (demo) {
+      const key = demo.key ?? '$SIGNALBOX_ADMIN_API_KEY';
+      const curl = `curl -H "Authorization: Bearer ${key}" "${url}/api/v1.0/spaces/demo/orchestration/pipelines?per_page=5"`;
+      demoInfo = { ...demo, curl };
+      print(
+        [
+          '',
+          `Signalbox API on ${url} (${db.dialect === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'})`,
+          `OpenAPI document: ${url}/openapi.json`,
+          demo.key
+            ? `Demo space 'demo' (mock connector). Admin API key, kept in ${demo.file}:\n  ${demo.key}`
+            : "Demo space 'demo' (mock connector). Call it with your SIGNALBOX_ADMIN_API_KEY:",
+          `  ${curl}`,
+          '',
+        ].join('\n'),
+      );
+    }
+    return { server, url, container, demo: demoInfo, stop };
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** `npm start`: start, and stop gracefully on SIGTERM / SIGINT. */
+async function main() {
+  let running: Running;
+  try {
+    running = await start();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee .env.example for every variable and its default.\n`);
+    } else {
+      process.stderr.write(`signalbox failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    process.exit(1);
+  }
+  const onSignal = (signal: string) => {
+    running.container.get(T.logger).info('signal received', { signal });
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}
+
+if (require.main === module) void main();

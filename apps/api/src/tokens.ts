@@ -1,0 +1,32 @@
+import type { Clock, Hasher, IdGenerator, Logger as CoreLogger, ProviderFactory, ProviderRegistry, Repositories, Services } from '@signalbox/core';
+import type { Database } from '@signalbox/persistence-kysely';
+import type { MockProviderFactory } from '@signalbox/provider-mock';
+import type { buildApp } from '@signalbox/http-express';
+import type { ServiceIdentifier } from 'inversify';
+import type winston from 'winston';
+import type { Config } from './config';
+
+const token = <T>(name: string) => Symbol.for(`signalbox/${name}`) as ServiceIdentifier<T>;
+
+/** Every binding of the container. Async ones (database and what depends on it) need `getAsync`. */
+export const T = {
+  config: token<Config>('config'),
+  logger: token<winston.Logger>('logger'),
+  coreLogger: token<CoreLogger>('coreLogger'),
+  clock: token<Clock>('clock'),
+  ids: token<IdGenerator>('ids'),
+  hasher: token<Hasher>('hasher'),
+  /** async */
+  secretKey: token<string>('secretKey'),
+  /** async */
+  database: token<Database>('database'),
+  /** async */
+  repositories: token<Repositories>('repositories'),
+  mockProviders: token<MockProviderFactory>('mockProviders'),
+  airflowProviders: token<ProviderFactory>('airflowProviders'),
+  registry: token<ProviderRegistry>('registry'),
+  /** async */
+  services: token<Services>('services'),
+  /** async */
+  app: token<ReturnType<typeof buildApp>>('app'),
+} as const;
