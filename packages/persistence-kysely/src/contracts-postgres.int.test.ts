@@ -1,0 +1,4 @@
+import { repositoryContracts } from '@signalbox/core/testing';
+import { contractSubject } from './testing/test-database';
+
+repositoryContracts('Kysely on PostgreSQL', contractSubject('postgres'));
