@@ -1,0 +1,164 @@
+/**
+ * Sync benchmark: a stub Airflow with 2,000 DAGs, 100,000 runs and 500,000 task instances (page cap
+ * 100) in a child process on loopback, then
+ *   (a) paging through everything with the provider, writing nothing;
+ *   (b) a first sync through the core SyncService into PostgreSQL (a fresh schema, dropped after);
+ *   (c) a second sync with no changes.
+ * Prints wall time, rows per second, the peak RSS of this process in each phase, and (b)/(a), (c)/(a).
+ *
+ *   npm run bench:sync [-- --api v1|v2 --dags N --runs N --tasks N --skip-db]
+ * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) names the PostgreSQL to use.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { type Connector, createServices, ProviderRegistry, randomIds, type SyncRecord } from '@signalbox/core';
+import { kyselyRepositories, migrateToLatest, openDatabase } from '@signalbox/persistence-kysely';
+import pg from 'pg';
+import { airflowProviderFactory } from '../src';
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+};
+const API = arg('api', 'v2');
+const DAGS = Number(arg('dags', '2000'));
+const RUNS = Number(arg('runs', '100000'));
+const TASKS = Number(arg('tasks', '500000'));
+const SKIP_DB = process.argv.includes('--skip-db');
+const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Phase {
+  name: string;
+  seconds: number;
+  rows: number;
+  peakRssMb: number;
+  detail: string;
+}
+
+/** Runs `fn` while sampling this process's RSS every 20 ms. */
+async function measure(name: string, fn: () => Promise<{ rows: number; detail: string }>): Promise<Phase> {
+  global.gc?.();
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
+  const t0 = process.hrtime.bigint();
+  try {
+    const { rows, detail } = await fn();
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { name, seconds, rows, peakRssMb: peak / 2 ** 20, detail };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function startStubProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const cli = join(__dirname, '..', '..', 'airflow-stub', 'src', 'cli.ts');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', cli, '--api', API, '--dags', String(DAGS), '--runs', String(RUNS), '--tasks', String(TASKS), '--page-limit', '100'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`stub exited with ${code}`)));
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, child };
+}
+
+function connectorFor(url: string, spaceId: string, id: string): Connector {
+  const now = new Date();
+  return {
+    id,
+    spaceId,
+    name: 'bench airflow',
+    type: 'airflow',
+    config: { base_url: url, api_version: API, username: 'admin', password: 'admin' },
+    cursor: null,
+    lastSyncAt: null,
+    lastSyncStatus: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+async function main() {
+  const t = Date.now();
+  const { url, child } = await startStubProcess();
+  console.log(`stub Airflow ${API} at ${url}: ${DAGS} DAGs, ${RUNS} runs, ${TASKS} task instances, page cap 100 (ready in ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  const phases: Phase[] = [];
+  const factory = airflowProviderFactory({ pageSize: 100 });
+  const registry = new ProviderRegistry().register('airflow', factory);
+  // What the first sync asks for: its look-back window (30 days) covers all generated rows.
+  const since = new Date(Date.now() - 30 * 86_400_000);
+
+  try {
+    phases.push(
+      await measure('(a) page through everything, no writes', async () => {
+        const provider = factory.create(connectorFor(url, 'bench', 'bench'));
+        let pipelines = 0;
+        let runs = 0;
+        let tasks = 0;
+        for await (const page of provider.pipelines()) pipelines += page.length;
+        for await (const page of provider.runs(since)) runs += page.length;
+        for await (const page of provider.taskRuns(since)) tasks += page.length;
+        return { rows: pipelines + runs + tasks, detail: `${pipelines} pipelines, ${runs} runs, ${tasks} task runs` };
+      }),
+    );
+
+    if (!SKIP_DB) {
+      const schema = `bench_${randomBytes(4).toString('hex')}`;
+      const database = await openDatabase({ databaseUrl: DATABASE_URL, schema, poolSize: 5 });
+      try {
+        await migrateToLatest(database.db);
+        const repos = kyselyRepositories(database.db, { secretKey: 'benchmark secret key, not for production', ids: randomIds });
+        const services = createServices({ repos, registry });
+        const spaceId = randomIds.id();
+        await repos.spaces.create({ id: spaceId, slug: 'bench', name: 'Bench', createdAt: new Date() });
+        const connector = connectorFor(url, spaceId, randomIds.id());
+        await repos.connectors.create(connector);
+
+        const sync = async (): Promise<{ rows: number; detail: string }> => {
+          const fresh = (await repos.connectors.get(spaceId, connector.id))!;
+          const { done } = await services.syncs.startFor(fresh);
+          const record: SyncRecord = await done;
+          if (record.status !== 'succeeded') throw new Error(`sync failed: ${record.error}`);
+          const c = record.counts;
+          return { rows: c.pipelines + c.runs + c.taskRuns, detail: `${c.pipelines} pipelines, ${c.runs} runs, ${c.taskRuns} task runs written` };
+        };
+        phases.push(await measure('(b) first sync into PostgreSQL', sync));
+        phases.push(await measure('(c) second sync, nothing changed', sync));
+        const count = async (table: 'pipelines' | 'runs' | 'task_runs') =>
+          Number((await database.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+        console.log(`stored: ${await count('pipelines')} pipelines, ${await count('runs')} runs, ${await count('task_runs')} task runs`);
+      } finally {
+        await database.close();
+        const admin = new pg.Client({ connectionString: DATABASE_URL });
+        await admin.connect();
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      }
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+
+  const base = phases[0].seconds;
+  console.log('\n| phase | wall s | rows | rows/s | peak RSS MB | vs (a) | detail |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const p of phases) {
+    console.log(
+      `| ${p.name} | ${p.seconds.toFixed(1)} | ${p.rows} | ${Math.round(p.rows / p.seconds)} | ${p.peakRssMb.toFixed(0)} | ${(p.seconds / base).toFixed(2)}x | ${p.detail} |`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
