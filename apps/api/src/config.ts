@@ -9,6 +9,8 @@ export interface Config {
   /** `postgres://…`: run on PostgreSQL. Absent: embedded PGlite in `<dataDir>/pglite`. */
   databaseUrl: string | null;
   databasePoolSize: number;
+  /** PostgreSQL schema for every table (created if missing); null: the connection's default (public). */
+  databaseSchema: string | null;
   /** Absolute path of the data folder (embedded database, generated secret key, demo key). */
   dataDir: string;
   /** Tests only: embedded PGlite in memory instead of in the data folder. */
@@ -43,6 +45,7 @@ export const ENV_DEFAULTS = {
   HOST: '127.0.0.1',
   DATABASE_URL: '',
   DATABASE_POOL_SIZE: '10',
+  DATABASE_SCHEMA: '',
   SIGNALBOX_DATA_DIR: './.data',
   SIGNALBOX_SECRET_KEY: '',
   SIGNALBOX_ADMIN_API_KEY: '',
@@ -90,6 +93,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (!ok) databaseUrl = null;
   }
   const databasePoolSize = int('DATABASE_POOL_SIZE', 1, 200);
+  const databaseSchema = raw('DATABASE_SCHEMA') || null;
+  if (databaseSchema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
+    problems.push(`DATABASE_SCHEMA=${JSON.stringify(databaseSchema)}: must be a lower-case identifier (a-z, 0-9, _)`);
+  }
   const dataDir = resolve(cwd, raw('SIGNALBOX_DATA_DIR'));
 
   const secretKey = raw('SIGNALBOX_SECRET_KEY') || null;
@@ -123,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     host,
     databaseUrl,
     databasePoolSize,
+    databaseSchema,
     dataDir,
     secretKey,
     adminApiKey,

@@ -36,7 +36,13 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   c.bind(T.database)
     .toResolvedValue(
       async (cfg: Config) => {
-        if (cfg.databaseUrl) return openDatabase({ databaseUrl: cfg.databaseUrl, poolSize: cfg.databasePoolSize });
+        if (cfg.databaseUrl) {
+          return openDatabase({
+            databaseUrl: cfg.databaseUrl,
+            poolSize: cfg.databasePoolSize,
+            ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}),
+          });
+        }
         if (cfg.inMemoryDatabase) return openDatabase({});
         await mkdir(cfg.dataDir, { recursive: true });
         return openDatabase({ dataDir: join(cfg.dataDir, 'pglite') });

@@ -15,6 +15,8 @@ export interface StartOptions {
   logStream?: NodeJS.WritableStream;
   /** Where the start banner goes (default stdout). */
   print?: (text: string) => void;
+  /** Changes bindings before anything is resolved (tests). */
+  customize?: (container: Container) => void;
 }
 
 export interface Running {
@@ -30,6 +32,7 @@ export interface Running {
 export async function start(opts: StartOptions = {}): Promise<Running> {
   const config = { ...loadConfig(opts.env ?? process.env), ...opts.config };
   const container = buildContainer(config, { logStream: opts.logStream });
+  opts.customize?.(container);
   const logger = container.get(T.logger);
   const print = opts.print ?? ((text: string) => process.stdout.write(`${text}\n`));
 

@@ -30,6 +30,7 @@ const BASE = '/api/v1.0';
  */
 export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void {
   describe(`HTTP API (${label})`, () => {
+    jest.setTimeout(30_000);
     let h: ApiHarness;
     let app: Express;
     let openapi: OpenApiChecker;
@@ -114,7 +115,7 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       ids.betaTaskRun = (await call('root', 'get', `spaces/beta/orchestration/runs/${ids.betaRun}`)).body.task_runs[0].id;
       ids.betaTeam = (await call('root', 'post', 'spaces/beta/teams', { name: 'Beta team' })).body.id;
       ids.betaComment = (await call('root', 'post', `spaces/beta/orchestration/runs/${ids.betaRun}/comments`, { body: 'beta note' })).body.id;
-    });
+    }, 120_000);
 
     afterAll(async () => {
       await h?.close?.();
@@ -555,6 +556,7 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       const P = 'spaces/alpha/orchestration';
       it('threads comments on runs and task runs; authors edit, admins delete', async () => {
         const a = await call('viewer', 'post', `${P}/runs/${ids.run}/comments`, { body: 'first' });
+        h.advanceClock(1000); // "oldest first" needs distinct times: ids need not be ordered
         const b = await call('editor', 'post', `${P}/runs/${ids.run}/comments`, { body: 'second' });
         expect(a.body).toMatchObject({ target_type: 'run', target_id: ids.run, author_id: userIds.viewer, body: 'first' });
         const list = (await call('viewer', 'get', `${P}/runs/${ids.run}/comments?per_page=500`)).body.map((c: any) => c.id);

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '@signalbox/core/testing';
+import type { ApiHarness } from '@signalbox/http-express/testing';
+import type { PGlite } from '@electric-sql/pglite';
+import { fromPGlite, migrateToLatest } from '@signalbox/persistence-kysely';
+import type { Container } from 'inversify';
+import { type Config, loadConfig } from './config';
+import { buildContainer } from './container';
+import { T } from './tokens';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A configuration for tests: a fresh temporary data folder, no demo, quiet logs. */
+export function testConfig(overrides: Partial<Config> = {}): Config & { cleanup(): void } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'signalbox-api-'));
+  const config = { ...loadConfig({ SIGNALBOX_DATA_DIR: dataDir, SIGNALBOX_DEMO: '0', LOG_LEVEL: 'error' }), ...overrides };
+  return { ...config, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+/**
+ * PGlite under Jest: its CommonJS build calls import(), which Jest refuses without
+ * --experimental-vm-modules, so the ESM build is required by path (Jest's swc transform makes it
+ * CommonJS). Outside Jest the container opens PGlite normally.
+ */
+export function jestPGlite(dataDir?: string): PGlite {
+  const esm = require(require.resolve('@electric-sql/pglite').replace(/\.cjs$/, '.js')) as typeof import('@electric-sql/pglite');
+  return dataDir ? new esm.PGlite(dataDir) : new esm.PGlite();
+}
+
+/** Rebinds the container's database to a PGlite that loads under Jest (in memory, or in the config's data folder). */
+export function useJestPGlite(container: Container, dataDir?: string): void {
+  container.rebind(T.database).toResolvedValue(async () => {
+    const pglite = jestPGlite(dataDir);
+    await pglite.waitReady;
+    return fromPGlite(pglite);
+  });
+}
+
+/**
+ * A PostgreSQL database of its own for one test file, dropped by `drop()`. A database rather than
+ * a schema: Kysely's migrator looks for its bookkeeping tables in any schema, so a schema-scoped
+ * migration is confused by another schema's tables.
+ */
+export async function freshDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `sbx_${label}_${process.pid}_${Date.now().toString(36)}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function adminQuery(text: string) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The real wiring of the container (persistence, registry, services) with a fake clock, migrated,
+ * as the HTTP API suite wants it.
+ */
+export async function containerHarness(overrides: Partial<Config>): Promise<ApiHarness> {
+  const config = testConfig({ secretKey: 'test-secret-key-0123456789', ...overrides });
+  const container = buildContainer(config);
+  const clock = new FakeClock(new Date());
+  container.rebind(T.clock).toConstantValue(clock);
+  if (!config.databaseUrl) useJestPGlite(container);
+  const db = await container.getAsync(T.database);
+  await migrateToLatest(db.db);
+  const services = await container.getAsync(T.services);
+  return {
+    services,
+    mock: container.get(T.mockProviders),
+    advanceClock: (ms) => clock.advance(ms),
+    close: async () => {
+      await db.close();
+      config.cleanup();
+    },
+  };
+}
+
