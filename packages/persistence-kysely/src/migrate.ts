@@ -18,7 +18,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<{ applied: strin
   return db.connection().execute(async (conn) => {
     await sql`SELECT pg_advisory_lock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
     try {
-      const migrator = new Migrator({ db: conn, provider: provider(migrations) });
+      // Kysely looks for its bookkeeping tables by name across all schemas unless told which one;
+      // with several schemas in one database (one per tenant or test) it would find another's.
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(conn);
+      const migrator = new Migrator({ db: conn, provider: provider(migrations), migrationTableSchema: rows[0].schema });
       const { error, results = [] } = await migrator.migrateToLatest();
       if (error) throw new Error(`migration failed: ${describe(error)}`, { cause: error });
       const failed = results.find((r) => r.status === 'Error');

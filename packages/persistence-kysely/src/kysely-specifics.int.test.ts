@@ -1,0 +1,163 @@
+import { type Connector, DomainError } from '@signalbox/core';
+import { SequentialIds, T0 } from '@signalbox/core/testing';
+import type { KyselyPlugin } from 'kysely';
+import { sql } from 'kysely';
+import { type Database, openDatabase } from './database';
+import { kyselyRepositories } from './index';
+import { type Flavour, openTestDatabase, TEST_DATABASE_URL, TEST_SECRET_KEY, truncateAll } from './testing/test-database';
+
+/** Counts the statements a Kysely instance executes (one result each; sub-queries are not results). */
+function counting() {
+  const counter = { n: 0 };
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => {
+      counter.n += 1;
+      return args.result;
+    },
+  };
+  return { counter, plugin };
+}
+
+describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavour) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase(flavour, 'specifics');
+  }, 60_000);
+  afterAll(() => database.close());
+  beforeEach(() => truncateAll(database));
+
+  async function setting() {
+    const ids = new SequentialIds();
+    const repos = kyselyRepositories(database.db, { secretKey: TEST_SECRET_KEY, ids });
+    const space = { id: ids.id(), slug: 'acme', name: 'Acme', createdAt: T0 };
+    await repos.spaces.create(space);
+    const connector: Connector = {
+      id: ids.id(),
+      spaceId: space.id,
+      name: 'prod',
+      type: 'airflow',
+      config: { base_url: 'http://airflow:8080', username: 'admin', password: 'hunter2-secret', token: 'tok-secret' },
+      cursor: null,
+      lastSyncAt: null,
+      lastSyncStatus: null,
+      lastError: null,
+      createdAt: T0,
+      updatedAt: T0,
+    };
+    await repos.connectors.create(connector);
+    return { ids, repos, space, connector };
+  }
+
+  it('stores connector secrets encrypted, apart from the plain config', async () => {
+    const { repos, space, connector } = await setting();
+    const row = (await sql<{ config: unknown; secrets: string }>`SELECT config, secrets FROM connectors`.execute(database.db)).rows[0];
+    expect(row.config).toEqual({ base_url: 'http://airflow:8080', username: 'admin' });
+    expect(row.secrets).not.toContain('hunter2');
+    expect(row.secrets).not.toContain('tok-secret');
+    expect(Buffer.from(row.secrets.split('.')[3], 'base64url').toString('latin1')).not.toContain('hunter2');
+    expect((await repos.connectors.get(space.id, connector.id))!.config).toEqual(connector.config);
+    const wrongKey = kyselyRepositories(database.db, { secretKey: 'another secret key entirely', ids: new SequentialIds() });
+    await expect(wrongKey.connectors.get(space.id, connector.id)).rejects.toThrow();
+    // A ciphertext moved onto another connector does not open: the id is bound to it.
+    const other = { ...connector, id: '00000000-0000-4000-8000-0000000000ff', name: 'other', config: {} };
+    await repos.connectors.create(other);
+    await sql`UPDATE connectors SET secrets = (SELECT secrets FROM connectors WHERE id = ${connector.id}::uuid) WHERE id = ${other.id}::uuid`.execute(database.db);
+    await expect(repos.connectors.get(space.id, other.id)).rejects.toThrow();
+  });
+
+  it('turns a unique violation into a conflict with the database error as cause', async () => {
+    const { repos, space } = await setting();
+    const err = await repos.spaces.create({ ...space, id: '00000000-0000-4000-8000-0000000000aa' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ kind: 'conflict', code: 'SPACE_EXISTS', cause: { code: '23505' } });
+  });
+
+  it('lists a page of pipelines with summaries in one statement, whatever the page size', async () => {
+    const { repos, space, connector, ids } = await setting();
+    const pipelines = Array.from({ length: 40 }, (_, i) => ({
+      externalId: `dag_${String(i).padStart(2, '0')}`,
+      name: `Pipeline ${i}`,
+      description: null,
+      owner: null,
+      tags: [],
+      schedule: null,
+      paused: false,
+      nextRunAt: null,
+    }));
+    await repos.pipelines.upsertFromProvider(connector, pipelines, ids.id(), T0);
+    await repos.runs.upsertFromProvider(
+      connector,
+      pipelines.flatMap((p) => [1, 2, 3].map((n) => ({ pipelineExternalId: p.externalId, externalId: `r${n}`, status: 'success' as const, nativeStatus: null, runType: 'scheduled' as const, logicalDate: null, queuedAt: null, startedAt: new Date(T0.getTime() - n * 3600_000), finishedAt: null, durationSeconds: n, conf: null, note: null, updatedAt: null }))),
+      T0,
+    );
+    const { counter, plugin } = counting();
+    const counted = kyselyRepositories(database.db.withPlugin(plugin), { secretKey: TEST_SECRET_KEY, ids });
+    const query = (perPage: number, page = 1) => ({ filter: { q: 'pipeline' }, page: { page, perPage }, viewerId: ids.id(), since: new Date(T0.getTime() - 7 * 86400_000), days: 7 });
+    for (const perPage of [1, 10, 40]) {
+      counter.n = 0;
+      const listed = await counted.pipelines.list(space.id, query(perPage));
+      expect(listed.items).toHaveLength(perPage);
+      expect(listed.total).toBe(40);
+      expect(listed.items.every((v) => v.summary.runs === 3 && v.summary.avgDurationSeconds === 2)).toBe(true);
+      expect(counter.n).toBe(1);
+    }
+    counter.n = 0;
+    expect(await counted.pipelines.list(space.id, query(40, 2))).toEqual({ items: [], total: 40 });
+    expect(counter.n).toBe(2);
+  });
+
+  it('writes a sync batch of runs in one statement, however many runs', async () => {
+    const { repos, connector, ids } = await setting();
+    await repos.pipelines.upsertFromProvider(connector, [{ externalId: 'etl', name: 'etl', description: null, owner: null, tags: [], schedule: null, paused: false, nextRunAt: null }], ids.id(), T0);
+    const { counter, plugin } = counting();
+    const counted = kyselyRepositories(database.db.withPlugin(plugin), { secretKey: TEST_SECRET_KEY, ids });
+    const runs = Array.from({ length: 500 }, (_, i) => ({ pipelineExternalId: 'etl', externalId: `r${i}`, status: 'success' as const, nativeStatus: null, runType: 'scheduled' as const, logicalDate: null, queuedAt: null, startedAt: T0, finishedAt: null, durationSeconds: 1, conf: { i }, note: null, updatedAt: null }));
+    expect(await counted.runs.upsertFromProvider(connector, runs, T0)).toBe(500);
+    expect(counter.n).toBe(1);
+  });
+});
+
+describe('sync leases across processes on PostgreSQL', () => {
+  let databases: Database[] = [];
+  afterAll(async () => {
+    await Promise.all(databases.map((d) => d.close()));
+  });
+
+  it('lets exactly one of several pools begin a sync of a connector', async () => {
+    const first = await openTestDatabase('postgres', 'lease');
+    // More processes: separate pools (separate sessions) on the same schema.
+    const others = await Promise.all([1, 2, 3].map(() => openDatabase({ databaseUrl: TEST_DATABASE_URL, schema: first.schema!, poolSize: 2 })));
+    databases = [...others, first];
+    const { repos, space, connector } = await (async () => {
+      const ids = new SequentialIds(7);
+      const r = kyselyRepositories(first.db, { secretKey: TEST_SECRET_KEY, ids });
+      const s = { id: ids.id(), slug: 'lease', name: 'Lease', createdAt: T0 };
+      await r.spaces.create(s);
+      const c: Connector = { id: ids.id(), spaceId: s.id, name: 'c', type: 'mock', config: {}, cursor: null, lastSyncAt: null, lastSyncStatus: null, lastError: null, createdAt: T0, updatedAt: T0 };
+      await r.connectors.create(c);
+      return { repos: r, space: s, connector: c };
+    })();
+    const all = [first, ...others].map((d, i) => kyselyRepositories(d.db, { secretKey: TEST_SECRET_KEY, ids: new SequentialIds(100 + i) }));
+    for (let round = 0; round < 5; round++) {
+      const records = all.map((_, i) => ({
+        id: `00000000-0000-4000-8000-${String(round * 10 + i + 1).padStart(12, '0')}`,
+        spaceId: space.id,
+        connectorId: connector.id,
+        status: 'running' as const,
+        triggeredBy: null,
+        startedAt: T0,
+        heartbeatAt: T0,
+        finishedAt: null,
+        counts: { pipelines: 0, removedPipelines: 0, runs: 0, taskRuns: 0 },
+        error: null,
+      }));
+      const outcomes = await Promise.all(all.map((r, i) => r.syncs.begin(records[i], new Date(T0.getTime() - 60_000))));
+      const winners = outcomes.filter((o) => o.started);
+      expect(winners).toHaveLength(1);
+      const winner = records[outcomes.findIndex((o) => o.started)];
+      for (const o of outcomes) if (!o.started) expect(o.running.id).toBe(winner.id);
+      await repos.syncs.finish({ ...winner, status: 'succeeded', finishedAt: T0 });
+    }
+  });
+});
