@@ -1,0 +1,97 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config';
+
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+  try {
+    loadConfig(env, '/srv/app');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('configuration from the environment', () => {
+  it('has defaults for an empty environment: embedded database, demo on, loopback', () => {
+    expect(loadConfig({}, '/srv/app')).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: null,
+      databasePoolSize: 10,
+      databaseSchema: null,
+      dataDir: resolve('/srv/app', '.data'),
+      secretKey: null,
+      adminApiKey: null,
+      logLevel: 'info',
+      demo: true,
+      bodyLimit: '1mb',
+      syncWaitMs: 60_000,
+      syncLookbackDays: 30,
+      airflowTimeoutMs: 30_000,
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig(
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        DATABASE_URL: 'postgres://u:p@db:5432/sbx',
+        DATABASE_POOL_SIZE: '20',
+        DATABASE_SCHEMA: 'signalbox',
+        SIGNALBOX_DATA_DIR: '/var/lib/signalbox',
+        SIGNALBOX_SECRET_KEY: 'a-long-enough-secret',
+        SIGNALBOX_ADMIN_API_KEY: 'sbx_0123456789abcdefghijklmnop',
+        LOG_LEVEL: 'DEBUG',
+        SIGNALBOX_DEMO: 'off',
+        SIGNALBOX_BODY_LIMIT: '256kb',
+        SIGNALBOX_SYNC_WAIT_SECONDS: '5',
+        SIGNALBOX_SYNC_LOOKBACK_DAYS: '7',
+        AIRFLOW_TIMEOUT_SECONDS: '10',
+        SHUTDOWN_TIMEOUT_SECONDS: '3',
+      },
+      '/srv/app',
+    );
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u:p@db:5432/sbx',
+      databasePoolSize: 20,
+      databaseSchema: 'signalbox',
+      dataDir: '/var/lib/signalbox',
+      logLevel: 'debug',
+      demo: false,
+      bodyLimit: '256kb',
+      syncWaitMs: 5000,
+      syncLookbackDays: 7,
+      airflowTimeoutMs: 10_000,
+      shutdownTimeoutMs: 3000,
+    });
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }, /^PORT="eighty": must be an integer from 0 to 65535/],
+    ['PORT range', { PORT: '70000' }, /^PORT=/],
+    ['HOST', { HOST: 'a b' }, /^HOST=/],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x', SIGNALBOX_SECRET_KEY: 'x'.repeat(16) }, /^DATABASE_URL: must be a URL/],
+    ['SIGNALBOX_SECRET_KEY length', { SIGNALBOX_SECRET_KEY: 'short' }, /^SIGNALBOX_SECRET_KEY: must have at least 16/],
+    ['SIGNALBOX_SECRET_KEY with DATABASE_URL', { DATABASE_URL: 'postgres://h/db' }, /^SIGNALBOX_SECRET_KEY: is required with DATABASE_URL/],
+    ['SIGNALBOX_ADMIN_API_KEY', { SIGNALBOX_ADMIN_API_KEY: 'letmein' }, /^SIGNALBOX_ADMIN_API_KEY: must start with 'sbx_'/],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud": must be one of error, warn/],
+    ['SIGNALBOX_DEMO', { SIGNALBOX_DEMO: 'maybe' }, /^SIGNALBOX_DEMO="maybe"/],
+    ['SIGNALBOX_BODY_LIMIT', { SIGNALBOX_BODY_LIMIT: 'huge' }, /^SIGNALBOX_BODY_LIMIT=/],
+    ['DATABASE_SCHEMA', { DATABASE_SCHEMA: 'Drop Table' }, /^DATABASE_SCHEMA=/],
+    ['SIGNALBOX_SYNC_WAIT_SECONDS', { SIGNALBOX_SYNC_WAIT_SECONDS: '0' }, /^SIGNALBOX_SYNC_WAIT_SECONDS=/],
+  ])('refuses a wrong %s with a message naming it', (_name, env, message) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('lists every wrong variable at once and never echoes a database password', () => {
+    const problems = problemsOf({ PORT: 'x', LOG_LEVEL: 'y', DATABASE_URL: 'http://user:hunter2@h/db', SIGNALBOX_SECRET_KEY: 'x'.repeat(20) });
+    expect(problems.map((p) => p.split(/[=:]/)[0])).toEqual(['PORT', 'DATABASE_URL', 'LOG_LEVEL']);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+});
