@@ -93,6 +93,14 @@ describe.each<ApiVersion>(['v1', 'v2'])('faults against Airflow %s', (version) =
     });
   });
 
+  it('waits as long as Retry-After asks (within the cap) before trying again', async () => {
+    stub.faults.add({ kind: 'rate_limit', retryAfter: 1, method: 'GET', path: /\/dags$/, times: 1 });
+    const t0 = Date.now();
+    expect((await collect(provider.pipelines())).items).toHaveLength(12);
+    // The backoff alone would be a few milliseconds (retryBaseMs 5).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+  });
+
   describe('while triggering (never retried blindly)', () => {
     it.each(TRIGGER_CASES)('$name', async ({ fault, seen }) => {
       stub.faults.add({ ...fault, method: 'POST', path: /\/dagRuns$/ });

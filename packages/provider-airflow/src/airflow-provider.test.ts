@@ -91,6 +91,18 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     expect(pipelines.items.map((x) => x.externalId)).toEqual(stub.data.listDags().map((d) => d.dagId));
   });
 
+  it('fetches a page only when the caller asks for it', async () => {
+    stub = await start({ maximumPageLimit: 10 });
+    const provider = providerFor(stub);
+    const before = stub.requests.length;
+    for await (const page of provider.runs(null)) {
+      expect(page).toHaveLength(10);
+      break;
+    }
+    const listed = stub.requests.slice(before).filter((r) => r.path.endsWith('/dagRuns'));
+    expect(listed).toHaveLength(1);
+  });
+
   it('lists runs and task runs changed since a time, and picks up later changes from the cursor', async () => {
     stub = await start();
     const provider = providerFor(stub);
