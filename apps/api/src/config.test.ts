@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, ENV_DEFAULTS, loadConfig } from './config';
 
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {
@@ -93,5 +94,18 @@ describe('configuration from the environment', () => {
     const problems = problemsOf({ PORT: 'x', LOG_LEVEL: 'y', DATABASE_URL: 'http://user:hunter2@h/db', SIGNALBOX_SECRET_KEY: 'x'.repeat(20) });
     expect(problems.map((p) => p.split(/[=:]/)[0])).toEqual(['PORT', 'DATABASE_URL', 'LOG_LEVEL']);
     expect(problems.join('\n')).not.toContain('hunter2');
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable with its default', () => {
+    const text = readFileSync(resolve(__dirname, '../../../.env.example'), 'utf8');
+    const listed = Object.fromEntries(
+      text
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    expect(listed).toEqual(ENV_DEFAULTS);
   });
 });
