@@ -91,6 +91,33 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     expect(pipelines.items.map((x) => x.externalId)).toEqual(stub.data.listDags().map((d) => d.dagId));
   });
 
+  it('does not lose a DAG when another one goes away while the list is paged', async () => {
+    stub = await start({ maximumPageLimit: 5 });
+    const seen = new Set<string>();
+    let first = true;
+    for await (const page of providerFor(stub).pipelines()) {
+      for (const x of page) seen.add(x.externalId);
+      if (first) stub.data.removeDag(page[0].externalId);
+      first = false;
+    }
+    const live = stub.data.listDags().map((d) => d.dagId);
+    expect(live).toHaveLength(11);
+    for (const id of live) expect(seen).toContain(id);
+  });
+
+  it('keeps a run in place when it changes while the runs are paged', async () => {
+    stub = await start({ maximumPageLimit: 10 });
+    const seen = new Set<string>();
+    let first = true;
+    for await (const page of providerFor(stub).runs(null)) {
+      for (const r of page) seen.add(r.externalId);
+      // A run already read changes: ordered by updated_at it would move to the end and shift an unread run back.
+      if (first) stub.data.setRunNote(page[0].pipelineExternalId, page[0].externalId, 'edited');
+      first = false;
+    }
+    expect(seen.size).toBe(120);
+  });
+
   it('fetches a page only when the caller asks for it', async () => {
     stub = await start({ maximumPageLimit: 10 });
     const provider = providerFor(stub);

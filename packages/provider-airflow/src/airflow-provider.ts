@@ -128,7 +128,7 @@ export class AirflowProvider implements OrchestrationProvider {
    * the offset moves by what came back, until total_entries. Yields each page with the moment the
    * listing began (no later than the server's clock).
    */
-  private async *pages(path: string, params: Record<string, unknown>, key: string): AsyncGenerator<{ items: Dto[]; listedAt: Date }> {
+  private async *pages(path: string, params: Record<string, unknown>, key: string, totals?: Set<number>): AsyncGenerator<{ items: Dto[]; listedAt: Date }> {
     let offset = 0;
     let listedAt: Date | undefined;
     for (;;) {
@@ -138,6 +138,7 @@ export class AirflowProvider implements OrchestrationProvider {
       const items = res.data?.[key];
       if (!Array.isArray(items)) throw badResponse(res.status, `GET ${path} answered without a "${key}" list`);
       const total = res.data?.total_entries;
+      if (typeof total === 'number') totals?.add(total);
       if (items.length > 0) yield { items: items as Dto[], listedAt };
       offset += items.length;
       if (items.length === 0 || (typeof total === 'number' && offset >= total)) return;
@@ -146,8 +147,15 @@ export class AirflowProvider implements OrchestrationProvider {
 
   async *pipelines(): AsyncIterable<ProviderPipeline[]> {
     const { dialect } = await this.dialect();
-    for await (const page of this.pages(`${dialect.prefix}/dags`, dialect.dagsQuery(), 'dags')) {
-      yield page.items.map((d) => dialect.pipeline(d));
+    // A DAG that goes away while the list is paged shifts the rest by one, so another DAG can slip
+    // between two pages and be taken for removed. When the total moved during the listing, list
+    // once more (pages seen twice are harmless: writes are upserts).
+    for (let pass = 0; pass < 2; pass++) {
+      const totals = new Set<number>();
+      for await (const page of this.pages(`${dialect.prefix}/dags`, dialect.dagsQuery(), 'dags', totals)) {
+        yield page.items.map((d) => dialect.pipeline(d));
+      }
+      if (totals.size <= 1) return;
     }
   }
 

@@ -29,7 +29,8 @@ export function v1Dialect(prefix = '/api/v1'): Dialect {
     version: 'v1',
     prefix,
     dagsQuery: () => ({ order_by: 'dag_id' }),
-    runsQuery: (since) => ({ order_by: 'updated_at', ...(since ? { updated_at_gte: since.toISOString() } : {}) }),
+    // By id, which never changes: an update does not move a row across pages while they are read.
+    runsQuery: (since) => ({ order_by: 'id', ...(since ? { updated_at_gte: since.toISOString() } : {}) }),
     // The v1 task instance list has no order_by: Airflow orders it by its own key.
     tasksQuery: (since) => (since ? { updated_at_gte: since.toISOString() } : {}),
 

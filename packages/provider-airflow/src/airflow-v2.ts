@@ -16,8 +16,8 @@ export function v2Dialect(prefix = '/api/v2'): Dialect {
     version: 'v2',
     prefix,
     dagsQuery: () => ({ order_by: ['dag_id'] }),
-    runsQuery: (since) => ({ order_by: ['updated_at', 'id'], ...(since ? { updated_at_gte: since.toISOString() } : {}) }),
-    // updated_at is not a sort column of the v2 task instance list; id (time-ordered) keeps pages stable.
+    // By id, which never changes: an update does not move a row across pages while they are read.
+    runsQuery: (since) => ({ order_by: ['id'], ...(since ? { updated_at_gte: since.toISOString() } : {}) }),
     tasksQuery: (since) => ({ order_by: ['id'], ...(since ? { updated_at_gte: since.toISOString() } : {}) }),
 
     pipeline(dag): ProviderPipeline {
