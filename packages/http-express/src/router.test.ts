@@ -1,0 +1,45 @@
+import { createServices, ProviderRegistry } from '@signalbox/core';
+import { FakeClock, inMemoryRepositories, SequentialIds } from '@signalbox/core/testing';
+import { MockProviderFactory } from '@signalbox/provider-mock';
+import express from 'express';
+import request from 'supertest';
+import { apiRoutes, buildOpenApi, createApiRouter } from './index';
+
+const KEY = 'sbx_embedding_test_key_0123456789abcdef';
+
+describe('the router mounted by another service', () => {
+  const setup = async (answerUnknownRoutes?: boolean) => {
+    const clock = new FakeClock();
+    const ids = new SequentialIds();
+    const services = createServices({ repos: inMemoryRepositories(ids), registry: new ProviderRegistry().register('mock', new MockProviderFactory(clock)), clock, ids });
+    await services.access.bootstrapAdminKey(KEY);
+    const app = express();
+    app.use('/pipelines-api/v1.0', createApiRouter(services, answerUnknownRoutes === undefined ? {} : { answerUnknownRoutes }));
+    app.use((_req, res) => {
+      res.status(404).send('host app 404');
+    });
+    return app;
+  };
+
+  it('serves under its mount point, with links relative to it', async () => {
+    const app = await setup();
+    const auth = { Authorization: `Bearer ${KEY}` };
+    expect((await request(app).post('/pipelines-api/v1.0/spaces').set(auth).send({ slug: 'team-a', name: 'A' })).status).toBe(201);
+    const res = await request(app).get('/pipelines-api/v1.0/spaces?per_page=1').set(auth);
+    expect(res.body.map((s: { slug: string }) => s.slug)).toEqual(['team-a']);
+    expect(res.headers.link).toContain('</pipelines-api/v1.0/spaces?per_page=1&page=1>; rel="first"');
+    expect((await request(app).get('/pipelines-api/v1.0/nothing').set(auth)).body.error.code).toBe('ROUTE_NOT_FOUND');
+  });
+
+  it('passes unknown paths on to the host app when asked', async () => {
+    const app = await setup(false);
+    const res = await request(app).get('/pipelines-api/v1.0/nothing');
+    expect(res.text).toBe('host app 404');
+  });
+
+  it('describes itself at the mount point', () => {
+    const doc = buildOpenApi(apiRoutes(), { basePath: '/pipelines-api/v1.0' }) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).every((p) => p.startsWith('/pipelines-api/v1.0/'))).toBe(true);
+    expect(Object.keys(doc.paths)).toHaveLength(new Set(apiRoutes().map((r) => r.path)).size);
+  });
+});
