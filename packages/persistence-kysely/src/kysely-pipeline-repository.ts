@@ -54,6 +54,16 @@ interface SummaryRow {
 }
 
 const FINISHED = sql`('success', 'failed')`;
+/** Separates the fields in search_text (see the migration that adds it). */
+const SEPARATOR = '\u001f';
+
+/**
+ * search_text of the pipeline row `row`: the lower-cased fields `q` looks at, U+001F (chr(31))
+ * between them, so that a match never spans two fields. Written by the sync upsert.
+ */
+export const SEARCH_TEXT = (row: string) =>
+  `lower(${row}.name || chr(31) || ${row}.external_id || chr(31) || coalesce(${row}.description, '') || chr(31) || ` +
+  `coalesce(${row}.owner, '') || chr(31) || array_to_string(${row}.tags, chr(31)))`;
 
 export class KyselyPipelineRepository implements PipelineRepository {
   constructor(
@@ -118,17 +128,20 @@ export class KyselyPipelineRepository implements PipelineRepository {
         : qb.where(sql<boolean>`false`);
     }
     if (f.q) {
-      // Literal text: the wildcards in q are escaped, and backslash is ILIKE's escape character.
+      // Literal text: the wildcards in q are escaped, and backslash is LIKE's escape character.
       const pattern = likeLiteral(f.q);
-      qb = qb.where((eb) =>
-        eb.or([
-          eb('p.name', 'ilike', pattern),
-          eb('p.external_id', 'ilike', pattern),
-          eb('p.description', 'ilike', pattern),
-          eb('p.owner', 'ilike', pattern),
-          sql<boolean>`EXISTS (SELECT 1 FROM unnest(p.tags) AS t(tag) WHERE t.tag ILIKE ${pattern})`,
-        ]),
-      );
+      qb = f.q.includes(SEPARATOR)
+        ? // Only a q holding the separator could match across fields of search_text: test each field.
+          qb.where((eb) =>
+            eb.or([
+              eb('p.name', 'ilike', pattern),
+              eb('p.external_id', 'ilike', pattern),
+              eb('p.description', 'ilike', pattern),
+              eb('p.owner', 'ilike', pattern),
+              sql<boolean>`EXISTS (SELECT 1 FROM unnest(p.tags) AS t(tag) WHERE t.tag ILIKE ${pattern})`,
+            ]),
+          )
+        : qb.where(sql<boolean>`p.search_text LIKE lower(${pattern})`);
     }
     return qb;
   }
@@ -193,15 +206,19 @@ export class KyselyPipelineRepository implements PipelineRepository {
     }));
     await sql`
       INSERT INTO pipelines (id, space_id, connector_id, provider, external_id, name, description, owner, tags, schedule,
-                             paused, next_run_at, seen_by_sync, created_at, updated_at)
+                             paused, next_run_at, seen_by_sync, created_at, updated_at, search_text)
       SELECT x.id, ${connector.spaceId}::uuid, ${connector.id}::uuid, ${connector.type}, x.external_id, x.name, x.description,
-             x.owner, coalesce(x.tags, '{}'), x.schedule, x.paused, x.next_run_at, ${syncId}::uuid, ${at}::timestamptz, ${at}::timestamptz
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, external_id text, name text, description text,
-             owner text, tags text[], schedule text, paused boolean, next_run_at timestamptz)
+             x.owner, x.tags, x.schedule, x.paused, x.next_run_at, ${syncId}::uuid, ${at}::timestamptz, ${at}::timestamptz,
+             ${sql.raw(SEARCH_TEXT('x'))}
+      FROM (SELECT y.id, y.external_id, y.name, y.description, y.owner, coalesce(y.tags, '{}') AS tags, y.schedule, y.paused,
+                   y.next_run_at
+            FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS y(id uuid, external_id text, name text, description text,
+                   owner text, tags text[], schedule text, paused boolean, next_run_at timestamptz)) x
       ON CONFLICT (connector_id, external_id) DO UPDATE SET
         name = excluded.name, description = excluded.description, owner = excluded.owner, tags = excluded.tags,
         schedule = excluded.schedule, paused = excluded.paused, next_run_at = excluded.next_run_at,
-        removed_at = NULL, seen_by_sync = excluded.seen_by_sync, updated_at = excluded.updated_at`.execute(this.db);
+        search_text = excluded.search_text, removed_at = NULL, seen_by_sync = excluded.seen_by_sync,
+        updated_at = excluded.updated_at`.execute(this.db);
   }
 
   async markRemoved(spaceId: Id, connectorId: Id, syncId: Id, at: Date) {

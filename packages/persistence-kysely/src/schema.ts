@@ -86,6 +86,8 @@ export interface PipelinesTable {
   removed_at: Timestamp | null;
   /** The last sync that listed this pipeline: `markRemoved` compares against it. */
   seen_by_sync: string | null;
+  /** Lower-cased name, external id, description, owner and tags, U+001F between them: what `q` scans. */
+  search_text: Generated<string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

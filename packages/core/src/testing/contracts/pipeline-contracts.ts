@@ -242,6 +242,11 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       expect(await names(s, space.id, viewer.id, { q: 'al%a' })).toEqual([]);
       expect(await names(s, space.id, viewer.id, { q: '\\' })).toEqual([]);
       expect(await names(s, space.id, viewer.id, { q: 'nothing like it' })).toEqual([]);
+      // Never across two fields: name 'Alpha' then external id 'm-active'; tags 'finance' then 'daily'.
+      expect(await names(s, space.id, viewer.id, { q: 'alpham-act' })).toEqual([]);
+      expect(await names(s, space.id, viewer.id, { q: 'alpha m-active' })).toEqual([]);
+      expect(await names(s, space.id, viewer.id, { q: 'finance\u001fdaily' })).toEqual([]);
+      expect(await names(s, space.id, viewer.id, { q: 'financedaily' })).toEqual([]);
     });
 
     it('tells each row whether the viewer watches it', async () => {
