@@ -266,11 +266,11 @@ export class AirflowHttp {
     const [kind, code] = kindOfStatus(status, call);
     const provider = { name: 'airflow', status, message };
     const what = `${call.method} ${call.path}`;
-    const text2 =
+    const summary =
       code === 'PROVIDER_AUTH_FAILED'
         ? `Airflow refused the connector's credentials (${status}) on ${what}: ${message}`
         : `Airflow answered ${status} to ${what}: ${message}`;
-    return new DomainError(kind, code, text2, { provider });
+    return new DomainError(kind, code, summary, { provider });
   }
 
   private transportError(transport: Transport, call: CallOptions, err: unknown): DomainError {
