@@ -1,6 +1,5 @@
 import { startAirflowStub } from '@signalbox/airflow-stub';
-// The suite lives in core's testing folder but is not re-exported by @signalbox/core/testing today.
-import { providerContract } from '../../core/src/testing/contracts/provider-contract';
+import { providerContract } from '@signalbox/core/testing';
 import { airflowProviderFactory } from './airflow-provider';
 import { airflowConnector } from './testing';
 
