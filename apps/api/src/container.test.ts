@@ -12,7 +12,7 @@ describe('container bindings', () => {
     useJestPGlite(c);
     try {
       expect(() => c.get(T.services)).toThrow(); // async binding: get() refuses it
-      for (const token of Object.values(T)) expect(await c.getAsync(token)).toBeDefined();
+      for (const token of Object.values(T) as symbol[]) expect(await c.getAsync(token)).toBeDefined();
       expect(await c.getAsync(T.services)).toBe(await c.getAsync(T.services)); // singleton
       const registry = c.get(T.registry);
       expect(registry).toBeInstanceOf(ProviderRegistry);

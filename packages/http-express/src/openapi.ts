@@ -31,9 +31,6 @@ const pageHeaders = {
   Link: { description: 'RFC 8288 links: first, prev, next, last', schema: { type: 'string' } },
 };
 
-/** Strips what OpenAPI does not need from a request schema (defaults stay: they document behaviour). */
-const paramSchema = (s: Schema): Schema => s;
-
 export interface OpenApiOptions {
   /** Where the API router is mounted. Default `/api/v1.0`. */
   basePath?: string;
@@ -59,7 +56,7 @@ export function buildOpenApi(routes: RouteSpec[], opts: OpenApiOptions = {}): Re
     }
     const q = r.query?.properties as Record<string, Schema> | undefined;
     for (const [name, schema] of Object.entries(q ?? {})) {
-      parameters.push({ name, in: 'query', required: false, schema: paramSchema(schema) });
+      parameters.push({ name, in: 'query', required: false, schema });
     }
     for (const h of r.headers ?? []) parameters.push({ name: h.name, in: 'header', required: false, description: h.description, schema: h.schema });
 

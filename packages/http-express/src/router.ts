@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, type Logger, notFound, type Services, SLUG_PATTERN, silentLogger } from '@signalbox/core';
-import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { errorHandler, sendError } from './errors';
 import { setPageHeaders } from './pagination';
 import { type Ctx, PARAM_RESOURCES, type RouteSpec } from './route';
@@ -137,4 +137,3 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
   return router;
 }
 
-export type { NextFunction };
