@@ -1,10 +1,12 @@
 /**
- * Validators for response bodies, compiled from the official Airflow OpenAPI files kept in
- * ../openapi, so the stub (and anything else) can be checked against the real API's contract.
+ * Validators for response bodies, compiled from the official Airflow OpenAPI files, so the stub
+ * (and anything else) can be checked against the real API's contract. The files are not kept in
+ * this repository: they are read from `AIRFLOW_OPENAPI_DIR`, else from `shared/airflow` beside the
+ * checkout (where CI and the developers' machines have them).
  * v1 is OpenAPI 3.0 (`nullable`), v2 and the auth manager's file are OpenAPI 3.1 (JSON Schema 2020-12).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -12,11 +14,23 @@ import { parse } from 'yaml';
 
 export type SpecName = 'v1' | 'v2' | 'auth';
 
+/** Where the official files are: `AIRFLOW_OPENAPI_DIR`, else `../shared/airflow` from the repository root. */
+export const SPEC_DIR = resolve(process.env.AIRFLOW_OPENAPI_DIR ?? join(__dirname, '..', '..', '..', '..', 'shared', 'airflow'));
+
 export const SPEC_FILES: Record<SpecName, string> = {
-  v1: join(__dirname, '..', 'openapi', 'airflow-2-stable-v1.yaml'),
-  v2: join(__dirname, '..', 'openapi', 'airflow-3-v2.yaml'),
-  auth: join(__dirname, '..', 'openapi', 'airflow-3-simple-auth-manager.yaml'),
+  v1: join(SPEC_DIR, 'airflow-2-stable-v1.yaml'),
+  v2: join(SPEC_DIR, 'airflow-3-v2.yaml'),
+  auth: join(SPEC_DIR, 'airflow-3-simple-auth-manager.yaml'),
 };
+
+/** The path of one official file; a clear error when the folder is missing. */
+export function specFile(name: SpecName): string {
+  const file = SPEC_FILES[name];
+  if (!existsSync(file)) {
+    throw new Error(`Airflow OpenAPI file not found: ${file}. Set AIRFLOW_OPENAPI_DIR to the folder holding the official files.`);
+  }
+  return file;
+}
 
 type Json = Record<string, unknown>;
 
@@ -50,7 +64,7 @@ const cache = new Map<SpecName, SpecValidator>();
 export function specValidator(name: SpecName): SpecValidator {
   const hit = cache.get(name);
   if (hit) return hit;
-  const doc = parse(readFileSync(SPEC_FILES[name], 'utf8')) as Json;
+  const doc = parse(readFileSync(specFile(name), 'utf8')) as Json;
   const ajv = name === 'v1' ? new Ajv({ strict: false, allErrors: true }) : new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   // v1's task instance fields say `format: datetime` (not a JSON Schema format): check them as date-time.

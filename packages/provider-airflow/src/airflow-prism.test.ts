@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { SPEC_FILES } from '@signalbox/airflow-stub';
+import { specFile } from '@signalbox/airflow-stub';
 import type { OrchestrationProvider } from '@signalbox/core';
 import { airflowProviderFactory } from './airflow-provider';
 import { airflowConnector, collect } from './testing';
@@ -66,7 +66,7 @@ describe('requests checked by Prism mocks of the official specs', () => {
   beforeAll(async () => {
     // The v1 spec's paths are relative to its /api/v1 server, which Prism ignores: the v1 API
     // lives at the mock's root. The v2 spec's paths carry /api/v2 themselves.
-    const [a, b] = await Promise.allSettled([startPrism(SPEC_FILES.v1, '/version'), startPrism(SPEC_FILES.v2, '/api/v2/version')]);
+    const [a, b] = await Promise.allSettled([startPrism(specFile('v1'), '/version'), startPrism(specFile('v2'), '/api/v2/version')]);
     if (a.status === 'fulfilled') v1 = a.value;
     if (b.status === 'fulfilled') v2 = b.value;
     if (a.status === 'rejected' || b.status === 'rejected') throw (a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason);
