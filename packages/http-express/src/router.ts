@@ -25,6 +25,14 @@ export const apiRoutes = (opts: Pick<ApiRouterOptions, 'syncWaitMs'> = {}): Rout
   ...orchestrationRoutes(opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS),
 ];
 
+// Every request schema is compiled once, when this module loads; ajv keeps the compiled function
+// per schema object, so the routers made later reuse them.
+for (const spec of apiRoutes()) {
+  if (spec.query) compileQuery(spec.query);
+  if (spec.body) compileBody(spec.body);
+}
+const NO_QUERY = compileQuery({ type: 'object', additionalProperties: false, properties: {} });
+
 const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REQUEST_ID = /^[\w.:\-]{1,128}$/;
@@ -72,7 +80,7 @@ function checkParams(params: Record<string, string>) {
 }
 
 function serve(spec: RouteSpec, services: Services): RequestHandler {
-  const query = spec.query ? compileQuery(spec.query) : compileQuery({ type: 'object', additionalProperties: false, properties: {} });
+  const query = spec.query ? compileQuery(spec.query) : NO_QUERY;
   const body = spec.body ? compileBody(spec.body) : undefined;
   return async (req: Request, res: Response) => {
     checkParams(req.params as Record<string, string>);
