@@ -89,19 +89,27 @@ export class KyselyPipelineRepository implements PipelineRepository {
 
   /**
    * One statement for the page: the filtered pipelines, sorted by name then id and cut to the page
-   * (the index on (space_id, name, id) delivers them in order), then for those rows only, a lateral
-   * aggregate over each one's runs in the window (the index on runs (pipeline_id, run_at) finds
-   * them), the viewer's watch, and the total as an uncorrelated sub-query computed once.
-   * A second query counts only when the page is empty (past the end), where no row carries the total.
+   * (the partial index on live pipelines (space_id, name, id) delivers them in order), then for
+   * those rows only, a lateral aggregate over each one's runs in the window (the index on runs
+   * (pipeline_id, run_at) finds them) and the viewer's watch.
+   * The total: without `q`, an uncorrelated sub-query computed once (an index-only count of the
+   * space). With `q`, every row of the space must be tested anyway, so a window count in the same
+   * scan gives the total rather than a second scan.
+   * A second statement counts only when the page is empty (past the end), where no row carries the total.
    */
   async list(spaceId: Id, q: PipelineListQuery): Promise<Paged<PipelineView>> {
     if (!isUuid(spaceId)) return { items: [], total: 0 };
     const filtered = () => this.filtered(spaceId, q.filter, q.viewerId);
     const { limit, offset } = limitOffset(q.page);
-    const page = filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset);
-    const rows = await this.withSummaries(page, q.viewerId, q.since)
-      .select(() => filtered().select((eb) => eb.fn.countAll().as('n')).as('total'))
-      .execute();
+    const rows = q.filter.q
+      ? await this.withSummaries(
+          filtered().selectAll('p').select(sql<string>`count(*) OVER ()`.as('total')).orderBy('p.name').orderBy('p.id').limit(limit).offset(offset),
+          q.viewerId,
+          q.since,
+        ).execute()
+      : await this.withSummaries(filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset), q.viewerId, q.since)
+          .select(() => filtered().select((eb) => eb.fn.countAll().as('n')).as('total'))
+          .execute();
     if (rows.length > 0) return { total: toCount(rows[0].total), items: rows.map((r) => toView(r, q.days)) };
     const count = await filtered().select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     return { total: toCount(count.n), items: [] };
