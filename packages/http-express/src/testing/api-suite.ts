@@ -48,6 +48,7 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       betaTaskRun: string;
       betaTeam: string;
       betaSync: string;
+      alphaSync: string;
       betaComment: string;
       spareUser: string;
     };
@@ -100,6 +101,7 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       const syncB = await call('root', 'post', `spaces/beta/orchestration/connectors/${b.body.id}/sync?wait=true`);
       expect([syncA.status, syncA.body.status, syncB.status, syncB.body.status]).toEqual([200, 'succeeded', 200, 'succeeded']);
       ids.betaSync = syncB.body.id;
+      ids.alphaSync = syncA.body.id;
 
       const pipes = (await call('root', 'get', 'spaces/alpha/orchestration/pipelines?per_page=500')).body;
       const withRuns = pipes.filter((p: any) => p.last_run_at !== null && !p.paused);
@@ -234,7 +236,25 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['POST run comment', 'viewer', (r) => call(r, 'post', `${P}/runs/${ids.run}/comments`, { body: `from ${r}` }), 201],
         ['GET task run comments', 'viewer', (r) => call(r, 'get', `${P}/task-runs/${ids.taskRun}/comments`), 200],
         ['POST task run comment', 'viewer', (r) => call(r, 'post', `${P}/task-runs/${ids.taskRun}/comments`, { body: `from ${r}` }), 201],
+        ['GET sync record', 'viewer', (r) => call(r, 'get', `spaces/alpha/connectors/${ids.alphaConnector}/syncs/${ids.alphaSync}`), 200],
+        ['PATCH team', 'admin', async (r) => call(r, 'patch', `spaces/alpha/teams/${await rootMakes('team')}`, { name: `renamed ${unique()}` }), 200],
+        ['DELETE team', 'admin', async (r) => call(r, 'delete', `spaces/alpha/teams/${await rootMakes('team')}`), 204],
+        ['POST connector', 'admin', (r) => call(r, 'post', 'spaces/alpha/connectors', { name: `c ${unique()}`, type: 'mock', config: { pipelines: 1 } }), 201],
+        ['DELETE connector', 'admin', async (r) => call(r, 'delete', `spaces/alpha/connectors/${await rootMakes('connector')}`), 204],
+        ['DELETE member', 'admin', async (r) => call(r, 'delete', `spaces/alpha/members/${await rootMakes('member')}`), 204],
       ];
+      let n = 0;
+      const unique = () => `${++n}`;
+      /** A fresh resource in alpha made by the instance admin, for an operation that destroys it. */
+      const rootMakes = async (what: 'team' | 'connector' | 'member'): Promise<string> => {
+        if (what === 'team') return (await call('root', 'post', 'spaces/alpha/teams', { name: `doomed ${unique()}` })).body.id;
+        if (what === 'connector') {
+          return (await call('root', 'post', 'spaces/alpha/connectors', { name: `doomed ${unique()}`, type: 'mock', config: { pipelines: 1 } })).body.id;
+        }
+        const user = await call('root', 'post', 'users', { email: `doomed${unique()}@example.com`, name: 'Doomed' });
+        await call('root', 'put', `spaces/alpha/members/${user.body.id}`, { role: 'viewer' });
+        return user.body.id;
+      };
       const roles: Role[] = ['outsider', 'viewer', 'editor', 'admin', 'root'];
       const cases = ops.flatMap(([name, min, op, success]) =>
         roles.map((role) => {
@@ -390,11 +410,16 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         const put = await call('admin', 'put', `spaces/alpha/members/${ids.spareUser}`, { role: 'editor' });
         expect(put.body).toMatchObject({ user_id: ids.spareUser, email: 'spare@example.com', role: 'editor' });
         const list = await call('admin', 'get', 'spaces/alpha/members?per_page=2');
-        expect(list.headers['x-total-count']).toBe('5'); // root (the creator), viewer, editor, admin, spare
+        const total = Number(list.headers['x-total-count']);
+        expect(total).toBeGreaterThanOrEqual(5); // root (the creator), viewer, editor, admin, spare, and the matrix's
         expect(list.body).toHaveLength(2);
+        const everyone = (await call('admin', 'get', 'spaces/alpha/members?per_page=500')).body;
+        expect(everyone.map((m: any) => m.email)).toEqual([...everyone.map((m: any) => m.email)].sort());
+        expect(everyone).toContainEqual(expect.objectContaining({ user_id: userIds.editor, role: 'editor' }));
         expect((await call('admin', 'put', `spaces/alpha/members/${'00000000-0000-4000-8000-00000000ffff'}`, { role: 'viewer' })).status).toBe(404);
         expect((await call('admin', 'delete', `spaces/alpha/members/${ids.spareUser}`)).status).toBe(204);
         expect((await call('admin', 'delete', `spaces/alpha/members/${ids.spareUser}`)).status).toBe(404);
+        expect((await call('admin', 'get', 'spaces/alpha/members')).headers['x-total-count']).toBe(String(total - 1));
         const gamma = await call('root', 'post', 'spaces', { slug: 'gamma-2', name: 'G' });
         expect(gamma.status).toBe(201);
         const last = await call('root', 'delete', `spaces/gamma-2/members/${userIds.root}`);
