@@ -1,5 +1,5 @@
 import type { Id, PageRequest, Paged, SyncRecord, SyncRepository, SyncStatus } from '@signalbox/core';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, SyncsTable } from './schema';
 import { isUuid, limitOffset, mustDate, toCount, toDate } from './sql-support';
 
@@ -29,7 +29,7 @@ export class KyselySyncRepository implements SyncRepository {
    * read, the loop tries again.
    */
   async begin(record: SyncRecord, staleBefore: Date): Promise<{ started: true } | { started: false; running: SyncRecord }> {
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const outcome = await this.db.transaction().execute(async (trx) => {
         await trx
           .updateTable('syncs')
@@ -55,7 +55,8 @@ export class KyselySyncRepository implements SyncRepository {
             task_runs: record.counts.taskRuns,
             error: record.error,
           })
-          .onConflict((oc) => oc.doNothing())
+          // Only the one-running-sync index may turn the insert into nothing; a reused id still fails.
+          .onConflict((oc) => oc.column('connector_id').where(sql<boolean>`status = 'running'`).doNothing())
           .returning('id')
           .executeTakeFirst();
         if (inserted) return { started: true as const };
@@ -68,6 +69,7 @@ export class KyselySyncRepository implements SyncRepository {
         return running && { started: false as const, running: toSync(running) };
       });
       if (outcome) return outcome;
+      if (attempt >= 10) throw new Error(`could not begin a sync of connector ${record.connectorId}: it kept finishing and starting`);
     }
   }
 
