@@ -59,11 +59,12 @@ const SEPARATOR = '\u001f';
 
 /**
  * search_text of the pipeline row `row`: the lower-cased fields `q` looks at, U+001F (chr(31))
- * between them, so that a match never spans two fields. Written by the sync upsert.
+ * between them, so that a match never spans two fields. Written by the sync upsert. Lower-cased
+ * under the database's default collation, as `q` is (the name's "C" collation folds ASCII only).
  */
 export const SEARCH_TEXT = (row: string) =>
-  `lower(${row}.name || chr(31) || ${row}.external_id || chr(31) || coalesce(${row}.description, '') || chr(31) || ` +
-  `coalesce(${row}.owner, '') || chr(31) || array_to_string(${row}.tags, chr(31)))`;
+  `lower((${row}.name || chr(31) || ${row}.external_id || chr(31) || coalesce(${row}.description, '') || chr(31) || ` +
+  `coalesce(${row}.owner, '') || chr(31) || array_to_string(${row}.tags, chr(31))) COLLATE "default")`;
 
 export class KyselyPipelineRepository implements PipelineRepository {
   constructor(
@@ -149,7 +150,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
               sql<boolean>`EXISTS (SELECT 1 FROM unnest(p.tags) AS t(tag) WHERE t.tag ILIKE ${pattern})`,
             ]),
           )
-        : qb.where(sql<boolean>`p.search_text LIKE lower(${pattern})`);
+        : qb.where(sql<boolean>`p.search_text LIKE lower(${pattern} COLLATE "default")`);
     }
     return qb;
   }

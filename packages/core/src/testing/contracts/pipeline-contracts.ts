@@ -168,7 +168,7 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       const p = await somePipelines(s, connector, [
         providerPipeline('m-active', { name: 'Alpha', owner: 'data', tags: ['finance', 'daily'] }),
         providerPipeline('m-paused', { name: 'Beta', paused: true, owner: 'ops' }),
-        providerPipeline('m-error', { name: 'Gamma', description: 'Loads 100% of the_orders' }),
+        providerPipeline('m-error', { name: 'Gamma', description: 'Loads 100% of the_orders, Données École' }),
       ]);
       const q = await somePipelines(s, airflow, [providerPipeline('a-1', { name: 'Delta', owner: 'data' }), providerPipeline('a-2', { name: 'alpha lower' })]);
       await s.repos.pipelines.noteLastRuns(space.id, connector.id, [
@@ -242,6 +242,7 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       expect(await names(s, space.id, viewer.id, { q: 'al%a' })).toEqual([]);
       expect(await names(s, space.id, viewer.id, { q: '\\' })).toEqual([]);
       expect(await names(s, space.id, viewer.id, { q: 'nothing like it' })).toEqual([]);
+      expect(await names(s, space.id, viewer.id, { q: 'DONNÉES école' })).toEqual(['Gamma']);
       // Never across two fields: name 'Alpha' then external id 'm-active'; tags 'finance' then 'daily'.
       expect(await names(s, space.id, viewer.id, { q: 'alpham-act' })).toEqual([]);
       expect(await names(s, space.id, viewer.id, { q: 'alpha m-active' })).toEqual([]);
