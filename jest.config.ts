@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { Config } from 'jest';
 
-// ESM-only dependencies that Jest (CommonJS) must have transformed to load.
+// ESM-only dependencies that Jest (CommonJS) must have transformed to load. `.cjs` files are
+// transformed too: PGlite's CommonJS build calls import(), which swc turns into require().
 const esmOnly = ['inversify', '@inversifyjs', 'kysely', '@electric-sql/pglite'];
 
 const packages = [
@@ -21,7 +22,7 @@ const project = (dir: string): Config => ({
   testMatch: ['<rootDir>/src/**/*.test.ts'],
   testEnvironment: 'node',
   transform: {
-    '^.+\\.(t|j|mj)s$': [
+    '^.+\\.(t|j|mj|cj)s$': [
       '@swc/jest',
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],

@@ -2,14 +2,13 @@ import { Writable } from 'node:stream';
 import { ProviderRegistry } from '@signalbox/core';
 import { buildContainer } from './container';
 import { coreLogger, createLogger, redact } from './logging';
-import { testConfig, useJestPGlite } from './test-support';
+import { testConfig } from './test-support';
 import { T } from './tokens';
 
 describe('container bindings', () => {
   it('resolves every binding once, async ones with getAsync, and the app answers', async () => {
     const config = testConfig({ secretKey: null });
     const c = buildContainer(config);
-    useJestPGlite(c);
     try {
       expect(() => c.get(T.services)).toThrow(); // async binding: get() refuses it
       for (const token of Object.values(T) as symbol[]) expect(await c.getAsync(token)).toBeDefined();

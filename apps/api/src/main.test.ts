@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { DEMO_FLEET, DEMO_KEY_FILE } from './demo';
 import { type Running, start } from './main';
-import { useJestPGlite } from './test-support';
 import { T } from './tokens';
 
 jest.setTimeout(60_000);
@@ -26,7 +25,6 @@ describe('start (npm start)', () => {
       env: { ...env, ...extra },
       print: (t) => printed.push(t),
       logStream: sink(),
-      customize: (c) => useJestPGlite(c, join(dataDir, 'pglite')),
     });
     return { running, printed: printed.join('\n') };
   };

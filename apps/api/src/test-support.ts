@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '@signalbox/core/testing';
 import type { ApiHarness } from '@signalbox/http-express/testing';
-import type { PGlite } from '@electric-sql/pglite';
-import { fromPGlite, migrateToLatest } from '@signalbox/persistence-kysely';
+import { migrateToLatest } from '@signalbox/persistence-kysely';
 import type { Container } from 'inversify';
 import { type Config, loadConfig } from './config';
 import { buildContainer } from './container';
@@ -17,25 +16,6 @@ export function testConfig(overrides: Partial<Config> = {}): Config & { cleanup(
   const dataDir = mkdtempSync(join(tmpdir(), 'signalbox-api-'));
   const config = { ...loadConfig({ SIGNALBOX_DATA_DIR: dataDir, SIGNALBOX_DEMO: '0', LOG_LEVEL: 'error' }), ...overrides };
   return { ...config, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
-}
-
-/**
- * PGlite under Jest: its CommonJS build calls import(), which Jest refuses without
- * --experimental-vm-modules, so the ESM build is required by path (Jest's swc transform makes it
- * CommonJS). Outside Jest the container opens PGlite normally.
- */
-export function jestPGlite(dataDir?: string): PGlite {
-  const esm = require(require.resolve('@electric-sql/pglite').replace(/\.cjs$/, '.js')) as typeof import('@electric-sql/pglite');
-  return dataDir ? new esm.PGlite(dataDir) : new esm.PGlite();
-}
-
-/** Rebinds the container's database to a PGlite that loads under Jest (in memory, or in the config's data folder). */
-export function useJestPGlite(container: Container, dataDir?: string): void {
-  container.rebind(T.database).toResolvedValue(async () => {
-    const pglite = jestPGlite(dataDir);
-    await pglite.waitReady;
-    return fromPGlite(pglite);
-  });
 }
 
 /**
@@ -67,11 +47,10 @@ async function adminQuery(text: string) {
  * as the HTTP API suite wants it.
  */
 export async function containerHarness(overrides: Partial<Config>): Promise<ApiHarness> {
-  const config = testConfig({ secretKey: 'test-secret-key-0123456789', ...overrides });
+  const config = testConfig({ secretKey: 'test-secret-key-0123456789', inMemoryDatabase: !overrides.databaseUrl, ...overrides });
   const container = buildContainer(config);
   const clock = new FakeClock(new Date());
   container.rebind(T.clock).toConstantValue(clock);
-  if (!config.databaseUrl) useJestPGlite(container);
   const db = await container.getAsync(T.database);
   await migrateToLatest(db.db);
   const services = await container.getAsync(T.services);

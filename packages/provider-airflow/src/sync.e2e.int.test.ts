@@ -2,21 +2,11 @@
  * End to end: a space with an airflow connector pointing at the stub, synced through the core's
  * SyncService into Kysely repositories on in-memory PGlite.
  */
-import type { PGlite } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { type AirflowStub, startAirflowStub } from '@signalbox/airflow-stub';
 import { type Connector, createServices, ProviderRegistry, randomIds, type Repositories, type Services, type SyncRecord } from '@signalbox/core';
 import { type Database, fromPGlite, kyselyRepositories, migrateToLatest } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from './airflow-provider';
-
-/**
- * Jest runs CommonJS, and PGlite's CommonJS build calls import(): load its ESM build by path so
- * the swc transform makes it CommonJS (the same way persistence-kysely's own tests do).
- */
-function newPGlite(): PGlite {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esm = require(require.resolve('@electric-sql/pglite').replace(/\.cjs$/, '.js')) as typeof import('@electric-sql/pglite');
-  return new esm.PGlite();
-}
 
 describe('sync of an Airflow connector into PGlite through the core', () => {
   let stub: AirflowStub;
@@ -29,7 +19,7 @@ describe('sync of an Airflow connector into PGlite through the core', () => {
 
   beforeAll(async () => {
     stub = await startAirflowStub({ apiVersion: 'v2', seed: 17, dags: 8, runs: 80, taskInstances: 240, maximumPageLimit: 20 });
-    const pglite = newPGlite();
+    const pglite = new PGlite();
     await pglite.waitReady;
     database = fromPGlite(pglite);
     await migrateToLatest(database.db);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type ContractSubject, SequentialIds } from '@signalbox/core/testing';
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { PGlite } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { type Database, fromPGlite, openDatabase } from '../database';
 import { kyselyRepositories } from '../index';
 import { migrateToLatest } from '../migrate';
@@ -17,17 +17,8 @@ export type Flavour = 'pglite' | 'postgres';
 /** A schema name of its own, so test files on one PostgreSQL never see each other's rows. */
 export const uniqueSchema = (label: string) => `t_${label}_${randomBytes(4).toString('hex')}`;
 
-/**
- * A new PGlite under Jest. Jest runs CommonJS and its config transforms `.js`/`.mjs` files of
- * PGlite but not `.cjs`, while PGlite's CommonJS build calls `import()`, which Jest refuses
- * without --experimental-vm-modules. So the ESM build is loaded by path and swc makes it CommonJS.
- * Outside Jest (tsx, node) `openDatabase` imports PGlite normally.
- */
-export function newPGlite(dataDir?: string): PGlite {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esm = require(require.resolve('@electric-sql/pglite').replace(/\.cjs$/, '.js')) as typeof import('@electric-sql/pglite');
-  return dataDir ? new esm.PGlite(dataDir) : new esm.PGlite();
-}
+/** A new PGlite, in memory or in a data folder. */
+export const newPGlite = (dataDir?: string): PGlite => (dataDir ? new PGlite(dataDir) : new PGlite());
 
 /** Opens a migrated database: in-memory PGlite, or a fresh schema in the test PostgreSQL. */
 export async function openTestDatabase(flavour: Flavour, label = 'test'): Promise<Database & { schema?: string }> {
