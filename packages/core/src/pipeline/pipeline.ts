@@ -9,33 +9,6 @@ export type Criticality = (typeof CRITICALITIES)[number];
 export const PIPELINE_STATUSES = ['active', 'paused', 'error'] as const;
 export type PipelineStatus = (typeof PIPELINE_STATUSES)[number];
 
-/**
- * A DAG of a connector. Provider fields come from sync; `teamId` and `criticality` are product
- * fields that belong to users, and sync never writes them.
- */
-export interface Pipeline {
-  id: Id;
-  spaceId: Id;
-  connectorId: Id;
-  provider: ConnectorType;
-  externalId: string;
-  name: string;
-  description: string | null;
-  owner: string | null;
-  tags: string[];
-  schedule: string | null;
-  paused: boolean;
-  nextRunAt: Date | null;
-  teamId: Id | null;
-  criticality: Criticality | null;
-  /** The newest run's status and time, kept by sync and trigger so the status filter is one column. */
-  lastRunStatus: RunStatus | null;
-  lastRunAt: Date | null;
-  removedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 /** What a provider knows of a pipeline: the fields sync may write. */
 export interface ProviderPipeline {
   externalId: string;
@@ -46,6 +19,25 @@ export interface ProviderPipeline {
   schedule: string | null;
   paused: boolean;
   nextRunAt: Date | null;
+}
+
+/**
+ * A DAG of a connector. Provider fields come from sync; `teamId` and `criticality` are product
+ * fields that belong to users, and sync never writes them.
+ */
+export interface Pipeline extends ProviderPipeline {
+  id: Id;
+  spaceId: Id;
+  connectorId: Id;
+  provider: ConnectorType;
+  teamId: Id | null;
+  criticality: Criticality | null;
+  /** The newest run's status and time, kept by sync and trigger so the status filter is one column. */
+  lastRunStatus: RunStatus | null;
+  lastRunAt: Date | null;
+  removedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export function checkCriticality(value: string | null): Criticality | null {

@@ -8,30 +8,6 @@ export type RunType = (typeof RUN_TYPES)[number];
 
 export const isFinished = (s: RunStatus) => s === 'success' || s === 'failed' || s === 'canceled';
 
-/** One execution of a pipeline. Times are provider times; `triggeredBy` is set when Signalbox triggered it. */
-export interface Run {
-  id: Id;
-  spaceId: Id;
-  connectorId: Id;
-  pipelineId: Id;
-  externalId: string;
-  status: RunStatus;
-  nativeStatus: string | null;
-  runType: RunType;
-  logicalDate: Date | null;
-  queuedAt: Date | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  durationSeconds: number | null;
-  conf: Record<string, unknown> | null;
-  note: string | null;
-  triggeredBy: Id | null;
-  /** The time that orders runs: started, else queued, else logical date, else when first seen. */
-  runAt: Date;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 /** What a provider knows of a run. `updatedAt` drives the incremental cursor. */
 export interface ProviderRun {
   pipelineExternalId: string;
@@ -47,6 +23,22 @@ export interface ProviderRun {
   conf: Record<string, unknown> | null;
   note: string | null;
   updatedAt: Date | null;
+}
+
+/**
+ * One execution of a pipeline: the provider's fields, with times the provider's; `triggeredBy` is
+ * set when Signalbox triggered it. `updatedAt` is when Signalbox last wrote it.
+ */
+export interface Run extends Omit<ProviderRun, 'pipelineExternalId' | 'updatedAt'> {
+  id: Id;
+  spaceId: Id;
+  connectorId: Id;
+  pipelineId: Id;
+  triggeredBy: Id | null;
+  /** The time that orders runs: started, else queued, else logical date, else when first seen. */
+  runAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export interface RunFilter {

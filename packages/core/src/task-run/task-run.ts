@@ -13,25 +13,7 @@ export const TASK_RUN_STATUSES = [
 ] as const;
 export type TaskRunStatus = (typeof TASK_RUN_STATUSES)[number];
 
-/** One task instance of a run. `externalId` is the task id, with `[map_index]` for mapped tasks. */
-export interface TaskRun {
-  id: Id;
-  spaceId: Id;
-  runId: Id;
-  externalId: string;
-  taskId: string;
-  mapIndex: number;
-  status: TaskRunStatus;
-  nativeStatus: string | null;
-  tryNumber: number;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  durationSeconds: number | null;
-  operator: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
+/** What a provider knows of a task instance. `updatedAt` drives the incremental cursor. */
 export interface ProviderTaskRun {
   pipelineExternalId: string;
   runExternalId: string;
@@ -46,6 +28,19 @@ export interface ProviderTaskRun {
   durationSeconds: number | null;
   operator: string | null;
   updatedAt: Date | null;
+}
+
+/**
+ * One task instance of a run, as stored. `externalId` is the task id, with `[map_index]` for
+ * mapped tasks. `updatedAt` is when Signalbox last wrote it.
+ */
+export interface TaskRun extends Omit<ProviderTaskRun, 'pipelineExternalId' | 'runExternalId' | 'updatedAt'> {
+  id: Id;
+  spaceId: Id;
+  runId: Id;
+  externalId: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export const taskRunExternalId = (taskId: string, mapIndex: number) =>
