@@ -72,7 +72,9 @@ export function generateFleet(config: MockFleetConfig, anchor: Date): Fleet {
     const stillRunning = !paused && rand() < 0.1;
     const tasks = TASKS.slice(0, 3 + Math.floor(rand() * 3));
     for (let r = 0; r < config.runsPerPipeline; r++) {
-      const logical = new Date(anchor.getTime() - (r + 1) * schedule.everyMs);
+      // A run is queued when its interval ends; the newest ended one interval before the anchor,
+      // so every finished run (at most 31 minutes long, every interval at least an hour) is past.
+      const logical = new Date(anchor.getTime() - (r + 2) * schedule.everyMs);
       const queuedAt = new Date(logical.getTime() + schedule.everyMs);
       const startedAt = new Date(queuedAt.getTime() + Math.floor(rand() * 30_000));
       const running = stillRunning && r === 0;

@@ -33,6 +33,13 @@ describe('mock fleet', () => {
     expect(perRun.size).toBe(28);
   });
 
+  it('puts every run and task run in the past of its anchor', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    const fleet = generateFleet({ pipelines: 50, runsPerPipeline: 6, seed: 3 }, at);
+    const times = [...fleet.runs, ...fleet.taskRuns].flatMap((x) => [x.startedAt, x.finishedAt, x.updatedAt]);
+    expect(times.filter((t) => t !== null && t.getTime() > at.getTime())).toEqual([]);
+  });
+
   it('gives failed runs a failed task and successful runs only successful tasks', () => {
     const fleet = generateFleet({ pipelines: 40, runsPerPipeline: 5, seed: 7 }, new Date());
     for (const r of fleet.runs) {
