@@ -30,8 +30,8 @@ describe('core boundaries', () => {
   });
 
   it('the import check catches a package import', () => {
-    const sample = "import { x } from './a';\nimport type { Kysely } from 'kysely';\nconst y = require('axios');";
-    expect([...sample.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3])).toEqual(['./a', 'kysely', 'axios']);
+    const sample = "import { x } from './a';\nimport type { Db } from 'some-library';\nconst y = require('other-library');";
+    expect([...sample.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3])).toEqual(['./a', 'some-library', 'other-library']);
   });
 
   it('declares no runtime dependencies', () => {

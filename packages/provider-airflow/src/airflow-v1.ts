@@ -1,7 +1,6 @@
 /** Airflow 2's stable REST API (/api/v1). */
-import type { ProviderPipeline, ProviderRun, ProviderTaskRun, TriggerRequest } from '@signalbox/core';
-import { changedAt, date, type Dialect, type Dto, num, obj, owners, str, tags } from './dialect';
-import { runStatusOf, runTypeOf, taskStatusOf } from './mapping';
+import type { TriggerRequest } from '@signalbox/core';
+import { dagOf, dagRunOf, date, type Dialect, type Dto, num, obj, str, taskInstanceOf } from './dialect';
 
 /** A v1 `schedule_interval` as text: the cron expression, or a timedelta as Airflow prints it. */
 export function scheduleV1(dag: Dto): string | null {
@@ -34,58 +33,10 @@ export function v1Dialect(prefix = '/api/v1'): Dialect {
     // The v1 task instance list has no order_by: Airflow orders it by its own key.
     tasksQuery: (since) => (since ? { updated_at_gte: since.toISOString() } : {}),
 
-    pipeline(dag): ProviderPipeline {
-      const dagId = String(dag.dag_id);
-      return {
-        externalId: dagId,
-        name: str(dag.dag_display_name) || dagId,
-        description: str(dag.description),
-        owner: owners(dag.owners),
-        tags: tags(dag.tags),
-        schedule: scheduleV1(dag),
-        paused: dag.is_paused === true,
-        nextRunAt: date(dag.next_dagrun_create_after) ?? date(dag.next_dagrun),
-      };
-    },
-
-    run(r, listedAt): ProviderRun {
-      const startedAt = date(r.start_date);
-      const finishedAt = date(r.end_date);
-      return {
-        pipelineExternalId: String(r.dag_id),
-        externalId: String(r.dag_run_id),
-        status: runStatusOf(r.state),
-        nativeStatus: str(r.state),
-        runType: runTypeOf(r.run_type),
-        logicalDate: date(r.logical_date) ?? date(r.execution_date),
-        queuedAt: null,
-        startedAt,
-        finishedAt,
-        durationSeconds: null,
-        conf: obj(r.conf),
-        note: str(r.note),
-        updatedAt: changedAt([startedAt, finishedAt, date(r.last_scheduling_decision)], listedAt),
-      };
-    },
-
-    task(t, listedAt): ProviderTaskRun {
-      const startedAt = date(t.start_date);
-      const finishedAt = date(t.end_date);
-      return {
-        pipelineExternalId: String(t.dag_id),
-        runExternalId: String(t.dag_run_id),
-        taskId: String(t.task_id),
-        mapIndex: num(t.map_index) ?? -1,
-        status: taskStatusOf(t.state),
-        nativeStatus: str(t.state),
-        tryNumber: num(t.try_number) ?? 0,
-        startedAt,
-        finishedAt,
-        durationSeconds: num(t.duration),
-        operator: str(t.operator),
-        updatedAt: changedAt([startedAt, finishedAt, date(t.queued_when)], listedAt),
-      };
-    },
+    pipeline: (dag) => dagOf(dag, { schedule: scheduleV1(dag), nextRunAt: date(dag.next_dagrun_create_after) ?? date(dag.next_dagrun) }),
+    // v1 runs carry neither a queued time nor a duration (the core derives it from start and end).
+    run: (r, listedAt) => dagRunOf(r, { logicalDate: date(r.logical_date) ?? date(r.execution_date), queuedAt: null, durationSeconds: null }, listedAt),
+    task: (t, listedAt) => taskInstanceOf(t, { operator: str(t.operator) }, [], listedAt),
 
     triggerBody(req: TriggerRequest): Dto {
       // v1 takes conf as an object only, and sets the logical date to now when it is left out.

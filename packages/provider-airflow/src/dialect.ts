@@ -1,6 +1,7 @@
 /** What differs between /api/v1 (Airflow 2) and /api/v2 (Airflow 3), behind one shape. */
 import type { ProviderPipeline, ProviderRun, ProviderTaskRun, TriggerRequest } from '@signalbox/core';
 import type { ApiVersion } from './config';
+import { runStatusOf, runTypeOf, taskStatusOf } from './mapping';
 
 export type Dto = Record<string, unknown>;
 
@@ -49,4 +50,57 @@ export function changedAt(times: Array<Date | null>, ceiling: Date): Date {
   let latest: Date | null = null;
   for (const t of times) if (t && (!latest || t > latest)) latest = t;
   return latest && latest < ceiling ? latest : ceiling;
+}
+
+/** A DAG's fields that both versions name alike; the dialect gives the schedule and next run. */
+export function dagOf(dag: Dto, own: Pick<ProviderPipeline, 'schedule' | 'nextRunAt'>): ProviderPipeline {
+  const dagId = String(dag.dag_id);
+  return {
+    externalId: dagId,
+    name: str(dag.dag_display_name) || dagId,
+    description: str(dag.description),
+    owner: owners(dag.owners),
+    tags: tags(dag.tags),
+    paused: dag.is_paused === true,
+    ...own,
+  };
+}
+
+/** A DAG run's fields that both versions name alike; the dialect gives what differs. */
+export function dagRunOf(r: Dto, own: Pick<ProviderRun, 'logicalDate' | 'queuedAt' | 'durationSeconds'>, listedAt: Date): ProviderRun {
+  const startedAt = date(r.start_date);
+  const finishedAt = date(r.end_date);
+  return {
+    pipelineExternalId: String(r.dag_id),
+    externalId: String(r.dag_run_id),
+    status: runStatusOf(r.state),
+    nativeStatus: str(r.state),
+    runType: runTypeOf(r.run_type),
+    startedAt,
+    finishedAt,
+    conf: obj(r.conf),
+    note: str(r.note),
+    ...own,
+    updatedAt: changedAt([own.queuedAt, startedAt, finishedAt, date(r.last_scheduling_decision)], listedAt),
+  };
+}
+
+/** A task instance's fields that both versions name alike; `times` are the dialect's extra clues to its update time. */
+export function taskInstanceOf(t: Dto, own: Pick<ProviderTaskRun, 'operator'>, times: Array<Date | null>, listedAt: Date): ProviderTaskRun {
+  const startedAt = date(t.start_date);
+  const finishedAt = date(t.end_date);
+  return {
+    pipelineExternalId: String(t.dag_id),
+    runExternalId: String(t.dag_run_id),
+    taskId: String(t.task_id),
+    mapIndex: num(t.map_index) ?? -1,
+    status: taskStatusOf(t.state),
+    nativeStatus: str(t.state),
+    tryNumber: num(t.try_number) ?? 0,
+    startedAt,
+    finishedAt,
+    durationSeconds: num(t.duration),
+    ...own,
+    updatedAt: changedAt([startedAt, finishedAt, date(t.queued_when), ...times], listedAt),
+  };
 }
