@@ -34,6 +34,7 @@ export class KyselySyncRepository implements SyncRepository {
         await trx
           .updateTable('syncs')
           .set({ status: 'failed', finished_at: record.startedAt, error: ABANDONED })
+          .where('space_id', '=', record.spaceId)
           .where('connector_id', '=', record.connectorId)
           .where('status', '=', 'running')
           .where('heartbeat_at', '<', staleBefore)
@@ -63,6 +64,7 @@ export class KyselySyncRepository implements SyncRepository {
         const running = await trx
           .selectFrom('syncs')
           .selectAll()
+          .where('space_id', '=', record.spaceId)
           .where('connector_id', '=', record.connectorId)
           .where('status', '=', 'running')
           .executeTakeFirst();
@@ -74,19 +76,21 @@ export class KyselySyncRepository implements SyncRepository {
   }
 
   async heartbeat(spaceId: Id, id: Id, at: Date, counts: SyncRecord['counts']) {
-    if (!isUuid(spaceId) || !isUuid(id)) return;
-    await this.db
+    if (!isUuid(spaceId) || !isUuid(id)) return false;
+    const result = await this.db
       .updateTable('syncs')
       .set({ heartbeat_at: at, pipelines: counts.pipelines, removed_pipelines: counts.removedPipelines, runs: counts.runs, task_runs: counts.taskRuns })
       .where('space_id', '=', spaceId)
       .where('id', '=', id)
       .where('status', '=', 'running')
-      .execute();
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
+  /** Only a sync that still runs may record its end: one taken over as abandoned keeps that verdict. */
   async finish(r: SyncRecord) {
-    if (!isUuid(r.spaceId) || !isUuid(r.id)) return;
-    await this.db
+    if (!isUuid(r.spaceId) || !isUuid(r.id)) return false;
+    const result = await this.db
       .updateTable('syncs')
       .set({
         status: r.status,
@@ -100,7 +104,9 @@ export class KyselySyncRepository implements SyncRepository {
       })
       .where('space_id', '=', r.spaceId)
       .where('id', '=', r.id)
-      .execute();
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async get(spaceId: Id, connectorId: Id, id: Id) {

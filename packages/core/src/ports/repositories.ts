@@ -178,8 +178,13 @@ export interface SyncRepository {
    * processes. Resolves `{ started: true }` or `{ started: false, running }`.
    */
   begin(record: SyncRecord, staleBefore: Date): Promise<{ started: true } | { started: false; running: SyncRecord }>;
-  heartbeat(spaceId: Id, id: Id, at: Date, counts: SyncRecord['counts']): Promise<void>;
-  finish(record: SyncRecord): Promise<void>;
+  /**
+   * Refreshes a running sync's heartbeat and counts. Resolves false when the sync no longer holds
+   * its lease (it was taken over as abandoned, or has finished): its process must stop.
+   */
+  heartbeat(spaceId: Id, id: Id, at: Date, counts: SyncRecord['counts']): Promise<boolean>;
+  /** Records the outcome of a sync that still runs; resolves false (and writes nothing) when it lost its lease. */
+  finish(record: SyncRecord): Promise<boolean>;
   get(spaceId: Id, connectorId: Id, id: Id): Promise<SyncRecord | undefined>;
   /** Newest first. */
   list(spaceId: Id, connectorId: Id, page: PageRequest): Promise<Paged<SyncRecord>>;

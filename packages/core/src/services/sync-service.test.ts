@@ -128,16 +128,46 @@ describe('SyncService', () => {
 
   it('takes over a sync whose process died (no heartbeat within the lease)', async () => {
     const w = await world();
-    const first = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
-    await first.done;
-    const stale = first.record;
-    // Pretend its process died before it finished: back to running, then let the lease lapse.
-    await w.repos.syncs.finish({ ...stale, status: 'running' });
+    const now = w.clock.now();
+    const dead = {
+      id: w.ids.id(), spaceId: w.acme.id, connectorId: w.connector.id, status: 'running' as const, triggeredBy: null,
+      startedAt: now, heartbeatAt: now, finishedAt: null, counts: { pipelines: 0, removedPipelines: 0, runs: 0, taskRuns: 0 }, error: null,
+    };
+    await w.repos.syncs.begin(dead, new Date(0));
+    await expect(syncAcme(w)).rejects.toMatchObject({ code: 'SYNC_RUNNING' });
     w.clock.advance(61_000);
     const done = await syncAcme(w);
     expect(done.status).toBe('succeeded');
-    const abandoned = await w.services.syncs.get(w.viewer, 'acme', w.connector.id, stale.id);
+    const abandoned = await w.services.syncs.get(w.viewer, 'acme', w.connector.id, dead.id);
     expect(abandoned).toMatchObject({ status: 'failed', error: expect.stringMatching(/abandoned/) });
+  });
+
+  it('stops a sync that lost its lease, leaving the record, removals and cursor to the one that took over', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('a'), dag('b'), dag('c')];
+    w.provider.runList = [providerRun('a', 'r1', new Date(w.clock.now().getTime() - HOUR))];
+    let second: Promise<unknown> | undefined;
+    w.provider.beforePage = async () => {
+      if (second) return;
+      w.provider.beforePage = undefined;
+      // The first sync stalls past its lease on its first page; another request takes the connector over.
+      w.clock.advance(61_000);
+      w.provider.pipelineList = [dag('a')];
+      second = syncAcme(w);
+      await second;
+    };
+    const first = await syncAcme(w);
+    expect(first).toMatchObject({ status: 'failed', error: expect.stringMatching(/lost its lease/) });
+    const records = (await w.services.syncs.list(w.viewer, 'acme', w.connector.id, DEFAULT_PAGE)).items;
+    expect(records.map((r) => [r.id, r.status])).toEqual([
+      [records[0].id, 'succeeded'],
+      [first.id, 'failed'],
+    ]);
+    expect(records[1].error).toMatch(/abandoned/); // the verdict of the takeover, not overwritten
+    const connector = (await w.repos.connectors.get(w.acme.id, w.connector.id))!;
+    expect(connector).toMatchObject({ lastSyncStatus: 'succeeded', lastError: null });
+    const live = await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE);
+    expect(live.items.map((v) => v.pipeline.externalId)).toEqual(['a']); // only the second sync's listing removed b and c
   });
 
   it('syncs only for space admins, and 404s for connectors of another space', async () => {

@@ -1,7 +1,7 @@
 import type { Actor } from '../access/access';
 import type { PageRequest, Paged } from '../common';
 import type { Connector } from '../connector/connector';
-import { conflict, isDomainError, notFound } from '../errors';
+import { conflict, type DomainError, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, RunRepository, SyncRepository, TaskRunRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
@@ -100,13 +100,7 @@ export class SyncService {
   ): Promise<SyncRecord> {
     const { spaceId, id: connectorId } = connector;
     const counts = record.counts;
-    let lastBeat = record.heartbeatAt.getTime();
-    const beat = async () => {
-      const now = this.clock.now();
-      if (now.getTime() - lastBeat < this.options.leaseMs / 4) return;
-      lastBeat = now.getTime();
-      await this.syncs.heartbeat(spaceId, record.id, now, counts);
-    };
+    const lease = new Lease(this.syncs, this.clock, record, this.options.leaseMs);
     let cursor = connector.cursor;
     const advance = (updatedAt: Date | null) => {
       if (updatedAt && (cursor === null || updatedAt.toISOString() > cursor)) cursor = updatedAt.toISOString();
@@ -119,9 +113,10 @@ export class SyncService {
       for await (const page of provider.pipelines()) {
         await this.pipelines.upsertFromProvider(connector, page, record.id, this.clock.now());
         counts.pipelines += page.length;
-        await beat();
+        await lease.keep();
       }
-      // Only a complete listing may say a pipeline is gone.
+      // Only a complete listing, by a sync that still holds its lease, may say a pipeline is gone.
+      await lease.keep(true);
       counts.removedPipelines = await this.pipelines.markRemoved(spaceId, connectorId, record.id, this.clock.now());
 
       for await (const page of provider.runs(since)) {
@@ -133,21 +128,22 @@ export class SyncService {
           page.map((r) => ({ pipelineExternalId: r.pipelineExternalId, status: r.status, runAt: runAtOf(r, seen) })),
         );
         for (const r of page) advance(r.updatedAt);
-        await beat();
+        await lease.keep();
       }
       for await (const page of provider.taskRuns(since)) {
         counts.taskRuns += await this.taskRuns.upsertFromProvider(connector, page, this.clock.now());
         for (const t of page) advance(t.updatedAt);
-        await beat();
+        await lease.keep();
       }
       const finished: SyncRecord = { ...record, status: 'succeeded', counts, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
+      // The sync record first: only the holder of the lease may then move the connector's cursor.
+      if (!(await lease.end(finished))) throw lease.lostError();
       await this.connectors.recordSync(spaceId, connectorId, {
         at: finished.finishedAt!,
         status: 'succeeded',
         error: null,
         ...(cursor === null ? {} : { cursor }),
       });
-      await this.syncs.finish(finished);
       this.logger.info('sync succeeded', { syncId: record.id, connectorId, ...counts });
       return finished;
     } catch (err) {
@@ -155,13 +151,67 @@ export class SyncService {
       const failed: SyncRecord = { ...record, status: 'failed', counts, error: message, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
       this.logger.warn('sync failed', { syncId: record.id, connectorId, error: message });
       try {
-        await this.connectors.recordSync(spaceId, connectorId, { at: failed.finishedAt!, status: 'failed', error: message });
-        await this.syncs.finish(failed);
+        // A sync that lost its lease leaves the record and the connector to the one that took over.
+        if (!lease.lost && (await lease.end(failed))) {
+          await this.connectors.recordSync(spaceId, connectorId, { at: failed.finishedAt!, status: 'failed', error: message });
+        }
       } catch (recordErr) {
         this.logger.error('could not record a failed sync', { syncId: record.id, error: describe(recordErr) });
       }
       return failed;
+    } finally {
+      lease.release();
     }
+  }
+}
+
+/**
+ * A running sync's hold on its connector. It beats on a timer, so a page that takes long (a slow
+ * orchestrator, retries) does not let the lease lapse, and between pages; once the repository says
+ * the lease is gone (another process took the sync over as abandoned), the next `keep` throws.
+ */
+class Lease {
+  lost = false;
+  private lastBeat: number;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly syncs: SyncRepository,
+    private readonly clock: Clock,
+    private readonly record: SyncRecord,
+    private readonly leaseMs: number,
+  ) {
+    this.lastBeat = record.heartbeatAt.getTime();
+    this.timer = setInterval(() => void this.beat().catch(() => undefined), Math.max(1000, leaseMs / 4));
+    this.timer.unref?.();
+  }
+
+  /** Beats when a quarter of the lease has passed (or when `force`); throws once the lease is lost. */
+  async keep(force = false): Promise<void> {
+    if (!this.lost && (force || this.clock.now().getTime() - this.lastBeat >= this.leaseMs / 4)) await this.beat();
+    if (this.lost) throw this.lostError();
+  }
+
+  /** Records the end; false when the lease was lost meanwhile. */
+  async end(outcome: SyncRecord): Promise<boolean> {
+    this.release();
+    const held = await this.syncs.finish(outcome);
+    if (!held) this.lost = true;
+    return held;
+  }
+
+  release(): void {
+    clearInterval(this.timer);
+  }
+
+  lostError(): DomainError {
+    return conflict('SYNC_LEASE_LOST', 'this sync lost its lease to another one (no heartbeat in time) and stopped');
+  }
+
+  private async beat(): Promise<void> {
+    const now = this.clock.now();
+    this.lastBeat = now.getTime();
+    if (!(await this.syncs.heartbeat(this.record.spaceId, this.record.id, now, this.record.counts))) this.lost = true;
   }
 }
 

@@ -16,6 +16,8 @@ export class InMemoryProvider implements OrchestrationProvider {
   taskRunList: ProviderTaskRun[] = [];
   readonly sinceAsked: { runs: (Date | null)[]; taskRuns: (Date | null)[] } = { runs: [], taskRuns: [] };
   triggerCalls = 0;
+  /** Called before each page is served: lets a test act in the middle of a listing. */
+  beforePage?: () => Promise<void> | void;
   /** When set, the next trigger creates its run and then fails as if the response were lost. */
   loseNextTriggerResponse = false;
   private failures: { afterCalls: number; status: number; message: string }[] = [];
@@ -103,6 +105,7 @@ export class InMemoryProvider implements OrchestrationProvider {
 
   private async *pages<T>(list: () => T[]): AsyncIterable<T[]> {
     for (let offset = 0; ; ) {
+      await this.beforePage?.();
       this.enter();
       const page = structuredClone(list().slice(offset, offset + this.pageSize));
       if (page.length === 0) return;

@@ -559,11 +559,15 @@ export class InMemorySyncRepository implements SyncRepository {
   }
   async heartbeat(spaceId: Id, id: Id, at: Date, counts: SyncRecord['counts']) {
     const r = this.s.syncs.get(id);
-    if (r?.spaceId === spaceId && r.status === 'running') Object.assign(r, copy({ heartbeatAt: at, counts }));
+    if (r?.spaceId !== spaceId || r.status !== 'running') return false;
+    Object.assign(r, copy({ heartbeatAt: at, counts }));
+    return true;
   }
   async finish(record: SyncRecord) {
     const r = this.s.syncs.get(record.id);
-    if (r?.spaceId === record.spaceId) this.s.syncs.set(record.id, copy(record));
+    if (r?.spaceId !== record.spaceId || r.status !== 'running') return false;
+    this.s.syncs.set(record.id, copy(record));
+    return true;
   }
   async get(spaceId: Id, connectorId: Id, id: Id) {
     const r = this.s.syncs.get(id);

@@ -58,6 +58,10 @@ export function syncContracts(name: string, make: MakeRepositories) {
       expect(abandoned).toMatchObject({ status: 'failed', finishedAt: at(10), counts: { pipelines: 5, removedPipelines: 1, runs: 2, taskRuns: 3 } });
       expect(abandoned!.error).toEqual(expect.any(String));
       expect(await s.repos.syncs.get(space.id, connector.id, late.id)).toEqual(late);
+      // The abandoned sync's process may still be alive: it is told it lost the lease, and cannot overwrite the verdict.
+      expect(await s.repos.syncs.heartbeat(space.id, old.id, at(11), { pipelines: 9, removedPipelines: 0, runs: 0, taskRuns: 0 })).toBe(false);
+      expect(await s.repos.syncs.finish({ ...old, status: 'succeeded', finishedAt: at(12) })).toBe(false);
+      expect(await s.repos.syncs.get(space.id, connector.id, old.id)).toEqual(abandoned);
     });
 
     it('keeps connectors apart: a running sync of one does not block another', async () => {
@@ -75,13 +79,14 @@ export function syncContracts(name: string, make: MakeRepositories) {
       const r = record(s, space.id, connector.id, 0);
       await s.repos.syncs.begin(r, at(-1));
       const counts = { pipelines: 1, removedPipelines: 0, runs: 2, taskRuns: 3 };
-      await s.repos.syncs.heartbeat(other.id, r.id, at(9), { ...counts, runs: 99 });
-      await s.repos.syncs.heartbeat(space.id, r.id, at(1), counts);
+      expect(await s.repos.syncs.heartbeat(other.id, r.id, at(9), { ...counts, runs: 99 })).toBe(false);
+      expect(await s.repos.syncs.heartbeat(space.id, r.id, at(1), counts)).toBe(true);
       expect(await s.repos.syncs.get(space.id, connector.id, r.id)).toEqual({ ...r, heartbeatAt: at(1), counts });
       const done: SyncRecord = { ...r, status: 'succeeded', heartbeatAt: at(2), finishedAt: at(2), counts: { ...counts, taskRuns: 4 } };
-      await s.repos.syncs.finish({ ...done, spaceId: other.id, status: 'failed' });
-      await s.repos.syncs.finish(done);
-      await s.repos.syncs.heartbeat(space.id, r.id, at(3), { ...counts, runs: 50 });
+      expect(await s.repos.syncs.finish({ ...done, spaceId: other.id, status: 'failed' })).toBe(false);
+      expect(await s.repos.syncs.finish(done)).toBe(true);
+      expect(await s.repos.syncs.heartbeat(space.id, r.id, at(3), { ...counts, runs: 50 })).toBe(false);
+      expect(await s.repos.syncs.finish({ ...done, status: 'failed' })).toBe(false);
       expect(await s.repos.syncs.get(space.id, connector.id, r.id)).toEqual(done);
       expect(await s.repos.syncs.begin(record(s, space.id, connector.id, 3), at(2))).toEqual({ started: true });
     });
