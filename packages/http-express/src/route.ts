@@ -23,6 +23,20 @@ export type Reply =
   | { status: 200; page: Paged<unknown>; map: (x: any) => unknown; pageRequest: { page: number; perPage: number } }
   | { status: 204 };
 
+/** `page` and `per_page` as every list route takes them. */
+export interface PageQuery {
+  page: number;
+  per_page: number;
+}
+export const pageRequest = (q: PageQuery) => ({ page: q.page, perPage: q.per_page });
+/** A 200 answering one page of a list; the router adds the pagination headers. */
+export const list = <T>(q: PageQuery, page: { items: T[]; total: number }, map: (x: T) => unknown): Reply => ({
+  status: 200,
+  page,
+  map,
+  pageRequest: pageRequest(q),
+});
+
 export interface ResponseSpec {
   description: string;
   /** A component returned as the body, or a list of it (with pagination headers). */

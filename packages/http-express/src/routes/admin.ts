@@ -1,21 +1,10 @@
 import { pageOf } from '@signalbox/core';
 import { apiKeyDto, connectorCheckDto, connectorDto, issuedKeyDto, memberDto, spaceDto, syncDto, teamDto, userDto } from '../dto';
-import type { Ctx, Reply, RouteSpec } from '../route';
+import { type Ctx, list, pageRequest, type Reply, type RouteSpec } from '../route';
 import { bodySchemas as B, querySchemas as Q } from '../schemas';
 
 /** Everything needed to use the API from an empty database: spaces, users, keys, members, teams, connectors. */
 
-interface PageQuery {
-  page: number;
-  per_page: number;
-}
-export const pageRequest = (q: PageQuery) => ({ page: q.page, perPage: q.per_page });
-export const list = <T>(q: PageQuery, page: { items: T[]; total: number }, map: (x: T) => unknown): Reply => ({
-  status: 200,
-  page,
-  map,
-  pageRequest: pageRequest(q),
-});
 const ok = (json: unknown): Reply => ({ status: 200, json });
 const created = (json: unknown, location?: string): Reply => ({ status: 201, json, ...(location ? { headers: { Location: location } } : {}) });
 const noContent = (): Reply => ({ status: 204 });

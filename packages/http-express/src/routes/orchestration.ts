@@ -1,8 +1,7 @@
 import type { CommentTarget, CommentTargetKind, PipelineFilter, SyncRecord } from '@signalbox/core';
 import { commentDto, pipelineDetailDto, pipelineDto, runDetailDto, runDto, syncDto } from '../dto';
-import type { Ctx, Reply, RouteSpec } from '../route';
+import { type Ctx, list, pageRequest, type Reply, type RouteSpec } from '../route';
 import { bodySchemas as B, querySchemas as Q } from '../schemas';
-import { list, pageRequest } from './admin';
 
 /** The seed contract under `/spaces/{slug}/orchestration`. */
 
