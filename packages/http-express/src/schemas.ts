@@ -184,8 +184,10 @@ export const listOf = (name: ComponentName): Schema => ({ type: 'array', items: 
 
 // ---------------------------------------------------------------- requests
 
+/** Past this a page number only overflows the database's offset arithmetic; no list is that long. */
+export const MAX_PAGE = 1_000_000;
 const pageQuery: Record<string, Schema> = {
-  page: int({ minimum: 1, default: 1, description: 'Page number, from 1.' }),
+  page: int({ minimum: 1, maximum: MAX_PAGE, default: 1, description: `Page number, 1 to ${MAX_PAGE}.` }),
   per_page: int({ minimum: 1, maximum: MAX_PER_PAGE, default: 100, description: `Page size, 1 to ${MAX_PER_PAGE}.` }),
 };
 const query = (properties: Record<string, Schema>): Schema => ({ type: 'object', additionalProperties: false, properties });

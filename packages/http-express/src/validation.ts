@@ -54,10 +54,36 @@ const FORMAT_NAMES: Record<string, string> = {
 };
 const article = (format: string) => FORMAT_NAMES[format] ?? `a valid ${format}`;
 
+const NUL_REASON = 'must not contain the NUL character (U+0000)';
+
+/**
+ * Every string in `data` (values and keys, at any depth) holding U+0000, as `{field, reason}`.
+ * PostgreSQL refuses that character in text and jsonb, so it is bad input here rather than a
+ * database error later.
+ */
+export function nulDetails(data: unknown, root: string): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  const walk = (value: unknown, path: string[]) => {
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) out.push({ field: path.join('.') || root, reason: NUL_REASON });
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, [...path, String(i)]));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (k.includes('\u0000')) out.push({ field: path.join('.') || root, reason: `has a key that ${NUL_REASON}` });
+        else walk(v, [...path, k]);
+      }
+    }
+  };
+  walk(data, []);
+  return out;
+}
+
 /** Checks `data` and returns it typed, or throws `invalid` naming each field and why. */
 export function check<T>(validate: ValidateFunction<T>, data: unknown, root: 'body' | 'query'): T {
-  if (validate(data)) return data;
-  const details = detailsOf(validate.errors, root);
+  const nul = nulDetails(data, root);
+  if (validate(data) && nul.length === 0) return data;
+  const details = [...nul, ...detailsOf(validate.errors, root).filter((d) => !nul.some((n) => n.field === d.field))];
   const message = details.map((d) => `${d.field}: ${d.reason}`).join('; ');
   throw new DomainError('invalid', root === 'body' ? 'BODY_INVALID' : 'QUERY_INVALID', message, { details });
 }

@@ -6,7 +6,9 @@ import { OpenApiChecker } from './openapi-check';
 
 /** What the suite needs of the mock provider factory (kept structural so this package does not import it). */
 export interface MockControl {
-  instance(connectorId: string): { failNext(f: { status: number; message: string; times?: number }): void; setLatency(ms: number): void } | undefined;
+  instance(connectorId: string):
+    | { failNext(f: { status: number; message: string; times?: number }): void; setLatency(ms: number): void; removePipeline(externalId: string): void }
+    | undefined;
 }
 
 export interface ApiHarness {
@@ -354,6 +356,20 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['started_from after started_to', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=2026-02-01T00:00:00Z&started_to=2026-01-01T00:00:00Z`), 'started_from', null],
         ['run_type', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?run_type=cron`), 'run_type', null],
         ['wait flag', () => call('root', 'post', `${P}/connectors/${ids.alphaConnector}/sync?wait=maybe`), 'wait', /boolean/],
+        ['page too large for the database', () => call('root', 'get', `${P}/pipelines?page=99999999999999999999`), 'page', /<= 1000000/],
+        ['page just above the maximum', () => call('root', 'get', `${P}/runs/${ids.run}/comments?page=1000001`), 'page', /<= 1000000/],
+        // PostgreSQL refuses U+0000 in text and jsonb: each of these was a 500 there.
+        ['NUL in a query value', () => call('root', 'get', `${P}/pipelines?q=%00`), 'q', /NUL/],
+        ['NUL in owner', () => call('root', 'get', `${P}/pipelines?owner=a%00b`), 'owner', /NUL/],
+        ['NUL in a comment', () => call('root', 'post', `${P}/runs/${ids.run}/comments`, { body: 'a\u0000b' }), 'body', /NUL/],
+        ['NUL in a team name', () => call('root', 'post', 'spaces/alpha/teams', { name: 'Team\u0000' }), 'name', /NUL/],
+        ['NUL in a user name', () => call('root', 'post', 'users', { email: 'nul@example.com', name: '\u0000' }), 'name', /NUL/],
+        ['NUL in a connector name', () => call('root', 'post', 'spaces/alpha/connectors', { name: 'm\u0000', type: 'mock', config: {} }), 'name', /NUL/],
+        ['NUL in a connector config', () => call('root', 'patch', `spaces/alpha/connectors/${ids.alphaConnector}`, { config: { token: 'x\u0000' } }), 'config.token', /NUL/],
+        ['NUL in trigger conf', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: 'x\u0000y' } }), 'conf.a', /NUL/],
+        ['NUL deep in trigger conf', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: { b: ['ok', 'x\u0000'] } } }), 'conf.a.b.1', /NUL/],
+        ['NUL in a trigger conf key', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: { 'k\u0000': 1 } } }), 'conf.a', /NUL/],
+        ['NUL in trigger note', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { note: 'hi\u0000' }), 'note', /NUL/],
       ];
       it.each(cases)('%s → 400 naming the field', async (_name, op, field, reason) => {
         const res = await op();
@@ -514,6 +530,31 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect((await call('viewer', 'get', `${P}/${target.id}`)).body.watched).toBe(true);
         expect((await call('viewer', 'delete', `${P}/${target.id}/watch`)).status).toBe(204);
         expect((await call('viewer', 'get', `${P}?watched_only=true`)).body).toEqual([]);
+      });
+
+      it('hides pipelines removed from the provider unless include_removed=true', async () => {
+        expect((await call('root', 'post', 'spaces', { slug: 'removals', name: 'Removals' })).status).toBe(201);
+        const c = await call('root', 'post', 'spaces/removals/connectors', { name: 'mock-r', type: 'mock', config: { pipelines: 3, runs_per_pipeline: 1, seed: 3 } });
+        expect(c.status).toBe(201);
+        const sync = `spaces/removals/orchestration/connectors/${c.body.id}/sync?wait=true`;
+        expect((await call('root', 'post', sync)).body.status).toBe('succeeded');
+        const R = 'spaces/removals/orchestration/pipelines';
+        const before = (await call('root', 'get', R)).body;
+        expect(before).toHaveLength(3);
+        expect(before.every((p: any) => p.removed_at === null)).toBe(true);
+        const gone = before[1];
+        h.mock.instance(c.body.id)!.removePipeline(gone.external_id);
+        expect((await call('root', 'post', sync)).body.status).toBe('succeeded');
+
+        const listed = await call('root', 'get', R);
+        expect(listed.body.map((p: any) => p.id)).toEqual(before.filter((p: any) => p.id !== gone.id).map((p: any) => p.id));
+        expect(listed.headers['x-total-count']).toBe('2');
+        const all = await call('root', 'get', `${R}?include_removed=true`);
+        expect(all.headers['x-total-count']).toBe('3');
+        const removed = all.body.find((p: any) => p.id === gone.id);
+        expect(removed.removed_at).toEqual(expect.any(String));
+        expect(all.body.filter((p: any) => p.id !== gone.id).every((p: any) => p.removed_at === null)).toBe(true);
+        expect((await call('root', 'get', `${R}?include_removed=false`)).body).toHaveLength(2);
       });
 
       it('reads one pipeline with its last run', async () => {
