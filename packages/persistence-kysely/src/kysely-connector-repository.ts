@@ -75,7 +75,7 @@ export class KyselyConnectorRepository implements ConnectorRepository {
       () =>
         this.db
           .updateTable('connectors')
-          .set({ name: c.name, config, secrets, updated_at: c.updatedAt })
+          .set({ name: c.name, config, secrets, cursor: c.cursor, updated_at: c.updatedAt })
           .where('space_id', '=', c.spaceId)
           .where('id', '=', c.id)
           .executeTakeFirst(),

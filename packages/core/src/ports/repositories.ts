@@ -73,7 +73,7 @@ export interface ConnectorRepository {
   list(spaceId: Id, page: PageRequest): Promise<Paged<Connector>>;
   /** Throws conflict `CONNECTOR_EXISTS` when the name is taken in the space. */
   create(connector: Connector): Promise<void>;
-  /** Replaces name, config and updatedAt. Throws conflict as create. */
+  /** Replaces name, config, cursor and updatedAt. Throws conflict as create. */
   update(connector: Connector): Promise<boolean>;
   /** Records the outcome of a sync. The cursor only moves when given. */
   recordSync(

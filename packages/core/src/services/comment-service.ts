@@ -49,7 +49,7 @@ export class CommentService {
       throw new DomainError('forbidden', 'NOT_COMMENT_AUTHOR', 'only the author may edit a comment');
     }
     const at = this.clock.now();
-    await this.comments.updateBody(space.id, commentId, checked, at);
+    if (!(await this.comments.updateBody(space.id, commentId, checked, at))) throw notFound('comment', commentId);
     return { ...comment, body: checked, updatedAt: at };
   }
 

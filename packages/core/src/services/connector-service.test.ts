@@ -1,7 +1,7 @@
 import { publicConfig } from '../connector/connector';
 import { ProviderRegistry } from '../ports/provider';
 import { DEFAULT_PAGE } from './test-page';
-import { dag, syncAcme, world } from './test-world';
+import { dag, HOUR, providerRun, syncAcme, world } from './test-world';
 
 describe('ConnectorService', () => {
   it('refuses unknown types and bad configs, naming the field', async () => {
@@ -19,6 +19,20 @@ describe('ConnectorService', () => {
     expect(edited.config).toEqual({ base_url: 'http://b', password: 'p' });
     expect(publicConfig(edited.config)).toEqual({ base_url: 'http://b', password_set: true });
     expect((await w.services.connectors.update(w.admin, 'acme', c.id, { name: 'renamed' })).config).toEqual(edited.config);
+  });
+
+  it('keeps the sync cursor through a rename or a new secret, and resets it when the source changes', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('etl')];
+    w.provider.runList = [providerRun('etl', 'r1', new Date(w.clock.now().getTime() - HOUR))];
+    await syncAcme(w);
+    const cursor = (await w.services.connectors.get(w.viewer, 'acme', w.connector.id)).cursor;
+    expect(cursor).not.toBeNull();
+    expect((await w.services.connectors.update(w.admin, 'acme', w.connector.id, { name: 'renamed', config: { password: 'rotated' } })).cursor).toBe(cursor);
+    expect((await w.services.connectors.get(w.viewer, 'acme', w.connector.id)).cursor).toBe(cursor);
+    const moved = await w.services.connectors.update(w.admin, 'acme', w.connector.id, { config: { base_url: 'http://elsewhere' } });
+    expect(moved.cursor).toBeNull();
+    expect((await w.services.connectors.get(w.viewer, 'acme', w.connector.id)).cursor).toBeNull();
   });
 
   it('deletes a connector with what it synced', async () => {

@@ -1,6 +1,6 @@
 import type { Actor } from '../access/access';
 import type { PageRequest, Paged } from '../common';
-import { checkConnectorType, type Connector, type ConnectorConfig } from '../connector/connector';
+import { checkConnectorType, type Connector, type ConnectorConfig, publicConfig } from '../connector/connector';
 import { notFound } from '../errors';
 import type { ProviderInfo, ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository } from '../ports/repositories';
@@ -58,7 +58,10 @@ export class ConnectorService {
 
   /**
    * Changes the name and merges `config` into the stored one: a key set to null is removed, an absent
-   * key is kept (so write-only secrets survive an edit that does not repeat them).
+   * key is kept (so write-only secrets survive an edit that does not repeat them). A change to any
+   * setting but a secret (the URL, the API version, the user…) resets the sync cursor, so the next
+   * sync reads the whole look-back window from what may be another orchestrator. Throws not_found |
+   * invalid | conflict.
    */
   async update(actor: Actor, slug: string, id: string, input: { name?: string; config?: ConnectorConfig }): Promise<Connector> {
     const space = await this.access.resolve(actor, slug, 'connector:manage');
@@ -76,9 +79,10 @@ export class ConnectorService {
       ...current,
       name: input.name === undefined ? current.name : checkName(input.name),
       config,
+      cursor: sameSource(current.config, config) ? current.cursor : null,
       updatedAt: this.clock.now(),
     };
-    await this.connectors.update(next);
+    if (!(await this.connectors.update(next))) throw notFound('connector', id);
     return next;
   }
 
@@ -99,4 +103,11 @@ export class ConnectorService {
     if (!c) throw notFound('connector', id);
     return c;
   }
+}
+
+/** Whether two configs name the same source: equal in every setting but the secrets. */
+function sameSource(a: ConnectorConfig, b: ConnectorConfig): boolean {
+  const settings = (c: ConnectorConfig) =>
+    JSON.stringify(Object.entries(publicConfig(c)).filter(([k]) => !k.endsWith('_set')).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return settings(a) === settings(b);
 }

@@ -187,7 +187,7 @@ export class InMemoryConnectorRepository implements ConnectorRepository {
     const cur = this.s.connectors.get(c.id);
     if (!cur || cur.spaceId !== c.spaceId) return false;
     if (this.taken(c)) throw conflict('CONNECTOR_EXISTS', `connector '${c.name}' exists`);
-    Object.assign(cur, copy({ name: c.name, config: c.config, updatedAt: c.updatedAt }));
+    Object.assign(cur, copy({ name: c.name, config: c.config, cursor: c.cursor, updatedAt: c.updatedAt }));
     return true;
   }
   async recordSync(spaceId: Id, id: Id, o: { at: Date; status: 'succeeded' | 'failed'; error: string | null; cursor?: string }) {

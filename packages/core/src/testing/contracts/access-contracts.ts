@@ -262,11 +262,12 @@ export function accessContracts(name: string, make: MakeRepositories) {
       expect(listed.items.map((c) => c.name)).toEqual(['a', 'b']);
     });
 
-    it('updates name, config and updatedAt in its space only', async () => {
+    it('updates name, config, cursor and updatedAt in its space only', async () => {
       const s = subject();
       const [space, other] = [await aSpace(s), await aSpace(s)];
       const c = await aConnector(s, space.id, 'prod', { password: 'old' });
-      const next = { ...c, name: 'production', config: { base_url: 'http://y', token: 'new' }, updatedAt: at(5) };
+      await s.repos.connectors.recordSync(space.id, c.id, { at: at(1), status: 'succeeded', error: null, cursor: '2026-01-15T12:00:00.000Z' });
+      const next = { ...(await s.repos.connectors.get(space.id, c.id))!, name: 'production', config: { base_url: 'http://y', token: 'new' }, cursor: null, updatedAt: at(5) };
       expect(await s.repos.connectors.update({ ...next, spaceId: other.id })).toBe(false);
       expect(await s.repos.connectors.update(next)).toBe(true);
       expect(await s.repos.connectors.get(space.id, c.id)).toEqual(next);
