@@ -19,7 +19,27 @@ export interface Dialect {
   triggerBody(request: TriggerRequest): Dto;
 }
 
-export const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+/**
+ * Airflow's strings with U+0000 removed. PostgreSQL refuses that character in text and jsonb, so
+ * one DAG description, run note or conf value holding it would otherwise fail a whole sync. Ids are
+ * cleaned too: Airflow's own id rules leave NUL out, and a stray one must not stop the rest.
+ */
+export const clean = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u0000', '') : s);
+export const str = (v: unknown): string | null => (typeof v === 'string' ? clean(v) : null);
+/** An id field, as text. */
+export const text = (v: unknown): string => clean(String(v));
+
+/** A JSON value with every string (keys included, at any depth) cleaned of U+0000. */
+export function cleanJson(v: unknown): unknown {
+  if (typeof v === 'string') return clean(v);
+  if (Array.isArray(v)) return v.map(cleanJson);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[clean(k)] = cleanJson(x);
+    return out;
+  }
+  return v;
+}
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export function date(v: unknown): Date | null {
@@ -28,11 +48,12 @@ export function date(v: unknown): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+/** An object, cleaned of U+0000 at any depth (see `clean`). */
 export const obj = (v: unknown): Record<string, unknown> | null =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  v && typeof v === 'object' && !Array.isArray(v) ? (cleanJson(v) as Record<string, unknown>) : null;
 
 export const owners = (v: unknown): string | null => {
-  const list = Array.isArray(v) ? v.filter((o): o is string => typeof o === 'string' && o !== '') : [];
+  const list = Array.isArray(v) ? v.filter((o): o is string => typeof o === 'string').map(clean).filter((o) => o !== '') : [];
   return list.length ? list.join(', ') : null;
 };
 
@@ -54,7 +75,7 @@ export function changedAt(times: Array<Date | null>, ceiling: Date): Date {
 
 /** A DAG's fields that both versions name alike; the dialect gives the schedule and next run. */
 export function dagOf(dag: Dto, own: Pick<ProviderPipeline, 'schedule' | 'nextRunAt'>): ProviderPipeline {
-  const dagId = String(dag.dag_id);
+  const dagId = text(dag.dag_id);
   return {
     externalId: dagId,
     name: str(dag.dag_display_name) || dagId,
@@ -71,8 +92,8 @@ export function dagRunOf(r: Dto, own: Pick<ProviderRun, 'logicalDate' | 'queuedA
   const startedAt = date(r.start_date);
   const finishedAt = date(r.end_date);
   return {
-    pipelineExternalId: String(r.dag_id),
-    externalId: String(r.dag_run_id),
+    pipelineExternalId: text(r.dag_id),
+    externalId: text(r.dag_run_id),
     status: runStatusOf(r.state),
     nativeStatus: str(r.state),
     runType: runTypeOf(r.run_type),
@@ -90,9 +111,9 @@ export function taskInstanceOf(t: Dto, own: Pick<ProviderTaskRun, 'operator'>, t
   const startedAt = date(t.start_date);
   const finishedAt = date(t.end_date);
   return {
-    pipelineExternalId: String(t.dag_id),
-    runExternalId: String(t.dag_run_id),
-    taskId: String(t.task_id),
+    pipelineExternalId: text(t.dag_id),
+    runExternalId: text(t.dag_run_id),
+    taskId: text(t.task_id),
     mapIndex: num(t.map_index) ?? -1,
     status: taskStatusOf(t.state),
     nativeStatus: str(t.state),
