@@ -27,6 +27,24 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     expect(asked).toEqual(version === 'v1' ? ['/api/v2/version', '/api/v1/version'] : ['/api/v2/version']);
   });
 
+  it('keeps one provider per connector, so a trigger after a check does not ask for the version again', async () => {
+    stub = await start();
+    const factory = airflowProviderFactory(FAST);
+    const config = factory.checkConfig({ base_url: stub.url, username: 'admin', password: 'admin' });
+    const connector = airflowConnector(config);
+    const provider = factory.create(connector);
+    expect(factory.create({ ...connector, config: { ...config } })).toBe(provider);
+    await provider.check();
+    const asked = () => stub.requests.filter((r) => r.path.endsWith('/version')).length;
+    const afterCheck = asked();
+    const run = await factory.create(connector).trigger(stub.data.listDags()[0].dagId, { runId: 'signalbox__cached', conf: null, note: null, logicalDate: null });
+    expect(run.externalId).toBe('signalbox__cached');
+    expect(asked()).toBe(afterCheck);
+    // An edited config, or another connector, gets a provider of its own.
+    expect(factory.create({ ...connector, config: { ...config, api_version: version } })).not.toBe(provider);
+    expect(factory.create({ ...connector, id: 'c2' })).not.toBe(provider);
+  });
+
   it('uses a configured version without probing the other', async () => {
     stub = await start();
     const info = await providerFor(stub, { api_version: version }).check();

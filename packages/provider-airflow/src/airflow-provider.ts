@@ -213,7 +213,8 @@ export class AirflowProvider implements OrchestrationProvider {
 
 /**
  * The provider factory for connectors of type `airflow`. Providers of one factory share a
- * keep-alive connection pool and the v2 token cache.
+ * keep-alive connection pool and the v2 token cache. One provider per connector is kept, so the
+ * API version it detected serves every later call; an edited config gets a fresh provider.
  */
 export function airflowProviderFactory(options: AirflowProviderOptions = {}): ProviderFactory {
   const shared: Shared = {
@@ -228,8 +229,16 @@ export function airflowProviderFactory(options: AirflowProviderOptions = {}): Pr
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
   };
   if (!Number.isInteger(shared.pageSize) || shared.pageSize < 1) throw new RangeError('pageSize must be a positive integer');
+  const providers = new Map<string, { key: string; provider: AirflowProvider }>();
   return {
-    create: (connector: Connector) => new AirflowProvider(readAirflowConfig(connector.config), shared),
+    create: (connector: Connector) => {
+      const key = JSON.stringify(connector.config);
+      const cached = providers.get(connector.id);
+      if (cached?.key === key) return cached.provider;
+      const provider = new AirflowProvider(readAirflowConfig(connector.config), shared);
+      providers.set(connector.id, { key, provider });
+      return provider;
+    },
     checkConfig: (config: ConnectorConfig) => checkAirflowConfig(config),
   };
 }
