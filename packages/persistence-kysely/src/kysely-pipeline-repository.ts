@@ -16,7 +16,7 @@ import type {
 } from '@signalbox/core';
 import { type Kysely, type SelectQueryBuilder, type Selectable, sql } from 'kysely';
 import type { PipelinesTable, Schema } from './schema';
-import { isUuid, likeLiteral, limitOffset, mustDate, toCount, toDate } from './sql-support';
+import { isUuid, likeLiteral, limitOffset, mustDate, referencing, toCount, toDate, uniqueByKey } from './sql-support';
 
 type P = SelectQueryBuilder<Schema & { p: PipelinesTable }, 'p', object>;
 
@@ -132,7 +132,13 @@ export class KyselyPipelineRepository implements PipelineRepository {
     if (f.watchedOnly) {
       qb = isUuid(viewerId)
         ? qb.where(({ exists, selectFrom }) =>
-            exists(selectFrom('watches as w').select('w.user_id').whereRef('w.pipeline_id', '=', 'p.id').where('w.user_id', '=', viewerId)),
+            exists(
+              selectFrom('watches as w')
+                .select('w.user_id')
+                .whereRef('w.space_id', '=', 'p.space_id')
+                .whereRef('w.pipeline_id', '=', 'p.id')
+                .where('w.user_id', '=', viewerId),
+            ),
           )
         : qb.where(sql<boolean>`false`);
     }
@@ -155,7 +161,15 @@ export class KyselyPipelineRepository implements PipelineRepository {
     return qb;
   }
 
-  /** Wraps a query of pipeline rows (a page) and adds each one's summary and the viewer's watch. */
+  /**
+   * Wraps a query of pipeline rows (a page) and adds each one's summary and the viewer's watch.
+   * The runs lateral is scoped by space through `p`, which the page query has already filtered by
+   * space: a run always carries its pipeline's space (both writes take it from the pipeline row,
+   * and a pipeline never changes space), so `r.pipeline_id = p.id` selects runs of p's space only.
+   * Repeating `r.space_id = p.space_id` there would add nothing but a heap fetch per run: the
+   * index on runs (pipeline_id, run_at DESC, id DESC) INCLUDE (status, duration_seconds,
+   * finished_at) answers the aggregate by an index-only scan, and space_id is not in it.
+   */
   private withSummaries<O extends Selectable<PipelinesTable>>(
     rowsQuery: SelectQueryBuilder<Schema & { p: PipelinesTable }, 'p', O>,
     viewerId: Id,
@@ -187,7 +201,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
       .select(['s.runs', 's.succeeded', 's.failed', 's.avg_duration', 's.p95_duration', 's.last_failure_at'])
       .select(
         (isUuid(viewerId)
-          ? sql<boolean>`EXISTS (SELECT 1 FROM watches w WHERE w.pipeline_id = p.id AND w.user_id = ${viewerId}::uuid)`
+          ? sql<boolean>`EXISTS (SELECT 1 FROM watches w WHERE w.space_id = p.space_id AND w.pipeline_id = p.id AND w.user_id = ${viewerId}::uuid)`
           : sql<boolean>`false`
         ).as('watched'),
       )
@@ -200,7 +214,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
    * by key, so two concurrent syncs lock rows in the same order and cannot deadlock each other.
    */
   async upsertFromProvider(connector: Connector, pipelines: ProviderPipeline[], syncId: Id, at: Date) {
-    const batch = [...new Map(pipelines.map((pp) => [pp.externalId, pp])).values()].sort(byKey((pp) => pp.externalId));
+    const batch = uniqueByKey(pipelines, (pp) => pp.externalId);
     if (batch.length === 0) return;
     const rows = batch.map((pp) => ({
       id: this.ids.id(),
@@ -263,12 +277,13 @@ export class KyselyPipelineRepository implements PipelineRepository {
 
   async setTeam(spaceId: Id, id: Id, teamId: Id | null, at: Date) {
     if (!isUuid(spaceId) || !isUuid(id)) return false;
-    const r = await this.db
-      .updateTable('pipelines')
-      .set({ team_id: teamId, updated_at: at })
-      .where('space_id', '=', spaceId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    // The use case checked that the team is in the space; one deleted since then breaks the foreign key.
+    const r = await referencing(
+      () => this.db.updateTable('pipelines').set({ team_id: teamId, updated_at: at }).where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst(),
+      'team_id',
+      'TEAM_NOT_FOUND',
+      `no team '${teamId}' in this space`,
+    );
     return Number(r.numUpdatedRows) > 0;
   }
 
@@ -303,8 +318,3 @@ function toView(r: Selectable<PipelinesTable> & SummaryRow, days: number): Pipel
     watched: Boolean(r.watched),
   };
 }
-
-const byKey =
-  <T>(key: (t: T) => string) =>
-  (a: T, b: T) =>
-    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;

@@ -15,7 +15,7 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { RunsTable, Schema } from './schema';
-import { isUuid, limitOffset, mustDate, toCount, toDate } from './sql-support';
+import { isUuid, limitOffset, mustDate, toCount, toDate, uniqueByKey } from './sql-support';
 
 export const toRun = (r: Selectable<RunsTable>): Run => ({
   id: r.id,
@@ -58,6 +58,7 @@ export class KyselyRunRepository implements RunRepository {
       .innerJoin('pipelines as p', 'p.id', 'r.pipeline_id')
       .selectAll('r')
       .where('p.space_id', '=', spaceId)
+      .where('r.space_id', '=', spaceId)
       .where('p.connector_id', '=', connectorId)
       .where('p.external_id', '=', pipelineExternalId)
       .where('r.external_id', '=', externalId)
@@ -104,9 +105,9 @@ export class KyselyRunRepository implements RunRepository {
    * the stored first-seen time.
    */
   async upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date) {
-    if (runs.length === 0 || !isUuid(connector.id)) return 0;
+    if (runs.length === 0 || !isUuid(connector.id) || !isUuid(connector.spaceId)) return 0;
     const key = (r: { pipelineExternalId: string; externalId: string }) => JSON.stringify([r.pipelineExternalId, r.externalId]);
-    const batch = [...new Map(runs.map((r) => [key(r), r])).values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const batch = uniqueByKey(runs, key);
     const rows = batch.map((r) => ({
       id: this.ids.id(),
       pipeline_external_id: r.pipelineExternalId,
@@ -131,7 +132,8 @@ export class KyselyRunRepository implements RunRepository {
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, external_id text,
              status text, native_status text, run_type text, logical_date timestamptz, queued_at timestamptz,
              started_at timestamptz, finished_at timestamptz, duration_seconds double precision, conf jsonb, note text)
-      JOIN pipelines p ON p.connector_id = ${connector.id}::uuid AND p.external_id = x.pipeline_external_id
+      JOIN pipelines p ON p.space_id = ${connector.spaceId}::uuid AND p.connector_id = ${connector.id}::uuid
+                      AND p.external_id = x.pipeline_external_id
       ORDER BY p.id, x.external_id
       ON CONFLICT (pipeline_id, external_id) DO UPDATE SET
         status = excluded.status, native_status = excluded.native_status, run_type = excluded.run_type,
@@ -139,7 +141,7 @@ export class KyselyRunRepository implements RunRepository {
         finished_at = excluded.finished_at, duration_seconds = excluded.duration_seconds, conf = excluded.conf,
         note = excluded.note, run_at = coalesce(excluded.started_at, excluded.queued_at, excluded.logical_date, t.created_at),
         updated_at = excluded.updated_at
-      RETURNING (SELECT p2.external_id FROM pipelines p2 WHERE p2.id = t.pipeline_id) AS pipeline_external_id, t.external_id`.execute(
+      RETURNING (SELECT p2.external_id FROM pipelines p2 WHERE p2.space_id = t.space_id AND p2.id = t.pipeline_id) AS pipeline_external_id, t.external_id`.execute(
       this.db,
     );
     const keys = new Set(written.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, externalId: w.external_id })));
@@ -185,6 +187,7 @@ export class KyselyRunRepository implements RunRepository {
     const stored = await this.db
       .selectFrom('runs')
       .selectAll()
+      .where('space_id', '=', run.spaceId)
       .where('pipeline_id', '=', run.pipelineId)
       .where('external_id', '=', run.externalId)
       .executeTakeFirstOrThrow();

@@ -19,6 +19,17 @@ function counting() {
   return { counter, plugin };
 }
 
+const pipelineOf = (externalId: string) => ({ externalId, name: externalId, description: null, owner: null, tags: [], schedule: null, paused: false, nextRunAt: null });
+const runOf = (pipelineExternalId: string, externalId: string) => ({
+  pipelineExternalId, externalId, status: 'success' as const, nativeStatus: null, runType: 'scheduled' as const, logicalDate: null,
+  queuedAt: null, startedAt: T0, finishedAt: null, durationSeconds: 1, conf: null, note: null, updatedAt: null,
+});
+const taskOf = (pipelineExternalId: string, runExternalId: string) => ({
+  pipelineExternalId, runExternalId, taskId: 't', mapIndex: -1, status: 'success' as const, nativeStatus: null, tryNumber: 1,
+  startedAt: T0, finishedAt: T0, durationSeconds: 0, operator: null, updatedAt: null,
+});
+const listAll = (viewerId: string) => ({ filter: {}, page: { page: 1, perPage: 100 }, viewerId, since: new Date(T0.getTime() - 86400_000), days: 1 });
+
 describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavour) => {
   let database: Database;
   beforeAll(async () => {
@@ -71,6 +82,43 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     const err = await repos.spaces.create({ ...space, id: '00000000-0000-4000-8000-0000000000aa' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect(err).toMatchObject({ kind: 'conflict', code: 'SPACE_EXISTS', cause: { code: '23505' } });
+  });
+
+  it('turns a foreign key violation on a pipeline\'s team into invalid TEAM_NOT_FOUND with the database error as cause', async () => {
+    const { repos, space, connector, ids } = await setting();
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
+    const [pipeline] = (await repos.pipelines.list(space.id, listAll(ids.id()))).items;
+    const missingTeam = '00000000-0000-4000-8000-0000000000bb';
+    const err = await repos.pipelines.setTeam(space.id, pipeline.pipeline.id, missingTeam, T0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ kind: 'invalid', code: 'TEAM_NOT_FOUND', details: [{ field: 'team_id' }], cause: { code: '23503' } });
+    expect(await repos.pipelines.setTeam(space.id, pipeline.pipeline.id, null, T0)).toBe(true);
+  });
+
+  it('scopes sync writes and the watched flag by space in SQL, even against rows that cross spaces', async () => {
+    const { repos, space, connector, ids } = await setting();
+    const other = { id: ids.id(), slug: 'other', name: 'Other', createdAt: T0 };
+    await repos.spaces.create(other);
+    const otherConnector: Connector = { ...connector, id: ids.id(), spaceId: other.id, name: 'other', config: {} };
+    await repos.connectors.create(otherConnector);
+    await repos.pipelines.upsertFromProvider(otherConnector, [pipelineOf('foreign')], ids.id(), T0);
+    expect(await repos.runs.upsertFromProvider(otherConnector, [runOf('foreign', 'r1')], T0)).toBe(1);
+    // A row of the other space that names this space's connector: the connector alone must not reach it.
+    await sql`UPDATE pipelines SET connector_id = ${connector.id}::uuid WHERE external_id = 'foreign'`.execute(database.db);
+    expect(await repos.runs.upsertFromProvider(connector, [runOf('foreign', 'r2')], T0)).toBe(0);
+    expect(await repos.taskRuns.upsertFromProvider(connector, [taskOf('foreign', 'r1')], T0)).toBe(0);
+    const counts = await sql<{ runs: number; tasks: number }>`SELECT (SELECT count(*)::int FROM runs) AS runs, (SELECT count(*)::int FROM task_runs) AS tasks`.execute(database.db);
+    expect(counts.rows[0]).toEqual({ runs: 1, tasks: 0 });
+
+    // A watch row filed under the other space does not mark this space's pipeline watched.
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
+    const user = { id: ids.id(), email: 'w@example.com', name: 'W', instanceAdmin: false, createdAt: T0 };
+    await repos.users.create(user);
+    const [etl] = (await repos.pipelines.list(space.id, listAll(user.id))).items.filter((v) => v.pipeline.externalId === 'etl');
+    await sql`INSERT INTO watches (space_id, pipeline_id, user_id, created_at) VALUES (${other.id}::uuid, ${etl.pipeline.id}::uuid, ${user.id}::uuid, ${T0})`.execute(database.db);
+    const listed = await repos.pipelines.list(space.id, listAll(user.id));
+    expect(listed.items.find((v) => v.pipeline.id === etl.pipeline.id)!.watched).toBe(false);
+    expect((await repos.pipelines.list(space.id, { ...listAll(user.id), filter: { watchedOnly: true } })).items).toEqual([]);
   });
 
   it('lists a page of pipelines with summaries in one statement, whatever the page size', async () => {

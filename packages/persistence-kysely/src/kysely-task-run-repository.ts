@@ -11,7 +11,7 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, TaskRunsTable } from './schema';
-import { isUuid, mustDate, toDate } from './sql-support';
+import { isUuid, mustDate, toDate, uniqueByKey } from './sql-support';
 
 const toTaskRun = (r: Selectable<TaskRunsTable>): TaskRun => ({
   id: r.id,
@@ -62,10 +62,10 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
    * pipeline external id, run external id), so task runs of unknown runs drop out.
    */
   async upsertFromProvider(connector: Connector, taskRuns: ProviderTaskRun[], seenAt: Date) {
-    if (taskRuns.length === 0 || !isUuid(connector.id)) return 0;
+    if (taskRuns.length === 0 || !isUuid(connector.id) || !isUuid(connector.spaceId)) return 0;
     const key = (t: { pipelineExternalId: string; runExternalId: string; taskId: string; mapIndex: number }) =>
       JSON.stringify([t.pipelineExternalId, t.runExternalId, t.taskId, t.mapIndex]);
-    const batch = [...new Map(taskRuns.map((t) => [key(t), t])).values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const batch = uniqueByKey(taskRuns, key);
     const rows = batch.map((t) => ({
       id: this.ids.id(),
       pipeline_external_id: t.pipelineExternalId,
@@ -89,16 +89,18 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, run_external_id text,
              external_id text, task_id text, map_index integer, status text, native_status text, try_number integer,
              started_at timestamptz, finished_at timestamptz, duration_seconds double precision, operator text)
-      JOIN pipelines p ON p.connector_id = ${connector.id}::uuid AND p.external_id = x.pipeline_external_id
-      JOIN runs r ON r.pipeline_id = p.id AND r.external_id = x.run_external_id
+      JOIN pipelines p ON p.space_id = ${connector.spaceId}::uuid AND p.connector_id = ${connector.id}::uuid
+                      AND p.external_id = x.pipeline_external_id
+      JOIN runs r ON r.space_id = p.space_id AND r.pipeline_id = p.id AND r.external_id = x.run_external_id
       ORDER BY r.id, x.task_id, x.map_index
       ON CONFLICT (run_id, task_id, map_index) DO UPDATE SET
         external_id = excluded.external_id, status = excluded.status, native_status = excluded.native_status,
         try_number = excluded.try_number, started_at = excluded.started_at, finished_at = excluded.finished_at,
         duration_seconds = excluded.duration_seconds, operator = excluded.operator, updated_at = excluded.updated_at
       RETURNING t.task_id, t.map_index,
-        (SELECT r2.external_id FROM runs r2 WHERE r2.id = t.run_id) AS run_external_id,
-        (SELECT p2.external_id FROM runs r2 JOIN pipelines p2 ON p2.id = r2.pipeline_id WHERE r2.id = t.run_id) AS pipeline_external_id`.execute(
+        (SELECT r2.external_id FROM runs r2 WHERE r2.space_id = t.space_id AND r2.id = t.run_id) AS run_external_id,
+        (SELECT p2.external_id FROM runs r2 JOIN pipelines p2 ON p2.space_id = r2.space_id AND p2.id = r2.pipeline_id
+          WHERE r2.space_id = t.space_id AND r2.id = t.run_id) AS pipeline_external_id`.execute(
       this.db,
     );
     const keys = new Set(

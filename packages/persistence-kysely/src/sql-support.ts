@@ -19,6 +19,30 @@ export async function uniquely<T>(write: () => Promise<T>, code: string, message
 }
 
 export const isUniqueViolation = (err: unknown) => pgCode(err) === '23505';
+
+/**
+ * Runs a write and turns a foreign key violation (23503) into the core's `invalid` on `field`
+ * with `code`: the row it names went away between the use case's check and the write.
+ */
+export async function referencing<T>(write: () => Promise<T>, field: string, code: string, reason: string): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (pgCode(err) === '23503') throw new DomainError('invalid', code, `${field}: ${reason}`, { details: [{ field, reason }], cause: err });
+    throw err;
+  }
+}
+
+/**
+ * A provider batch with one entry per key (a later entry wins) in key order. Upserts take their
+ * row locks in this order, so two concurrent syncs cannot deadlock each other, and ON CONFLICT
+ * never meets the same key twice in one statement.
+ */
+export function uniqueByKey<T>(items: readonly T[], key: (t: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) byKey.set(key(item), item);
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
+}
 export { conflict };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
