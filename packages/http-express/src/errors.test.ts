@@ -1,5 +1,5 @@
 import type { Logger, Services } from '@signalbox/core';
-import { DomainError } from '@signalbox/core';
+import { DomainError, newConnector } from '@signalbox/core';
 import request from 'supertest';
 import { buildApp } from './app';
 import { connectorDto } from './dto';
@@ -62,11 +62,12 @@ describe('error mapping', () => {
 describe('connector DTO', () => {
   it('never carries secrets, only whether they are set', () => {
     const now = new Date();
-    const dto = connectorDto({
-      id: 'c', spaceId: 's', name: 'prod', type: 'airflow',
-      config: { base_url: 'https://af.example.com', username: 'svc', password: 'hunter2', token: '' },
-      cursor: null, lastSyncAt: null, lastSyncStatus: null, lastError: null, createdAt: now, updatedAt: now,
-    });
+    const dto = connectorDto(
+      newConnector(
+        { id: 'c', spaceId: 's', name: 'prod', type: 'airflow', config: { base_url: 'https://af.example.com', username: 'svc', password: 'hunter2', token: '' } },
+        now,
+      ),
+    );
     expect(dto.config).toEqual({ base_url: 'https://af.example.com', username: 'svc', password_set: true, token_set: false });
     expect(JSON.stringify(dto)).not.toContain('hunter2');
   });

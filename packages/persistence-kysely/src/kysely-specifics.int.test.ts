@@ -1,4 +1,4 @@
-import { type Connector, DomainError } from '@signalbox/core';
+import { type Connector, DomainError, newConnector } from '@signalbox/core';
 import { SequentialIds, T0 } from '@signalbox/core/testing';
 import type { KyselyPlugin } from 'kysely';
 import { sql } from 'kysely';
@@ -43,19 +43,16 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     const repos = kyselyRepositories(database.db, { secretKey: TEST_SECRET_KEY, ids });
     const space = { id: ids.id(), slug: 'acme', name: 'Acme', createdAt: T0 };
     await repos.spaces.create(space);
-    const connector: Connector = {
-      id: ids.id(),
-      spaceId: space.id,
-      name: 'prod',
-      type: 'airflow',
-      config: { base_url: 'http://airflow:8080', username: 'admin', password: 'hunter2-secret', token: 'tok-secret' },
-      cursor: null,
-      lastSyncAt: null,
-      lastSyncStatus: null,
-      lastError: null,
-      createdAt: T0,
-      updatedAt: T0,
-    };
+    const connector = newConnector(
+      {
+        id: ids.id(),
+        spaceId: space.id,
+        name: 'prod',
+        type: 'airflow',
+        config: { base_url: 'http://airflow:8080', username: 'admin', password: 'hunter2-secret', token: 'tok-secret' },
+      },
+      T0,
+    );
     await repos.connectors.create(connector);
     return { ids, repos, space, connector };
   }
@@ -182,7 +179,7 @@ describe('sync leases across processes on PostgreSQL', () => {
       const r = kyselyRepositories(first.db, { secretKey: TEST_SECRET_KEY, ids });
       const s = { id: ids.id(), slug: 'lease', name: 'Lease', createdAt: T0 };
       await r.spaces.create(s);
-      const c: Connector = { id: ids.id(), spaceId: s.id, name: 'c', type: 'mock', config: {}, cursor: null, lastSyncAt: null, lastSyncStatus: null, lastError: null, createdAt: T0, updatedAt: T0 };
+      const c = newConnector({ id: ids.id(), spaceId: s.id, name: 'c', type: 'mock', config: {} }, T0);
       await r.connectors.create(c);
       return { repos: r, space: s, connector: c };
     })();

@@ -13,7 +13,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type Connector, createServices, ProviderRegistry, randomIds, type SyncRecord } from '@signalbox/core';
+import { type Connector, createServices, newConnector, ProviderRegistry, randomIds, type SyncRecord } from '@signalbox/core';
 import { kyselyRepositories, migrateToLatest, openDatabase } from '@signalbox/persistence-kysely';
 import pg from 'pg';
 import { airflowProviderFactory } from '../src';
@@ -71,20 +71,10 @@ async function startStubProcess(): Promise<{ url: string; child: ChildProcess }>
 }
 
 function connectorFor(url: string, spaceId: string, id: string): Connector {
-  const now = new Date();
-  return {
-    id,
-    spaceId,
-    name: 'bench airflow',
-    type: 'airflow',
-    config: { base_url: url, api_version: API, username: 'admin', password: 'admin' },
-    cursor: null,
-    lastSyncAt: null,
-    lastSyncStatus: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  return newConnector(
+    { id, spaceId, name: 'bench airflow', type: 'airflow', config: { base_url: url, api_version: API, username: 'admin', password: 'admin' } },
+    new Date(),
+  );
 }
 
 async function main() {

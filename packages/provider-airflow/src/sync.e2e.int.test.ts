@@ -4,7 +4,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { type AirflowStub, startAirflowStub } from '@signalbox/airflow-stub';
-import { type Connector, createServices, ProviderRegistry, randomIds, type Repositories, type Services, type SyncRecord } from '@signalbox/core';
+import { type Connector, createServices, newConnector, ProviderRegistry, randomIds, type Repositories, type Services, type SyncRecord } from '@signalbox/core';
 import { type Database, fromPGlite, kyselyRepositories, migrateToLatest } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from './airflow-provider';
 
@@ -29,19 +29,16 @@ describe('sync of an Airflow connector into PGlite through the core', () => {
     const now = new Date();
     await repos.spaces.create({ id: spaceId, slug: 'e2e', name: 'E2E', createdAt: now });
     await repos.teams.create({ id: teamId, spaceId, name: 'Data platform', createdAt: now });
-    connector = {
-      id: randomIds.id(),
-      spaceId,
-      name: 'airflow 3',
-      type: 'airflow',
-      config: registry.factory('airflow').checkConfig({ base_url: stub.url, username: 'admin', password: 'admin' }),
-      cursor: null,
-      lastSyncAt: null,
-      lastSyncStatus: null,
-      lastError: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    connector = newConnector(
+      {
+        id: randomIds.id(),
+        spaceId,
+        name: 'airflow 3',
+        type: 'airflow',
+        config: registry.factory('airflow').checkConfig({ base_url: stub.url, username: 'admin', password: 'admin' }),
+      },
+      now,
+    );
     await repos.connectors.create(connector);
   }, 60_000);
 

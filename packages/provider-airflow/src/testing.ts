@@ -1,21 +1,9 @@
 /** Helpers for this package's tests. */
-import type { Connector, ConnectorConfig, DomainError } from '@signalbox/core';
+import { type Connector, type ConnectorConfig, type DomainError, newConnector } from '@signalbox/core';
 
 export function airflowConnector(config: ConnectorConfig): Connector {
   const at = new Date('2026-01-01T00:00:00Z');
-  return {
-    id: 'c1',
-    spaceId: 's1',
-    name: 'airflow',
-    type: 'airflow',
-    config,
-    cursor: null,
-    lastSyncAt: null,
-    lastSyncStatus: null,
-    lastError: null,
-    createdAt: at,
-    updatedAt: at,
-  };
+  return newConnector({ id: 'c1', spaceId: 's1', name: 'airflow', type: 'airflow', config }, at);
 }
 
 export async function collect<T>(pages: AsyncIterable<T[]>): Promise<{ items: T[]; sizes: number[] }> {

@@ -1,4 +1,4 @@
-import { type Connector, isDomainError } from '@signalbox/core';
+import { type Connector, isDomainError, newConnector } from '@signalbox/core';
 import { FakeClock, providerContract } from '@signalbox/core/testing';
 import { generateFleet } from './fleet';
 import { MockProvider, MockProviderFactory, TRIGGERED_RUN_TIMELINE } from './mock-provider';
@@ -107,10 +107,7 @@ describe('MockProvider', () => {
 });
 
 describe('MockProviderFactory', () => {
-  const connector = (cfg: Record<string, unknown>): Connector => ({
-    id: 'c1', spaceId: 's1', name: 'mock', type: 'mock', config: cfg, cursor: null,
-    lastSyncAt: null, lastSyncStatus: null, lastError: null, createdAt: new Date(), updatedAt: new Date(),
-  });
+  const connector = (cfg: Record<string, unknown>): Connector => newConnector({ id: 'c1', spaceId: 's1', name: 'mock', type: 'mock', config: cfg }, new Date());
 
   it('fills defaults and names the bad field', () => {
     const f = new MockProviderFactory(new FakeClock());

@@ -27,6 +27,12 @@ export interface Connector {
   updatedAt: Date;
 }
 
+/** A connector as created: its settings, and no sync yet. */
+export const newConnector = (
+  fields: Pick<Connector, 'id' | 'spaceId' | 'name' | 'type' | 'config'>,
+  at: Date,
+): Connector => ({ ...fields, cursor: null, lastSyncAt: null, lastSyncStatus: null, lastError: null, createdAt: at, updatedAt: at });
+
 export function checkConnectorType(type: string): ConnectorType {
   if (!(CONNECTOR_TYPES as readonly string[]).includes(type)) {
     throw invalid('type', `must be one of ${CONNECTOR_TYPES.join(', ')}`);

@@ -1,6 +1,6 @@
 import type { Actor } from '../access/access';
 import type { PageRequest, Paged } from '../common';
-import { checkConnectorType, type Connector, type ConnectorConfig, publicConfig } from '../connector/connector';
+import { checkConnectorType, type Connector, type ConnectorConfig, newConnector, publicConfig } from '../connector/connector';
 import { notFound } from '../errors';
 import type { ProviderInfo, ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository } from '../ports/repositories';
@@ -38,20 +38,10 @@ export class ConnectorService {
   async create(actor: Actor, slug: string, input: NewConnector): Promise<Connector> {
     const space = await this.access.resolve(actor, slug, 'connector:manage');
     const type = checkConnectorType(input.type);
-    const now = this.clock.now();
-    const connector: Connector = {
-      id: this.ids.id(),
-      spaceId: space.id,
-      name: checkName(input.name),
-      type,
-      config: this.registry.factory(type).checkConfig(input.config),
-      cursor: null,
-      lastSyncAt: null,
-      lastSyncStatus: null,
-      lastError: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const connector = newConnector(
+      { id: this.ids.id(), spaceId: space.id, name: checkName(input.name), type, config: this.registry.factory(type).checkConfig(input.config) },
+      this.clock.now(),
+    );
     await this.connectors.create(connector);
     return connector;
   }

@@ -4,7 +4,7 @@
  *   tsx crash-writer.ts pglite <data dir>
  *   tsx crash-writer.ts postgres <database url> <schema>
  */
-import { randomIds } from '@signalbox/core';
+import { newConnector, randomIds } from '@signalbox/core';
 import { openDatabase } from '../database';
 import { kyselyRepositories } from '../index';
 import { migrateToLatest } from '../migrate';
@@ -18,19 +18,7 @@ async function main() {
   const now = new Date();
   const space = { id: randomIds.id(), slug: 'crash', name: 'Crash', createdAt: now };
   await repos.spaces.create(space);
-  const connector = {
-    id: randomIds.id(),
-    spaceId: space.id,
-    name: 'c',
-    type: 'mock' as const,
-    config: { token: 'secret' },
-    cursor: null,
-    lastSyncAt: null,
-    lastSyncStatus: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const connector = newConnector({ id: randomIds.id(), spaceId: space.id, name: 'c', type: 'mock', config: { token: 'secret' } }, now);
   await repos.connectors.create(connector);
   for (let n = 0; ; n++) {
     await repos.users.create({ id: randomIds.id(), email: `w${n}@crash.test`, name: `writer ${n}`, instanceAdmin: false, createdAt: new Date() });

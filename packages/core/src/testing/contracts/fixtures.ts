@@ -1,5 +1,5 @@
 import type { ApiKey, User } from '../../access/access';
-import type { Connector } from '../../connector/connector';
+import { type Connector, newConnector } from '../../connector/connector';
 import type { ProviderPipeline } from '../../pipeline/pipeline';
 import type { PipelineListQuery, Repositories } from '../../ports/repositories';
 import type { IdGenerator } from '../../ports/system';
@@ -59,19 +59,7 @@ export function anApiKey(s: ContractSubject, userId: string, createdAt = T0, has
 
 export async function aConnector(s: ContractSubject, spaceId: string, name?: string, config: Record<string, unknown> = {}): Promise<Connector> {
   const id = s.ids.id();
-  const connector: Connector = {
-    id,
-    spaceId,
-    name: name ?? `connector ${id.slice(-6)}`,
-    type: 'mock',
-    config: { pipelines: 3, ...config },
-    cursor: null,
-    lastSyncAt: null,
-    lastSyncStatus: null,
-    lastError: null,
-    createdAt: T0,
-    updatedAt: T0,
-  };
+  const connector = newConnector({ id, spaceId, name: name ?? `connector ${id.slice(-6)}`, type: 'mock', config: { pipelines: 3, ...config } }, T0);
   await s.repos.connectors.create(connector);
   return connector;
 }
