@@ -8,9 +8,15 @@ import { sql } from 'kysely';
 import { loadConfig } from '../src/config';
 import { buildContainer } from '../src/container';
 import { T } from '../src/tokens';
+
 const KEY = 'sbx_bench_admin_key_0123456789abcdefgh';
 async function main() {
-  const config = loadConfig({ DATABASE_URL: process.env.BENCH_KEEP_URL ?? 'postgres://postgres@127.0.0.1:5432/sbx_bench_keep_persistence', SIGNALBOX_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', SIGNALBOX_DEMO: '0' });
+  const config = loadConfig({
+    DATABASE_URL: process.env.BENCH_KEEP_URL ?? 'postgres://postgres@127.0.0.1:5432/sbx_bench_keep_persistence',
+    SIGNALBOX_SECRET_KEY: 'bench-secret-key-0123456789',
+    LOG_LEVEL: 'warn',
+    SIGNALBOX_DEMO: '0',
+  });
   const c = buildContainer(config);
   const db = await c.getAsync(T.database);
   const s = await c.getAsync(T.services);
@@ -18,7 +24,7 @@ async function main() {
   const time = async (name: string, f: () => Promise<unknown>, n = 50) => {
     for (let i = 0; i < 5; i++) await f();
     const t0 = performance.now();
-    let out;
+    let out: unknown;
     for (let i = 0; i < n; i++) out = await f();
     console.log(name.padEnd(30), ((performance.now() - t0) / n).toFixed(2), 'ms');
     return out;
@@ -33,7 +39,10 @@ async function main() {
   await time('membership', () => repos.memberships.get(space.id, viewer.id));
   await time('space by slug', () => repos.spaces.getBySlug('bench'));
   const page = (await time('pipelines.list', () => s.pipelines.list(actor, 'bench', {}, { page: 1, perPage: 100 }, 7), 20)) as any;
-  console.log('runs in window', page.items.reduce((a: number, p: any) => a + p.summary.runs, 0));
+  console.log(
+    'runs in window',
+    page.items.reduce((a: number, p: any) => a + p.summary.runs, 0),
+  );
   const app = await c.getAsync(T.app);
   const server = app.listen(0);
   await new Promise((r) => server.once('listening', r));

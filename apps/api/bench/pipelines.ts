@@ -113,11 +113,15 @@ async function main() {
         await seedBySync(services, actor);
         await services.members.put(actor, 'bench', viewer.id, 'viewer');
       } else {
-        const { seedSpace } = (await import(SEED_MODULE)) as { seedSpace: (db: unknown, slug: string, p: number, r: number, viewerId: string) => Promise<unknown> };
+        const { seedSpace } = (await import(SEED_MODULE)) as {
+          seedSpace: (db: unknown, slug: string, p: number, r: number, viewerId: string) => Promise<unknown>;
+        };
         const t0 = Date.now();
         await seedSpace(db.db, 'bench', PIPELINES, RUNS, viewer.id);
         for (let i = 0; i < OTHER_SPACES; i++) await seedSpace(db.db, `other-${i}`, Math.ceil(PIPELINES / 2), Math.ceil(RUNS / 2), viewer.id);
-        console.log(`seeded the persistence benchmark's data set (${PIPELINES} pipelines, ~${RUNS} runs, ${OTHER_SPACES} other spaces of half that) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        console.log(
+          `seeded the persistence benchmark's data set (${PIPELINES} pipelines, ~${RUNS} runs, ${OTHER_SPACES} other spaces of half that) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        );
       }
     }
     if (!viewer) throw new Error('the kept data set has no viewer');
@@ -143,7 +147,10 @@ async function main() {
     await cannon(apiUrl, 2, viewerKey);
     const b = await cannon(bareUrl, SECONDS, viewerKey);
     const a = await cannon(apiUrl, SECONDS, viewerKey);
-    for (const [name, r] of [['bare', b], ['api', a]] as const) {
+    for (const [name, r] of [
+      ['bare', b],
+      ['api', a],
+    ] as const) {
       if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
     }
     const row = (name: string, r: Result) =>

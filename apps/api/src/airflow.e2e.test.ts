@@ -67,11 +67,19 @@ describe('an airflow connector, end to end', () => {
 
   it('triggers through Airflow, stores the run at once, and answers a retry with the same run', async () => {
     const [p] = (await pipelines()).body;
-    const first = await request(app).post(`${base}/pipelines/${p.id}/trigger`).set(auth).set('Idempotency-Key', 'release-7').send({ conf: { full: true } });
+    const first = await request(app)
+      .post(`${base}/pipelines/${p.id}/trigger`)
+      .set(auth)
+      .set('Idempotency-Key', 'release-7')
+      .send({ conf: { full: true } });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ pipeline_id: p.id, conf: { full: true } });
     expect(stub.data.findRun(p.external_id, first.body.external_id)).toBeDefined();
-    const again = await request(app).post(`${base}/pipelines/${p.id}/trigger`).set(auth).set('Idempotency-Key', 'release-7').send({ conf: { full: true } });
+    const again = await request(app)
+      .post(`${base}/pipelines/${p.id}/trigger`)
+      .set(auth)
+      .set('Idempotency-Key', 'release-7')
+      .send({ conf: { full: true } });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
     expect(stub.data.runs.filter((r) => r.runId === first.body.external_id)).toHaveLength(1);

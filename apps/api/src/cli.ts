@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type Actor, isDomainError, type User } from '@signalbox/core';
 import { migrateToLatest } from '@signalbox/persistence-kysely';
-import { ConfigError, loadConfig } from './config';
+import { type Config, ConfigError, loadConfig } from './config';
 import { buildContainer } from './container';
 import { T } from './tokens';
 
@@ -30,7 +30,7 @@ export interface CliResult {
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help') return { code: command ? 0 : 2, output: USAGE };
-  let config;
+  let config: Config;
   try {
     config = { ...loadConfig(env), logLevel: 'warn' as const };
   } catch (err) {

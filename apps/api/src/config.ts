@@ -102,7 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const secretKey = raw('SIGNALBOX_SECRET_KEY') || null;
   if (secretKey !== null && secretKey.length < 16) problems.push('SIGNALBOX_SECRET_KEY: must have at least 16 characters (e.g. `openssl rand -base64 32`)');
   if (secretKey === null && env.DATABASE_URL?.trim()) {
-    problems.push('SIGNALBOX_SECRET_KEY: is required with DATABASE_URL, and must be the same for every process sharing the database (e.g. `openssl rand -base64 32`)');
+    problems.push(
+      'SIGNALBOX_SECRET_KEY: is required with DATABASE_URL, and must be the same for every process sharing the database (e.g. `openssl rand -base64 32`)',
+    );
   }
 
   const adminApiKey = raw('SIGNALBOX_ADMIN_API_KEY') || null;

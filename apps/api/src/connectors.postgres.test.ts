@@ -61,7 +61,10 @@ describe('airflow connectors (PostgreSQL)', () => {
       await client.end();
     }
 
-    const bad = await request(app).patch(`/api/v1.0/spaces/ops/connectors/${id}`).set(auth).send({ config: { password: null } });
+    const bad = await request(app)
+      .patch(`/api/v1.0/spaces/ops/connectors/${id}`)
+      .set(auth)
+      .send({ config: { password: null } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details).toEqual([expect.objectContaining({ field: 'config.password' })]);
   });

@@ -65,8 +65,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     [T.repositories, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config],
   );
   c.bind(T.app).toResolvedValue(
-    (services, db, logger, cfg: Config) =>
-      buildApp(services, { ready: () => db.ping(), logger, bodyLimit: cfg.bodyLimit, syncWaitMs: cfg.syncWaitMs }),
+    (services, db, logger, cfg: Config) => buildApp(services, { ready: () => db.ping(), logger, bodyLimit: cfg.bodyLimit, syncWaitMs: cfg.syncWaitMs }),
     [T.services, T.database, T.coreLogger, T.config],
   );
   return c;

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { FakeClock } from '@signalbox/core/testing';
 import type { ApiHarness } from '@signalbox/http-express/testing';
 import { migrateToLatest } from '@signalbox/persistence-kysely';
-import type { Container } from 'inversify';
 import { type Config, loadConfig } from './config';
 import { buildContainer } from './container';
 import { T } from './tokens';
@@ -64,4 +63,3 @@ export async function containerHarness(overrides: Partial<Config>): Promise<ApiH
     },
   };
 }
-

@@ -1,7 +1,7 @@
-import type { Clock, Hasher, IdGenerator, Logger as CoreLogger, ProviderFactory, ProviderRegistry, Repositories, Services } from '@signalbox/core';
+import type { Clock, Logger as CoreLogger, Hasher, IdGenerator, ProviderFactory, ProviderRegistry, Repositories, Services } from '@signalbox/core';
+import type { buildApp } from '@signalbox/http-express';
 import type { Database } from '@signalbox/persistence-kysely';
 import type { MockProviderFactory } from '@signalbox/provider-mock';
-import type { buildApp } from '@signalbox/http-express';
 import type { ServiceIdentifier } from 'inversify';
 import type winston from 'winston';
 import type { Config } from './config';

@@ -3,7 +3,7 @@
  * measured process): `tsx src/cli.ts --api v2 --dags 2000 --runs 100000 --tasks 500000`.
  * Prints one JSON line `{"url": ...}` once listening; stops on SIGTERM or when stdin closes.
  */
-import { startAirflowStub, type ApiVersion } from './server';
+import { type ApiVersion, startAirflowStub } from './server';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

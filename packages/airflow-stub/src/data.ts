@@ -372,7 +372,10 @@ export class StubStore {
   }
 
   /** Adds a run as a trigger would: queued, manual. Returns undefined when the DAG is unknown. */
-  addRun(dagId: string, init: { runId: string; logicalDate: number | null; conf?: Record<string, unknown>; note?: string | null; triggeredBy?: StubRun['triggeredBy'] }): StubRun {
+  addRun(
+    dagId: string,
+    init: { runId: string; logicalDate: number | null; conf?: Record<string, unknown>; note?: string | null; triggeredBy?: StubRun['triggeredBy'] },
+  ): StubRun {
     const now = this.stamp();
     const run: StubRun = {
       seq: this.seq++,

@@ -90,7 +90,9 @@ export function specValidator(name: SpecName): SpecValidator {
       const schema = ((res.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema as Json | undefined;
       if (!schema) return [];
       const ref = typeof schema.$ref === 'string' ? schema.$ref : undefined;
-      const fn = ref ? ajv.getSchema(`${id}${ref}`) : ajv.compile({ $id: `${id}-inline-${specPath}-${status}`, ...(name === 'v1' ? (fromOpenApi30(schema) as Json) : schema) });
+      const fn = ref
+        ? ajv.getSchema(`${id}${ref}`)
+        : ajv.compile({ $id: `${id}-inline-${specPath}-${status}`, ...(name === 'v1' ? (fromOpenApi30(schema) as Json) : schema) });
       if (!fn) return [`cannot compile the schema of ${method} ${specPath} ${status}`];
       if (fn(body)) return [];
       return (fn.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);

@@ -11,8 +11,22 @@ function v1Schedule(dag: StubDag): Record<string, unknown> | null {
   if (s.kind === 'delta') return { __type: 'TimeDelta', days: Math.floor(s.seconds / 86400), seconds: s.seconds % 86400, microseconds: 0 };
   if (s.kind === 'relative') {
     return {
-      __type: 'RelativeDelta', years: 0, months: s.months, days: 0, leapdays: 0, hours: 0, minutes: 0, seconds: 0, microseconds: 0,
-      year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, microsecond: 0,
+      __type: 'RelativeDelta',
+      years: 0,
+      months: s.months,
+      days: 0,
+      leapdays: 0,
+      hours: 0,
+      minutes: 0,
+      seconds: 0,
+      microseconds: 0,
+      year: 0,
+      month: 0,
+      day: 0,
+      hour: 0,
+      minute: 0,
+      second: 0,
+      microsecond: 0,
     };
   }
   return null;

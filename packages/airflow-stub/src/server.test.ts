@@ -5,7 +5,11 @@ import { type AirflowStub, type ApiVersion, startAirflowStub } from './server';
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 
 async function tokenFor(stub: AirflowStub, username = 'admin', password = 'admin'): Promise<string> {
-  const res = await fetch(`${stub.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${stub.url}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const body = (await res.json()) as { access_token: string };
   return body.access_token;
 }
@@ -68,7 +72,13 @@ describe.each<ApiVersion>(['v1', 'v2'])('the stub speaking %s', (version) => {
     const v = await call(stub, undefined, 'GET', `${p}/version`, sp('/version'));
     expect(v.status).toBe(200);
     expect(v.errors).toEqual([]);
-    const h = await call(stub, undefined, 'GET', version === 'v1' ? '/api/v1/health' : '/api/v2/monitor/health', version === 'v1' ? '/health' : '/api/v2/monitor/health');
+    const h = await call(
+      stub,
+      undefined,
+      'GET',
+      version === 'v1' ? '/api/v1/health' : '/api/v2/monitor/health',
+      version === 'v1' ? '/health' : '/api/v2/monitor/health',
+    );
     expect(h.status).toBe(200);
     expect(h.errors).toEqual([]);
   });
@@ -85,7 +95,13 @@ describe.each<ApiVersion>(['v1', 'v2'])('the stub speaking %s', (version) => {
     expect(tis.errors).toEqual([]);
     expect(tis.json.total_entries).toBe(900);
     const one = runs.json.dag_runs[0];
-    const got = await call(stub, auth, 'GET', `${p}/dags/${one.dag_id}/dagRuns/${encodeURIComponent(one.dag_run_id)}`, sp('/dags/{dag_id}/dagRuns/{dag_run_id}'));
+    const got = await call(
+      stub,
+      auth,
+      'GET',
+      `${p}/dags/${one.dag_id}/dagRuns/${encodeURIComponent(one.dag_run_id)}`,
+      sp('/dags/{dag_id}/dagRuns/{dag_run_id}'),
+    );
     expect(got.errors).toEqual([]);
     expect(got.json).toEqual(one);
   });
@@ -96,8 +112,15 @@ describe.each<ApiVersion>(['v1', 'v2'])('the stub speaking %s', (version) => {
     const states = new Set(stub.data.tasks.map((t) => t.state));
     expect(states.size).toBeGreaterThanOrEqual(10);
     const run = stub.data.runs[0];
-    for (const state of ['none', 'restarting', 'deferred', 'up_for_reschedule', null] as const) stub.data.setTaskState(run.dagId, run.runId, `t_${String(state)}`, state);
-    const last = await call(stub, auth, 'GET', `${p}/dags/~/dagRuns/~/taskInstances?limit=25&offset=${stub.data.tasks.length - 5}`, sp('/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances'));
+    for (const state of ['none', 'restarting', 'deferred', 'up_for_reschedule', null] as const)
+      stub.data.setTaskState(run.dagId, run.runId, `t_${String(state)}`, state);
+    const last = await call(
+      stub,
+      auth,
+      'GET',
+      `${p}/dags/~/dagRuns/~/taskInstances?limit=25&offset=${stub.data.tasks.length - 5}`,
+      sp('/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances'),
+    );
     expect(last.errors).toEqual([]);
     expect(last.json.task_instances.map((t: { state: unknown }) => t.state)).toEqual(
       version === 'v1' ? ['none', 'restarting', 'deferred', 'up_for_reschedule', null] : [null, 'restarting', 'deferred', 'up_for_reschedule', null],
@@ -120,13 +143,22 @@ describe.each<ApiVersion>(['v1', 'v2'])('the stub speaking %s', (version) => {
     const since = encodeURIComponent(new Date(cut).toISOString());
     const res = await call(stub, auth, 'GET', `${p}/dags/~/dagRuns?updated_at_gte=${since}&limit=5`, sp('/dags/{dag_id}/dagRuns'));
     expect(res.json.total_entries).toBe(expected);
-    const t = await call(stub, auth, 'GET', `${p}/dags/~/dagRuns/~/taskInstances?updated_at_gte=${since}&limit=5`, sp('/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances'));
+    const t = await call(
+      stub,
+      auth,
+      'GET',
+      `${p}/dags/~/dagRuns/~/taskInstances?updated_at_gte=${since}&limit=5`,
+      sp('/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances'),
+    );
     expect(t.json.total_entries).toBe(stub.data.tasks.filter((x) => x.updatedAt >= cut).length);
   });
 
   it('triggers a run, refuses the same run id with 409, and both answers match the schemas', async () => {
     const dagId = stub.data.listDags()[0].dagId;
-    const body = version === 'v1' ? { dag_run_id: `stub_${version}`, conf: { a: 1 }, note: 'hi' } : { dag_run_id: `stub_${version}`, logical_date: null, conf: { a: 1 }, note: 'hi' };
+    const body =
+      version === 'v1'
+        ? { dag_run_id: `stub_${version}`, conf: { a: 1 }, note: 'hi' }
+        : { dag_run_id: `stub_${version}`, logical_date: null, conf: { a: 1 }, note: 'hi' };
     const first = await call(stub, auth, 'POST', `${p}/dags/${dagId}/dagRuns`, sp('/dags/{dag_id}/dagRuns'), body);
     expect(first.status).toBe(200);
     expect(first.errors).toEqual([]);
@@ -209,15 +241,31 @@ describe('the v2 stub tokens', () => {
 
   it('issues tokens for good credentials (201), refuses bad ones (401) and unknown keys (422)', async () => {
     const v = specValidator('auth');
-    const ok = await fetch(`${stub.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin' }) });
+    const ok = await fetch(`${stub.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'admin' }),
+    });
     expect(ok.status).toBe(201);
     expect(v.check('post', '/auth/token', 201, await ok.json())).toEqual([]);
-    const form = await fetch(`${stub.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=admin&password=admin' });
+    const form = await fetch(`${stub.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=admin&password=admin',
+    });
     expect(form.status).toBe(201);
-    const bad = await fetch(`${stub.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'x' }) });
+    const bad = await fetch(`${stub.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'x' }),
+    });
     expect(bad.status).toBe(401);
     expect(v.check('post', '/auth/token', 401, await bad.json())).toEqual([]);
-    const extra = await fetch(`${stub.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin', scope: 'x' }) });
+    const extra = await fetch(`${stub.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'admin', scope: 'x' }),
+    });
     expect(extra.status).toBe(422);
     expect(v.check('post', '/auth/token', 422, await extra.json())).toEqual([]);
   });

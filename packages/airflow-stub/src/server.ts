@@ -4,10 +4,10 @@
  * use, with Airflow's silent page cap, its auth schemes, its error bodies and injectable faults.
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { type GenerateOptions, type StubDag, StubStore, type StubRun, type StubTask, type UpdatedRange } from './data';
+import { type GenerateOptions, type StubDag, type StubRun, StubStore, type StubTask, type UpdatedRange } from './data';
 import { Faults } from './faults';
 import { dagV1, dagV2, runV1, runV2, taskV1, taskV2 } from './render';
 
@@ -327,7 +327,7 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
   });
 
   const open = new Set([`${prefix}/version`, version === 'v1' ? '/api/v1/health' : '/api/v2/monitor/health', '/auth/token']);
-  app.use(prefix, (req, res, next) => {
+  app.use(prefix, (req, _res, next) => {
     if (!authOn || open.has(prefix + req.path)) return next();
     const user = authenticate(req);
     if (user !== 'static' && user.readOnly && req.method !== 'GET') throw new ApiError(403, 'Forbidden');
@@ -363,7 +363,8 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
         if (typeof b[k] !== 'string') problems.push({ type: 'missing', loc: ['body', k], msg: 'Field required', input: b });
       }
       for (const k of Object.keys(b)) {
-        if (k !== 'username' && k !== 'password') problems.push({ type: 'extra_forbidden', loc: ['body', k], msg: 'Extra inputs are not permitted', input: b[k] });
+        if (k !== 'username' && k !== 'password')
+          problems.push({ type: 'extra_forbidden', loc: ['body', k], msg: 'Extra inputs are not permitted', input: b[k] });
       }
       if (problems.length) throw new ApiError(422, 'invalid body', problems);
       const user = users.find((u) => u.username === b.username && u.password === b.password);
@@ -409,9 +410,10 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
     const body: unknown = req.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw badParam('body', 'body', 'Input should be a valid dictionary', 'dict_type', body);
     const b = body as Record<string, unknown>;
-    const known = version === 'v1'
-      ? ['dag_run_id', 'logical_date', 'execution_date', 'data_interval_start', 'data_interval_end', 'conf', 'note']
-      : ['dag_run_id', 'data_interval_start', 'data_interval_end', 'logical_date', 'run_after', 'conf', 'note', 'partition_key'];
+    const known =
+      version === 'v1'
+        ? ['dag_run_id', 'logical_date', 'execution_date', 'data_interval_start', 'data_interval_end', 'conf', 'note']
+        : ['dag_run_id', 'data_interval_start', 'data_interval_end', 'logical_date', 'run_after', 'conf', 'note', 'partition_key'];
     const problems: NonNullable<ApiError['validation']> = [];
     for (const k of Object.keys(b)) {
       if (!known.includes(k)) problems.push({ type: 'extra_forbidden', loc: ['body', k], msg: 'Extra inputs are not permitted', input: b[k] });
@@ -427,22 +429,32 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
       }
     }
     for (const k of ['dag_run_id', 'note']) {
-      if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string') problems.push({ type: 'string_type', loc: ['body', k], msg: 'Input should be a valid string', input: b[k] });
+      if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string')
+        problems.push({ type: 'string_type', loc: ['body', k], msg: 'Input should be a valid string', input: b[k] });
     }
     if (problems.length) {
-      if (version === 'v1') throw new ApiError(400, problems.map((p) => `${p.loc.slice(1).join('.')}: ${p.type === 'extra_forbidden' ? 'Unknown field.' : p.msg}`).join('; '));
+      if (version === 'v1')
+        throw new ApiError(400, problems.map((p) => `${p.loc.slice(1).join('.')}: ${p.type === 'extra_forbidden' ? 'Unknown field.' : p.msg}`).join('; '));
       throw new ApiError(422, 'invalid body', problems);
     }
     const dag = data.dags.get(dagId);
-    if (!dag || !dag.active) throw new ApiError(404, version === 'v1' ? `DAG with dag_id: '${dagId}' not found` : `The Dag with ID: \`${dagId}\` was not found`);
+    if (!dag?.active) throw new ApiError(404, version === 'v1' ? `DAG with dag_id: '${dagId}' not found` : `The Dag with ID: \`${dagId}\` was not found`);
     const now = clock();
-    const logical = typeof b.logical_date === 'string' ? Date.parse(b.logical_date) : typeof b.execution_date === 'string' ? Date.parse(b.execution_date) : version === 'v1' ? now : null;
+    const logical =
+      typeof b.logical_date === 'string'
+        ? Date.parse(b.logical_date)
+        : typeof b.execution_date === 'string'
+          ? Date.parse(b.execution_date)
+          : version === 'v1'
+            ? now
+            : null;
     const runId = typeof b.dag_run_id === 'string' ? b.dag_run_id : `manual__${new Date(logical ?? now).toISOString().replace('Z', '+00:00')}`;
     const clash = data.findRun(dagId, runId) ?? (logical === null ? undefined : data.runs.find((r) => r.dagId === dagId && r.logicalDate === logical));
     if (clash) {
-      const msg = version === 'v1'
-        ? `DAGRun with DAG ID: '${dagId}' and DAGRun ID: '${runId}' already exists`
-        : `A DAG Run already exists for DAG ${dagId} with run id ${runId}`;
+      const msg =
+        version === 'v1'
+          ? `DAGRun with DAG ID: '${dagId}' and DAGRun ID: '${runId}' already exists`
+          : `A DAG Run already exists for DAG ${dagId} with run id ${runId}`;
       throw new ApiError(409, msg);
     }
     const run = data.addRun(dagId, {
@@ -457,7 +469,12 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
   app.get(`${prefix}/dags/:dag_id/dagRuns/:run_id`, (req, res) => {
     const run = data.findRun(String(req.params.dag_id), String(req.params.run_id));
     if (!run) {
-      throw new ApiError(404, version === 'v1' ? `DAGRun with DAG ID: '${req.params.dag_id}' and DagRun ID: '${req.params.run_id}' not found` : `The DagRun with dag_id: \`${req.params.dag_id}\` and run_id: \`${req.params.run_id}\` was not found`);
+      throw new ApiError(
+        404,
+        version === 'v1'
+          ? `DAGRun with DAG ID: '${req.params.dag_id}' and DagRun ID: '${req.params.run_id}' not found`
+          : `The DagRun with dag_id: \`${req.params.dag_id}\` and run_id: \`${req.params.run_id}\` was not found`,
+      );
     }
     res.json(renderRun(run));
   });

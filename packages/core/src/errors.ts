@@ -50,18 +50,15 @@ export const isDomainError = (err: unknown): err is DomainError => err instanceo
 
 const upper = (s: string) => s.replace(/[^a-zA-Z0-9]+/g, '_').toUpperCase();
 
-export const notFound = (what: string, id: string) =>
-  new DomainError('not_found', `${upper(what)}_NOT_FOUND`, `${what} '${id}' was not found`);
+export const notFound = (what: string, id: string) => new DomainError('not_found', `${upper(what)}_NOT_FOUND`, `${what} '${id}' was not found`);
 
-export const forbidden = (action: string) =>
-  new DomainError('forbidden', 'FORBIDDEN', `your role does not allow '${action}' here`);
+export const forbidden = (action: string) => new DomainError('forbidden', 'FORBIDDEN', `your role does not allow '${action}' here`);
 
 /** A rejected input value. `field` uses the wire name (snake_case). */
 export const invalid = (field: string, reason: string, code = 'INVALID_INPUT') =>
   new DomainError('invalid', code, `${field}: ${reason}`, { details: [{ field, reason }] });
 
-export const conflict = (code: string, message: string, data?: unknown) =>
-  new DomainError('conflict', code, message, { data });
+export const conflict = (code: string, message: string, data?: unknown) => new DomainError('conflict', code, message, { data });
 
 /**
  * The error for an orchestrator's HTTP answer, its status and message kept in `provider`:

@@ -29,7 +29,9 @@ const throwing = (err: unknown) =>
 describe('error mapping', () => {
   it.each(Object.entries(STATUS))('maps kind %s to %i with the JSON error body', async (kind, status) => {
     const err = new DomainError(kind as keyof typeof STATUS, 'SOME_CODE', 'it went wrong', { details: [{ field: 'x', reason: 'y' }] });
-    const res = await request(buildApp(throwing(err), { ready: async () => {} })).get('/api/v1.0/me').set('Authorization', 'Bearer sbx_k');
+    const res = await request(buildApp(throwing(err), { ready: async () => {} }))
+      .get('/api/v1.0/me')
+      .set('Authorization', 'Bearer sbx_k');
     expect(res.status).toBe(status);
     expect(res.body).toEqual({ error: { code: 'SOME_CODE', message: 'it went wrong', details: [{ field: 'x', reason: 'y' }] } });
   });
@@ -37,7 +39,9 @@ describe('error mapping', () => {
   it('logs anything else with its cause and answers a generic 500', async () => {
     const { logger, lines } = recording();
     const err = new Error('socket hang up', { cause: new Error('ECONNRESET') });
-    const res = await request(buildApp(throwing(err), { ready: async () => {}, logger })).get('/api/v1.0/me').set('Authorization', 'Bearer sbx_k');
+    const res = await request(buildApp(throwing(err), { ready: async () => {}, logger }))
+      .get('/api/v1.0/me')
+      .set('Authorization', 'Bearer sbx_k');
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'the server failed to handle this request', details: [] } });
     expect(JSON.stringify(res.body)).not.toContain('socket');
@@ -64,7 +68,13 @@ describe('connector DTO', () => {
     const now = new Date();
     const dto = connectorDto(
       newConnector(
-        { id: 'c', spaceId: 's', name: 'prod', type: 'airflow', config: { base_url: 'https://af.example.com', username: 'svc', password: 'hunter2', token: '' } },
+        {
+          id: 'c',
+          spaceId: 's',
+          name: 'prod',
+          type: 'airflow',
+          config: { base_url: 'https://af.example.com', username: 'svc', password: 'hunter2', token: '' },
+        },
         now,
       ),
     );

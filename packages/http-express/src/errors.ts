@@ -56,7 +56,8 @@ export const errorHandler =
       path: req.path,
       error: err instanceof Error ? err.message : String(err),
       stack: err instanceof Error ? err.stack : undefined,
-      cause: err instanceof Error && err.cause !== undefined ? String(err.cause instanceof Error ? err.cause.stack ?? err.cause.message : err.cause) : undefined,
+      cause:
+        err instanceof Error && err.cause !== undefined ? String(err.cause instanceof Error ? (err.cause.stack ?? err.cause.message) : err.cause) : undefined,
     });
     return sendError(res, 500, 'INTERNAL_ERROR', 'the server failed to handle this request');
   };

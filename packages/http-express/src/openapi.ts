@@ -70,7 +70,7 @@ export function buildOpenApi(routes: RouteSpec[], opts: OpenApiOptions = {}): Re
       };
     }
     const errors = new Set([...r.errors, 401, 500]);
-    if (r.body) (errors.add(400), errors.add(413), errors.add(415));
+    if (r.body) for (const s of [400, 413, 415]) errors.add(s);
     if (r.query) errors.add(400);
     for (const status of [...errors].sort()) responses[String(status)] = errorResponse(status);
 

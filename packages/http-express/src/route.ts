@@ -6,6 +6,7 @@ import type { Schema } from './validation';
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** What a handler sees: the caller and the checked inputs. */
+// biome-ignore lint/suspicious/noExplicitAny: untyped until routes take their types from their schemas
 export interface Ctx<Q = any, B = any> {
   actor: Actor;
   params: Record<string, string>;
@@ -20,6 +21,7 @@ export interface Ctx<Q = any, B = any> {
 /** A handler's answer: a status with a JSON body, a page of a list, or no content. */
 export type Reply =
   | { status: number; json: unknown; headers?: Record<string, string> }
+  // biome-ignore lint/suspicious/noExplicitAny: untyped until routes take their types from their schemas
   | { status: 200; page: Paged<unknown>; map: (x: any) => unknown; pageRequest: { page: number; perPage: number } }
   | { status: 204 };
 
@@ -66,8 +68,7 @@ export interface RouteSpec {
   handle(ctx: Ctx, services: Services): Promise<Reply>;
 }
 
-export const bodyRef = (b: ResponseSpec['body']): Schema | undefined =>
-  b === undefined ? undefined : typeof b === 'string' ? ref(b) : listOf(b.list);
+export const bodyRef = (b: ResponseSpec['body']): Schema | undefined => (b === undefined ? undefined : typeof b === 'string' ? ref(b) : listOf(b.list));
 
 /** Path parameters are checked before the core is called: a value that cannot be an id is a 404. */
 export const PARAM_RESOURCES: Record<string, string> = {

@@ -11,7 +11,12 @@ describe('the router mounted by another service', () => {
   const setup = async (answerUnknownRoutes?: boolean) => {
     const clock = new FakeClock();
     const ids = new SequentialIds();
-    const services = createServices({ repos: inMemoryRepositories(ids), registry: new ProviderRegistry().register('mock', new MockProviderFactory(clock)), clock, ids });
+    const services = createServices({
+      repos: inMemoryRepositories(ids),
+      registry: new ProviderRegistry().register('mock', new MockProviderFactory(clock)),
+      clock,
+      ids,
+    });
     await services.access.bootstrapAdminKey(KEY);
     const app = express();
     app.use('/pipelines-api/v1.0', createApiRouter(services, answerUnknownRoutes === undefined ? {} : { answerUnknownRoutes }));

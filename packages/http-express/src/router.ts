@@ -35,7 +35,7 @@ const NO_QUERY = compileQuery({ type: 'object', additionalProperties: false, pro
 
 const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const REQUEST_ID = /^[\w.:\-]{1,128}$/;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Gives each request an id (a sane incoming X-Request-Id, else a new one) and echoes it. */
 export const requestId: RequestHandler = (req, res, next) => {
@@ -113,7 +113,7 @@ function serve(spec: RouteSpec, services: Services): RequestHandler {
   };
 }
 
-const hasBody = (req: Request) => req.get('content-length') !== undefined ? req.get('content-length') !== '0' : req.get('transfer-encoding') !== undefined;
+const hasBody = (req: Request) => (req.get('content-length') !== undefined ? req.get('content-length') !== '0' : req.get('transfer-encoding') !== undefined);
 
 /**
  * The API as an Express router over the core's services: mount it where you like
@@ -140,8 +140,8 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
       sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${methods.join(', ')}`);
     });
   }
-  if (opts.answerUnknownRoutes !== false) router.use((req: Request, res: Response) => sendError(res, 404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
+  if (opts.answerUnknownRoutes !== false)
+    router.use((req: Request, res: Response) => sendError(res, 404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
   router.use(errorHandler(logger));
   return router;
 }
-

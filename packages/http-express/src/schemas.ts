@@ -35,20 +35,18 @@ const name = str({ minLength: 1, maxLength: 200 });
 // ---------------------------------------------------------------- responses (components)
 
 export const responseSchemas = {
-  Error: obj(
-    {
-      error: obj(
-        {
-          code: str(),
-          message: str(),
-          details: { type: 'array', items: obj({ field: str(), reason: str() }, ['reason']) },
-          provider: obj({ name: str(), status: nullable(int()), message: str() }),
-          sync: { $ref: '#/components/schemas/Sync' },
-        },
-        ['code', 'message', 'details'],
-      ),
-    },
-  ),
+  Error: obj({
+    error: obj(
+      {
+        code: str(),
+        message: str(),
+        details: { type: 'array', items: obj({ field: str(), reason: str() }, ['reason']) },
+        provider: obj({ name: str(), status: nullable(int()), message: str() }),
+        sync: { $ref: '#/components/schemas/Sync' },
+      },
+      ['code', 'message', 'details'],
+    ),
+  }),
   Space: obj({ id, slug: str(), name: str(), created_at: dateTime }),
   User: obj({ id, email: str(), name: str(), instance_admin: { type: 'boolean' }, created_at: dateTime }),
   ApiKey: obj({ id, user_id: id, name: str(), prefix: str(), created_at: dateTime, expires_at: nDateTime, revoked_at: nDateTime }),

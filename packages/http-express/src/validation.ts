@@ -67,7 +67,7 @@ export function nulDetails(data: unknown, root: string): ErrorDetail[] {
     if (typeof value === 'string') {
       if (value.includes('\u0000')) out.push({ field: path.join('.') || root, reason: NUL_REASON });
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, [...path, String(i)]));
+      for (const [i, v] of value.entries()) walk(v, [...path, String(i)]);
     } else if (value !== null && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
         if (k.includes('\u0000')) out.push({ field: path.join('.') || root, reason: `has a key that ${NUL_REASON}` });

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PipelineListQuery, randomIds, type Repositories } from '@signalbox/core';
+import { type PipelineListQuery, type Repositories, randomIds } from '@signalbox/core';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { type Database, kyselyRepositories, migrateToLatest, openDatabase } from '../src/index';
@@ -106,7 +106,10 @@ async function runTarget(target: string) {
       ['pipeline list, watched_only', () => list({ watchedOnly: true })],
       ['pipeline view (one, with summary)', () => repos.pipelines.view(main.spaceId, main.busyPipelineId, viewerId, new Date(now - 7 * DAY_MS), 7)],
       ['run list of one pipeline, page 1', () => repos.runs.listForPipeline(main.spaceId, main.busyPipelineId, {}, { page: 1, perPage: 100 })],
-      ['run list of one pipeline, status=failed', () => repos.runs.listForPipeline(main.spaceId, main.busyPipelineId, { status: 'failed' }, { page: 1, perPage: 100 })],
+      [
+        'run list of one pipeline, status=failed',
+        () => repos.runs.listForPipeline(main.spaceId, main.busyPipelineId, { status: 'failed' }, { page: 1, perPage: 100 }),
+      ],
     ];
     const rows: [string, number, number, number][] = [];
     let baseline = 0;

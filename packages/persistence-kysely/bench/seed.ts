@@ -14,7 +14,7 @@ export interface Seeded {
   teamId: string;
 }
 
-const log = (msg: string) => process.stdout.write(`${msg}\n`);
+const _log = (msg: string) => process.stdout.write(`${msg}\n`);
 
 /** Seeds one space with set-based SQL: `pipelines` pipelines and about `runs` runs. */
 export async function seedSpace(db: Kysely<Schema>, slug: string, pipelines: number, runs: number, viewerId: string): Promise<Seeded> {
@@ -79,4 +79,3 @@ export async function seedSpace(db: Kysely<Schema>, slug: string, pipelines: num
   const busy = await sql<{ id: string }>`SELECT id FROM pipelines WHERE space_id = ${spaceId}::uuid AND external_id = 'dag_2'`.execute(db);
   return { spaceId, viewerId, airflowConnectorId: connectors[0], busyPipelineId: busy.rows[0].id, teamId: teams[3] };
 }
-

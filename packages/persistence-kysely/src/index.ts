@@ -13,7 +13,7 @@ import { KyselyWatchRepository } from './kysely-watch-repository';
 import type { Schema } from './schema';
 import { SecretBox } from './secret-box';
 
-export { type Database, fromPGlite, openDatabase, type OpenDatabaseOptions } from './database';
+export { type Database, fromPGlite, type OpenDatabaseOptions, openDatabase } from './database';
 export { migrateToLatest } from './migrate';
 export { migrations } from './migrations';
 export { type Schema, TABLES } from './schema';

@@ -1,4 +1,4 @@
-import { type Comment, type CommentRepository, type CommentTarget, type Id, notFound, type PageRequest, type Paged } from '@signalbox/core';
+import { type Comment, type CommentRepository, type CommentTarget, type Id, notFound, type Paged, type PageRequest } from '@signalbox/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { CommentsTable, Schema } from './schema';
 import { isUuid, limitOffset, mustDate, toCount } from './sql-support';

@@ -4,8 +4,8 @@ import {
   type ConnectorRepository,
   type ConnectorType,
   type Id,
-  type PageRequest,
   type Paged,
+  type PageRequest,
   SECRET_KEYS,
 } from '@signalbox/core';
 import type { Kysely, Selectable } from 'kysely';

@@ -4,17 +4,17 @@ import type {
   Criticality,
   Id,
   IdGenerator,
+  Paged,
   Pipeline,
   PipelineFilter,
   PipelineListQuery,
   PipelineRepository,
   PipelineView,
-  Paged,
   ProviderPipeline,
   Run,
   RunStatus,
 } from '@signalbox/core';
-import { type Kysely, type SelectQueryBuilder, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import type { PipelinesTable, Schema } from './schema';
 import { isUuid, likeLiteral, limitOffset, mustDate, referencing, toCount, toDate, uniqueByKey } from './sql-support';
 
@@ -109,10 +109,16 @@ export class KyselyPipelineRepository implements PipelineRepository {
           q.since,
         ).execute()
       : await this.withSummaries(filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset), q.viewerId, q.since)
-          .select(() => filtered().select((eb) => eb.fn.countAll().as('n')).as('total'))
+          .select(() =>
+            filtered()
+              .select((eb) => eb.fn.countAll().as('n'))
+              .as('total'),
+          )
           .execute();
     if (rows.length > 0) return { total: toCount(rows[0].total), items: rows.map((r) => toView(r, q.days)) };
-    const count = await filtered().select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const count = await filtered()
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     return { total: toCount(count.n), items: [] };
   }
 
@@ -189,9 +195,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
               sql<number>`(count(*) FILTER (WHERE r.status = 'success'))::int`.as('succeeded'),
               sql<number>`(count(*) FILTER (WHERE r.status = 'failed'))::int`.as('failed'),
               sql<number | null>`avg(r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as('avg_duration'),
-              sql<number | null>`percentile_cont(0.95) WITHIN GROUP (ORDER BY r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as(
-                'p95_duration',
-              ),
+              sql<number | null>`percentile_cont(0.95) WITHIN GROUP (ORDER BY r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as('p95_duration'),
               sql<Date | null>`max(coalesce(r.finished_at, r.run_at)) FILTER (WHERE r.status = 'failed')`.as('last_failure_at'),
             ])
             .as('s'),

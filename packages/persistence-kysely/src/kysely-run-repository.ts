@@ -4,8 +4,8 @@ import {
   type Id,
   type IdGenerator,
   notFound,
-  type PageRequest,
   type Paged,
+  type PageRequest,
   type ProviderRun,
   type Run,
   type RunFilter,
@@ -150,12 +150,7 @@ export class KyselyRunRepository implements RunRepository {
 
   async insertTriggered(run: Run) {
     if (!isUuid(run.spaceId) || !isUuid(run.pipelineId)) throw notFound('pipeline', run.pipelineId);
-    const pipeline = await this.db
-      .selectFrom('pipelines')
-      .select('id')
-      .where('space_id', '=', run.spaceId)
-      .where('id', '=', run.pipelineId)
-      .executeTakeFirst();
+    const pipeline = await this.db.selectFrom('pipelines').select('id').where('space_id', '=', run.spaceId).where('id', '=', run.pipelineId).executeTakeFirst();
     if (!pipeline) throw notFound('pipeline', run.pipelineId);
     const inserted = await this.db
       .insertInto('runs')

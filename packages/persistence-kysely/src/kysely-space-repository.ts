@@ -1,8 +1,8 @@
-import type { Id, Membership, MembershipRepository, PageRequest, Paged, Role, Space, SpaceRepository, User } from '@signalbox/core';
+import type { Id, Membership, MembershipRepository, Paged, PageRequest, Role, Space, SpaceRepository, User } from '@signalbox/core';
 import type { Kysely, Selectable } from 'kysely';
+import { toUser } from './kysely-user-repository';
 import type { MembershipsTable, Schema, SpacesTable } from './schema';
 import { isUuid, limitOffset, mustDate, toCount, uniquely } from './sql-support';
-import { toUser } from './kysely-user-repository';
 
 const toSpace = (r: Selectable<SpacesTable>): Space => ({ id: r.id, slug: r.slug, name: r.name, createdAt: mustDate(r.created_at) });
 
@@ -39,11 +39,7 @@ export class KyselySpaceRepository implements SpaceRepository {
 
   async create(space: Space) {
     await uniquely(
-      () =>
-        this.db
-          .insertInto('spaces')
-          .values({ id: space.id, slug: space.slug, name: space.name, created_at: space.createdAt })
-          .execute(),
+      () => this.db.insertInto('spaces').values({ id: space.id, slug: space.slug, name: space.name, created_at: space.createdAt }).execute(),
       'SPACE_EXISTS',
       `space '${space.slug}' exists`,
     );
@@ -62,12 +58,7 @@ export class KyselyMembershipRepository implements MembershipRepository {
 
   async get(spaceId: Id, userId: Id) {
     if (!isUuid(spaceId) || !isUuid(userId)) return undefined;
-    const row = await this.db
-      .selectFrom('memberships')
-      .selectAll()
-      .where('space_id', '=', spaceId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('memberships').selectAll().where('space_id', '=', spaceId).where('user_id', '=', userId).executeTakeFirst();
     return row && toMembership(row);
   }
 

@@ -19,14 +19,44 @@ function counting() {
   return { counter, plugin };
 }
 
-const pipelineOf = (externalId: string) => ({ externalId, name: externalId, description: null, owner: null, tags: [], schedule: null, paused: false, nextRunAt: null });
+const pipelineOf = (externalId: string) => ({
+  externalId,
+  name: externalId,
+  description: null,
+  owner: null,
+  tags: [],
+  schedule: null,
+  paused: false,
+  nextRunAt: null,
+});
 const runOf = (pipelineExternalId: string, externalId: string) => ({
-  pipelineExternalId, externalId, status: 'success' as const, nativeStatus: null, runType: 'scheduled' as const, logicalDate: null,
-  queuedAt: null, startedAt: T0, finishedAt: null, durationSeconds: 1, conf: null, note: null, updatedAt: null,
+  pipelineExternalId,
+  externalId,
+  status: 'success' as const,
+  nativeStatus: null,
+  runType: 'scheduled' as const,
+  logicalDate: null,
+  queuedAt: null,
+  startedAt: T0,
+  finishedAt: null,
+  durationSeconds: 1,
+  conf: null,
+  note: null,
+  updatedAt: null,
 });
 const taskOf = (pipelineExternalId: string, runExternalId: string) => ({
-  pipelineExternalId, runExternalId, taskId: 't', mapIndex: -1, status: 'success' as const, nativeStatus: null, tryNumber: 1,
-  startedAt: T0, finishedAt: T0, durationSeconds: 0, operator: null, updatedAt: null,
+  pipelineExternalId,
+  runExternalId,
+  taskId: 't',
+  mapIndex: -1,
+  status: 'success' as const,
+  nativeStatus: null,
+  tryNumber: 1,
+  startedAt: T0,
+  finishedAt: T0,
+  durationSeconds: 0,
+  operator: null,
+  updatedAt: null,
 });
 const listAll = (viewerId: string) => ({ filter: {}, page: { page: 1, perPage: 100 }, viewerId, since: new Date(T0.getTime() - 86400_000), days: 1 });
 
@@ -70,7 +100,9 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     // A ciphertext moved onto another connector does not open: the id is bound to it.
     const other = { ...connector, id: '00000000-0000-4000-8000-0000000000ff', name: 'other', config: {} };
     await repos.connectors.create(other);
-    await sql`UPDATE connectors SET secrets = (SELECT secrets FROM connectors WHERE id = ${connector.id}::uuid) WHERE id = ${other.id}::uuid`.execute(database.db);
+    await sql`UPDATE connectors SET secrets = (SELECT secrets FROM connectors WHERE id = ${connector.id}::uuid) WHERE id = ${other.id}::uuid`.execute(
+      database.db,
+    );
     await expect(repos.connectors.get(space.id, other.id)).rejects.toThrow();
   });
 
@@ -81,7 +113,7 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(err).toMatchObject({ kind: 'conflict', code: 'SPACE_EXISTS', cause: { code: '23505' } });
   });
 
-  it('turns a foreign key violation on a pipeline\'s team into invalid TEAM_NOT_FOUND with the database error as cause', async () => {
+  it("turns a foreign key violation on a pipeline's team into invalid TEAM_NOT_FOUND with the database error as cause", async () => {
     const { repos, space, connector, ids } = await setting();
     await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
     const [pipeline] = (await repos.pipelines.list(space.id, listAll(ids.id()))).items;
@@ -104,7 +136,10 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     await sql`UPDATE pipelines SET connector_id = ${connector.id}::uuid WHERE external_id = 'foreign'`.execute(database.db);
     expect(await repos.runs.upsertFromProvider(connector, [runOf('foreign', 'r2')], T0)).toBe(0);
     expect(await repos.taskRuns.upsertFromProvider(connector, [taskOf('foreign', 'r1')], T0)).toBe(0);
-    const counts = await sql<{ runs: number; tasks: number }>`SELECT (SELECT count(*)::int FROM runs) AS runs, (SELECT count(*)::int FROM task_runs) AS tasks`.execute(database.db);
+    const counts = await sql<{
+      runs: number;
+      tasks: number;
+    }>`SELECT (SELECT count(*)::int FROM runs) AS runs, (SELECT count(*)::int FROM task_runs) AS tasks`.execute(database.db);
     expect(counts.rows[0]).toEqual({ runs: 1, tasks: 0 });
 
     // A watch row filed under the other space does not mark this space's pipeline watched.
@@ -112,7 +147,9 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     const user = { id: ids.id(), email: 'w@example.com', name: 'W', instanceAdmin: false, createdAt: T0 };
     await repos.users.create(user);
     const [etl] = (await repos.pipelines.list(space.id, listAll(user.id))).items.filter((v) => v.pipeline.externalId === 'etl');
-    await sql`INSERT INTO watches (space_id, pipeline_id, user_id, created_at) VALUES (${other.id}::uuid, ${etl.pipeline.id}::uuid, ${user.id}::uuid, ${T0})`.execute(database.db);
+    await sql`INSERT INTO watches (space_id, pipeline_id, user_id, created_at) VALUES (${other.id}::uuid, ${etl.pipeline.id}::uuid, ${user.id}::uuid, ${T0})`.execute(
+      database.db,
+    );
     const listed = await repos.pipelines.list(space.id, listAll(user.id));
     expect(listed.items.find((v) => v.pipeline.id === etl.pipeline.id)!.watched).toBe(false);
     expect((await repos.pipelines.list(space.id, { ...listAll(user.id), filter: { watchedOnly: true } })).items).toEqual([]);
@@ -133,12 +170,34 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     await repos.pipelines.upsertFromProvider(connector, pipelines, ids.id(), T0);
     await repos.runs.upsertFromProvider(
       connector,
-      pipelines.flatMap((p) => [1, 2, 3].map((n) => ({ pipelineExternalId: p.externalId, externalId: `r${n}`, status: 'success' as const, nativeStatus: null, runType: 'scheduled' as const, logicalDate: null, queuedAt: null, startedAt: new Date(T0.getTime() - n * 3600_000), finishedAt: null, durationSeconds: n, conf: null, note: null, updatedAt: null }))),
+      pipelines.flatMap((p) =>
+        [1, 2, 3].map((n) => ({
+          pipelineExternalId: p.externalId,
+          externalId: `r${n}`,
+          status: 'success' as const,
+          nativeStatus: null,
+          runType: 'scheduled' as const,
+          logicalDate: null,
+          queuedAt: null,
+          startedAt: new Date(T0.getTime() - n * 3600_000),
+          finishedAt: null,
+          durationSeconds: n,
+          conf: null,
+          note: null,
+          updatedAt: null,
+        })),
+      ),
       T0,
     );
     const { counter, plugin } = counting();
     const counted = kyselyRepositories(database.db.withPlugin(plugin), { secretKey: TEST_SECRET_KEY, ids });
-    const query = (perPage: number, page = 1) => ({ filter: { q: 'pipeline' }, page: { page, perPage }, viewerId: ids.id(), since: new Date(T0.getTime() - 7 * 86400_000), days: 7 });
+    const query = (perPage: number, page = 1) => ({
+      filter: { q: 'pipeline' },
+      page: { page, perPage },
+      viewerId: ids.id(),
+      since: new Date(T0.getTime() - 7 * 86400_000),
+      days: 7,
+    });
     for (const perPage of [1, 10, 40]) {
       counter.n = 0;
       const listed = await counted.pipelines.list(space.id, query(perPage));
@@ -154,10 +213,29 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
 
   it('writes a sync batch of runs in one statement, however many runs', async () => {
     const { repos, connector, ids } = await setting();
-    await repos.pipelines.upsertFromProvider(connector, [{ externalId: 'etl', name: 'etl', description: null, owner: null, tags: [], schedule: null, paused: false, nextRunAt: null }], ids.id(), T0);
+    await repos.pipelines.upsertFromProvider(
+      connector,
+      [{ externalId: 'etl', name: 'etl', description: null, owner: null, tags: [], schedule: null, paused: false, nextRunAt: null }],
+      ids.id(),
+      T0,
+    );
     const { counter, plugin } = counting();
     const counted = kyselyRepositories(database.db.withPlugin(plugin), { secretKey: TEST_SECRET_KEY, ids });
-    const runs = Array.from({ length: 500 }, (_, i) => ({ pipelineExternalId: 'etl', externalId: `r${i}`, status: 'success' as const, nativeStatus: null, runType: 'scheduled' as const, logicalDate: null, queuedAt: null, startedAt: T0, finishedAt: null, durationSeconds: 1, conf: { i }, note: null, updatedAt: null }));
+    const runs = Array.from({ length: 500 }, (_, i) => ({
+      pipelineExternalId: 'etl',
+      externalId: `r${i}`,
+      status: 'success' as const,
+      nativeStatus: null,
+      runType: 'scheduled' as const,
+      logicalDate: null,
+      queuedAt: null,
+      startedAt: T0,
+      finishedAt: null,
+      durationSeconds: 1,
+      conf: { i },
+      note: null,
+      updatedAt: null,
+    }));
     expect(await counted.runs.upsertFromProvider(connector, runs, T0)).toBe(500);
     expect(counter.n).toBe(1);
   });

@@ -1,4 +1,4 @@
-import type { Id, PageRequest, Paged, SyncRecord, SyncRepository, SyncStatus } from '@signalbox/core';
+import type { Id, Paged, PageRequest, SyncRecord, SyncRepository, SyncStatus } from '@signalbox/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, SyncsTable } from './schema';
 import { isUuid, limitOffset, mustDate, toCount, toDate } from './sql-support';

@@ -100,13 +100,9 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
       RETURNING t.task_id, t.map_index,
         (SELECT r2.external_id FROM runs r2 WHERE r2.space_id = t.space_id AND r2.id = t.run_id) AS run_external_id,
         (SELECT p2.external_id FROM runs r2 JOIN pipelines p2 ON p2.space_id = r2.space_id AND p2.id = r2.pipeline_id
-          WHERE r2.space_id = t.space_id AND r2.id = t.run_id) AS pipeline_external_id`.execute(
-      this.db,
-    );
+          WHERE r2.space_id = t.space_id AND r2.id = t.run_id) AS pipeline_external_id`.execute(this.db);
     const keys = new Set(
-      written.rows.map((w) =>
-        key({ pipelineExternalId: w.pipeline_external_id, runExternalId: w.run_external_id, taskId: w.task_id, mapIndex: w.map_index }),
-      ),
+      written.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, runExternalId: w.run_external_id, taskId: w.task_id, mapIndex: w.map_index })),
     );
     return taskRuns.filter((t) => keys.has(key(t))).length;
   }

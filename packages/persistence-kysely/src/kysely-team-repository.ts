@@ -1,4 +1,4 @@
-import type { Id, PageRequest, Paged, Team, TeamRepository } from '@signalbox/core';
+import type { Id, Paged, PageRequest, Team, TeamRepository } from '@signalbox/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { Schema, TeamsTable } from './schema';
 import { isUuid, limitOffset, mustDate, toCount, uniquely } from './sql-support';

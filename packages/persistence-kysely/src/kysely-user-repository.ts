@@ -66,13 +66,7 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
 
   async listForUser(userId: Id) {
     if (!isUuid(userId)) return [];
-    const rows = await this.db
-      .selectFrom('api_keys')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
+    const rows = await this.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
     return rows.map(toApiKey);
   }
 

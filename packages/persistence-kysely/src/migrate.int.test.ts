@@ -7,9 +7,9 @@ import { dropSchema, openTestDatabase, TEST_DATABASE_URL, uniqueSchema } from '.
 const ALL = Object.keys(migrations).sort();
 
 const tables = async (db: Parameters<typeof migrateToLatest>[0]) =>
-  (
-    await sql<{ table_name: string }>`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`.execute(db)
-  ).rows.map((r) => r.table_name);
+  (await sql<{ table_name: string }>`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`.execute(db)).rows.map(
+    (r) => r.table_name,
+  );
 
 describe('migrations on PGlite', () => {
   it('run from empty, then a second run applies nothing', async () => {

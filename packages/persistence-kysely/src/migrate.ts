@@ -2,8 +2,12 @@ import { type Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import { migrations } from './migrations';
 
-/** Session advisory lock key that serialises migrations across processes ("sbx_migrate"). */
-const MIGRATION_LOCK = 0x7362785f6d6967;
+/**
+ * Session advisory lock key that serialises migrations across processes: "sbx_migrate" as bytes,
+ * rounded as a double, which is the key every earlier version took (so old and new processes still
+ * exclude each other).
+ */
+const MIGRATION_LOCK = 32477891458328936n;
 
 const provider = (all: Record<string, Migration>): MigrationProvider => ({ getMigrations: async () => all });
 
@@ -14,9 +18,10 @@ const provider = (all: Record<string, Migration>): MigrationProvider => ({ getMi
  * bookkeeping tables), makes the second wait and then find nothing to do. PGlite has one session,
  * where the lock is harmless.
  */
+// biome-ignore lint/suspicious/noExplicitAny: migrations work on any schema, as Kysely's migrator does
 export async function migrateToLatest(db: Kysely<any>): Promise<{ applied: string[] }> {
   return db.connection().execute(async (conn) => {
-    await sql`SELECT pg_advisory_lock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+    await sql`SELECT pg_advisory_lock(${sql.raw(MIGRATION_LOCK.toString())})`.execute(conn);
     try {
       // Kysely looks for its bookkeeping tables by name across all schemas unless told which one;
       // with several schemas in one database (one per tenant or test) it would find another's.
@@ -28,7 +33,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<{ applied: strin
       if (failed) throw new Error(`migration ${failed.migrationName} failed`);
       return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
     } finally {
-      await sql`SELECT pg_advisory_unlock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+      await sql`SELECT pg_advisory_unlock(${sql.raw(MIGRATION_LOCK.toString())})`.execute(conn);
     }
   });
 }

@@ -1,4 +1,4 @@
-import { conflict, DomainError, type PageRequest, offsetOf } from '@signalbox/core';
+import { conflict, DomainError, offsetOf, type PageRequest } from '@signalbox/core';
 
 /** Postgres error fields both drivers expose. */
 interface PgError {

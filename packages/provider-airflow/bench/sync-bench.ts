@@ -80,7 +80,9 @@ function connectorFor(url: string, spaceId: string, id: string): Connector {
 async function main() {
   const t = Date.now();
   const { url, child } = await startStubProcess();
-  console.log(`stub Airflow ${API} at ${url}: ${DAGS} DAGs, ${RUNS} runs, ${TASKS} task instances, page cap 100 (ready in ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  console.log(
+    `stub Airflow ${API} at ${url}: ${DAGS} DAGs, ${RUNS} runs, ${TASKS} task instances, page cap 100 (ready in ${((Date.now() - t) / 1000).toFixed(1)} s)`,
+  );
   const phases: Phase[] = [];
   const factory = airflowProviderFactory({ pageSize: 100 });
   const registry = new ProviderRegistry().register('airflow', factory);
@@ -124,7 +126,14 @@ async function main() {
         phases.push(await measure('(b) first sync into PostgreSQL', sync));
         phases.push(await measure('(c) second sync, nothing changed', sync));
         const count = async (table: 'pipelines' | 'runs' | 'task_runs') =>
-          Number((await database.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+          Number(
+            (
+              await database.db
+                .selectFrom(table)
+                .select((eb) => eb.fn.countAll<string>().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          );
         console.log(`stored: ${await count('pipelines')} pipelines, ${await count('runs')} runs, ${await count('task_runs')} task runs`);
       } finally {
         await database.close();

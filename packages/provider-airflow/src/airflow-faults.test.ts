@@ -24,13 +24,28 @@ const LISTING_CASES: Case[] = [
   { name: 'a 504 every time', fault: { kind: 'status', status: 504 }, seen: { kind: 'timeout', code: 'PROVIDER_TIMEOUT', status: 504 }, attempts: 3 },
   { name: 'a 400 (never retried)', fault: { kind: 'status', status: 400 }, seen: { kind: 'invalid', code: 'PROVIDER_REJECTED', status: 400 }, attempts: 1 },
   { name: 'one 429 with Retry-After: 0', fault: { kind: 'rate_limit', retryAfter: 0, times: 1 }, attempts: 2 },
-  { name: 'a 429 every time', fault: { kind: 'rate_limit', retryAfter: 0 }, seen: { kind: 'rate_limited', code: 'PROVIDER_RATE_LIMITED', status: 429 }, attempts: 3 },
-  { name: 'a 429 asking for longer than the cap (no wait)', fault: { kind: 'rate_limit', retryAfter: 3600 }, seen: { kind: 'rate_limited', code: 'PROVIDER_RATE_LIMITED', status: 429 }, attempts: 1 },
+  {
+    name: 'a 429 every time',
+    fault: { kind: 'rate_limit', retryAfter: 0 },
+    seen: { kind: 'rate_limited', code: 'PROVIDER_RATE_LIMITED', status: 429 },
+    attempts: 3,
+  },
+  {
+    name: 'a 429 asking for longer than the cap (no wait)',
+    fault: { kind: 'rate_limit', retryAfter: 3600 },
+    seen: { kind: 'rate_limited', code: 'PROVIDER_RATE_LIMITED', status: 429 },
+    attempts: 1,
+  },
   { name: 'one hang, then success', fault: { kind: 'hang', times: 1 }, attempts: 2 },
   { name: 'a hang every time', fault: { kind: 'hang' }, seen: { kind: 'timeout', code: 'PROVIDER_TIMEOUT', status: null }, attempts: 3 },
   { name: 'one dropped connection, then success', fault: { kind: 'drop', times: 1 }, attempts: 2 },
   { name: 'a dropped connection every time', fault: { kind: 'drop' }, seen: { kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null }, attempts: 3 },
-  { name: 'malformed JSON (not retried)', fault: { kind: 'malformed' }, seen: { kind: 'bad_gateway', code: 'PROVIDER_BAD_RESPONSE', status: 200 }, attempts: 1 },
+  {
+    name: 'malformed JSON (not retried)',
+    fault: { kind: 'malformed' },
+    seen: { kind: 'bad_gateway', code: 'PROVIDER_BAD_RESPONSE', status: 200 },
+    attempts: 1,
+  },
   { name: 'latency below the timeout', fault: { kind: 'latency', ms: 100 }, attempts: 1 },
 ];
 
@@ -64,7 +79,8 @@ describe.each<ApiVersion>(['v1', 'v2'])('faults against Airflow %s', (version) =
   afterEach(() => stub.faults.clear());
   afterAll(() => stub.close());
 
-  const list = (l: Listing): AsyncIterable<unknown[]> => (l === 'pipelines' ? provider.pipelines() : l === 'runs' ? provider.runs(null) : provider.taskRuns(null));
+  const list = (l: Listing): AsyncIterable<unknown[]> =>
+    l === 'pipelines' ? provider.pipelines() : l === 'runs' ? provider.runs(null) : provider.taskRuns(null);
   const totals = () => ({ pipelines: stub.data.listDags().length, runs: stub.data.runs.length, taskRuns: stub.data.tasks.length });
 
   describe.each<Listing>(['pipelines', 'runs', 'taskRuns'])('while listing %s', (listing) => {

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import { DomainError, type ErrorKind } from '@signalbox/core';
+import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 
 export interface HttpOptions {
   timeoutMs: number;
@@ -254,7 +254,11 @@ export class AirflowHttp {
       try {
         data = (text === '' ? null : JSON.parse(text)) as T;
       } catch (err) {
-        throw badResponse(res.status, `${call.method} ${call.path} answered ${res.status} with a body that is not valid JSON (${text.length} bytes: ${JSON.stringify(text.slice(0, 60))})`, err);
+        throw badResponse(
+          res.status,
+          `${call.method} ${call.path} answered ${res.status} with a body that is not valid JSON (${text.length} bytes: ${JSON.stringify(text.slice(0, 60))})`,
+          err,
+        );
       }
       const date = typeof res.headers.date === 'string' ? new Date(res.headers.date) : null;
       return { status: res.status, data, serverDate: date && !Number.isNaN(date.getTime()) ? date : null };
@@ -282,9 +286,7 @@ export class AirflowHttp {
         provider: { name: 'airflow', status: null, message: `no answer within ${this.options.timeoutMs} ms` },
       });
     }
-    const maybeDone = !call.idempotent && transport === 'unreachable'
-      ? ' The request may have reached Airflow; retrying with the same run id is safe.'
-      : '';
+    const maybeDone = !call.idempotent && transport === 'unreachable' ? ' The request may have reached Airflow; retrying with the same run id is safe.' : '';
     return new DomainError('unavailable', 'PROVIDER_UNREACHABLE', `Airflow at ${this.baseUrl} could not be reached for ${what}: ${detail}.${maybeDone}`, {
       cause: err,
       provider: { name: 'airflow', status: null, message: detail },

@@ -33,7 +33,9 @@ interface Prism {
 async function startPrism(spec: string, probePath: string): Promise<Prism> {
   const port = await freePort();
   const log: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, [PRISM, 'mock', '-h', '127.0.0.1', '-p', String(port), '--errors', spec], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [PRISM, 'mock', '-h', '127.0.0.1', '-p', String(port), '--errors', spec], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
   const stop = () =>
@@ -69,7 +71,7 @@ describe('requests checked by Prism mocks of the official specs', () => {
     const [a, b] = await Promise.allSettled([startPrism(specFile('v1'), '/version'), startPrism(specFile('v2'), '/api/v2/version')]);
     if (a.status === 'fulfilled') v1 = a.value;
     if (b.status === 'fulfilled') v2 = b.value;
-    if (a.status === 'rejected' || b.status === 'rejected') throw (a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason);
+    if (a.status === 'rejected' || b.status === 'rejected') throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason;
   }, 120_000);
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { type AirflowStub, type ApiVersion, startAirflowStub, type StubOptions, TASK_STATES } from '@signalbox/airflow-stub';
+import { type AirflowStub, type ApiVersion, type StubOptions, startAirflowStub, TASK_STATES } from '@signalbox/airflow-stub';
 import type { ConnectorConfig, OrchestrationProvider } from '@signalbox/core';
 import { type AirflowProviderOptions, airflowProviderFactory } from './airflow-provider';
 import { taskStatusOf } from './mapping';
@@ -37,7 +37,9 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     await provider.check();
     const asked = () => stub.requests.filter((r) => r.path.endsWith('/version')).length;
     const afterCheck = asked();
-    const run = await factory.create(connector).trigger(stub.data.listDags()[0].dagId, { runId: 'signalbox__cached', conf: null, note: null, logicalDate: null });
+    const run = await factory
+      .create(connector)
+      .trigger(stub.data.listDags()[0].dagId, { runId: 'signalbox__cached', conf: null, note: null, logicalDate: null });
     expect(run.externalId).toBe('signalbox__cached');
     expect(asked()).toBe(afterCheck);
     // An edited config, or another connector, gets a provider of its own.
@@ -154,7 +156,12 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     const cut = stub.data.runs[80].updatedAt;
     const since = new Date(cut);
     const recent = await collect(provider.runs(since));
-    expect(recent.items.map((r) => r.externalId).sort()).toEqual(stub.data.runs.filter((r) => r.updatedAt >= cut).map((r) => r.runId).sort());
+    expect(recent.items.map((r) => r.externalId).sort()).toEqual(
+      stub.data.runs
+        .filter((r) => r.updatedAt >= cut)
+        .map((r) => r.runId)
+        .sort(),
+    );
     const sent = stub.requests.find((r) => r.path.endsWith('/dagRuns'))!;
     expect(sent.query.updated_at_gte).toBe(since.toISOString());
     const tasks = await collect(provider.taskRuns(since));
@@ -218,7 +225,14 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     const dagId = stub.data.listDags()[1].dagId;
     const request = { runId: 'signalbox__abc', conf: { table: 'orders' }, note: 'from signalbox', logicalDate: null };
     const run = await provider.trigger(dagId, request);
-    expect(run).toMatchObject({ pipelineExternalId: dagId, externalId: 'signalbox__abc', status: 'queued', runType: 'manual', conf: { table: 'orders' }, note: 'from signalbox' });
+    expect(run).toMatchObject({
+      pipelineExternalId: dagId,
+      externalId: 'signalbox__abc',
+      status: 'queued',
+      runType: 'manual',
+      conf: { table: 'orders' },
+      note: 'from signalbox',
+    });
     const posted = stub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/dagRuns'));
     expect(posted).toHaveLength(1);
     const again = await failure(provider.trigger(dagId, request));
@@ -266,7 +280,10 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     const factory = airflowProviderFactory(FAST);
     const provider = factory.create(airflowConnector({ base_url: url, api_version: version }));
     expect(await failure(collect(provider.pipelines()))).toMatchObject({ kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null });
-    expect(await failure(provider.trigger('d', { runId: 'r', conf: null, note: null, logicalDate: null }))).toMatchObject({ kind: 'unavailable', status: null });
+    expect(await failure(provider.trigger('d', { runId: 'r', conf: null, note: null, logicalDate: null }))).toMatchObject({
+      kind: 'unavailable',
+      status: null,
+    });
     stub = await start();
   });
 });

@@ -100,7 +100,11 @@ export class AirflowProvider implements OrchestrationProvider {
         return { dialect, airflowVersion: v };
       } catch (err) {
         // Not this version (or not Airflow at all): an unknown path, or a page that is not JSON.
-        if (this.config.apiVersion === undefined && isDomainError(err) && (err.kind === 'not_found' || err.code === 'PROVIDER_BAD_RESPONSE' || err.provider?.status === 405)) {
+        if (
+          this.config.apiVersion === undefined &&
+          isDomainError(err) &&
+          (err.kind === 'not_found' || err.code === 'PROVIDER_BAD_RESPONSE' || err.provider?.status === 405)
+        ) {
           return undefined;
         }
         throw err;
@@ -109,9 +113,14 @@ export class AirflowProvider implements OrchestrationProvider {
     if (this.config.apiVersion) return (await tryVersion(this.config.apiVersion))!;
     const found = (await tryVersion('v2')) ?? (await tryVersion('v1'));
     if (!found) {
-      throw new DomainError('bad_gateway', 'PROVIDER_NOT_AIRFLOW', `no Airflow API answers at ${this.config.baseUrl} (asked /api/v2/version and /api/v1/version)`, {
-        provider: { name: 'airflow', status: 404, message: 'neither /api/v2/version nor /api/v1/version answered' },
-      });
+      throw new DomainError(
+        'bad_gateway',
+        'PROVIDER_NOT_AIRFLOW',
+        `no Airflow API answers at ${this.config.baseUrl} (asked /api/v2/version and /api/v1/version)`,
+        {
+          provider: { name: 'airflow', status: 404, message: 'neither /api/v2/version nor /api/v1/version answered' },
+        },
+      );
     }
     return found;
   }

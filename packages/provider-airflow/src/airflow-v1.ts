@@ -1,6 +1,6 @@
 /** Airflow 2's stable REST API (/api/v1). */
 import type { TriggerRequest } from '@signalbox/core';
-import { dagOf, dagRunOf, date, type Dialect, type Dto, num, obj, str, taskInstanceOf } from './dialect';
+import { type Dialect, type Dto, dagOf, dagRunOf, date, num, obj, str, taskInstanceOf } from './dialect';
 
 /** A v1 `schedule_interval` as text: the cron expression, or a timedelta as Airflow prints it. */
 export function scheduleV1(dag: Dto): string | null {

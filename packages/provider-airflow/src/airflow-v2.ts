@@ -1,6 +1,6 @@
 /** Airflow 3's public REST API (/api/v2). */
 import type { TriggerRequest } from '@signalbox/core';
-import { dagOf, dagRunOf, date, type Dialect, type Dto, num, str, taskInstanceOf } from './dialect';
+import { type Dialect, type Dto, dagOf, dagRunOf, date, num, str, taskInstanceOf } from './dialect';
 
 /** A v2 schedule as text: `timetable_summary` (cron text, a timedelta, an asset), else the description. */
 export function scheduleV2(dag: Dto): string | null {

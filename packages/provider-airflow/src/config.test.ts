@@ -4,7 +4,7 @@ const fieldOf = (fn: () => unknown) => {
   try {
     fn();
   } catch (err) {
-    return (err as { kind: string; details: Array<{ field: string }> }).kind + ':' + (err as { details: Array<{ field: string }> }).details[0]?.field;
+    return `${(err as { kind: string; details: Array<{ field: string }> }).kind}:${(err as { details: Array<{ field: string }> }).details[0]?.field}`;
   }
   return 'accepted';
 };
@@ -16,7 +16,11 @@ describe('checkAirflowConfig', () => {
       username: 'u',
       password: 'p',
     });
-    expect(checkAirflowConfig({ base_url: 'http://h:8080/airflow', token: 't', api_version: 'v2' })).toEqual({ base_url: 'http://h:8080/airflow', token: 't', api_version: 'v2' });
+    expect(checkAirflowConfig({ base_url: 'http://h:8080/airflow', token: 't', api_version: 'v2' })).toEqual({
+      base_url: 'http://h:8080/airflow',
+      token: 't',
+      api_version: 'v2',
+    });
   });
 
   it('takes a pasted API path as the version', () => {

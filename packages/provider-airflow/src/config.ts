@@ -35,7 +35,8 @@ export function checkAirflowConfig(config: ConnectorConfig): ConnectorConfig {
     if (!KNOWN.has(key) && !SHOWN_ONLY.has(key)) throw invalid(`config.${key}`, 'is not a setting of an airflow connector');
   }
   const raw = config.base_url;
-  if (typeof raw !== 'string' || raw.trim() === '') throw invalid('config.base_url', 'is required: the Airflow web server URL, e.g. https://airflow.example.com');
+  if (typeof raw !== 'string' || raw.trim() === '')
+    throw invalid('config.base_url', 'is required: the Airflow web server URL, e.g. https://airflow.example.com');
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -56,7 +57,8 @@ export function checkAirflowConfig(config: ConnectorConfig): ConnectorConfig {
   const baseUrl = `${url.protocol}//${url.host}${path}`;
 
   const apiVersion = optionalString(config, 'api_version');
-  if (apiVersion !== undefined && apiVersion !== 'v1' && apiVersion !== 'v2') throw invalid('config.api_version', "must be 'v1' (Airflow 2) or 'v2' (Airflow 3)");
+  if (apiVersion !== undefined && apiVersion !== 'v1' && apiVersion !== 'v2')
+    throw invalid('config.api_version', "must be 'v1' (Airflow 2) or 'v2' (Airflow 3)");
   if (apiVersion && pasted && apiVersion !== pasted) throw invalid('config.api_version', `contradicts base_url, which ends in /api/${pasted}`);
 
   const username = optionalString(config, 'username');

@@ -20,13 +20,25 @@ describe('strings from Airflow', () => {
     expect(dag).toMatchObject({ externalId: 'etl', name: 'ETL', description: 'Loads data', owner: 'alice', tags: ['t'] });
 
     const run = dagRunOf(
-      { dag_id: 'etl', dag_run_id: `manual${NUL}1`, state: 'success', run_type: 'manual', note: `see${NUL} ticket`, conf: { a: `x${NUL}y`, list: [{ b: `${NUL}` }] } },
+      {
+        dag_id: 'etl',
+        dag_run_id: `manual${NUL}1`,
+        state: 'success',
+        run_type: 'manual',
+        note: `see${NUL} ticket`,
+        conf: { a: `x${NUL}y`, list: [{ b: `${NUL}` }] },
+      },
       { logicalDate: null, queuedAt: null, durationSeconds: null },
       listedAt,
     );
     expect(run).toMatchObject({ externalId: 'manual1', note: 'see ticket', conf: { a: 'xy', list: [{ b: '' }] } });
 
-    const task = taskInstanceOf({ dag_id: 'etl', dag_run_id: 'r', task_id: `t${NUL}`, state: `success${NUL}` }, { operator: str(`Bash${NUL}Operator`) }, [], listedAt);
+    const task = taskInstanceOf(
+      { dag_id: 'etl', dag_run_id: 'r', task_id: `t${NUL}`, state: `success${NUL}` },
+      { operator: str(`Bash${NUL}Operator`) },
+      [],
+      listedAt,
+    );
     expect(task).toMatchObject({ taskId: 't', nativeStatus: 'success', operator: 'BashOperator' });
     expect(JSON.stringify([dag, run, task])).not.toContain('\\u0000');
   });

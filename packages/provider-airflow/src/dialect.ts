@@ -53,12 +53,16 @@ export const obj = (v: unknown): Record<string, unknown> | null =>
   v && typeof v === 'object' && !Array.isArray(v) ? (cleanJson(v) as Record<string, unknown>) : null;
 
 export const owners = (v: unknown): string | null => {
-  const list = Array.isArray(v) ? v.filter((o): o is string => typeof o === 'string').map(clean).filter((o) => o !== '') : [];
+  const list = Array.isArray(v)
+    ? v
+        .filter((o): o is string => typeof o === 'string')
+        .map(clean)
+        .filter((o) => o !== '')
+    : [];
   return list.length ? list.join(', ') : null;
 };
 
-export const tags = (v: unknown): string[] =>
-  Array.isArray(v) ? v.map((t) => str(obj(t)?.name)).filter((t): t is string => t !== null) : [];
+export const tags = (v: unknown): string[] => (Array.isArray(v) ? v.map((t) => str(obj(t)?.name)).filter((t): t is string => t !== null) : []);
 
 /**
  * When a row last changed, as far as its fields tell; it feeds the sync cursor. Neither API returns

@@ -1,5 +1,5 @@
-export { AirflowProvider, airflowProviderFactory } from './airflow-provider';
 export type { AirflowProviderOptions } from './airflow-provider';
-export { checkAirflowConfig, readAirflowConfig } from './config';
+export { AirflowProvider, airflowProviderFactory } from './airflow-provider';
 export type { AirflowConfig, ApiVersion } from './config';
-export { RUN_STATUS, RUN_TYPE, TASK_STATUS, runStatusOf, runTypeOf, taskStatusOf } from './mapping';
+export { checkAirflowConfig, readAirflowConfig } from './config';
+export { RUN_STATUS, RUN_TYPE, runStatusOf, runTypeOf, TASK_STATUS, taskStatusOf } from './mapping';

@@ -1,5 +1,5 @@
-import { RUN_STATUSES, RUN_TYPES, TASK_RUN_STATUSES } from '@signalbox/core';
 import { TASK_STATES } from '@signalbox/airflow-stub';
+import { RUN_STATUSES, RUN_TYPES, TASK_RUN_STATUSES } from '@signalbox/core';
 import { airflowMessage, kindOfStatus } from './airflow-http';
 import { scheduleV1 } from './airflow-v1';
 import { scheduleV2 } from './airflow-v2';
@@ -9,7 +9,13 @@ describe('enum mapping', () => {
   it('maps every run state and run type of both versions', () => {
     expect(['queued', 'running', 'success', 'failed'].map(runStatusOf)).toEqual(['queued', 'running', 'success', 'failed']);
     expect(runStatusOf('something_new')).toBe('running');
-    expect(['scheduled', 'manual', 'backfill', 'dataset_triggered', 'asset_triggered'].map(runTypeOf)).toEqual(['scheduled', 'manual', 'backfill', 'event', 'event']);
+    expect(['scheduled', 'manual', 'backfill', 'dataset_triggered', 'asset_triggered'].map(runTypeOf)).toEqual([
+      'scheduled',
+      'manual',
+      'backfill',
+      'event',
+      'event',
+    ]);
     expect(runTypeOf(undefined)).toBe('manual');
     for (const s of ['queued', 'running', 'success', 'failed', 'x']) expect(RUN_STATUSES).toContain(runStatusOf(s));
     for (const t of ['scheduled', 'manual', 'backfill', 'dataset_triggered', 'asset_triggered', 'x']) expect(RUN_TYPES).toContain(runTypeOf(t));
@@ -56,19 +62,31 @@ describe('schedules', () => {
 
 describe('error bodies and statuses', () => {
   it('keeps Airflow own words from v1 problem JSON, v2 detail and 422 lists', () => {
-    expect(airflowMessage(404, JSON.stringify({ type: 'x', title: 'Not Found', status: 404, detail: "DAG 'a' not found" }))).toBe("Not Found: DAG 'a' not found");
+    expect(airflowMessage(404, JSON.stringify({ type: 'x', title: 'Not Found', status: 404, detail: "DAG 'a' not found" }))).toBe(
+      "Not Found: DAG 'a' not found",
+    );
     expect(airflowMessage(401, JSON.stringify({ type: 'x', title: 'Unauthorized', status: 401 }))).toBe('Unauthorized');
     expect(airflowMessage(409, JSON.stringify({ detail: 'run exists' }))).toBe('run exists');
-    expect(airflowMessage(422, JSON.stringify({ detail: [{ loc: ['body', 'logical_date'], msg: 'Field required', type: 'missing' }, { loc: ['query', 'limit'], msg: 'bad', type: 'x' }] }))).toBe(
-      'body.logical_date: Field required; query.limit: bad',
-    );
+    expect(
+      airflowMessage(
+        422,
+        JSON.stringify({
+          detail: [
+            { loc: ['body', 'logical_date'], msg: 'Field required', type: 'missing' },
+            { loc: ['query', 'limit'], msg: 'bad', type: 'x' },
+          ],
+        }),
+      ),
+    ).toBe('body.logical_date: Field required; query.limit: bad');
     expect(airflowMessage(400, JSON.stringify({ detail: { reason: 'x' } }))).toBe('{"reason":"x"}');
     expect(airflowMessage(502, '<html><body>Bad gateway</body></html>')).toBe('HTTP 502');
     expect(airflowMessage(500, 'x'.repeat(2000)).length).toBeLessThan(600);
   });
 
   it('gives each status its kind', () => {
-    const table = [401, 403, 404, 409, 400, 422, 429, 500, 502, 503, 504, 418].map((s) => `${s}=${kindOfStatus(s, { notFoundCode: 'RUN_NOT_FOUND', conflictCode: 'RUN_EXISTS' }).join('/')}`);
+    const table = [401, 403, 404, 409, 400, 422, 429, 500, 502, 503, 504, 418].map(
+      (s) => `${s}=${kindOfStatus(s, { notFoundCode: 'RUN_NOT_FOUND', conflictCode: 'RUN_EXISTS' }).join('/')}`,
+    );
     expect(table).toEqual([
       '401=bad_gateway/PROVIDER_AUTH_FAILED',
       '403=bad_gateway/PROVIDER_AUTH_FAILED',

@@ -4,7 +4,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { type AirflowStub, startAirflowStub } from '@signalbox/airflow-stub';
-import { type Connector, createServices, newConnector, ProviderRegistry, randomIds, type Repositories, type Services, type SyncRecord } from '@signalbox/core';
+import { type Connector, createServices, newConnector, ProviderRegistry, type Repositories, randomIds, type Services, type SyncRecord } from '@signalbox/core';
 import { type Database, fromPGlite, kyselyRepositories, migrateToLatest } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from './airflow-provider';
 
@@ -52,9 +52,15 @@ describe('sync of an Airflow connector into PGlite through the core', () => {
     return (await services.syncs.startFor(current)).done;
   };
   const count = async (table: 'pipelines' | 'runs' | 'task_runs') =>
-    Number((await database.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
-  const pipelineRow = (externalId: string) =>
-    database.db.selectFrom('pipelines').selectAll().where('external_id', '=', externalId).executeTakeFirstOrThrow();
+    Number(
+      (
+        await database.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const pipelineRow = (externalId: string) => database.db.selectFrom('pipelines').selectAll().where('external_id', '=', externalId).executeTakeFirstOrThrow();
   const runRow = (externalId: string) => database.db.selectFrom('runs').selectAll().where('external_id', '=', externalId).executeTakeFirstOrThrow();
 
   it('stores pipelines, runs and task runs on the first sync', async () => {

@@ -112,7 +112,9 @@ describe('MockProviderFactory', () => {
   it('fills defaults and names the bad field', () => {
     const f = new MockProviderFactory(new FakeClock());
     expect(f.checkConfig({})).toEqual({ pipelines: 25, runs_per_pipeline: 10, seed: 1, page_cap: 100 });
-    expect(() => f.checkConfig({ pipelines: 0 })).toThrow(expect.objectContaining({ kind: 'invalid', details: [expect.objectContaining({ field: 'config.pipelines' })] }));
+    expect(() => f.checkConfig({ pipelines: 0 })).toThrow(
+      expect.objectContaining({ kind: 'invalid', details: [expect.objectContaining({ field: 'config.pipelines' })] }),
+    );
     expect(() => f.checkConfig({ base_url: 'x' })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ field: 'config.base_url' })] }));
   });
 

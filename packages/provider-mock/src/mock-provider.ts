@@ -102,9 +102,7 @@ export class MockProvider implements OrchestrationProvider {
   }
 
   async *taskRuns(since: Date | null): AsyncIterable<ProviderTaskRun[]> {
-    yield* this.paged('taskRuns', () =>
-      this.changedSince([...this.fleet.taskRuns, ...[...this.triggered.values()].flatMap((t) => this.taskRunsOf(t))], since),
-    );
+    yield* this.paged('taskRuns', () => this.changedSince([...this.fleet.taskRuns, ...[...this.triggered.values()].flatMap((t) => this.taskRunsOf(t))], since));
   }
 
   async trigger(pipelineExternalId: string, request: TriggerRequest): Promise<ProviderRun> {
@@ -267,4 +265,3 @@ export class MockProviderFactory implements ProviderFactory {
     return this.instances.get(connectorId)?.provider;
   }
 }
-

@@ -40,5 +40,4 @@ export function checkEmail(email: string): string {
 export const KEY_PREFIX = 'sbx_';
 export const KEY_PREFIX_LENGTH = 12;
 
-export const isUsable = (key: ApiKey, now: Date) =>
-  key.revokedAt === null && (key.expiresAt === null || key.expiresAt.getTime() > now.getTime());
+export const isUsable = (key: ApiKey, now: Date) => key.revokedAt === null && (key.expiresAt === null || key.expiresAt.getTime() > now.getTime());

@@ -28,10 +28,15 @@ export interface Connector {
 }
 
 /** A connector as created: its settings, and no sync yet. */
-export const newConnector = (
-  fields: Pick<Connector, 'id' | 'spaceId' | 'name' | 'type' | 'config'>,
-  at: Date,
-): Connector => ({ ...fields, cursor: null, lastSyncAt: null, lastSyncStatus: null, lastError: null, createdAt: at, updatedAt: at });
+export const newConnector = (fields: Pick<Connector, 'id' | 'spaceId' | 'name' | 'type' | 'config'>, at: Date): Connector => ({
+  ...fields,
+  cursor: null,
+  lastSyncAt: null,
+  lastSyncStatus: null,
+  lastError: null,
+  createdAt: at,
+  updatedAt: at,
+});
 
 export function checkConnectorType(type: string): ConnectorType {
   if (!(CONNECTOR_TYPES as readonly string[]).includes(type)) {

@@ -1,6 +1,6 @@
 import type { Actor, ApiKey, User } from '../access/access';
 import type { Comment, CommentTarget } from '../comment/comment';
-import type { Id, PageRequest, Paged } from '../common';
+import type { Id, Paged, PageRequest } from '../common';
 import type { Connector } from '../connector/connector';
 import type { Pipeline, PipelineFilter, PipelineView, ProviderPipeline } from '../pipeline/pipeline';
 import type { ProviderRun, Run, RunFilter } from '../run/run';
@@ -76,11 +76,7 @@ export interface ConnectorRepository {
   /** Replaces name, config, cursor and updatedAt. Throws conflict as create. */
   update(connector: Connector): Promise<boolean>;
   /** Records the outcome of a sync. The cursor only moves when given. */
-  recordSync(
-    spaceId: Id,
-    id: Id,
-    outcome: { at: Date; status: 'succeeded' | 'failed'; error: string | null; cursor?: string },
-  ): Promise<void>;
+  recordSync(spaceId: Id, id: Id, outcome: { at: Date; status: 'succeeded' | 'failed'; error: string | null; cursor?: string }): Promise<void>;
   /** Deletes the connector and everything synced from it (pipelines, runs, task runs, comments, syncs). */
   delete(spaceId: Id, id: Id): Promise<boolean>;
 }
@@ -116,11 +112,7 @@ export interface PipelineRepository {
    * Moves each pipeline's last run to the given one when it is at least as recent as the stored
    * one (a newer status of the same run replaces it).
    */
-  noteLastRuns(
-    spaceId: Id,
-    connectorId: Id,
-    runs: { pipelineExternalId: string; status: Run['status']; runAt: Date }[],
-  ): Promise<void>;
+  noteLastRuns(spaceId: Id, connectorId: Id, runs: { pipelineExternalId: string; status: Run['status']; runAt: Date }[]): Promise<void>;
   setTeam(spaceId: Id, id: Id, teamId: Id | null, at: Date): Promise<boolean>;
   setCriticality(spaceId: Id, id: Id, criticality: Pipeline['criticality'], at: Date): Promise<boolean>;
 }

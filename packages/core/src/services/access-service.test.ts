@@ -24,7 +24,9 @@ describe('AccessService', () => {
     expect(await w.services.access.authenticate(expiring.key)).toEqual(w.viewer);
     w.clock.advance(60_000);
     expect(await w.services.access.authenticate(expiring.key)).toBeUndefined();
-    await expect(w.services.access.issueOwnKey(w.viewer, { name: 'c', expiresAt: w.clock.now() })).rejects.toMatchObject({ details: [{ field: 'expires_at' }] });
+    await expect(w.services.access.issueOwnKey(w.viewer, { name: 'c', expiresAt: w.clock.now() })).rejects.toMatchObject({
+      details: [{ field: 'expires_at' }],
+    });
   });
 
   it("never revokes another user's key", async () => {
@@ -38,7 +40,10 @@ describe('AccessService', () => {
     const w = await world();
     const u = await w.services.access.createUser(w.root, { email: ' Ada@Example.com ', name: 'Ada' });
     expect(u).toMatchObject({ email: 'ada@example.com', instanceAdmin: false });
-    await expect(w.services.access.createUser(w.root, { email: 'ada@example.com', name: 'Ada 2' })).rejects.toMatchObject({ kind: 'conflict', code: 'USER_EXISTS' });
+    await expect(w.services.access.createUser(w.root, { email: 'ada@example.com', name: 'Ada 2' })).rejects.toMatchObject({
+      kind: 'conflict',
+      code: 'USER_EXISTS',
+    });
     await expect(w.services.access.createUser(w.root, { email: 'not-an-email', name: 'x' })).rejects.toMatchObject({ details: [{ field: 'email' }] });
     await expect(w.services.access.issueKeyFor(w.root, 'nobody', { name: 'x' })).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
   });

@@ -1,12 +1,4 @@
-import {
-  type Actor,
-  type ApiKey,
-  checkEmail,
-  isUsable,
-  KEY_PREFIX,
-  KEY_PREFIX_LENGTH,
-  type User,
-} from '../access/access';
+import { type Actor, type ApiKey, checkEmail, isUsable, KEY_PREFIX, KEY_PREFIX_LENGTH, type User } from '../access/access';
 import { forbidden, invalid, notFound } from '../errors';
 import type { ApiKeyRepository, UserRepository } from '../ports/repositories';
 import type { Clock, Hasher, IdGenerator } from '../ports/system';

@@ -1,6 +1,6 @@
 import type { Actor } from '../access/access';
 import { DEFAULT_PAGE } from './test-page';
-import { dag, HOUR, providerRun, providerTaskRun, syncAcme, world, type World } from './test-world';
+import { dag, HOUR, providerRun, providerTaskRun, syncAcme, type World, world } from './test-world';
 
 type Need = 'viewer' | 'editor' | 'admin' | 'instance';
 
@@ -81,7 +81,8 @@ describe('authorization matrix', () => {
     const s = await stage();
     let expected: string;
     if (rank >= RANK[need]) expected = 'allowed';
-    else if (need === 'instance') expected = 'forbidden'; // instance-level actions never depend on membership
+    else if (need === 'instance')
+      expected = 'forbidden'; // instance-level actions never depend on membership
     else expected = rank === 0 ? 'not_found:SPACE_NOT_FOUND' : 'forbidden';
     expect(await outcome(op(s, actor(s.w)))).toBe(expected);
   });

@@ -1,6 +1,6 @@
 import type { Actor } from '../access/access';
-import { checkCommentBody, type Comment, type CommentTarget } from '../comment/comment';
-import type { PageRequest, Paged } from '../common';
+import { type Comment, type CommentTarget, checkCommentBody } from '../comment/comment';
+import type { Paged, PageRequest } from '../common';
 import { DomainError, notFound } from '../errors';
 import type { Authorizer } from '../ports/authorizer';
 import type { CommentRepository, RunRepository, TaskRunRepository } from '../ports/repositories';

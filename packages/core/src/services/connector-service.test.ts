@@ -6,7 +6,9 @@ import { dag, HOUR, providerRun, syncAcme, world } from './test-world';
 describe('ConnectorService', () => {
   it('refuses unknown types and bad configs, naming the field', async () => {
     const w = await world();
-    await expect(w.services.connectors.create(w.admin, 'acme', { name: 'x', type: 'argo', config: {} })).rejects.toMatchObject({ details: [{ field: 'type' }] });
+    await expect(w.services.connectors.create(w.admin, 'acme', { name: 'x', type: 'argo', config: {} })).rejects.toMatchObject({
+      details: [{ field: 'type' }],
+    });
     await expect(w.services.connectors.create(w.admin, 'acme', { name: 'main', type: 'mock', config: {} })).rejects.toMatchObject({ code: 'CONNECTOR_EXISTS' });
     const registry = new ProviderRegistry();
     expect(() => registry.factory('airflow')).toThrow(expect.objectContaining({ kind: 'invalid', details: [expect.objectContaining({ field: 'type' })] }));

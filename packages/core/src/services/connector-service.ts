@@ -1,6 +1,6 @@
 import type { Actor } from '../access/access';
-import type { PageRequest, Paged } from '../common';
-import { checkConnectorType, type Connector, type ConnectorConfig, newConnector, publicConfig } from '../connector/connector';
+import type { Paged, PageRequest } from '../common';
+import { type Connector, type ConnectorConfig, checkConnectorType, newConnector, publicConfig } from '../connector/connector';
 import { notFound } from '../errors';
 import type { ProviderInfo, ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository } from '../ports/repositories';
@@ -98,6 +98,10 @@ export class ConnectorService {
 /** Whether two configs name the same source: equal in every setting but the secrets. */
 function sameSource(a: ConnectorConfig, b: ConnectorConfig): boolean {
   const settings = (c: ConnectorConfig) =>
-    JSON.stringify(Object.entries(publicConfig(c)).filter(([k]) => !k.endsWith('_set')).sort(([x], [y]) => (x < y ? -1 : 1)));
+    JSON.stringify(
+      Object.entries(publicConfig(c))
+        .filter(([k]) => !k.endsWith('_set'))
+        .sort(([x], [y]) => (x < y ? -1 : 1)),
+    );
   return settings(a) === settings(b);
 }

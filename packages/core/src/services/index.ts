@@ -60,7 +60,6 @@ export function createServices(deps: ServiceDeps): Services {
   };
 }
 
-export { AccessService, CommentService, ConnectorService, MemberService, PipelineService, RunService, SpaceAccess, SpaceService, SyncService, TeamService };
 export type { IssuedKey } from './access-service';
 export { BOOTSTRAP_ADMIN_EMAIL } from './access-service';
 export type { NewConnector } from './connector-service';
@@ -70,3 +69,4 @@ export type { RunDetail, TriggerInput } from './run-service';
 export { MAX_NOTE_LENGTH, RUN_ID_PREFIX } from './run-service';
 export type { StartedSync, SyncOptions } from './sync-service';
 export { DEFAULT_SYNC_OPTIONS } from './sync-service';
+export { AccessService, CommentService, ConnectorService, MemberService, PipelineService, RunService, SpaceAccess, SpaceService, SyncService, TeamService };

@@ -1,5 +1,5 @@
 import type { Actor, User } from '../access/access';
-import type { PageRequest, Paged } from '../common';
+import type { Paged, PageRequest } from '../common';
 import { conflict, notFound } from '../errors';
 import type { MembershipRepository, UserRepository } from '../ports/repositories';
 import type { Clock } from '../ports/system';

@@ -42,7 +42,13 @@ describe('PipelineService', () => {
     });
     const month = await w.services.pipelines.list(w.viewer, 'acme', { q: 'orders' }, DEFAULT_PAGE, 30);
     expect(month.items[0].summary).toMatchObject({ days: 30, runs: 5, failed: 2, avgDurationSeconds: 1400 });
-    expect(byId.get('payments_hourly')!.summary).toMatchObject({ runs: 0, successRate: null, avgDurationSeconds: null, p95DurationSeconds: null, lastFailureAt: null });
+    expect(byId.get('payments_hourly')!.summary).toMatchObject({
+      runs: 0,
+      successRate: null,
+      avgDurationSeconds: null,
+      p95DurationSeconds: null,
+      lastFailureAt: null,
+    });
   });
 
   it('derives the status: paused, error when the last run failed, else active', async () => {
@@ -92,7 +98,10 @@ describe('PipelineService', () => {
   it('refuses days outside 1..365', async () => {
     const { w } = await fleet();
     for (const days of [0, 366, 1.5]) {
-      await expect(w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE, days)).rejects.toMatchObject({ kind: 'invalid', details: [{ field: 'days' }] });
+      await expect(w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE, days)).rejects.toMatchObject({
+        kind: 'invalid',
+        details: [{ field: 'days' }],
+      });
     }
   });
 

@@ -1,13 +1,7 @@
 import type { Actor } from '../access/access';
-import type { PageRequest, Paged } from '../common';
+import type { Paged, PageRequest } from '../common';
 import { invalid, notFound } from '../errors';
-import {
-  checkCriticality,
-  DEFAULT_SUMMARY_DAYS,
-  MAX_SUMMARY_DAYS,
-  type PipelineFilter,
-  type PipelineView,
-} from '../pipeline/pipeline';
+import { checkCriticality, DEFAULT_SUMMARY_DAYS, MAX_SUMMARY_DAYS, type PipelineFilter, type PipelineView } from '../pipeline/pipeline';
 import type { PipelineRepository, RunRepository, TeamRepository, WatchRepository } from '../ports/repositories';
 import type { Clock } from '../ports/system';
 import type { Run } from '../run/run';

@@ -5,7 +5,12 @@ async function synced() {
   const w = await world();
   const base = new Date(w.clock.now().getTime() - 10 * HOUR);
   const runs = [0, 1, 2, 3].map((i) =>
-    providerRun('etl', `r${i}`, new Date(base.getTime() + i * HOUR), i === 2 ? { status: 'failed', nativeStatus: 'failed' } : i === 3 ? { runType: 'manual' } : {}),
+    providerRun(
+      'etl',
+      `r${i}`,
+      new Date(base.getTime() + i * HOUR),
+      i === 2 ? { status: 'failed', nativeStatus: 'failed' } : i === 3 ? { runType: 'manual' } : {},
+    ),
   );
   w.provider.pipelineList = [dag('etl'), dag('gone')];
   w.provider.runList = runs;
@@ -34,9 +39,10 @@ describe('RunService: reading', () => {
 
   it('refuses a window that ends before it starts', async () => {
     const w = await synced();
-    await expect(
-      w.services.runs.list(w.viewer, 'acme', w.etl.id, { startedFrom: new Date(2), startedTo: new Date(1) }, DEFAULT_PAGE),
-    ).rejects.toMatchObject({ kind: 'invalid', details: [{ field: 'started_from' }] });
+    await expect(w.services.runs.list(w.viewer, 'acme', w.etl.id, { startedFrom: new Date(2), startedTo: new Date(1) }, DEFAULT_PAGE)).rejects.toMatchObject({
+      kind: 'invalid',
+      details: [{ field: 'started_from' }],
+    });
   });
 
   it('gets a run with its task runs in start order', async () => {

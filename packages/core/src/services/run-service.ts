@@ -1,5 +1,5 @@
 import type { Actor } from '../access/access';
-import type { PageRequest, Paged } from '../common';
+import type { Paged, PageRequest } from '../common';
 import { conflict, invalid, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
@@ -119,9 +119,7 @@ export class RunService {
       updatedAt: now,
     };
     const stored = await this.runs.insertTriggered(run);
-    await this.pipelines.noteLastRuns(space.id, connector.id, [
-      { pipelineExternalId: pipeline.externalId, status: stored.status, runAt: stored.runAt },
-    ]);
+    await this.pipelines.noteLastRuns(space.id, connector.id, [{ pipelineExternalId: pipeline.externalId, status: stored.status, runAt: stored.runAt }]);
     return { run: stored, created: created && stored.id === run.id };
   }
 }

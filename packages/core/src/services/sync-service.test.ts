@@ -130,8 +130,16 @@ describe('SyncService', () => {
     const w = await world();
     const now = w.clock.now();
     const dead = {
-      id: w.ids.id(), spaceId: w.acme.id, connectorId: w.connector.id, status: 'running' as const, triggeredBy: null,
-      startedAt: now, heartbeatAt: now, finishedAt: null, counts: { pipelines: 0, removedPipelines: 0, runs: 0, taskRuns: 0 }, error: null,
+      id: w.ids.id(),
+      spaceId: w.acme.id,
+      connectorId: w.connector.id,
+      status: 'running' as const,
+      triggeredBy: null,
+      startedAt: now,
+      heartbeatAt: now,
+      finishedAt: null,
+      counts: { pipelines: 0, removedPipelines: 0, runs: 0, taskRuns: 0 },
+      error: null,
     };
     await w.repos.syncs.begin(dead, new Date(0));
     await expect(syncAcme(w)).rejects.toMatchObject({ code: 'SYNC_RUNNING' });

@@ -1,5 +1,5 @@
 import type { Actor } from '../access/access';
-import type { PageRequest, Paged } from '../common';
+import type { Paged, PageRequest } from '../common';
 import type { Connector } from '../connector/connector';
 import { conflict, type DomainError, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
@@ -93,11 +93,7 @@ export class SyncService {
     return record;
   }
 
-  private async run(
-    connector: Connector,
-    record: SyncRecord,
-    provider: ReturnType<ProviderRegistry['forConnector']>,
-  ): Promise<SyncRecord> {
+  private async run(connector: Connector, record: SyncRecord, provider: ReturnType<ProviderRegistry['forConnector']>): Promise<SyncRecord> {
     const { spaceId, id: connectorId } = connector;
     const counts = record.counts;
     const lease = new Lease(this.syncs, this.clock, record, this.options.leaseMs);

@@ -1,5 +1,5 @@
 import type { Actor } from '../access/access';
-import type { PageRequest, Paged } from '../common';
+import type { Paged, PageRequest } from '../common';
 import { notFound } from '../errors';
 import type { TeamRepository } from '../ports/repositories';
 import type { Clock, IdGenerator } from '../ports/system';

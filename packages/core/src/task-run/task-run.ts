@@ -1,16 +1,6 @@
 import type { Id } from '../common';
 
-export const TASK_RUN_STATUSES = [
-  'pending',
-  'queued',
-  'running',
-  'success',
-  'failed',
-  'skipped',
-  'upstream_failed',
-  'retrying',
-  'removed',
-] as const;
+export const TASK_RUN_STATUSES = ['pending', 'queued', 'running', 'success', 'failed', 'skipped', 'upstream_failed', 'retrying', 'removed'] as const;
 export type TaskRunStatus = (typeof TASK_RUN_STATUSES)[number];
 
 /** What a provider knows of a task instance. `updatedAt` drives the incremental cursor. */
@@ -43,5 +33,4 @@ export interface TaskRun extends Omit<ProviderTaskRun, 'pipelineExternalId' | 'r
   updatedAt: Date;
 }
 
-export const taskRunExternalId = (taskId: string, mapIndex: number) =>
-  mapIndex >= 0 ? `${taskId}[${mapIndex}]` : taskId;
+export const taskRunExternalId = (taskId: string, mapIndex: number) => (mapIndex >= 0 ? `${taskId}[${mapIndex}]` : taskId);

@@ -1,8 +1,8 @@
 import type { ConnectorConfig } from '../connector/connector';
 import { conflict, DomainError, notFound, providerError } from '../errors';
-import type { Clock } from '../ports/system';
-import type { OrchestrationProvider, ProviderFactory, ProviderInfo, TriggerRequest } from '../ports/provider';
 import type { ProviderPipeline } from '../pipeline/pipeline';
+import type { OrchestrationProvider, ProviderFactory, ProviderInfo, TriggerRequest } from '../ports/provider';
+import type { Clock } from '../ports/system';
 import type { ProviderRun } from '../run/run';
 import type { ProviderTaskRun } from '../task-run/task-run';
 

@@ -1,9 +1,9 @@
 import type { ApiKey, User } from '../access/access';
 import type { Comment, CommentTarget } from '../comment/comment';
-import { type Id, type PageRequest, type Paged, pageOf } from '../common';
+import { type Id, type Paged, type PageRequest, pageOf } from '../common';
 import type { Connector } from '../connector/connector';
 import { conflict } from '../errors';
-import { percentile, type Pipeline, type PipelineSummary, type PipelineView, pipelineStatus, type ProviderPipeline } from '../pipeline/pipeline';
+import { type Pipeline, type PipelineSummary, type PipelineView, type ProviderPipeline, percentile, pipelineStatus } from '../pipeline/pipeline';
 import type {
   ApiKeyRepository,
   CommentRepository,
@@ -32,7 +32,10 @@ import { type ProviderTaskRun, type TaskRun, taskRunExternalId } from '../task-r
  */
 
 const copy = <T>(v: T): T => structuredClone(v);
-const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+const byKey =
+  <T>(key: (t: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
 class Store {
   spaces = new Map<Id, Space>();
@@ -92,9 +95,7 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
   }
   async listForUser(userId: Id) {
     return copy(
-      [...this.s.keys.values()]
-        .filter((k) => k.userId === userId)
-        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)),
+      [...this.s.keys.values()].filter((k) => k.userId === userId).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)),
     );
   }
   async create(key: ApiKey) {
@@ -245,11 +246,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
       .filter((p) => !f.teamId || p.teamId === f.teamId)
       .filter((p) => !f.connectorId || p.connectorId === f.connectorId)
       .filter((p) => !f.watchedOnly || this.s.watches.has(`${p.id}/${q.viewerId}`))
-      .filter(
-        (p) =>
-          !needle ||
-          [p.name, p.externalId, p.description ?? '', p.owner ?? '', ...p.tags].some((t) => t.toLowerCase().includes(needle)),
-      )
+      .filter((p) => !needle || [p.name, p.externalId, p.description ?? '', p.owner ?? '', ...p.tags].some((t) => t.toLowerCase().includes(needle)))
       .sort(byKey((p) => `${p.name}\0${p.id}`));
     const page = pageOf(rows, q.page);
     return { total: page.total, items: page.items.map((p) => this.toView(strip(p), q.viewerId, q.since, q.days)) };
@@ -294,9 +291,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
 
   async noteLastRuns(spaceId: Id, connectorId: Id, runs: { pipelineExternalId: string; status: Run['status']; runAt: Date }[]) {
     for (const r of runs) {
-      const p = [...this.s.pipelines.values()].find(
-        (x) => x.spaceId === spaceId && x.connectorId === connectorId && x.externalId === r.pipelineExternalId,
-      );
+      const p = [...this.s.pipelines.values()].find((x) => x.spaceId === spaceId && x.connectorId === connectorId && x.externalId === r.pipelineExternalId);
       if (p && (p.lastRunAt === null || p.lastRunAt.getTime() <= r.runAt.getTime())) {
         p.lastRunAt = new Date(r.runAt);
         p.lastRunStatus = r.status;
@@ -367,7 +362,10 @@ export class InMemoryWatchRepository implements WatchRepository {
     return this.s.watches.get(`${pipelineId}/${userId}`)?.spaceId === spaceId;
   }
   async watchers(spaceId: Id, pipelineId: Id) {
-    return [...this.s.watches.values()].filter((w) => w.spaceId === spaceId && w.pipelineId === pipelineId).map((w) => w.userId).sort();
+    return [...this.s.watches.values()]
+      .filter((w) => w.spaceId === spaceId && w.pipelineId === pipelineId)
+      .map((w) => w.userId)
+      .sort();
   }
 }
 
@@ -440,9 +438,7 @@ export class InMemoryRunRepository implements RunRepository {
   }
 
   private find(connectorId: Id, pipelineExternalId: string, externalId: string) {
-    return [...this.s.runs.values()].find(
-      (r) => r.connectorId === connectorId && r.pipelineExternalId === pipelineExternalId && r.externalId === externalId,
-    );
+    return [...this.s.runs.values()].find((r) => r.connectorId === connectorId && r.pipelineExternalId === pipelineExternalId && r.externalId === externalId);
   }
 }
 
@@ -485,7 +481,11 @@ export class InMemoryTaskRunRepository implements TaskRunRepository {
     return copy(
       [...this.s.taskRuns.values()]
         .filter((t) => t.spaceId === spaceId && t.runId === runId)
-        .sort((a, b) => (a.startedAt?.getTime() ?? Infinity) - (b.startedAt?.getTime() ?? Infinity) || byKey<TaskRun>((t) => `${t.taskId}\0${String(t.mapIndex).padStart(8, '0')}`)(a, b)),
+        .sort(
+          (a, b) =>
+            (a.startedAt?.getTime() ?? Infinity) - (b.startedAt?.getTime() ?? Infinity) ||
+            byKey<TaskRun>((t) => `${t.taskId}\0${String(t.mapIndex).padStart(8, '0')}`)(a, b),
+        ),
     );
   }
 

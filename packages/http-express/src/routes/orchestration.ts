@@ -9,6 +9,7 @@ const P = '/spaces/{slug}/orchestration';
 const ok = (json: unknown): Reply => ({ status: 200, json });
 const noContent = (): Reply => ({ status: 204 });
 
+// biome-ignore lint/suspicious/noExplicitAny: untyped until routes take their types from their schemas
 const pipelineFilter = (q: Record<string, any>): PipelineFilter => ({
   provider: q.provider,
   status: q.status,
@@ -25,25 +26,42 @@ const commentRoutes = (kind: CommentTargetKind, segment: string, param: string, 
   const target = (c: Ctx): CommentTarget => ({ kind, id: c.params[param] });
   return [
     {
-      method: 'get', path: `${P}/${segment}/{${param}}/comments`, operationId: `list${label}Comments`, tag: 'comments', who: 'member',
-      summary: `Comments on a ${label === 'Run' ? 'run' : 'task run'}, oldest first`, query: Q.page,
-      responses: { 200: { description: 'A page of comments', body: { list: 'Comment' } } }, errors: [400, 404],
+      method: 'get',
+      path: `${P}/${segment}/{${param}}/comments`,
+      operationId: `list${label}Comments`,
+      tag: 'comments',
+      who: 'member',
+      summary: `Comments on a ${label === 'Run' ? 'run' : 'task run'}, oldest first`,
+      query: Q.page,
+      responses: { 200: { description: 'A page of comments', body: { list: 'Comment' } } },
+      errors: [400, 404],
       handle: async (c, s) => list(c.query, await s.comments.list(c.actor, c.params.slug, target(c), pageRequest(c.query)), commentDto),
     },
     {
-      method: 'post', path: `${P}/${segment}/{${param}}/comments`, operationId: `add${label}Comment`, tag: 'comments', who: 'member',
-      summary: `Comment on a ${label === 'Run' ? 'run' : 'task run'}`, body: B.comment,
-      responses: { 201: { description: 'The new comment', body: 'Comment' } }, errors: [400, 404],
+      method: 'post',
+      path: `${P}/${segment}/{${param}}/comments`,
+      operationId: `add${label}Comment`,
+      tag: 'comments',
+      who: 'member',
+      summary: `Comment on a ${label === 'Run' ? 'run' : 'task run'}`,
+      body: B.comment,
+      responses: { 201: { description: 'The new comment', body: 'Comment' } },
+      errors: [400, 404],
       handle: async (c, s) => ({ status: 201, json: commentDto(await s.comments.add(c.actor, c.params.slug, target(c), c.body.body)) }),
     },
   ];
 };
 
 const editComment = (method: 'put' | 'patch'): RouteSpec => ({
-  method, path: `${P}/comments/{comment_id}`, operationId: method === 'put' ? 'replaceComment' : 'editComment', tag: 'comments',
-  who: 'the author', summary: `Edit one's own comment (${method.toUpperCase()} and ${method === 'put' ? 'PATCH' : 'PUT'} are the same: the body is the only field)`,
+  method,
+  path: `${P}/comments/{comment_id}`,
+  operationId: method === 'put' ? 'replaceComment' : 'editComment',
+  tag: 'comments',
+  who: 'the author',
+  summary: `Edit one's own comment (${method.toUpperCase()} and ${method === 'put' ? 'PATCH' : 'PUT'} are the same: the body is the only field)`,
   body: B.comment,
-  responses: { 200: { description: 'The comment', body: 'Comment' } }, errors: [400, 403, 404],
+  responses: { 200: { description: 'The comment', body: 'Comment' } },
+  errors: [400, 403, 404],
   handle: async (c, s) => ok(commentDto(await s.comments.edit(c.actor, c.params.slug, c.params.comment_id, c.body.body))),
 });
 
@@ -52,52 +70,92 @@ export const DEFAULT_SYNC_WAIT_MS = 60_000;
 
 export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpec[] => [
   {
-    method: 'get', path: `${P}/pipelines`, operationId: 'listPipelines', tag: 'pipelines', who: 'member',
-    summary: 'Pipelines by name, filtered, each with its summary over `days` and whether the caller watches it', query: Q.pipelines,
-    responses: { 200: { description: 'A page of pipelines', body: { list: 'Pipeline' } } }, errors: [400, 404],
+    method: 'get',
+    path: `${P}/pipelines`,
+    operationId: 'listPipelines',
+    tag: 'pipelines',
+    who: 'member',
+    summary: 'Pipelines by name, filtered, each with its summary over `days` and whether the caller watches it',
+    query: Q.pipelines,
+    responses: { 200: { description: 'A page of pipelines', body: { list: 'Pipeline' } } },
+    errors: [400, 404],
     handle: async (c, s) =>
       list(c.query, await s.pipelines.list(c.actor, c.params.slug, pipelineFilter(c.query), pageRequest(c.query), c.query.days), pipelineDto),
   },
   {
-    method: 'get', path: `${P}/pipelines/{pipeline_id}`, operationId: 'getPipeline', tag: 'pipelines', who: 'member',
-    summary: 'One pipeline with its last run, summary and `watched`', query: Q.pipeline,
-    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } }, errors: [400, 404],
+    method: 'get',
+    path: `${P}/pipelines/{pipeline_id}`,
+    operationId: 'getPipeline',
+    tag: 'pipelines',
+    who: 'member',
+    summary: 'One pipeline with its last run, summary and `watched`',
+    query: Q.pipeline,
+    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } },
+    errors: [400, 404],
     handle: async (c, s) => ok(pipelineDetailDto(await s.pipelines.get(c.actor, c.params.slug, c.params.pipeline_id, c.query.days))),
   },
   {
-    method: 'patch', path: `${P}/pipelines/{pipeline_id}/team`, operationId: 'setPipelineTeam', tag: 'pipelines', who: 'editor',
-    summary: 'Set (or clear with null) the owning team; the team must be of this space', body: B.setTeam,
-    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } }, errors: [400, 403, 404],
+    method: 'patch',
+    path: `${P}/pipelines/{pipeline_id}/team`,
+    operationId: 'setPipelineTeam',
+    tag: 'pipelines',
+    who: 'editor',
+    summary: 'Set (or clear with null) the owning team; the team must be of this space',
+    body: B.setTeam,
+    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } },
+    errors: [400, 403, 404],
     handle: async (c, s) => ok(pipelineDetailDto(await s.pipelines.setTeam(c.actor, c.params.slug, c.params.pipeline_id, c.body.team_id))),
   },
   {
-    method: 'patch', path: `${P}/pipelines/{pipeline_id}/criticality`, operationId: 'setPipelineCriticality', tag: 'pipelines', who: 'editor',
-    summary: 'Set (or clear with null) the criticality', body: B.setCriticality,
-    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } }, errors: [400, 403, 404],
-    handle: async (c, s) =>
-      ok(pipelineDetailDto(await s.pipelines.setCriticality(c.actor, c.params.slug, c.params.pipeline_id, c.body.criticality))),
+    method: 'patch',
+    path: `${P}/pipelines/{pipeline_id}/criticality`,
+    operationId: 'setPipelineCriticality',
+    tag: 'pipelines',
+    who: 'editor',
+    summary: 'Set (or clear with null) the criticality',
+    body: B.setCriticality,
+    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } },
+    errors: [400, 403, 404],
+    handle: async (c, s) => ok(pipelineDetailDto(await s.pipelines.setCriticality(c.actor, c.params.slug, c.params.pipeline_id, c.body.criticality))),
   },
   {
-    method: 'put', path: `${P}/pipelines/{pipeline_id}/watch`, operationId: 'watchPipeline', tag: 'pipelines', who: 'member',
-    summary: 'Watch a pipeline (idempotent)', responses: { 204: { description: 'Watching' } }, errors: [404],
+    method: 'put',
+    path: `${P}/pipelines/{pipeline_id}/watch`,
+    operationId: 'watchPipeline',
+    tag: 'pipelines',
+    who: 'member',
+    summary: 'Watch a pipeline (idempotent)',
+    responses: { 204: { description: 'Watching' } },
+    errors: [404],
     handle: async (c, s) => {
       await s.pipelines.watch(c.actor, c.params.slug, c.params.pipeline_id);
       return noContent();
     },
   },
   {
-    method: 'delete', path: `${P}/pipelines/{pipeline_id}/watch`, operationId: 'unwatchPipeline', tag: 'pipelines', who: 'member',
-    summary: 'Stop watching a pipeline (idempotent)', responses: { 204: { description: 'Not watching' } }, errors: [404],
+    method: 'delete',
+    path: `${P}/pipelines/{pipeline_id}/watch`,
+    operationId: 'unwatchPipeline',
+    tag: 'pipelines',
+    who: 'member',
+    summary: 'Stop watching a pipeline (idempotent)',
+    responses: { 204: { description: 'Not watching' } },
+    errors: [404],
     handle: async (c, s) => {
       await s.pipelines.unwatch(c.actor, c.params.slug, c.params.pipeline_id);
       return noContent();
     },
   },
   {
-    method: 'post', path: `${P}/pipelines/{pipeline_id}/trigger`, operationId: 'triggerPipeline', tag: 'runs', who: 'editor',
+    method: 'post',
+    path: `${P}/pipelines/{pipeline_id}/trigger`,
+    operationId: 'triggerPipeline',
+    tag: 'runs',
+    who: 'editor',
     summary:
       'Start a run in the orchestrator and store it at once. With an `Idempotency-Key`, a retry returns the same run (200) and never starts a second one.',
-    body: B.trigger, bodyOptional: true,
+    body: B.trigger,
+    bodyOptional: true,
     headers: [
       {
         name: 'Idempotency-Key',
@@ -123,9 +181,15 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     },
   },
   {
-    method: 'get', path: `${P}/pipelines/{pipeline_id}/runs`, operationId: 'listRuns', tag: 'runs', who: 'member',
-    summary: 'Runs of a pipeline, newest first', query: Q.runs,
-    responses: { 200: { description: 'A page of runs', body: { list: 'Run' } } }, errors: [400, 404],
+    method: 'get',
+    path: `${P}/pipelines/{pipeline_id}/runs`,
+    operationId: 'listRuns',
+    tag: 'runs',
+    who: 'member',
+    summary: 'Runs of a pipeline, newest first',
+    query: Q.runs,
+    responses: { 200: { description: 'A page of runs', body: { list: 'Run' } } },
+    errors: [400, 404],
     handle: async (c, s) => {
       const q = c.query;
       const filter = {
@@ -138,8 +202,14 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     },
   },
   {
-    method: 'get', path: `${P}/runs/{run_id}`, operationId: 'getRun', tag: 'runs', who: 'member',
-    summary: 'One run with its task runs', responses: { 200: { description: 'The run', body: 'RunDetail' } }, errors: [404],
+    method: 'get',
+    path: `${P}/runs/{run_id}`,
+    operationId: 'getRun',
+    tag: 'runs',
+    who: 'member',
+    summary: 'One run with its task runs',
+    responses: { 200: { description: 'The run', body: 'RunDetail' } },
+    errors: [404],
     handle: async (c, s) => ok(runDetailDto(await s.runs.get(c.actor, c.params.slug, c.params.run_id))),
   },
   ...commentRoutes('run', 'runs', 'run_id', 'Run'),
@@ -147,15 +217,25 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
   editComment('put'),
   editComment('patch'),
   {
-    method: 'delete', path: `${P}/comments/{comment_id}`, operationId: 'deleteComment', tag: 'comments', who: 'the author or a space admin',
-    summary: 'Delete a comment', responses: { 204: { description: 'Deleted' } }, errors: [403, 404],
+    method: 'delete',
+    path: `${P}/comments/{comment_id}`,
+    operationId: 'deleteComment',
+    tag: 'comments',
+    who: 'the author or a space admin',
+    summary: 'Delete a comment',
+    responses: { 204: { description: 'Deleted' } },
+    errors: [403, 404],
     handle: async (c, s) => {
       await s.comments.delete(c.actor, c.params.slug, c.params.comment_id);
       return noContent();
     },
   },
   {
-    method: 'post', path: `${P}/connectors/{connector_id}/sync`, operationId: 'syncConnector', tag: 'connectors', who: 'space admin',
+    method: 'post',
+    path: `${P}/connectors/{connector_id}/sync`,
+    operationId: 'syncConnector',
+    tag: 'connectors',
+    who: 'space admin',
     summary:
       'Start a sync of the connector: 202 with the sync record. With `wait=true`, waits for it (bounded) and answers 200 with the result, or 202 with the sync as it stands when the wait runs out. A sync already running answers 409 with it in `error.sync`.',
     query: Q.sync,

@@ -6,7 +6,9 @@ import { OpenApiChecker } from './openapi-check';
 
 /** What the suite needs of the mock provider factory (kept structural so this package does not import it). */
 export interface MockControl {
-  instance(connectorId: string):
+  instance(
+    connectorId: string,
+  ):
     | { failNext(f: { status: number; message: string; times?: number }): void; setLatency(ms: number): void; removePipeline(externalId: string): void }
     | undefined;
 }
@@ -175,7 +177,10 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       });
 
       it('refuses a revoked key and an expired one', async () => {
-        const issued = await call('viewer', 'post', 'me/api-keys', { name: 'short-lived', expires_at: new Date(Date.now() + 3600_000 * 24 * 365 * 10).toISOString() });
+        const issued = await call('viewer', 'post', 'me/api-keys', {
+          name: 'short-lived',
+          expires_at: new Date(Date.now() + 3600_000 * 24 * 365 * 10).toISOString(),
+        });
         expect(issued.status).toBe(201);
         expect(issued.body.key).toMatch(/^sbx_/);
         const own = { Authorization: `Bearer ${issued.body.key}` };
@@ -334,7 +339,12 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['expires_at in the past', () => call('root', 'post', 'me/api-keys', { name: 'k', expires_at: '2000-01-01T00:00:00Z' }), 'expires_at', null],
         ['role', () => call('root', 'put', `spaces/alpha/members/${ids.spareUser}`, { role: 'owner' }), 'role', /one of/],
         ['connector type', () => call('root', 'post', 'spaces/alpha/connectors', { name: 'x', type: 'argo', config: {} }), 'type', null],
-        ['connector config', () => call('root', 'post', 'spaces/alpha/connectors', { name: 'x', type: 'mock', config: { pipelines: -1 } }), 'config.pipelines', null],
+        [
+          'connector config',
+          () => call('root', 'post', 'spaces/alpha/connectors', { name: 'x', type: 'mock', config: { pipelines: -1 } }),
+          'config.pipelines',
+          null,
+        ],
         ['empty connector patch', () => call('root', 'patch', `spaces/alpha/connectors/${ids.alphaConnector}`, {}), 'body', null],
         ['criticality', () => call('root', 'patch', `${P}/pipelines/${ids.pipeline}/criticality`, { criticality: 'urgent' }), 'criticality', null],
         ['team_id format', () => call('root', 'patch', `${P}/pipelines/${ids.pipeline}/team`, { team_id: 'abc' }), 'team_id', /UUID/],
@@ -342,7 +352,12 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['trigger conf type', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: [1] }), 'conf', null],
         ['trigger logical_date', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { logical_date: 'now' }), 'logical_date', null],
         ['trigger note length', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { note: 'n'.repeat(1001) }), 'note', null],
-        ['Idempotency-Key', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, {}, { 'Idempotency-Key': 'k'.repeat(300) }), 'Idempotency-Key', null],
+        [
+          'Idempotency-Key',
+          () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, {}, { 'Idempotency-Key': 'k'.repeat(300) }),
+          'Idempotency-Key',
+          null,
+        ],
         ['empty comment', () => call('root', 'post', `${P}/runs/${ids.run}/comments`, { body: '' }), 'body', null],
         ['blank comment', () => call('root', 'post', `${P}/runs/${ids.run}/comments`, { body: '   ' }), 'body', null],
         ['body not an object', () => call('root', 'post', 'spaces/alpha/teams', [1, 2]), 'body', null],
@@ -353,7 +368,12 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['pipeline status', () => call('root', 'get', `${P}/pipelines?status=broken`), 'status', /one of/],
         ['unknown query parameter', () => call('root', 'get', `${P}/pipelines?colour=red`), 'colour', /not an accepted field/],
         ['started_from format', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=yesterday`), 'started_from', null],
-        ['started_from after started_to', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=2026-02-01T00:00:00Z&started_to=2026-01-01T00:00:00Z`), 'started_from', null],
+        [
+          'started_from after started_to',
+          () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=2026-02-01T00:00:00Z&started_to=2026-01-01T00:00:00Z`),
+          'started_from',
+          null,
+        ],
         ['run_type', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?run_type=cron`), 'run_type', null],
         ['wait flag', () => call('root', 'post', `${P}/connectors/${ids.alphaConnector}/sync?wait=maybe`), 'wait', /boolean/],
         ['page too large for the database', () => call('root', 'get', `${P}/pipelines?page=99999999999999999999`), 'page', /<= 1000000/],
@@ -365,9 +385,19 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['NUL in a team name', () => call('root', 'post', 'spaces/alpha/teams', { name: 'Team\u0000' }), 'name', /NUL/],
         ['NUL in a user name', () => call('root', 'post', 'users', { email: 'nul@example.com', name: '\u0000' }), 'name', /NUL/],
         ['NUL in a connector name', () => call('root', 'post', 'spaces/alpha/connectors', { name: 'm\u0000', type: 'mock', config: {} }), 'name', /NUL/],
-        ['NUL in a connector config', () => call('root', 'patch', `spaces/alpha/connectors/${ids.alphaConnector}`, { config: { token: 'x\u0000' } }), 'config.token', /NUL/],
+        [
+          'NUL in a connector config',
+          () => call('root', 'patch', `spaces/alpha/connectors/${ids.alphaConnector}`, { config: { token: 'x\u0000' } }),
+          'config.token',
+          /NUL/,
+        ],
         ['NUL in trigger conf', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: 'x\u0000y' } }), 'conf.a', /NUL/],
-        ['NUL deep in trigger conf', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: { b: ['ok', 'x\u0000'] } } }), 'conf.a.b.1', /NUL/],
+        [
+          'NUL deep in trigger conf',
+          () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: { b: ['ok', 'x\u0000'] } } }),
+          'conf.a.b.1',
+          /NUL/,
+        ],
         ['NUL in a trigger conf key', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: { 'k\u0000': 1 } } }), 'conf.a', /NUL/],
         ['NUL in trigger note', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { note: 'hi\u0000' }), 'note', /NUL/],
       ];
@@ -383,7 +413,10 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         const bad = await request(app).post(`${BASE}/spaces`).set(auth).set('Content-Type', 'application/json').send('{"slug": "x",');
         expect(bad.status).toBe(400);
         expect(bad.body.error.code).toBe('MALFORMED_JSON');
-        const big = await request(app).post(`${BASE}/${P}/runs/${ids.run}/comments`).set(auth).send({ body: 'x'.repeat(20_000) });
+        const big = await request(app)
+          .post(`${BASE}/${P}/runs/${ids.run}/comments`)
+          .set(auth)
+          .send({ body: 'x'.repeat(20_000) });
         expect(big.status).toBe(413);
         expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
         const text = await request(app).post(`${BASE}/spaces`).set(auth).set('Content-Type', 'text/plain').send('slug=x');
@@ -534,7 +567,11 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
 
       it('hides pipelines removed from the provider unless include_removed=true', async () => {
         expect((await call('root', 'post', 'spaces', { slug: 'removals', name: 'Removals' })).status).toBe(201);
-        const c = await call('root', 'post', 'spaces/removals/connectors', { name: 'mock-r', type: 'mock', config: { pipelines: 3, runs_per_pipeline: 1, seed: 3 } });
+        const c = await call('root', 'post', 'spaces/removals/connectors', {
+          name: 'mock-r',
+          type: 'mock',
+          config: { pipelines: 3, runs_per_pipeline: 1, seed: 3 },
+        });
         expect(c.status).toBe(201);
         const sync = `spaces/removals/orchestration/connectors/${c.body.id}/sync?wait=true`;
         expect((await call('root', 'post', sync)).body.status).toBe('succeeded');
@@ -588,7 +625,13 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       });
 
       it('triggers a run (201, visible at once) and an Idempotency-Key replay returns it with 200', async () => {
-        const first = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: 1 }, note: 'hello', logical_date: '2026-01-15T00:00:00Z' }, { 'Idempotency-Key': 'retry-1' });
+        const first = await call(
+          'editor',
+          'post',
+          `${P}/pipelines/${ids.pipeline}/trigger`,
+          { conf: { a: 1 }, note: 'hello', logical_date: '2026-01-15T00:00:00Z' },
+          { 'Idempotency-Key': 'retry-1' },
+        );
         expect(first.status).toBe(201);
         expect(first.body).toMatchObject({ pipeline_id: ids.pipeline, run_type: 'manual', conf: { a: 1 }, note: 'hello', triggered_by: userIds.editor });
         expect(first.headers.location).toBe(`${BASE}/${P}/runs/${first.body.id}`);

@@ -11,8 +11,7 @@ import { migrateToLatest } from '../migrate';
 
 async function main() {
   const [flavour, target, schema] = process.argv.slice(2);
-  const database =
-    flavour === 'pglite' ? await openDatabase({ dataDir: target }) : await openDatabase({ databaseUrl: target, schema, poolSize: 2 });
+  const database = flavour === 'pglite' ? await openDatabase({ dataDir: target }) : await openDatabase({ databaseUrl: target, schema, poolSize: 2 });
   await migrateToLatest(database.db);
   const repos = kyselyRepositories(database.db, { secretKey: 'crash test secret key', ids: randomIds });
   const now = new Date();

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
 import { type ContractSubject, SequentialIds } from '@signalbox/core/testing';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
 import { type Database, fromPGlite, openDatabase } from '../database';
 import { kyselyRepositories } from '../index';
 import { migrateToLatest } from '../migrate';

@@ -1,4 +1,19 @@
-import { type ContractSubject, aConnector, aSpace, aUser, anApiKey, at, MakeRepositories, page, providerPipeline, providerRun, providerTaskRun, somePipelines, T0, useSubject } from './fixtures';
+import {
+  aConnector,
+  anApiKey,
+  aSpace,
+  at,
+  aUser,
+  type ContractSubject,
+  type MakeRepositories,
+  page,
+  providerPipeline,
+  providerRun,
+  providerTaskRun,
+  somePipelines,
+  T0,
+  useSubject,
+} from './fixtures';
 
 const OTHER = '00000000-0000-4000-8000-ffffffffffff';
 
@@ -267,7 +282,13 @@ export function accessContracts(name: string, make: MakeRepositories) {
       const [space, other] = [await aSpace(s), await aSpace(s)];
       const c = await aConnector(s, space.id, 'prod', { password: 'old' });
       await s.repos.connectors.recordSync(space.id, c.id, { at: at(1), status: 'succeeded', error: null, cursor: '2026-01-15T12:00:00.000Z' });
-      const next = { ...(await s.repos.connectors.get(space.id, c.id))!, name: 'production', config: { base_url: 'http://y', token: 'new' }, cursor: null, updatedAt: at(5) };
+      const next = {
+        ...(await s.repos.connectors.get(space.id, c.id))!,
+        name: 'production',
+        config: { base_url: 'http://y', token: 'new' },
+        cursor: null,
+        updatedAt: at(5),
+      };
       expect(await s.repos.connectors.update({ ...next, spaceId: other.id })).toBe(false);
       expect(await s.repos.connectors.update(next)).toBe(true);
       expect(await s.repos.connectors.get(space.id, c.id)).toEqual(next);
@@ -301,11 +322,41 @@ export function accessContracts(name: string, make: MakeRepositories) {
         const run = (await s.repos.runs.getByExternalId(space.id, c.id, 'etl', 'r1'))!;
         const task = (await s.repos.taskRuns.listForRun(space.id, run.id))[0];
         const comments = [s.ids.id(), s.ids.id()];
-        await s.repos.comments.create({ id: comments[0], spaceId: space.id, target: { kind: 'run', id: run.id }, authorId: user.id, body: 'a', createdAt: T0, updatedAt: T0 });
-        await s.repos.comments.create({ id: comments[1], spaceId: space.id, target: { kind: 'task_run', id: task.id }, authorId: user.id, body: 'b', createdAt: T0, updatedAt: T0 });
+        await s.repos.comments.create({
+          id: comments[0],
+          spaceId: space.id,
+          target: { kind: 'run', id: run.id },
+          authorId: user.id,
+          body: 'a',
+          createdAt: T0,
+          updatedAt: T0,
+        });
+        await s.repos.comments.create({
+          id: comments[1],
+          spaceId: space.id,
+          target: { kind: 'task_run', id: task.id },
+          authorId: user.id,
+          body: 'b',
+          createdAt: T0,
+          updatedAt: T0,
+        });
         await s.repos.watches.watch(space.id, p('etl').id, user.id, T0);
         const sync = s.ids.id();
-        await s.repos.syncs.begin({ id: sync, spaceId: space.id, connectorId: c.id, status: 'running', triggeredBy: null, startedAt: T0, heartbeatAt: T0, finishedAt: null, counts: { pipelines: 0, removedPipelines: 0, runs: 0, taskRuns: 0 }, error: null }, at(-10));
+        await s.repos.syncs.begin(
+          {
+            id: sync,
+            spaceId: space.id,
+            connectorId: c.id,
+            status: 'running',
+            triggeredBy: null,
+            startedAt: T0,
+            heartbeatAt: T0,
+            finishedAt: null,
+            counts: { pipelines: 0, removedPipelines: 0, runs: 0, taskRuns: 0 },
+            error: null,
+          },
+          at(-10),
+        );
         return { pipeline: p('etl'), run, task, comments, sync };
       };
       const g = await seed(gone);

@@ -93,12 +93,7 @@ export const providerRun = (pipelineExternalId: string, externalId: string, fiel
   ...fields,
 });
 
-export const providerTaskRun = (
-  pipelineExternalId: string,
-  runExternalId: string,
-  taskId: string,
-  fields: Partial<ProviderTaskRun> = {},
-): ProviderTaskRun => ({
+export const providerTaskRun = (pipelineExternalId: string, runExternalId: string, taskId: string, fields: Partial<ProviderTaskRun> = {}): ProviderTaskRun => ({
   pipelineExternalId,
   runExternalId,
   taskId,

@@ -4,8 +4,8 @@ import { pipelineContracts } from './pipeline-contracts';
 import { runContracts } from './run-contracts';
 import { syncContracts } from './sync-contracts';
 
-export { accessContracts, pipelineContracts, runContracts, syncContracts };
 export * from './fixtures';
+export { accessContracts, pipelineContracts, runContracts, syncContracts };
 
 /**
  * Every repository contract of the core, as Jest `describe`/`it` blocks. `make` is called before

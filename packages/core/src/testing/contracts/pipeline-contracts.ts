@@ -1,12 +1,12 @@
 import type { Connector } from '../../connector/connector';
 import type { ProviderRun } from '../../run/run';
 import {
-  type ContractSubject,
   aConnector,
   aSetting,
   aSpace,
-  aUser,
   at,
+  aUser,
+  type ContractSubject,
   listQuery,
   type MakeRepositories,
   page,
@@ -69,7 +69,12 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       const p = await somePipelines(s, connector, [providerPipeline('etl', { name: 'old', tags: ['a'] })]);
       expect(await s.repos.pipelines.setTeam(space.id, p('etl').id, team.id, at(1))).toBe(true);
       expect(await s.repos.pipelines.setCriticality(space.id, p('etl').id, 'critical', at(2))).toBe(true);
-      await s.repos.pipelines.upsertFromProvider(connector, [providerPipeline('etl', { name: 'new', tags: ['b'], owner: 'ops', paused: true })], s.ids.id(), at(3));
+      await s.repos.pipelines.upsertFromProvider(
+        connector,
+        [providerPipeline('etl', { name: 'new', tags: ['b'], owner: 'ops', paused: true })],
+        s.ids.id(),
+        at(3),
+      );
       const all = await s.repos.pipelines.list(space.id, listQuery(s.ids.id(), { filter: { includeRemoved: true } }));
       expect(all.total).toBe(1);
       expect(all.items[0].pipeline).toMatchObject({
@@ -262,8 +267,7 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       const { space, connector, viewer } = await aSetting(s);
       const p = await somePipelines(s, connector, [providerPipeline('etl'), providerPipeline('idle'), providerPipeline('other')]);
       const since = at(-60);
-      const run = (id: string, minutes: number, fields: Partial<ProviderRun>): ProviderRun =>
-        providerRun('etl', id, { startedAt: at(minutes), ...fields });
+      const run = (id: string, minutes: number, fields: Partial<ProviderRun>): ProviderRun => providerRun('etl', id, { startedAt: at(minutes), ...fields });
       await s.repos.runs.upsertFromProvider(
         connector,
         [

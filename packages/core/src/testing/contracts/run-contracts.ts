@@ -1,9 +1,10 @@
+import type { Run } from '../../run/run';
 import {
-  type ContractSubject,
   aSetting,
   aSpace,
-  aUser,
   at,
+  aUser,
+  type ContractSubject,
   type MakeRepositories,
   page,
   providerPipeline,
@@ -13,7 +14,6 @@ import {
   T0,
   useSubject,
 } from './fixtures';
-import type { Run } from '../../run/run';
 
 const OTHER = '00000000-0000-4000-8000-ffffffffffff';
 
@@ -34,7 +34,17 @@ export function runContracts(name: string, make: MakeRepositories) {
       const written = await s.repos.runs.upsertFromProvider(
         connector,
         [
-          providerRun('etl', 'r1', { startedAt: at(0), finishedAt: at(2), status: 'failed', nativeStatus: 'failed', runType: 'manual', conf: { a: [1, 'b'] }, note: 'n', logicalDate: at(-1), queuedAt: at(-1) }),
+          providerRun('etl', 'r1', {
+            startedAt: at(0),
+            finishedAt: at(2),
+            status: 'failed',
+            nativeStatus: 'failed',
+            runType: 'manual',
+            conf: { a: [1, 'b'] },
+            note: 'n',
+            logicalDate: at(-1),
+            queuedAt: at(-1),
+          }),
           providerRun('ghost', 'r1', { startedAt: at(0) }),
         ],
         at(5),
@@ -128,13 +138,42 @@ export function runContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.runs.upsertFromProvider(connector, [update], at(5))).toBe(1);
       const listed = await s.repos.runs.listForPipeline(space.id, pipeline.id, {}, page());
       expect(listed.total).toBe(1);
-      expect(listed.items[0]).toEqual({ ...triggered, status: 'success', startedAt: at(1), finishedAt: at(3), durationSeconds: 120, runAt: at(1), updatedAt: at(5), nativeStatus: 'success', runType: 'scheduled' });
+      expect(listed.items[0]).toEqual({
+        ...triggered,
+        status: 'success',
+        startedAt: at(1),
+        finishedAt: at(3),
+        durationSeconds: 120,
+        runAt: at(1),
+        updatedAt: at(5),
+        nativeStatus: 'success',
+        runType: 'scheduled',
+      });
     });
 
     it('keeps the stored run when a triggered run’s key exists', async () => {
       const s = subject();
       const { space, connector, pipeline } = await withPipeline(s);
-      const base = { spaceId: space.id, connectorId: connector.id, pipelineId: pipeline.id, externalId: 'signalbox__k', status: 'queued' as const, nativeStatus: null, runType: 'manual' as const, logicalDate: null, queuedAt: null, startedAt: null, finishedAt: null, durationSeconds: null, conf: null, note: null, triggeredBy: null, runAt: at(0), createdAt: at(0), updatedAt: at(0) };
+      const base = {
+        spaceId: space.id,
+        connectorId: connector.id,
+        pipelineId: pipeline.id,
+        externalId: 'signalbox__k',
+        status: 'queued' as const,
+        nativeStatus: null,
+        runType: 'manual' as const,
+        logicalDate: null,
+        queuedAt: null,
+        startedAt: null,
+        finishedAt: null,
+        durationSeconds: null,
+        conf: null,
+        note: null,
+        triggeredBy: null,
+        runAt: at(0),
+        createdAt: at(0),
+        updatedAt: at(0),
+      };
       const first = { ...base, id: s.ids.id() };
       const second = { ...base, id: s.ids.id(), note: 'retry', runAt: at(1) };
       await s.repos.runs.insertTriggered(first);
@@ -191,7 +230,14 @@ export function runContracts(name: string, make: MakeRepositories) {
       const written = await s.repos.taskRuns.upsertFromProvider(
         connector,
         [
-          providerTaskRun('etl', 'r1', 'load', { startedAt: at(2), finishedAt: at(3), operator: 'PythonOperator', tryNumber: 2, status: 'failed', nativeStatus: 'failed' }),
+          providerTaskRun('etl', 'r1', 'load', {
+            startedAt: at(2),
+            finishedAt: at(3),
+            operator: 'PythonOperator',
+            tryNumber: 2,
+            status: 'failed',
+            nativeStatus: 'failed',
+          }),
           providerTaskRun('etl', 'r1', 'map', { mapIndex: 1, startedAt: at(1) }),
           providerTaskRun('etl', 'r1', 'map', { mapIndex: 0, startedAt: at(1) }),
           providerTaskRun('etl', 'r1', 'wait'),
@@ -248,7 +294,11 @@ export function runContracts(name: string, make: MakeRepositories) {
 
     async function withRun(s: ContractSubject) {
       const setting = await withPipeline(s);
-      await s.repos.runs.upsertFromProvider(setting.connector, [providerRun('etl', 'r1', { startedAt: at(0) }), providerRun('etl', 'r2', { startedAt: at(1) })], T0);
+      await s.repos.runs.upsertFromProvider(
+        setting.connector,
+        [providerRun('etl', 'r1', { startedAt: at(0) }), providerRun('etl', 'r2', { startedAt: at(1) })],
+        T0,
+      );
       await s.repos.taskRuns.upsertFromProvider(setting.connector, [providerTaskRun('etl', 'r1', 'load')], T0);
       const run = (await s.repos.runs.getByExternalId(setting.space.id, setting.connector.id, 'etl', 'r1'))!;
       const run2 = (await s.repos.runs.getByExternalId(setting.space.id, setting.connector.id, 'etl', 'r2'))!;
@@ -284,7 +334,15 @@ export function runContracts(name: string, make: MakeRepositories) {
       const { space, run } = await withRun(s);
       const other = await aSpace(s);
       const author = await aUser(s);
-      const c = { id: s.ids.id(), spaceId: space.id, target: { kind: 'run' as const, id: run.id }, authorId: author.id, body: 'hi', createdAt: T0, updatedAt: T0 };
+      const c = {
+        id: s.ids.id(),
+        spaceId: space.id,
+        target: { kind: 'run' as const, id: run.id },
+        authorId: author.id,
+        body: 'hi',
+        createdAt: T0,
+        updatedAt: T0,
+      };
       await s.repos.comments.create(c);
       expect(await s.repos.comments.get(other.id, c.id)).toBeUndefined();
       expect(await s.repos.comments.list(other.id, c.target, page())).toEqual({ items: [], total: 0 });

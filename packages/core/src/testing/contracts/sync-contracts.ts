@@ -1,5 +1,5 @@
 import type { SyncRecord } from '../../sync/sync';
-import { type ContractSubject, aConnector, aSetting, aSpace, at, type MakeRepositories, page, T0, useSubject } from './fixtures';
+import { aConnector, aSetting, aSpace, at, type ContractSubject, type MakeRepositories, page, T0, useSubject } from './fixtures';
 
 const OTHER = '00000000-0000-4000-8000-ffffffffffff';
 
