@@ -1,3 +1,5 @@
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { mersenne } from 'pure-rand/generator/mersenne';
 /**
  * The stub's Airflow metadata: DAGs, DAG runs and task instances, version-neutral. The HTTP layer
  * renders them as /api/v1 or /api/v2 documents. Runs and task instances are kept sorted by
@@ -114,16 +116,10 @@ export interface GenerateOptions {
   spanDays?: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so a seed always gives the same fleet. */
+/** Uniform numbers in [0, 1) from a seeded Mersenne Twister: the same seed gives the same fleet on every machine. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = mersenne(seed);
+  return () => uniformFloat64(rng);
 }
 
 const OWNERS = ['airflow', 'data-eng', 'analytics', 'ml-platform', 'finance-data', 'growth'];

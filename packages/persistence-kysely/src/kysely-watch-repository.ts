@@ -39,16 +39,4 @@ export class KyselyWatchRepository implements WatchRepository {
       .executeTakeFirst();
     return row !== undefined;
   }
-
-  async watchers(spaceId: Id, pipelineId: Id) {
-    if (!isUuid(spaceId) || !isUuid(pipelineId)) return [];
-    const rows = await this.db
-      .selectFrom('watches')
-      .select('user_id')
-      .where('space_id', '=', spaceId)
-      .where('pipeline_id', '=', pipelineId)
-      .orderBy('user_id')
-      .execute();
-    return rows.map((r) => r.user_id);
-  }
 }

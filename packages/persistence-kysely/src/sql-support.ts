@@ -18,8 +18,6 @@ export async function uniquely<T>(write: () => Promise<T>, code: string, message
   }
 }
 
-export const isUniqueViolation = (err: unknown) => pgCode(err) === '23505';
-
 /**
  * Runs a write and turns a foreign key violation (23503) into the core's `invalid` on `field`
  * with `code`: the row it names went away between the use case's check and the write.

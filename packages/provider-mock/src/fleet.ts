@@ -1,4 +1,6 @@
 import type { ProviderPipeline, ProviderRun, ProviderTaskRun, RunStatus, TaskRunStatus } from '@signalbox/core';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { mersenne } from 'pure-rand/generator/mersenne';
 
 /** Settings of a mock connector, as stored in its config. */
 export interface MockFleetConfig {
@@ -7,16 +9,10 @@ export interface MockFleetConfig {
   seed: number;
 }
 
-/** A small, fast, seedable PRNG (mulberry32): the same seed gives the same fleet on every machine. */
+/** Uniform numbers in [0, 1) from a seeded Mersenne Twister: the same seed gives the same fleet on every machine. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = mersenne(seed);
+  return () => uniformFloat64(rng);
 }
 
 const OWNERS = ['data-eng', 'analytics', 'ml-platform', 'finance-data', 'growth'];

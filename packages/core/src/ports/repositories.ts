@@ -123,7 +123,6 @@ export interface WatchRepository {
   /** Idempotent. */
   unwatch(spaceId: Id, pipelineId: Id, userId: Id): Promise<void>;
   isWatching(spaceId: Id, pipelineId: Id, userId: Id): Promise<boolean>;
-  watchers(spaceId: Id, pipelineId: Id): Promise<Id[]>;
 }
 
 export interface RunRepository {

@@ -6,8 +6,6 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const RUN_TYPES = ['scheduled', 'manual', 'backfill', 'event'] as const;
 export type RunType = (typeof RUN_TYPES)[number];
 
-export const isFinished = (s: RunStatus) => s === 'success' || s === 'failed' || s === 'canceled';
-
 /** What a provider knows of a run. `updatedAt` drives the incremental cursor. */
 export interface ProviderRun {
   pipelineExternalId: string;

@@ -361,12 +361,6 @@ export class InMemoryWatchRepository implements WatchRepository {
   async isWatching(spaceId: Id, pipelineId: Id, userId: Id) {
     return this.s.watches.get(`${pipelineId}/${userId}`)?.spaceId === spaceId;
   }
-  async watchers(spaceId: Id, pipelineId: Id) {
-    return [...this.s.watches.values()]
-      .filter((w) => w.spaceId === spaceId && w.pipelineId === pipelineId)
-      .map((w) => w.userId)
-      .sort();
-  }
 }
 
 export class InMemoryRunRepository implements RunRepository {
