@@ -30,6 +30,7 @@ const project = (dir: string): Config => ({
 });
 
 const config: Config = {
+  // A global option: Jest reads it here, not from the projects.
   projects: packages.map(project),
 };
 
