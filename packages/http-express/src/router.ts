@@ -4,8 +4,13 @@ import express, { type Request, type RequestHandler, type Response, Router } fro
 import { errorHandler, sendError } from './errors';
 import { setPageHeaders } from './pagination';
 import { type Ctx, PARAM_RESOURCES, type RouteSpec } from './route';
-import { adminRoutes } from './routes/admin';
+import { connectorRoutes } from './routes/connectors';
+import { memberRoutes } from './routes/members';
 import { DEFAULT_SYNC_WAIT_MS, orchestrationRoutes } from './routes/orchestration';
+import { spaceRoutes } from './routes/spaces';
+import { syncRoutes } from './routes/syncs';
+import { teamRoutes } from './routes/teams';
+import { userRoutes } from './routes/users';
 import { check, compileBody, compileQuery } from './validation';
 
 export interface ApiRouterOptions {
@@ -21,7 +26,12 @@ export interface ApiRouterOptions {
 
 /** Every route of the API, in the order they are matched. */
 export const apiRoutes = (opts: Pick<ApiRouterOptions, 'syncWaitMs'> = {}): RouteSpec[] => [
-  ...adminRoutes,
+  ...spaceRoutes,
+  ...userRoutes,
+  ...memberRoutes,
+  ...teamRoutes,
+  ...connectorRoutes,
+  ...syncRoutes,
   ...orchestrationRoutes(opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS),
 ];
 
@@ -106,7 +116,7 @@ function serve(spec: RouteSpec, services: Services): RequestHandler {
     if ('headers' in reply && reply.headers) res.set(reply.headers);
     if ('page' in reply) {
       setPageHeaders(req, res, reply.page.total, reply.pageRequest.page, reply.pageRequest.perPage);
-      return res.status(200).json(reply.page.items.map(reply.map));
+      return res.status(200).json(reply.page.items);
     }
     if (!('json' in reply)) return res.status(204).end();
     return res.status(reply.status).json(reply.json);
