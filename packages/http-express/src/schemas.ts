@@ -51,7 +51,18 @@ export const responseSchemas = {
       {
         code: str(),
         message: str(),
-        details: { type: 'array', items: obj({ field: str(), reason: str() }, ['reason']) },
+        details: {
+          type: 'array',
+          items: obj(
+            {
+              field: str(),
+              reason: str(),
+              line: int({ minimum: 1, description: 'For a body sent as text (YAML or JSON): the line of the problem, from 1.' }),
+              column: int({ minimum: 1, description: 'With `line`: the column, from 1.' }),
+            },
+            ['reason'],
+          ),
+        },
         provider: obj({ name: str(), status: nullable(int()), message: str() }),
         sync: { $ref: '#/components/schemas/Sync' },
       },
