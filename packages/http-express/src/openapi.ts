@@ -4,7 +4,7 @@ import { components, ref } from './schemas';
 import type { Schema } from './validation';
 
 const ERROR_TEXT: Record<number, string> = {
-  400: 'Bad input: `error.details` names each field and why',
+  400: 'Bad input: `error.details` names each field and why (with line and column for a problem in the body)',
   401: 'No API key, or an unknown, revoked or expired one',
   403: 'A member whose role does not allow this',
   404: 'Unknown id, or a space the caller cannot see',
