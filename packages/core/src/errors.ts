@@ -24,6 +24,10 @@ export interface ProviderFailure {
 export interface ErrorDetail {
   field?: string;
   reason: string;
+  /** Where the problem is in a request body that came as text (YAML or JSON): 1-based line. */
+  line?: number;
+  /** 1-based column, with `line`. */
+  column?: number;
 }
 
 export class DomainError extends Error {

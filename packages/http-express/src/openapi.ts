@@ -1,16 +1,17 @@
+import { YAML_TYPES } from './body';
 import { bodyRef, PARAM_RESOURCES, type RouteSpec } from './route';
 import { components, ref } from './schemas';
 import type { Schema } from './validation';
 
 const ERROR_TEXT: Record<number, string> = {
-  400: 'Bad input: `error.details` names each field and why',
+  400: 'Bad input: `error.details` names each field and why (with line and column for a problem in the body)',
   401: 'No API key, or an unknown, revoked or expired one',
   403: 'A member whose role does not allow this',
   404: 'Unknown id, or a space the caller cannot see',
   405: 'Method not allowed on this path',
   409: 'Conflict with the current state',
   413: 'Request body too large',
-  415: 'Request body is not JSON',
+  415: 'Request body is neither JSON nor YAML',
   429: 'The orchestrator is rate limiting',
   500: 'Unexpected server error',
   502: "The orchestrator refused the connector's credentials or failed",
@@ -30,6 +31,9 @@ const pageHeaders = {
   'X-Total-Pages': { description: 'Number of pages (0 for an empty list)', schema: { type: 'integer' } },
   Link: { description: 'RFC 8288 links: first, prev, next, last', schema: { type: 'string' } },
 };
+
+/** A request body is read as JSON or as YAML, into the same schema. */
+const bodyContent = (schema: Schema) => Object.fromEntries(['application/json', ...YAML_TYPES].map((type) => [type, { schema }]));
 
 export interface OpenApiOptions {
   /** Where the API router is mounted. Default `/api/v1.0`. */
@@ -56,7 +60,10 @@ export function buildOpenApi(routes: RouteSpec[], opts: OpenApiOptions = {}): Re
     }
     const q = r.query?.properties as Record<string, Schema> | undefined;
     for (const [name, schema] of Object.entries(q ?? {})) {
-      parameters.push({ name, in: 'query', required: false, schema });
+      // A list parameter is repeated (`status=a&status=b`); its description also gives the comma form.
+      const list = schema.type === 'array' ? { style: 'form', explode: true } : {};
+      const description = typeof schema.description === 'string' ? { description: schema.description } : {};
+      parameters.push({ name, in: 'query', required: false, ...description, ...list, schema });
     }
     for (const h of r.headers ?? []) parameters.push({ name: h.name, in: 'header', required: false, description: h.description, schema: h.schema });
 
@@ -83,7 +90,7 @@ export function buildOpenApi(routes: RouteSpec[], opts: OpenApiOptions = {}): Re
       tags: [r.tag],
       security: [{ bearerAuth: [] }],
       ...(parameters.length ? { parameters } : {}),
-      ...(r.body ? { requestBody: { required: !r.bodyOptional, content: { 'application/json': { schema: r.body } } } } : {}),
+      ...(r.body ? { requestBody: { required: !r.bodyOptional, content: bodyContent(r.body) } } : {}),
       responses,
     };
   }

@@ -1,13 +1,13 @@
 import type { Actor, Paged, Services } from '@signalbox/core';
 import type { Request, Response } from 'express';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { type ComponentName, listOf, ref } from './schemas';
 import type { Schema } from './validation';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** What a handler sees: the caller and the checked inputs. */
-// biome-ignore lint/suspicious/noExplicitAny: untyped until routes take their types from their schemas
-export interface Ctx<Q = any, B = any> {
+/** What a handler sees: the caller and the inputs, checked against the route's schemas. */
+export interface Ctx<Q = unknown, B = unknown> {
   actor: Actor;
   params: Record<string, string>;
   query: Q;
@@ -21,8 +21,7 @@ export interface Ctx<Q = any, B = any> {
 /** A handler's answer: a status with a JSON body, a page of a list, or no content. */
 export type Reply =
   | { status: number; json: unknown; headers?: Record<string, string> }
-  // biome-ignore lint/suspicious/noExplicitAny: untyped until routes take their types from their schemas
-  | { status: 200; page: Paged<unknown>; map: (x: any) => unknown; pageRequest: { page: number; perPage: number } }
+  | { status: 200; page: Paged<unknown>; pageRequest: { page: number; perPage: number } }
   | { status: 204 };
 
 /** `page` and `per_page` as every list route takes them. */
@@ -31,11 +30,10 @@ export interface PageQuery {
   per_page: number;
 }
 export const pageRequest = (q: PageQuery) => ({ page: q.page, perPage: q.per_page });
-/** A 200 answering one page of a list; the router adds the pagination headers. */
-export const list = <T>(q: PageQuery, page: { items: T[]; total: number }, map: (x: T) => unknown): Reply => ({
+/** A 200 answering one page of a list, each item mapped to its wire form; the router adds the pagination headers. */
+export const list = <T>(q: PageQuery, page: Paged<T>, map: (x: T) => unknown): Reply => ({
   status: 200,
-  page,
-  map,
+  page: { items: page.items.map(map), total: page.total },
   pageRequest: pageRequest(q),
 });
 
@@ -45,11 +43,8 @@ export interface ResponseSpec {
   body?: ComponentName | { list: ComponentName };
 }
 
-/**
- * One endpoint: everything the router needs to serve it and the OpenAPI document needs to
- * describe it. Paths use OpenAPI's `{param}` form, relative to the mount point.
- */
-export interface RouteSpec {
+/** What the router and the OpenAPI document need of an endpoint, besides its inputs and handler. */
+interface RouteMeta {
   method: Method;
   path: string;
   operationId: string;
@@ -57,16 +52,43 @@ export interface RouteSpec {
   tag: string;
   /** Who may call it, for the document (the core decides). */
   who?: string;
-  query?: Schema;
-  body?: Schema;
   /** The body may be left out altogether (all its fields optional). */
   bodyOptional?: boolean;
   headers?: { name: string; description: string; schema: Schema }[];
   responses: Record<number, ResponseSpec>;
   /** Error statuses this route may answer, beyond 401 and 500. */
   errors: number[];
+}
+
+/**
+ * One endpoint: everything the router needs to serve it and the OpenAPI document needs to
+ * describe it. Paths use OpenAPI's `{param}` form, relative to the mount point. Write routes with
+ * `route()`, which types the handler's inputs from the schemas; this is the table's erased form.
+ */
+export interface RouteSpec extends RouteMeta {
+  query?: Schema;
+  body?: Schema;
   handle(ctx: Ctx, services: Services): Promise<Reply>;
 }
+
+/** The type a request schema accepts, or `undefined` for a route without that input. */
+export type Input<S> = S extends JSONSchema ? FromSchema<S> : undefined;
+
+/** A route as written: its handler sees query and body typed from its own schemas. */
+export interface TypedRoute<QS extends JSONSchema | undefined, BS extends JSONSchema | undefined> extends RouteMeta {
+  query?: QS;
+  body?: BS;
+  handle(ctx: Ctx<Input<QS>, Input<BS>>, services: Services): Promise<Reply>;
+}
+
+/**
+ * Declares a route whose handler takes its input types from its `query` and `body` schemas
+ * (written with literal types, as in schemas.ts). The router calls the handler only with a query
+ * and a body that passed those very schemas, which is what makes the erased `RouteSpec` safe.
+ */
+export const route = <const QS extends JSONSchema | undefined = undefined, const BS extends JSONSchema | undefined = undefined>(
+  spec: TypedRoute<QS, BS>,
+): RouteSpec => spec as unknown as RouteSpec;
 
 export const bodyRef = (b: ResponseSpec['body']): Schema | undefined => (b === undefined ? undefined : typeof b === 'string' ? ref(b) : listOf(b.list));
 

@@ -36,6 +36,31 @@ describe('the router mounted by another service', () => {
     expect((await request(app).get('/pipelines-api/v1.0/nothing').set(auth)).body.error.code).toBe('ROUTE_NOT_FOUND');
   });
 
+  it('reads YAML bodies itself, within its body limit', async () => {
+    const app = await setup();
+    const auth = { Authorization: `Bearer ${KEY}` };
+    const created = await request(app).post('/pipelines-api/v1.0/spaces').set(auth).set('Content-Type', 'application/yaml').send('slug: team-y\nname: Y\n');
+    expect(created.status).toBe(201);
+    expect(created.body.slug).toBe('team-y');
+
+    const services = createServices({
+      repos: inMemoryRepositories(new SequentialIds()),
+      registry: new ProviderRegistry(),
+      clock: new FakeClock(),
+      ids: new SequentialIds(),
+    });
+    await services.access.bootstrapAdminKey(KEY);
+    const small = express().use(createApiRouter(services, { bodyLimit: 64 }));
+    const big = await request(small)
+      .post('/spaces')
+      .set(auth)
+      .set('Content-Type', 'text/yaml')
+      .send(`slug: big\nname: ${'n'.repeat(100)}\n`);
+    expect([big.status, big.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const fits = await request(small).post('/spaces').set(auth).set('Content-Type', 'text/yaml').send('slug: fits\nname: F\n');
+    expect(fits.status).toBe(201);
+  });
+
   it('passes unknown paths on to the host app when asked', async () => {
     const app = await setup(false);
     const res = await request(app).get('/pipelines-api/v1.0/nothing');

@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, type Logger, notFound, type Services, SLUG_PATTERN, silentLogger } from '@signalbox/core';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import { JSON_TYPES, type Locate, locateInJson, parseYaml, YAML_TYPES } from './body';
 import { errorHandler, sendError } from './errors';
 import { setPageHeaders } from './pagination';
 import { type Ctx, PARAM_RESOURCES, type RouteSpec } from './route';
-import { adminRoutes } from './routes/admin';
+import { connectorRoutes } from './routes/connectors';
+import { memberRoutes } from './routes/members';
 import { DEFAULT_SYNC_WAIT_MS, orchestrationRoutes } from './routes/orchestration';
-import { check, compileBody, compileQuery } from './validation';
+import { spaceRoutes } from './routes/spaces';
+import { syncRoutes } from './routes/syncs';
+import { teamRoutes } from './routes/teams';
+import { userRoutes } from './routes/users';
+import { check, compileBody, compileQuery, type Schema } from './validation';
 
 export interface ApiRouterOptions {
-  /** Largest accepted JSON body (bytes or a string such as '1mb'); larger is 413. Default 1mb. */
+  /** Largest accepted body, JSON or YAML (bytes or a string such as '1mb'); larger is 413. Default 1mb. */
   bodyLimit?: number | string;
   /** Where unexpected errors go. Default: nowhere. */
   logger?: Logger;
@@ -21,7 +27,12 @@ export interface ApiRouterOptions {
 
 /** Every route of the API, in the order they are matched. */
 export const apiRoutes = (opts: Pick<ApiRouterOptions, 'syncWaitMs'> = {}): RouteSpec[] => [
-  ...adminRoutes,
+  ...spaceRoutes,
+  ...userRoutes,
+  ...memberRoutes,
+  ...teamRoutes,
+  ...connectorRoutes,
+  ...syncRoutes,
   ...orchestrationRoutes(opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS),
 ];
 
@@ -79,19 +90,43 @@ function checkParams(params: Record<string, string>) {
   }
 }
 
+/**
+ * The query as the schema reads it: each parameter the schema takes as a list is split at commas,
+ * however often it was given, so `status=a,b`, `status=a&status=b` and a mix all read `[a, b]`.
+ */
+function queryOf(schema: Schema | undefined, query: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...query };
+  const properties = (schema?.properties ?? {}) as Record<string, Schema>;
+  for (const [name, value] of Object.entries(out)) {
+    if (properties[name]?.type !== 'array') continue;
+    out[name] = (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v]));
+  }
+  return out;
+}
+
+/** The body decoded by its media type, with a way to find its values in the text; undefined when none of ours. */
+function bodyOf(req: Request, res: Response, optional: boolean): { value: unknown; locate?: () => Locate | undefined } | undefined {
+  if (!hasBody(req)) return { value: optional ? {} : req.body };
+  if (typeof req.body === 'string' && req.is([...YAML_TYPES])) {
+    const { value, locate } = parseYaml(req.body);
+    return { value, locate: () => locate };
+  }
+  if (req.body === undefined) return undefined;
+  const raw: Buffer | undefined = res.locals.rawBody;
+  return { value: req.body, locate: () => (raw ? locateInJson(raw.toString('utf8')) : undefined) };
+}
+
 function serve(spec: RouteSpec, services: Services): RequestHandler {
   const query = spec.query ? compileQuery(spec.query) : NO_QUERY;
   const body = spec.body ? compileBody(spec.body) : undefined;
   return async (req: Request, res: Response) => {
     checkParams(req.params as Record<string, string>);
-    const q = check(query, { ...(req.query as object) }, 'query');
+    const q = check(query, queryOf(spec.query, req.query as Record<string, unknown>), 'query');
     let b: unknown;
     if (body) {
-      const raw = req.body === undefined && spec.bodyOptional && !hasBody(req) ? {} : req.body;
-      if (raw === undefined && hasBody(req) && !req.is('json')) {
-        return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
-      }
-      b = check(body, raw, 'body');
+      const decoded = bodyOf(req, res, spec.bodyOptional === true);
+      if (!decoded) return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json or YAML (${YAML_TYPES.join(', ')})`);
+      b = check(body, decoded.value, 'body', decoded.locate);
     }
     const ctx: Ctx = {
       actor: res.locals.actor,
@@ -106,7 +141,7 @@ function serve(spec: RouteSpec, services: Services): RequestHandler {
     if ('headers' in reply && reply.headers) res.set(reply.headers);
     if ('page' in reply) {
       setPageHeaders(req, res, reply.page.total, reply.pageRequest.page, reply.pageRequest.perPage);
-      return res.status(200).json(reply.page.items.map(reply.map));
+      return res.status(200).json(reply.page.items);
     }
     if (!('json' in reply)) return res.status(204).end();
     return res.status(reply.status).json(reply.json);
@@ -122,7 +157,17 @@ const hasBody = (req: Request) => (req.get('content-length') !== undefined ? req
  */
 export function createApiRouter(services: Services, opts: ApiRouterOptions = {}): Router {
   const logger = opts.logger ?? silentLogger;
-  const json = express.json({ limit: opts.bodyLimit ?? '1mb', type: ['application/json', 'application/*+json'] });
+  const limit = opts.bodyLimit ?? '1mb';
+  // The JSON text is kept (not copied) so that a body failing its schema can be answered with
+  // the line and column of each problem.
+  const json = express.json({
+    limit,
+    type: [...JSON_TYPES],
+    verify: (_req, res, buf) => {
+      (res as Response).locals.rawBody = buf;
+    },
+  });
+  const yaml = express.text({ limit, type: [...YAML_TYPES] });
   const router = Router();
   router.use(requestId);
   const routes = apiRoutes(opts);
@@ -130,7 +175,7 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
   for (const spec of routes) {
     const path = toExpressPath(spec.path);
     const chain: RequestHandler[] = [authenticate(services)];
-    if (spec.body) chain.push(json);
+    if (spec.body) chain.push(json, yaml);
     router[spec.method](path, ...chain, serve(spec, services));
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), spec.method.toUpperCase()]);
   }

@@ -1,6 +1,8 @@
 import {
   CONNECTOR_TYPES,
   CRITICALITIES,
+  DEFAULT_PER_PAGE,
+  DEFAULT_SUMMARY_DAYS,
   MAX_COMMENT_LENGTH,
   MAX_NOTE_LENGTH,
   MAX_PER_PAGE,
@@ -11,24 +13,33 @@ import {
   RUN_TYPES,
   TASK_RUN_STATUSES,
 } from '@signalbox/core';
+import type { JSONSchema } from 'json-schema-to-ts';
 import type { Schema } from './validation';
 
 /*
  * Every JSON Schema of the API, written once: request schemas are compiled by ajv at load time,
- * and the same objects (with the response schemas) make the OpenAPI document.
+ * and the same objects (with the response schemas) make the OpenAPI document. The helpers keep
+ * each schema's literal type, so a route's query and body types are derived from the schema
+ * itself (see `route()`): a field renamed here breaks the handlers that read it at compile time.
  */
 
-const str = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
-const nullable = (s: Schema): Schema => ({ ...s, type: [s.type as string, 'null'] });
+type Obj = Readonly<Record<string, unknown>>;
+const str = <const E extends Obj = Record<never, never>>(extra?: E) => ({ type: 'string', ...extra }) as { readonly type: 'string' } & E;
+const int = <const E extends Obj = Record<never, never>>(extra?: E) => ({ type: 'integer', ...extra }) as { readonly type: 'integer' } & E;
+const nullable = <const S extends { readonly type: string }>(s: S) =>
+  ({ ...s, type: [s.type, 'null'] }) as Omit<S, 'type'> & { readonly type: readonly [S['type'], 'null'] };
 const dateTime = str({ format: 'date-time' });
 const nDateTime = nullable(dateTime);
-const int = (extra: Schema = {}): Schema => ({ type: 'integer', ...extra });
-const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({
-  type: 'object',
-  additionalProperties: false,
-  required,
-  properties,
-});
+const obj = <const P extends Readonly<Record<string, JSONSchema>>, const R extends readonly (keyof P & string)[] = (keyof P & string)[]>(
+  properties: P,
+  required?: R,
+) =>
+  ({ type: 'object', additionalProperties: false, required: required ?? Object.keys(properties), properties }) as {
+    readonly type: 'object';
+    readonly additionalProperties: false;
+    readonly required: R;
+    readonly properties: P;
+  };
 const id = str({ format: 'uuid' });
 const name = str({ minLength: 1, maxLength: 200 });
 
@@ -40,7 +51,18 @@ export const responseSchemas = {
       {
         code: str(),
         message: str(),
-        details: { type: 'array', items: obj({ field: str(), reason: str() }, ['reason']) },
+        details: {
+          type: 'array',
+          items: obj(
+            {
+              field: str(),
+              reason: str(),
+              line: int({ minimum: 1, description: 'For a body sent as text (YAML or JSON): the line of the problem, from 1.' }),
+              column: int({ minimum: 1, description: 'With `line`: the column, from 1.' }),
+            },
+            ['reason'],
+          ),
+        },
         provider: obj({ name: str(), status: nullable(int()), message: str() }),
         sync: { $ref: '#/components/schemas/Sync' },
       },
@@ -184,45 +206,59 @@ export const listOf = (name: ComponentName): Schema => ({ type: 'array', items: 
 
 /** Past this a page number only overflows the database's offset arithmetic; no list is that long. */
 export const MAX_PAGE = 1_000_000;
-const pageQuery: Record<string, Schema> = {
+const pageQuery = {
   page: int({ minimum: 1, maximum: MAX_PAGE, default: 1, description: `Page number, 1 to ${MAX_PAGE}.` }),
-  per_page: int({ minimum: 1, maximum: MAX_PER_PAGE, default: 100, description: `Page size, 1 to ${MAX_PER_PAGE}.` }),
-};
-const query = (properties: Record<string, Schema>): Schema => ({ type: 'object', additionalProperties: false, properties });
+  per_page: int({ minimum: 1, maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE, description: `Page size, 1 to ${MAX_PER_PAGE}.` }),
+} as const;
+const query = <const P extends Readonly<Record<string, JSONSchema>>>(properties: P) =>
+  ({ type: 'object', additionalProperties: false, properties }) as { readonly type: 'object'; readonly additionalProperties: false; readonly properties: P };
+
+/**
+ * A filter that takes one or more of `values`. The router splits each occurrence of the
+ * parameter at commas, so `status=a,b`, `status=a&status=b` and a mix of both all arrive here
+ * as `['a', 'b']`.
+ */
+const anyOf = <const V extends readonly string[]>(values: V, what: string) =>
+  ({
+    type: 'array',
+    items: { enum: values },
+    minItems: 1,
+    description: `Keeps ${what} matching any of the values: one of ${values.join(', ')}; several as \`a,b\` or by repeating the parameter.`,
+  }) as { readonly type: 'array'; readonly items: { readonly enum: V }; readonly minItems: 1; readonly description: string };
 
 export const querySchemas = {
   page: query(pageQuery),
   pipelines: query({
-    provider: { enum: [...CONNECTOR_TYPES] },
-    status: { enum: [...PIPELINE_STATUSES] },
+    provider: anyOf(CONNECTOR_TYPES, 'pipelines whose provider is'),
+    status: anyOf(PIPELINE_STATUSES, 'pipelines whose status is'),
     owner: str({ minLength: 1, maxLength: 200 }),
-    criticality: { enum: [...CRITICALITIES] },
+    criticality: anyOf(CRITICALITIES, 'pipelines whose criticality is'),
     team_id: id,
     connector_id: id,
     q: str({ minLength: 1, maxLength: 200, description: 'Case-insensitive text over name, dag id, description, owner and tags.' }),
     watched_only: { type: 'boolean', default: false },
     include_removed: { type: 'boolean', default: false },
-    days: int({ minimum: 1, maximum: MAX_SUMMARY_DAYS, default: 7, description: 'Summary window in days.' }),
+    days: int({ minimum: 1, maximum: MAX_SUMMARY_DAYS, default: DEFAULT_SUMMARY_DAYS, description: 'Summary window in days.' }),
     ...pageQuery,
   }),
-  pipeline: query({ days: int({ minimum: 1, maximum: MAX_SUMMARY_DAYS, default: 7 }) }),
+  pipeline: query({ days: int({ minimum: 1, maximum: MAX_SUMMARY_DAYS, default: DEFAULT_SUMMARY_DAYS }) }),
   runs: query({
     started_from: dateTime,
     started_to: dateTime,
-    status: { enum: [...RUN_STATUSES] },
-    run_type: { enum: [...RUN_TYPES] },
+    status: anyOf(RUN_STATUSES, 'runs whose status is'),
+    run_type: anyOf(RUN_TYPES, 'runs whose run type is'),
     ...pageQuery,
   }),
   sync: query({ wait: { type: 'boolean', default: false, description: 'Wait (bounded) for the sync to end and answer 200 with its result.' } }),
-} satisfies Record<string, Schema>;
+} as const satisfies Record<string, Schema>;
 
 export const bodySchemas = {
   newSpace: obj({ slug: str({ minLength: 2, maxLength: 63 }), name }),
   newUser: obj({ email: str({ format: 'email', maxLength: 320 }), name, instance_admin: { type: 'boolean' } }, ['email', 'name']),
   newApiKey: obj({ name, expires_at: nDateTime }, ['name']),
-  putMember: obj({ role: { enum: [...ROLES] } }),
+  putMember: obj({ role: { enum: ROLES } }),
   team: obj({ name }),
-  newConnector: obj({ name, type: { enum: [...CONNECTOR_TYPES] }, config: { type: 'object' } }),
+  newConnector: obj({ name, type: { enum: CONNECTOR_TYPES }, config: { type: 'object' } }),
   patchConnector: {
     ...obj({ name, config: { type: 'object', description: 'Merged into the stored config; a key set to null is removed.' } }, []),
     minProperties: 1,
@@ -238,4 +274,4 @@ export const bodySchemas = {
     [],
   ),
   comment: obj({ body: str({ minLength: 1, maxLength: MAX_COMMENT_LENGTH }) }),
-} satisfies Record<string, Schema>;
+} as const satisfies Record<string, Schema>;

@@ -97,9 +97,9 @@ async function runTarget(target: string) {
       ['baseline: SELECT * FROM pipelines LIMIT 100', () => db.selectFrom('pipelines').selectAll().limit(100).execute()],
       ['pipeline list, page 1, no filter', () => list({})],
       ['pipeline list, page 50 (offset 4,900)', () => list({}, 50)],
-      ['pipeline list, status=active provider=airflow', () => list({ status: 'active', provider: 'airflow' })],
-      ['pipeline list, status=error', () => list({ status: 'error' })],
-      ['pipeline list, criticality=high team_id=…', () => list({ criticality: 'high', teamId: main.teamId })],
+      ['pipeline list, status=active provider=airflow', () => list({ status: ['active'], provider: ['airflow'] })],
+      ['pipeline list, status=error', () => list({ status: ['error'] })],
+      ['pipeline list, criticality=high team_id=…', () => list({ criticality: ['high'], teamId: main.teamId })],
       ['pipeline list, q="warehouse" (matches all)', () => list({ q: 'warehouse' })],
       ['pipeline list, q="domain-7" (tags, 4%)', () => list({ q: 'domain-7' })],
       ['pipeline list, q="ab1" (rare)', () => list({ q: 'ab1' })],
@@ -108,7 +108,7 @@ async function runTarget(target: string) {
       ['run list of one pipeline, page 1', () => repos.runs.listForPipeline(main.spaceId, main.busyPipelineId, {}, { page: 1, perPage: 100 })],
       [
         'run list of one pipeline, status=failed',
-        () => repos.runs.listForPipeline(main.spaceId, main.busyPipelineId, { status: 'failed' }, { page: 1, perPage: 100 }),
+        () => repos.runs.listForPipeline(main.spaceId, main.busyPipelineId, { status: ['failed'] }, { page: 1, perPage: 100 }),
       ],
     ];
     const rows: [string, number, number, number][] = [];

@@ -125,14 +125,23 @@ export class KyselyPipelineRepository implements PipelineRepository {
   private filtered(spaceId: Id, f: PipelineFilter, viewerId: Id): P {
     let qb: P = this.db.selectFrom('pipelines as p').where('p.space_id', '=', spaceId);
     if (!f.includeRemoved) qb = qb.where('p.removed_at', 'is', null);
-    if (f.provider) qb = qb.where('p.provider', '=', f.provider);
-    if (f.status === 'paused') qb = qb.where('p.paused', '=', true);
-    if (f.status === 'error') qb = qb.where('p.paused', '=', false).where('p.last_run_status', '=', 'failed');
-    if (f.status === 'active') {
-      qb = qb.where('p.paused', '=', false).where((eb) => eb.or([eb('p.last_run_status', 'is', null), eb('p.last_run_status', '<>', 'failed')]));
+    if (f.provider?.length) qb = qb.where('p.provider', 'in', f.provider);
+    const statuses = f.status;
+    if (statuses?.length) {
+      qb = qb.where((eb) =>
+        eb.or(
+          statuses.map((status) =>
+            status === 'paused'
+              ? eb('p.paused', '=', true)
+              : status === 'error'
+                ? eb.and([eb('p.paused', '=', false), eb('p.last_run_status', '=', 'failed')])
+                : eb.and([eb('p.paused', '=', false), eb.or([eb('p.last_run_status', 'is', null), eb('p.last_run_status', '<>', 'failed')])]),
+          ),
+        ),
+      );
     }
     if (f.owner) qb = qb.where('p.owner', '=', f.owner);
-    if (f.criticality) qb = qb.where('p.criticality', '=', f.criticality);
+    if (f.criticality?.length) qb = qb.where('p.criticality', 'in', f.criticality);
     if (f.teamId) qb = isUuid(f.teamId) ? qb.where('p.team_id', '=', f.teamId) : qb.where(sql<boolean>`false`);
     if (f.connectorId) qb = isUuid(f.connectorId) ? qb.where('p.connector_id', '=', f.connectorId) : qb.where(sql<boolean>`false`);
     if (f.watchedOnly) {

@@ -72,8 +72,8 @@ export class KyselyRunRepository implements RunRepository {
       .selectFrom('runs')
       .where('space_id', '=', spaceId)
       .where('pipeline_id', '=', pipelineId)
-      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
-      .$if(f.runType !== undefined, (q) => q.where('run_type', '=', f.runType!))
+      .$if(!!f.status?.length, (q) => q.where('status', 'in', f.status!))
+      .$if(!!f.runType?.length, (q) => q.where('run_type', 'in', f.runType!))
       .$if(f.startedFrom !== undefined, (q) => q.where('started_at', '>=', f.startedFrom!))
       .$if(f.startedTo !== undefined, (q) => q.where('started_at', '<=', f.startedTo!));
     const { limit, offset } = limitOffset(page);

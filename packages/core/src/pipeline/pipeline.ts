@@ -71,11 +71,15 @@ export interface PipelineSummary {
 export const DEFAULT_SUMMARY_DAYS = 7;
 export const MAX_SUMMARY_DAYS = 365;
 
+/**
+ * What a pipeline list keeps. Each list field matches any of its values (absent or empty: no
+ * condition); the fields combine with AND.
+ */
 export interface PipelineFilter {
-  provider?: ConnectorType;
-  status?: PipelineStatus;
+  provider?: readonly ConnectorType[];
+  status?: readonly PipelineStatus[];
   owner?: string;
-  criticality?: Criticality;
+  criticality?: readonly Criticality[];
   teamId?: Id;
   connectorId?: Id;
   /** Case-insensitive literal text over name, external id, description, owner and tags. */

@@ -39,11 +39,12 @@ export interface Run extends Omit<ProviderRun, 'pipelineExternalId' | 'updatedAt
   updatedAt: Date;
 }
 
+/** What a run list keeps. `status` and `runType` match any of their values (absent or empty: no condition). */
 export interface RunFilter {
   startedFrom?: Date;
   startedTo?: Date;
-  status?: RunStatus;
-  runType?: RunType;
+  status?: readonly RunStatus[];
+  runType?: readonly RunType[];
 }
 
 /** Duration from the provider, else from start and end. */

@@ -63,12 +63,12 @@ describe('PipelineService', () => {
   it('filters by every field, and q as literal case-insensitive text', async () => {
     const { w, byId } = await fleet();
     const list = (filter: Parameters<typeof w.services.pipelines.list>[2]) => w.services.pipelines.list(w.viewer, 'acme', filter, DEFAULT_PAGE).then(ids);
-    expect(await list({ status: 'error' })).toEqual(['search_index']);
-    expect(await list({ status: 'paused' })).toEqual(['payments_hourly']);
-    expect(await list({ status: 'active' })).toEqual(['orders_daily']);
+    expect(await list({ status: ['error'] })).toEqual(['search_index']);
+    expect(await list({ status: ['paused'] })).toEqual(['payments_hourly']);
+    expect(await list({ status: ['active'] })).toEqual(['orders_daily']);
     expect(await list({ owner: 'sales' })).toEqual(['orders_daily']);
-    expect(await list({ provider: 'mock' })).toHaveLength(3);
-    expect(await list({ provider: 'airflow' })).toEqual([]);
+    expect(await list({ provider: ['mock'] })).toHaveLength(3);
+    expect(await list({ provider: ['airflow'] })).toEqual([]);
     expect(await list({ connectorId: w.connector.id })).toHaveLength(3);
     expect(await list({ q: 'FINANCE' })).toEqual(['orders_daily', 'payments_hourly']); // a tag, an owner
     expect(await list({ q: '100%' })).toEqual(['orders_daily']);
@@ -82,7 +82,7 @@ describe('PipelineService', () => {
     await w.services.pipelines.setTeam(w.editor, 'acme', byId.get('search_index')!.pipeline.id, team.id);
     await w.services.pipelines.setCriticality(w.editor, 'acme', byId.get('orders_daily')!.pipeline.id, 'critical');
     expect(await list({ teamId: team.id })).toEqual(['search_index']);
-    expect(await list({ criticality: 'critical' })).toEqual(['orders_daily']);
+    expect(await list({ criticality: ['critical'] })).toEqual(['orders_daily']);
     await w.services.pipelines.watch(w.viewer, 'acme', byId.get('payments_hourly')!.pipeline.id);
     expect(await list({ watchedOnly: true })).toEqual(['payments_hourly']);
     expect(await w.services.pipelines.list(w.editor, 'acme', { watchedOnly: true }, DEFAULT_PAGE).then(ids)).toEqual([]);

@@ -29,8 +29,8 @@ describe('RunService: reading', () => {
     const w = await synced();
     const all = await w.services.runs.list(w.viewer, 'acme', w.etl.id, {}, DEFAULT_PAGE);
     expect(all.items.map((r) => r.externalId)).toEqual(['r3', 'r2', 'r1', 'r0']);
-    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { status: 'failed' }, DEFAULT_PAGE)).items.map((r) => r.externalId)).toEqual(['r2']);
-    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: 'manual' }, DEFAULT_PAGE)).items.map((r) => r.externalId)).toEqual(['r3']);
+    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { status: ['failed'] }, DEFAULT_PAGE)).items.map((r) => r.externalId)).toEqual(['r2']);
+    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: ['manual'] }, DEFAULT_PAGE)).items.map((r) => r.externalId)).toEqual(['r3']);
     const window = { startedFrom: new Date(w.base.getTime() + HOUR), startedTo: new Date(w.base.getTime() + 2 * HOUR) };
     expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, window, DEFAULT_PAGE)).items.map((r) => r.externalId)).toEqual(['r2', 'r1']);
     const page2 = await w.services.runs.list(w.viewer, 'acme', w.etl.id, {}, { page: 2, perPage: 3 });
@@ -47,7 +47,7 @@ describe('RunService: reading', () => {
 
   it('gets a run with its task runs in start order', async () => {
     const w = await synced();
-    const [r0] = (await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: 'scheduled' }, { page: 2, perPage: 2 })).items.slice(-1);
+    const [r0] = (await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: ['scheduled'] }, { page: 2, perPage: 2 })).items.slice(-1);
     const detail = await w.services.runs.get(w.viewer, 'acme', r0.id);
     expect(detail.run.externalId).toBe('r0');
     expect(detail.taskRuns.map((t) => t.taskId)).toEqual(['extract', 'load']);
@@ -88,13 +88,13 @@ describe('RunService: trigger', () => {
     const w = await synced();
     w.provider.loseNextTriggerResponse = true;
     await expect(w.services.runs.trigger(w.editor, 'acme', w.etl.id, { idempotencyKey: 'k1' })).rejects.toMatchObject({ kind: 'timeout' });
-    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: 'manual' }, DEFAULT_PAGE)).total).toBe(1); // only r3
+    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: ['manual'] }, DEFAULT_PAGE)).total).toBe(1); // only r3
     const retried = await w.services.runs.trigger(w.editor, 'acme', w.etl.id, { idempotencyKey: 'k1' });
     expect(retried.created).toBe(false);
     expect(retried.run).toMatchObject({ status: 'queued', triggeredBy: w.editor.userId });
     expect(w.provider.runList.filter((r) => r.externalId === retried.run.externalId)).toHaveLength(1);
     expect(w.provider.triggerCalls).toBe(2);
-    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: 'manual' }, DEFAULT_PAGE)).total).toBe(2);
+    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: ['manual'] }, DEFAULT_PAGE)).total).toBe(2);
   });
 
   it('starts two runs for two requests without a key', async () => {

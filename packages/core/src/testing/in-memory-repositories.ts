@@ -239,10 +239,10 @@ export class InMemoryPipelineRepository implements PipelineRepository {
     const rows = [...this.s.pipelines.values()]
       .filter((p) => p.spaceId === spaceId)
       .filter((p) => f.includeRemoved || p.removedAt === null)
-      .filter((p) => !f.provider || p.provider === f.provider)
-      .filter((p) => !f.status || pipelineStatus(p) === f.status)
+      .filter((p) => !f.provider?.length || f.provider.includes(p.provider))
+      .filter((p) => !f.status?.length || f.status.includes(pipelineStatus(p)))
       .filter((p) => !f.owner || p.owner === f.owner)
-      .filter((p) => !f.criticality || p.criticality === f.criticality)
+      .filter((p) => !f.criticality?.length || (p.criticality !== null && f.criticality.includes(p.criticality)))
       .filter((p) => !f.teamId || p.teamId === f.teamId)
       .filter((p) => !f.connectorId || p.connectorId === f.connectorId)
       .filter((p) => !f.watchedOnly || this.s.watches.has(`${p.id}/${q.viewerId}`))
@@ -382,8 +382,8 @@ export class InMemoryRunRepository implements RunRepository {
   async listForPipeline(spaceId: Id, pipelineId: Id, f: RunFilter, page: PageRequest) {
     const rows = [...this.s.runs.values()]
       .filter((r) => r.spaceId === spaceId && r.pipelineId === pipelineId)
-      .filter((r) => !f.status || r.status === f.status)
-      .filter((r) => !f.runType || r.runType === f.runType)
+      .filter((r) => !f.status?.length || f.status.includes(r.status))
+      .filter((r) => !f.runType?.length || f.runType.includes(r.runType))
       .filter((r) => !f.startedFrom || (r.startedAt !== null && r.startedAt.getTime() >= f.startedFrom.getTime()))
       .filter((r) => !f.startedTo || (r.startedAt !== null && r.startedAt.getTime() <= f.startedTo.getTime()))
       .sort(newestFirst);

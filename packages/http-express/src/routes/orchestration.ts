@@ -1,16 +1,15 @@
 import type { CommentTarget, CommentTargetKind, PipelineFilter, SyncRecord } from '@signalbox/core';
 import { commentDto, pipelineDetailDto, pipelineDto, runDetailDto, runDto, syncDto } from '../dto';
-import { type Ctx, list, pageRequest, type Reply, type RouteSpec } from '../route';
+import { type Ctx, type Input, list, pageRequest, type RouteSpec, route } from '../route';
 import { bodySchemas as B, querySchemas as Q } from '../schemas';
+import { noContent, ORCHESTRATION, ok } from './replies';
 
 /** The seed contract under `/spaces/{slug}/orchestration`. */
 
-const P = '/spaces/{slug}/orchestration';
-const ok = (json: unknown): Reply => ({ status: 200, json });
-const noContent = (): Reply => ({ status: 204 });
+const P = ORCHESTRATION;
 
-// biome-ignore lint/suspicious/noExplicitAny: untyped until routes take their types from their schemas
-const pipelineFilter = (q: Record<string, any>): PipelineFilter => ({
+/** The list filters as the core takes them, from the checked query. */
+const pipelineFilter = (q: Input<typeof Q.pipelines>): PipelineFilter => ({
   provider: q.provider,
   status: q.status,
   owner: q.owner,
@@ -23,9 +22,9 @@ const pipelineFilter = (q: Record<string, any>): PipelineFilter => ({
 });
 
 const commentRoutes = (kind: CommentTargetKind, segment: string, param: string, label: string): RouteSpec[] => {
-  const target = (c: Ctx): CommentTarget => ({ kind, id: c.params[param] });
+  const target = (c: Ctx<unknown, unknown>): CommentTarget => ({ kind, id: c.params[param] });
   return [
-    {
+    route({
       method: 'get',
       path: `${P}/${segment}/{${param}}/comments`,
       operationId: `list${label}Comments`,
@@ -36,8 +35,8 @@ const commentRoutes = (kind: CommentTargetKind, segment: string, param: string, 
       responses: { 200: { description: 'A page of comments', body: { list: 'Comment' } } },
       errors: [400, 404],
       handle: async (c, s) => list(c.query, await s.comments.list(c.actor, c.params.slug, target(c), pageRequest(c.query)), commentDto),
-    },
-    {
+    }),
+    route({
       method: 'post',
       path: `${P}/${segment}/{${param}}/comments`,
       operationId: `add${label}Comment`,
@@ -48,28 +47,29 @@ const commentRoutes = (kind: CommentTargetKind, segment: string, param: string, 
       responses: { 201: { description: 'The new comment', body: 'Comment' } },
       errors: [400, 404],
       handle: async (c, s) => ({ status: 201, json: commentDto(await s.comments.add(c.actor, c.params.slug, target(c), c.body.body)) }),
-    },
+    }),
   ];
 };
 
-const editComment = (method: 'put' | 'patch'): RouteSpec => ({
-  method,
-  path: `${P}/comments/{comment_id}`,
-  operationId: method === 'put' ? 'replaceComment' : 'editComment',
-  tag: 'comments',
-  who: 'the author',
-  summary: `Edit one's own comment (${method.toUpperCase()} and ${method === 'put' ? 'PATCH' : 'PUT'} are the same: the body is the only field)`,
-  body: B.comment,
-  responses: { 200: { description: 'The comment', body: 'Comment' } },
-  errors: [400, 403, 404],
-  handle: async (c, s) => ok(commentDto(await s.comments.edit(c.actor, c.params.slug, c.params.comment_id, c.body.body))),
-});
+const editComment = (method: 'put' | 'patch'): RouteSpec =>
+  route({
+    method,
+    path: `${P}/comments/{comment_id}`,
+    operationId: method === 'put' ? 'replaceComment' : 'editComment',
+    tag: 'comments',
+    who: 'the author',
+    summary: `Edit one's own comment (${method.toUpperCase()} and ${method === 'put' ? 'PATCH' : 'PUT'} are the same: the body is the only field)`,
+    body: B.comment,
+    responses: { 200: { description: 'The comment', body: 'Comment' } },
+    errors: [400, 403, 404],
+    handle: async (c, s) => ok(commentDto(await s.comments.edit(c.actor, c.params.slug, c.params.comment_id, c.body.body))),
+  });
 
 /** How long `POST …/sync?wait=true` waits before answering 202 with the sync as it stands. */
 export const DEFAULT_SYNC_WAIT_MS = 60_000;
 
 export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpec[] => [
-  {
+  route({
     method: 'get',
     path: `${P}/pipelines`,
     operationId: 'listPipelines',
@@ -81,8 +81,8 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     errors: [400, 404],
     handle: async (c, s) =>
       list(c.query, await s.pipelines.list(c.actor, c.params.slug, pipelineFilter(c.query), pageRequest(c.query), c.query.days), pipelineDto),
-  },
-  {
+  }),
+  route({
     method: 'get',
     path: `${P}/pipelines/{pipeline_id}`,
     operationId: 'getPipeline',
@@ -93,8 +93,8 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } },
     errors: [400, 404],
     handle: async (c, s) => ok(pipelineDetailDto(await s.pipelines.get(c.actor, c.params.slug, c.params.pipeline_id, c.query.days))),
-  },
-  {
+  }),
+  route({
     method: 'patch',
     path: `${P}/pipelines/{pipeline_id}/team`,
     operationId: 'setPipelineTeam',
@@ -105,8 +105,8 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } },
     errors: [400, 403, 404],
     handle: async (c, s) => ok(pipelineDetailDto(await s.pipelines.setTeam(c.actor, c.params.slug, c.params.pipeline_id, c.body.team_id))),
-  },
-  {
+  }),
+  route({
     method: 'patch',
     path: `${P}/pipelines/{pipeline_id}/criticality`,
     operationId: 'setPipelineCriticality',
@@ -117,8 +117,8 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } },
     errors: [400, 403, 404],
     handle: async (c, s) => ok(pipelineDetailDto(await s.pipelines.setCriticality(c.actor, c.params.slug, c.params.pipeline_id, c.body.criticality))),
-  },
-  {
+  }),
+  route({
     method: 'put',
     path: `${P}/pipelines/{pipeline_id}/watch`,
     operationId: 'watchPipeline',
@@ -131,8 +131,8 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
       await s.pipelines.watch(c.actor, c.params.slug, c.params.pipeline_id);
       return noContent();
     },
-  },
-  {
+  }),
+  route({
     method: 'delete',
     path: `${P}/pipelines/{pipeline_id}/watch`,
     operationId: 'unwatchPipeline',
@@ -145,8 +145,8 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
       await s.pipelines.unwatch(c.actor, c.params.slug, c.params.pipeline_id);
       return noContent();
     },
-  },
-  {
+  }),
+  route({
     method: 'post',
     path: `${P}/pipelines/{pipeline_id}/trigger`,
     operationId: 'triggerPipeline',
@@ -179,8 +179,8 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
       const location = `${c.req.baseUrl}/spaces/${c.params.slug}/orchestration/runs/${run.id}`;
       return { status: created ? 201 : 200, json: runDto(run), headers: { Location: location } };
     },
-  },
-  {
+  }),
+  route({
     method: 'get',
     path: `${P}/pipelines/{pipeline_id}/runs`,
     operationId: 'listRuns',
@@ -200,8 +200,8 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
       };
       return list(q, await s.runs.list(c.actor, c.params.slug, c.params.pipeline_id, filter, pageRequest(q)), runDto);
     },
-  },
-  {
+  }),
+  route({
     method: 'get',
     path: `${P}/runs/{run_id}`,
     operationId: 'getRun',
@@ -211,12 +211,12 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     responses: { 200: { description: 'The run', body: 'RunDetail' } },
     errors: [404],
     handle: async (c, s) => ok(runDetailDto(await s.runs.get(c.actor, c.params.slug, c.params.run_id))),
-  },
+  }),
   ...commentRoutes('run', 'runs', 'run_id', 'Run'),
   ...commentRoutes('task_run', 'task-runs', 'task_run_id', 'TaskRun'),
   editComment('put'),
   editComment('patch'),
-  {
+  route({
     method: 'delete',
     path: `${P}/comments/{comment_id}`,
     operationId: 'deleteComment',
@@ -229,8 +229,8 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
       await s.comments.delete(c.actor, c.params.slug, c.params.comment_id);
       return noContent();
     },
-  },
-  {
+  }),
+  route({
     method: 'post',
     path: `${P}/connectors/{connector_id}/sync`,
     operationId: 'syncConnector',
@@ -259,5 +259,5 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
       const current = await s.syncs.get(c.actor, c.params.slug, c.params.connector_id, started.record.id);
       return { status: 202, json: syncDto(current), headers: { Location: location } };
     },
-  },
+  }),
 ];

@@ -75,6 +75,15 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       return res;
     };
 
+    /** A request whose body is the text as given, with that Content-Type; checked like `call`. */
+    const send = async (role: Role, method: 'post' | 'put' | 'patch', url: string, text: string, type = 'application/yaml') => {
+      const path = `${BASE}/${url}`;
+      const res = await request(app)[method](path).set('Authorization', `Bearer ${keys[role]}`).set('Content-Type', type).send(text);
+      if (res.status >= 400) openapi.checkError(res.body);
+      if (res.status !== 415 && res.status !== 413) openapi.check(method, path, res.status, res.body);
+      return res;
+    };
+
     beforeAll(async () => {
       h = await setup();
       app = buildApp(h.services, { ready: async () => {}, bodyLimit: '16kb', syncWaitMs: 5_000 });
@@ -365,7 +374,12 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['page 0', () => call('root', 'get', `${P}/pipelines?page=0`), 'page', /1/],
         ['days not a number', () => call('root', 'get', `${P}/pipelines?days=abc`), 'days', /integer/],
         ['days above 365', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}?days=366`), 'days', null],
-        ['pipeline status', () => call('root', 'get', `${P}/pipelines?status=broken`), 'status', /one of/],
+        ['pipeline status', () => call('root', 'get', `${P}/pipelines?status=broken`), 'status', /one of active, paused, error/],
+        ['one pipeline status of several', () => call('root', 'get', `${P}/pipelines?status=active,broken`), 'status', /one of active, paused, error/],
+        ['repeated pipeline status', () => call('root', 'get', `${P}/pipelines?status=paused&status=broken`), 'status', /one of/],
+        ['empty value in a list', () => call('root', 'get', `${P}/pipelines?criticality=high,`), 'criticality', /one of low, medium, high, critical/],
+        ['provider', () => call('root', 'get', `${P}/pipelines?provider=argo`), 'provider', /one of airflow, mock/],
+        ['run status of several', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?status=success,done`), 'status', /one of queued/],
         ['unknown query parameter', () => call('root', 'get', `${P}/pipelines?colour=red`), 'colour', /not an accepted field/],
         ['started_from format', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=yesterday`), 'started_from', null],
         [
@@ -442,6 +456,128 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect((await call('root', 'post', 'users', { email: 'viewer@example.com', name: 'again' })).body.error.code).toBe('USER_EXISTS');
         expect((await call('root', 'post', 'spaces/alpha/teams', { name: 'Dup' })).status).toBe(201);
         expect((await call('root', 'post', 'spaces/alpha/teams', { name: 'dup' })).status).toBe(409);
+      });
+    });
+
+    describe('bodies by content type', () => {
+      const P = 'spaces/alpha/orchestration';
+
+      it('reads YAML bodies under each YAML media type into the same schemas', async () => {
+        const team = await send('admin', 'post', 'spaces/alpha/teams', 'name: YAML team\n');
+        expect(team.status).toBe(201);
+        expect(team.body.name).toBe('YAML team');
+        const renamed = await send('admin', 'patch', `spaces/alpha/teams/${team.body.id}`, '# a comment\nname: "YAML team, renamed"\n', 'text/yaml');
+        expect([renamed.status, renamed.body.name]).toEqual([200, 'YAML team, renamed']);
+        const connector = await send(
+          'admin',
+          'post',
+          'spaces/alpha/connectors',
+          ['name: yaml-mock', 'type: mock', 'config:', '  pipelines: 2', '  runs_per_pipeline: 1', '  seed: 4', ''].join('\n'),
+          'application/x-yaml; charset=utf-8',
+        );
+        expect(connector.status).toBe(201);
+        expect(connector.body).toMatchObject({ name: 'yaml-mock', type: 'mock', config: { pipelines: 2, runs_per_pipeline: 1, seed: 4 } });
+        const flow = await send('viewer', 'post', `${P}/runs/${ids.run}/comments`, '{body: "flow style, a: colon"}');
+        expect([flow.status, flow.body.body]).toEqual([201, 'flow style, a: colon']);
+        // Anchors and aliases are YAML's own; `.inf` is a YAML number JSON cannot carry.
+        const trigger = await send('editor', 'post', `${P}/pipelines/${ids.pipeline2}/trigger`, 'conf:\n  a: &x [1, 2]\n  b: *x\nnote: from YAML\n');
+        expect(trigger.status).toBe(201);
+        expect(trigger.body).toMatchObject({ conf: { a: [1, 2], b: [1, 2] }, note: 'from YAML' });
+        // Tags outside YAML's core schema make no buffers or dates: they stay the text they tag.
+        const tagged = await send('editor', 'post', `${P}/pipelines/${ids.pipeline2}/trigger`, 'conf: {bin: !!binary aGk=, t: !!timestamp 2026-01-01}\n');
+        expect(tagged.body.conf).toEqual({ bin: 'aGk=', t: '2026-01-01' });
+      });
+
+      it('answers a YAML syntax error, a duplicate key and several documents with 400 naming line and column', async () => {
+        const cases: [string, number, number][] = [
+          ['name: [unclosed\n', 2, 1],
+          ['name: a\nname: b\n', 2, 1],
+          ['name: a\n---\nname: b\n', 2, 1],
+          ['name: a\n  bad: indent\n', 1, 7],
+        ];
+        for (const [text, line, column] of cases) {
+          const res = await send('admin', 'post', 'spaces/alpha/teams', text);
+          expect(res.status).toBe(400);
+          expect(res.body.error.code).toBe('MALFORMED_YAML');
+          expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'body', line, column })]);
+          expect(res.body.error.message).toContain(`line ${line}, column ${column}`);
+        }
+      });
+
+      it('names the field with its line and column when a YAML body fails its schema', async () => {
+        const text = ['name: c', 'type: mock', 'config:', '  pipelines: 2', 'colour: red', 'extra:', '  - 1', ''].join('\n');
+        const res = await send('admin', 'post', 'spaces/alpha/connectors', text);
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe('BODY_INVALID');
+        expect(res.body.error.details).toEqual(
+          expect.arrayContaining([
+            { field: 'colour', reason: 'is not an accepted field', line: 5, column: 1 },
+            { field: 'extra', reason: 'is not an accepted field', line: 6, column: 1 },
+          ]),
+        );
+        const typed = await send('admin', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, 'note: ok\nlogical_date: tomorrow\nconf:\n  deep: {x: .inf}\n');
+        expect(typed.status).toBe(400);
+        expect(typed.body.error.details).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ field: 'logical_date', line: 2, column: 15 }),
+            expect.objectContaining({ field: 'conf.deep.x', reason: 'must be a finite number', line: 4, column: 13 }),
+          ]),
+        );
+        const missing = await send('admin', 'post', 'spaces/alpha/teams', '# nothing but\nnmae: typo\n');
+        expect(missing.body.error.details).toEqual(
+          expect.arrayContaining([
+            { field: 'name', reason: 'is required', line: 2, column: 1 },
+            { field: 'nmae', reason: 'is not an accepted field', line: 2, column: 1 },
+          ]),
+        );
+        const list = await send('admin', 'post', 'spaces/alpha/teams', '- name: a\n');
+        expect(list.body.error.details).toEqual([{ field: 'body', reason: 'the request body must be an object', line: 1, column: 1 }]);
+        const nul = await send('admin', 'post', 'spaces/alpha/teams', 'name: "a\\0b"\n');
+        expect(nul.body.error.details).toEqual([expect.objectContaining({ field: 'name', reason: expect.stringMatching(/NUL/), line: 1, column: 7 })]);
+      });
+
+      it('names the line and column of a schema error in a JSON body too', async () => {
+        const res = await send('root', 'post', 'spaces', '{\n  "slug": "json-lines",\n  "name": 5,\n  "color": "red"\n}', 'application/json');
+        expect(res.status).toBe(400);
+        expect(res.body.error.details).toEqual(
+          expect.arrayContaining([
+            { field: 'name', reason: 'must be string', line: 3, column: 11 },
+            { field: 'color', reason: 'is not an accepted field', line: 4, column: 3 },
+          ]),
+        );
+      });
+
+      it('applies the body limit to YAML (413) and refuses other media types with 415', async () => {
+        const big = await send('viewer', 'post', `${P}/runs/${ids.run}/comments`, `body: ${'x'.repeat(20_000)}\n`);
+        expect(big.status).toBe(413);
+        expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+        for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'application/yaml-patch']) {
+          const res = await send('admin', 'post', 'spaces/alpha/teams', 'name: x', type);
+          expect(res.status).toBe(415);
+          expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+        }
+      });
+
+      it('documents the YAML media types of every body, and line and column in error details', async () => {
+        const doc = (await request(app).get('/openapi.json')).body;
+        const ops = Object.values(doc.paths).flatMap((p: any) => Object.values(p)) as any[];
+        const withBody = ops.filter((op) => op.requestBody);
+        expect(withBody.length).toBeGreaterThan(10);
+        for (const op of withBody) {
+          expect(Object.keys(op.requestBody.content)).toEqual(['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml']);
+          expect(op.requestBody.content['application/yaml'].schema).toEqual(op.requestBody.content['application/json'].schema);
+        }
+        const params = doc.paths[`${BASE}/spaces/{slug}/orchestration/pipelines`].get.parameters;
+        for (const name of ['status', 'provider', 'criticality']) {
+          const param = params.find((p: any) => p.name === name);
+          expect(param).toMatchObject({ in: 'query', style: 'form', explode: true, schema: { type: 'array', items: { enum: expect.any(Array) } } });
+          expect(param.description).toMatch(/a,b/);
+        }
+        const runParams = doc.paths[`${BASE}/spaces/{slug}/orchestration/pipelines/{pipeline_id}/runs`].get.parameters;
+        expect(runParams.filter((p: any) => p.explode).map((p: any) => p.name)).toEqual(['status', 'run_type']);
+        const detail = doc.components.schemas.Error.properties.error.properties.details.items;
+        expect(detail.properties).toMatchObject({ line: { type: 'integer' }, column: { type: 'integer' } });
+        expect(detail.required).toEqual(['reason']);
       });
     });
 
@@ -543,7 +679,22 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
           const got = (await call('viewer', 'get', `${P}?status=${status}`)).body;
           expect(got.map((x: any) => x.id)).toEqual(all.filter((x: any) => x.status === status).map((x: any) => x.id));
         }
+        const ids2 = (xs: any[]) => xs.map((x: any) => x.id);
+        for (const [a, b] of [
+          ['paused', 'error'],
+          ['active', 'error'],
+        ]) {
+          const expected = ids2(all.filter((x: any) => x.status === a || x.status === b));
+          expect(expected.length).toBeGreaterThan(0);
+          expect(ids2((await call('viewer', 'get', `${P}?status=${a},${b}`)).body)).toEqual(expected);
+          expect(ids2((await call('viewer', 'get', `${P}?status=${a}&status=${b}`)).body)).toEqual(expected);
+          expect(ids2((await call('viewer', 'get', `${P}?status=${b}&status=${a}`)).body)).toEqual(expected);
+        }
+        const mixed = await call('viewer', 'get', `${P}?status=active,paused&status=error&per_page=2`);
+        expect(mixed.headers['x-total-count']).toBe('12');
+        expect(mixed.headers.link).toContain('status=active%2Cpaused&status=error');
         expect((await call('viewer', 'get', `${P}?provider=airflow`)).body).toEqual([]);
+        expect((await call('viewer', 'get', `${P}?provider=airflow,mock`)).body).toHaveLength(12);
         expect((await call('viewer', 'get', `${P}?connector_id=${ids.alphaConnector}`)).body).toHaveLength(12);
         const target = all[3];
         const q = (await call('viewer', 'get', `${P}?q=${encodeURIComponent(target.external_id.toUpperCase())}`)).body;
@@ -553,6 +704,13 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
 
         expect((await call('editor', 'patch', `${P}/${target.id}/criticality`, { criticality: 'critical' })).body.criticality).toBe('critical');
         expect((await call('viewer', 'get', `${P}?criticality=critical`)).body.map((x: any) => x.id)).toEqual([target.id]);
+        expect((await call('editor', 'patch', `${P}/${all[5].id}/criticality`, { criticality: 'low' })).status).toBe(200);
+        const now = (await call('viewer', 'get', P)).body;
+        const having = (...cs: string[]) => ids2(now.filter((x: any) => cs.includes(x.criticality)));
+        expect(having('critical', 'low')).toEqual(expect.arrayContaining([target.id, all[5].id]));
+        expect(ids2((await call('viewer', 'get', `${P}?criticality=critical,low`)).body)).toEqual(having('critical', 'low'));
+        expect(ids2((await call('viewer', 'get', `${P}?criticality=low&criticality=high`)).body)).toEqual(having('low', 'high'));
+        expect((await call('editor', 'patch', `${P}/${all[5].id}/criticality`, { criticality: null })).status).toBe(200);
         expect((await call('editor', 'patch', `${P}/${target.id}/criticality`, { criticality: null })).body.criticality).toBeNull();
 
         expect((await call('viewer', 'put', `${P}/${target.id}/watch`)).status).toBe(204);
@@ -614,6 +772,18 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         const st = runs[0].status;
         const byStatus = (await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs?status=${st}`)).body;
         expect(byStatus.every((r: any) => r.status === st)).toBe(true);
+        const statuses = [...new Set(runs.map((r: any) => r.status))] as string[];
+        const two = statuses.length > 1 ? statuses.slice(0, 2) : [statuses[0], statuses[0] === 'success' ? 'failed' : 'success'];
+        const either = runs.filter((r: any) => two.includes(r.status)).map((r: any) => r.id);
+        expect((await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs?status=${two.join(',')}`)).body.map((r: any) => r.id)).toEqual(either);
+        expect((await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs?status=${two[0]}&status=${two[1]}`)).body.map((r: any) => r.id)).toEqual(
+          either,
+        );
+        const types = (await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs?run_type=manual,scheduled&run_type=backfill,event`)).body;
+        expect(types.map((r: any) => r.id)).toEqual(runs.map((r: any) => r.id));
+        expect((await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs?run_type=event,backfill`)).body).toEqual(
+          runs.filter((r: any) => r.run_type === 'event' || r.run_type === 'backfill'),
+        );
         const from = runs[0].started_at;
         if (from) {
           const recent = (await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=${encodeURIComponent(from)}`)).body;

@@ -1,4 +1,5 @@
 import type { ApiKey, User } from '../../access/access';
+import { DEFAULT_PER_PAGE } from '../../common';
 import { type Connector, newConnector } from '../../connector/connector';
 import type { ProviderPipeline } from '../../pipeline/pipeline';
 import type { PipelineListQuery, Repositories } from '../../ports/repositories';
@@ -36,7 +37,7 @@ export function useSubject(make: MakeRepositories): () => ContractSubject {
 export const T0 = new Date('2026-01-15T12:00:00.000Z');
 /** T0 plus `minutes`. */
 export const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
-export const page = (p = 1, perPage = 100) => ({ page: p, perPage });
+export const page = (p = 1, perPage = DEFAULT_PER_PAGE) => ({ page: p, perPage });
 
 export async function aSpace(s: ContractSubject, slug?: string): Promise<Space> {
   const id = s.ids.id();

@@ -1,4 +1,5 @@
 import type { Connector } from '../../connector/connector';
+import type { PipelineFilter } from '../../pipeline/pipeline';
 import type { ProviderRun } from '../../run/run';
 import {
   aConnector,
@@ -187,7 +188,7 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       return { space, connector, airflow, viewer, team, p, q };
     }
 
-    const names = async (s: ContractSubject, spaceId: string, viewerId: string, filter: object) =>
+    const names = async (s: ContractSubject, spaceId: string, viewerId: string, filter: PipelineFilter) =>
       (await s.repos.pipelines.list(spaceId, listQuery(viewerId, { filter }))).items.map((v) => v.pipeline.name);
 
     it('sorts by name (code point order) then id, and pages with totals', async () => {
@@ -215,12 +216,12 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
     it('filters by provider, status, owner, criticality, team, connector and watched', async () => {
       const s = subject();
       const { space, viewer, team, airflow, connector } = await fleet(s);
-      expect(await names(s, space.id, viewer.id, { provider: 'airflow' })).toEqual(['Delta', 'alpha lower']);
-      expect(await names(s, space.id, viewer.id, { status: 'paused' })).toEqual(['Beta']);
-      expect(await names(s, space.id, viewer.id, { status: 'error' })).toEqual(['Gamma']);
-      expect(await names(s, space.id, viewer.id, { status: 'active' })).toEqual(['Alpha', 'Delta', 'alpha lower']);
+      expect(await names(s, space.id, viewer.id, { provider: ['airflow'] })).toEqual(['Delta', 'alpha lower']);
+      expect(await names(s, space.id, viewer.id, { status: ['paused'] })).toEqual(['Beta']);
+      expect(await names(s, space.id, viewer.id, { status: ['error'] })).toEqual(['Gamma']);
+      expect(await names(s, space.id, viewer.id, { status: ['active'] })).toEqual(['Alpha', 'Delta', 'alpha lower']);
       expect(await names(s, space.id, viewer.id, { owner: 'data' })).toEqual(['Alpha', 'Delta']);
-      expect(await names(s, space.id, viewer.id, { criticality: 'high' })).toEqual(['Delta']);
+      expect(await names(s, space.id, viewer.id, { criticality: ['high'] })).toEqual(['Delta']);
       expect(await names(s, space.id, viewer.id, { teamId: team.id })).toEqual(['Alpha']);
       expect(await names(s, space.id, viewer.id, { teamId: OTHER })).toEqual([]);
       expect(await names(s, space.id, viewer.id, { connectorId: airflow.id })).toEqual(['Delta', 'alpha lower']);
@@ -228,8 +229,25 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       expect(await names(s, space.id, viewer.id, { watchedOnly: true })).toEqual(['alpha lower']);
       const stranger = await aUser(s);
       expect(await names(s, space.id, stranger.id, { watchedOnly: true })).toEqual([]);
-      const filtered = await s.repos.pipelines.list(space.id, listQuery(viewer.id, { filter: { status: 'active' }, page: page(1, 1) }));
+      const filtered = await s.repos.pipelines.list(space.id, listQuery(viewer.id, { filter: { status: ['active'] }, page: page(1, 1) }));
       expect(filtered.total).toBe(3);
+    });
+
+    it('matches any of several values of provider, status and criticality, and ANDs the fields', async () => {
+      const s = subject();
+      const { space, viewer, p } = await fleet(s);
+      await s.repos.pipelines.setCriticality(space.id, p('m-paused').id, 'low', T0);
+      expect(await names(s, space.id, viewer.id, { status: ['paused', 'error'] })).toEqual(['Beta', 'Gamma']);
+      expect(await names(s, space.id, viewer.id, { status: ['error', 'active'] })).toEqual(['Alpha', 'Delta', 'Gamma', 'alpha lower']);
+      expect(await names(s, space.id, viewer.id, { status: ['active', 'paused', 'error'] })).toHaveLength(5);
+      expect(await names(s, space.id, viewer.id, { provider: ['airflow', 'mock'] })).toHaveLength(5);
+      expect(await names(s, space.id, viewer.id, { criticality: ['high', 'low'] })).toEqual(['Beta', 'Delta']);
+      expect(await names(s, space.id, viewer.id, { criticality: ['critical', 'medium'] })).toEqual([]);
+      expect(await names(s, space.id, viewer.id, { status: ['paused', 'active'], criticality: ['high', 'low'] })).toEqual(['Beta', 'Delta']);
+      expect(await names(s, space.id, viewer.id, { status: ['error', 'active'], provider: ['airflow'] })).toEqual(['Delta', 'alpha lower']);
+      expect(await names(s, space.id, viewer.id, { status: [], provider: [], criticality: [] })).toHaveLength(5);
+      const counted = await s.repos.pipelines.list(space.id, listQuery(viewer.id, { filter: { status: ['paused', 'error'] }, page: page(1, 1) }));
+      expect(counted.total).toBe(2);
     });
 
     it('matches q case-insensitively as literal text over name, external id, description, owner and tags', async () => {

@@ -1,4 +1,4 @@
-import type { Run } from '../../run/run';
+import type { Run, RunFilter } from '../../run/run';
 import {
   aSetting,
   aSpace,
@@ -203,10 +203,15 @@ export function runContracts(name: string, make: MakeRepositories) {
       expect(tie).toEqual([...tie].sort().reverse());
       expect(ids[0]).toBe('d');
       expect(ids.slice(3)).toEqual(['c', 'a']);
-      const ext = async (f: object, p = page()) => (await s.repos.runs.listForPipeline(space.id, pipeline.id, f, p)).items.map((r) => r.externalId);
-      expect(await ext({ status: 'success' })).toEqual(['e', 'c', 'a']);
-      expect(await ext({ runType: 'manual' })).toEqual(['b']);
-      expect(await ext({ runType: 'backfill', status: 'success' })).toEqual(['c']);
+      const ext = async (f: RunFilter, p = page()) => (await s.repos.runs.listForPipeline(space.id, pipeline.id, f, p)).items.map((r) => r.externalId);
+      expect(await ext({ status: ['success'] })).toEqual(['e', 'c', 'a']);
+      expect(await ext({ runType: ['manual'] })).toEqual(['b']);
+      expect(await ext({ runType: ['backfill'], status: ['success'] })).toEqual(['c']);
+      expect(await ext({ status: ['queued', 'failed'] })).toEqual(['d', 'b']);
+      expect(await ext({ runType: ['manual', 'backfill'] })).toEqual(['b', 'c']);
+      expect(await ext({ runType: ['manual', 'backfill'], status: ['success', 'queued'] })).toEqual(['c']);
+      expect(await ext({ status: [], runType: [] })).toHaveLength(5);
+      expect((await s.repos.runs.listForPipeline(space.id, pipeline.id, { status: ['success', 'queued'] }, page(1, 1))).total).toBe(4);
       expect(await ext({ startedFrom: at(2), startedTo: at(2) })).toEqual(['c']);
       expect((await ext({ startedFrom: at(2) })).sort()).toEqual(['b', 'c', 'e']);
       expect(await ext({ startedTo: at(1) })).toEqual(['a']);
