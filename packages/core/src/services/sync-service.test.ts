@@ -20,23 +20,25 @@ describe('SyncService', () => {
     expect(etl.pipeline.lastRunStatus).toBe('failed');
     expect(etl.summary).toMatchObject({ runs: 2, succeeded: 1, failed: 1, successRate: 0.5 });
     const connector = await w.services.connectors.get(w.viewer, 'acme', w.connector.id);
-    expect(connector).toMatchObject({ lastSyncStatus: 'succeeded', lastError: null, cursor: r2.updatedAt!.toISOString() });
+    expect(connector).toMatchObject({ lastSyncStatus: 'succeeded', lastError: null, cursor: 'memory:2026-03-01T12:00:00.000Z' });
     const history = await w.services.syncs.list(w.viewer, 'acme', w.connector.id, DEFAULT_PAGE);
     expect(history.items.map((s) => s.id)).toEqual([done.id]);
   });
 
-  it('asks for runs since the look-back window first, then since the cursor less the overlap', async () => {
+  it('hands the provider back the cursor it returned, unread, and keeps the old one when a sync fails', async () => {
     const w = await world();
-    const r1 = providerRun('etl', 'run1', new Date(w.clock.now().getTime() - HOUR));
     w.provider.pipelineList = [dag('etl')];
-    w.provider.runList = [r1];
+    w.provider.runList = [providerRun('etl', 'run1', new Date(w.clock.now().getTime() - HOUR))];
     await syncAcme(w);
+    const first = (await w.repos.connectors.get(w.acme.id, w.connector.id))!.cursor;
+    expect(first).toBe('memory:2026-03-01T12:00:00.000Z');
     w.clock.advance(HOUR);
+    w.provider.failAfter(2, 500, 'listing failed'); // a later page of this sync fails
+    expect(await syncAcme(w)).toMatchObject({ status: 'failed' });
+    expect((await w.repos.connectors.get(w.acme.id, w.connector.id))!.cursor).toBe(first);
     await syncAcme(w);
-    const [first, second] = w.provider.sinceAsked.runs;
-    expect(first!.toISOString()).toBe('2026-01-30T12:00:00.000Z'); // 30 days before the first sync
-    expect(second!.getTime()).toBe(r1.updatedAt!.getTime() - 60_000);
-    expect(w.provider.sinceAsked.taskRuns[1]!.getTime()).toBe(r1.updatedAt!.getTime() - 60_000);
+    expect(w.provider.cursorsAsked).toEqual([null, first, first]);
+    expect((await w.repos.connectors.get(w.acme.id, w.connector.id))!.cursor).toBe('memory:2026-03-01T13:00:00.000Z');
   });
 
   it('never duplicates on a re-run and updates what changed', async () => {
