@@ -54,9 +54,29 @@ export const notFound = (what: string, id: string) => new DomainError('not_found
 
 export const forbidden = (action: string) => new DomainError('forbidden', 'FORBIDDEN', `your role does not allow '${action}' here`);
 
-/** A rejected input value. `field` uses the wire name (snake_case). */
+/**
+ * A rejected input value. `field` is the wire name of a body or query field (snake_case); an input
+ * that reaches the core another way (a header, an environment variable) goes by the core's own name
+ * for it (`idempotencyKey`, `adminApiKey`), and the adapter that read it renames it (`renameField`).
+ */
 export const invalid = (field: string, reason: string, code = 'INVALID_INPUT') =>
   new DomainError('invalid', code, `${field}: ${reason}`, { details: [{ field, reason }] });
+
+/**
+ * The same error with `from` named `to` in its details and message, for an adapter that knows where
+ * an input came from (the HTTP edge: `idempotencyKey` is the `Idempotency-Key` header). Anything
+ * else is returned as it is.
+ */
+export function renameField(err: unknown, from: string, to: string): unknown {
+  if (!isDomainError(err) || !err.details.some((d) => d.field === from)) return err;
+  const message = err.message.startsWith(`${from}: `) ? `${to}: ${err.message.slice(from.length + 2)}` : err.message;
+  return new DomainError(err.kind, err.code, message, {
+    cause: err.cause,
+    details: err.details.map((d) => (d.field === from ? { ...d, field: to } : d)),
+    ...(err.provider ? { provider: err.provider } : {}),
+    ...(err.data === undefined ? {} : { data: err.data }),
+  });
+}
 
 export const conflict = (code: string, message: string, data?: unknown) => new DomainError('conflict', code, message, { data });
 
