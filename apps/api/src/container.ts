@@ -52,17 +52,22 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     .onDeactivation((db) => db.close());
   c.bind(T.repositories).toResolvedValue((db, secretKey, ids) => kyselyRepositories(db.db, { secretKey, ids }), [T.database, T.secretKey, T.ids]);
 
-  c.bind(T.mockProviders).toResolvedValue((clock) => new MockProviderFactory(clock), [T.clock]);
-  c.bind(T.airflowProviders).toResolvedValue((cfg: Config) => airflowProviderFactory({ timeoutMs: cfg.airflowTimeoutMs }), [T.config]);
+  c.bind(T.mockProviders).toResolvedValue(
+    (clock, cfg: Config) => new MockProviderFactory(clock, { lookbackMs: cfg.syncLookbackDays * DAY_MS }),
+    [T.clock, T.config],
+  );
+  c.bind(T.airflowProviders).toResolvedValue(
+    (cfg: Config) => airflowProviderFactory({ timeoutMs: cfg.airflowTimeoutMs, lookbackMs: cfg.syncLookbackDays * DAY_MS }),
+    [T.config],
+  );
   c.bind(T.registry).toResolvedValue(
     (mock, airflow) => new ProviderRegistry().register('mock', mock).register('airflow', airflow),
     [T.mockProviders, T.airflowProviders],
   );
 
   c.bind(T.services).toResolvedValue(
-    (repos, registry, clock, ids, hasher, logger, cfg: Config) =>
-      createServices({ repos, registry, clock, ids, hasher, logger, sync: { lookbackMs: cfg.syncLookbackDays * DAY_MS } }),
-    [T.repositories, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config],
+    (repos, registry, clock, ids, hasher, logger) => createServices({ repos, registry, clock, ids, hasher, logger }),
+    [T.repositories, T.registry, T.clock, T.ids, T.hasher, T.coreLogger],
   );
   c.bind(T.app).toResolvedValue(
     (services, db, logger, cfg: Config) => buildApp(services, { ready: () => db.ping(), logger, bodyLimit: cfg.bodyLimit, syncWaitMs: cfg.syncWaitMs }),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Actor, isDomainError, type Logger, type Services } from '@signalbox/core';
+import { ADMIN_KEY_VARIABLE, bootstrapAdmin } from './admin-key';
 import type { Config } from './config';
 
 export const DEMO_SLUG = 'demo';
@@ -23,7 +24,7 @@ export interface DemoKey {
  */
 export async function demoAdmin(services: Services, config: Config): Promise<{ actor: Actor; key: DemoKey }> {
   if (config.adminApiKey) {
-    return { actor: await services.access.bootstrapAdminKey(config.adminApiKey), key: { key: null, source: 'admin-env' } };
+    return { actor: await bootstrapAdmin(services, config.adminApiKey, ADMIN_KEY_VARIABLE), key: { key: null, source: 'admin-env' } };
   }
   const file = join(config.dataDir, DEMO_KEY_FILE);
   let key: string | undefined;
@@ -39,7 +40,7 @@ export async function demoAdmin(services: Services, config: Config): Promise<{ a
     });
     key = (await readFile(file, 'utf8')).trim();
   }
-  return { actor: await services.access.bootstrapAdminKey(key), key: { key, source: 'data-dir', file } };
+  return { actor: await bootstrapAdmin(services, key, file), key: { key, source: 'data-dir', file } };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { migrateToLatest } from '@signalbox/persistence-kysely';
 import type { Container } from 'inversify';
+import { ADMIN_KEY_VARIABLE, bootstrapAdmin } from './admin-key';
 import { type Config, ConfigError, loadConfig } from './config';
 import { buildContainer } from './container';
 import { type DemoKey, demoAdmin, ensureDemo } from './demo';
@@ -41,7 +42,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     const { applied } = await migrateToLatest(db.db);
     logger.info('database ready', { dialect: db.dialect, migrations_applied: applied.length });
     const services = await container.getAsync(T.services);
-    if (config.adminApiKey) await services.access.bootstrapAdminKey(config.adminApiKey);
+    if (config.adminApiKey) await bootstrapAdmin(services, config.adminApiKey, ADMIN_KEY_VARIABLE);
 
     let demo: DemoKey | null = null;
     if (config.demo) {

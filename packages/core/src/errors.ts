@@ -58,29 +58,86 @@ export const notFound = (what: string, id: string) => new DomainError('not_found
 
 export const forbidden = (action: string) => new DomainError('forbidden', 'FORBIDDEN', `your role does not allow '${action}' here`);
 
-/** A rejected input value. `field` uses the wire name (snake_case). */
+/**
+ * A rejected input value. `field` is the wire name of a body or query field (snake_case); an input
+ * that reaches the core another way (a header, an environment variable) goes by the core's own name
+ * for it (`idempotencyKey`, `adminApiKey`), and the adapter that read it renames it (`renameField`).
+ */
 export const invalid = (field: string, reason: string, code = 'INVALID_INPUT') =>
   new DomainError('invalid', code, `${field}: ${reason}`, { details: [{ field, reason }] });
 
+/**
+ * The same error with `from` named `to` in its details and message, for an adapter that knows where
+ * an input came from (the HTTP edge: `idempotencyKey` is the `Idempotency-Key` header). Anything
+ * else is returned as it is.
+ */
+export function renameField(err: unknown, from: string, to: string): unknown {
+  if (!isDomainError(err) || !err.details.some((d) => d.field === from)) return err;
+  const message = err.message.startsWith(`${from}: `) ? `${to}: ${err.message.slice(from.length + 2)}` : err.message;
+  return new DomainError(err.kind, err.code, message, {
+    cause: err.cause,
+    details: err.details.map((d) => (d.field === from ? { ...d, field: to } : d)),
+    ...(err.provider ? { provider: err.provider } : {}),
+    ...(err.data === undefined ? {} : { data: err.data }),
+  });
+}
+
 export const conflict = (code: string, message: string, data?: unknown) => new DomainError('conflict', code, message, { data });
 
+/** What an orchestrator's HTTP status means to the core: an error kind and a stable code. */
+export interface ProviderStatusError {
+  kind: ErrorKind;
+  code: string;
+}
+
+const AUTH_FAILED: ProviderStatusError = { kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED' };
+const REJECTED: ProviderStatusError = { kind: 'invalid', code: 'PROVIDER_REJECTED' };
+const NOT_FOUND: ProviderStatusError = { kind: 'not_found', code: 'PROVIDER_NOT_FOUND' };
+const UNAVAILABLE: ProviderStatusError = { kind: 'unavailable', code: 'PROVIDER_UNAVAILABLE' };
+
 /**
- * The error for an orchestrator's HTTP answer, its status and message kept in `provider`:
- * 400/422 invalid, 401/403 bad_gateway (our connector's credentials were refused, never the
- * caller's), 404 not_found, 409 conflict, 429 rate_limited, 503/504 unavailable/timeout, other 5xx
- * bad_gateway.
+ * The one table from an orchestrator's HTTP status to an error kind, for every provider. 400, 413
+ * and 422 refuse what the caller asked for (a conf, a date), so they stay the caller's `invalid`;
+ * 401/403 refuse the connector's credentials, never the caller's (`bad_gateway`); 404 and 410 say the
+ * thing is not (or no longer) there; 502 and 503 are what a proxy or the orchestrator say when it
+ * cannot serve at all; 504 is a gateway's timeout. Every other status (500, 405 and other 4xx that
+ * mean our request does not fit the orchestrator, 3xx) is the orchestrator failing us:
+ * `PROVIDER_STATUS_DEFAULT`.
+ */
+export const PROVIDER_STATUS_ERRORS: Readonly<Record<number, ProviderStatusError>> = {
+  400: REJECTED,
+  401: AUTH_FAILED,
+  403: AUTH_FAILED,
+  404: NOT_FOUND,
+  409: { kind: 'conflict', code: 'PROVIDER_CONFLICT' },
+  410: NOT_FOUND,
+  413: REJECTED,
+  422: REJECTED,
+  429: { kind: 'rate_limited', code: 'PROVIDER_RATE_LIMITED' },
+  502: UNAVAILABLE,
+  503: UNAVAILABLE,
+  504: { kind: 'timeout', code: 'PROVIDER_TIMEOUT' },
+};
+
+/** The kind and code of any status the table does not list. */
+export const PROVIDER_STATUS_DEFAULT: ProviderStatusError = { kind: 'bad_gateway', code: 'PROVIDER_ERROR' };
+
+/** The kind and code for an orchestrator's HTTP status (see PROVIDER_STATUS_ERRORS). */
+export const providerStatusError = (status: number): ProviderStatusError => PROVIDER_STATUS_ERRORS[status] ?? PROVIDER_STATUS_DEFAULT;
+
+/**
+ * The error for an orchestrator's HTTP answer, its status and message kept in `provider`; kind and
+ * code from PROVIDER_STATUS_ERRORS.
  */
 export function providerError(name: string, status: number, message: string, options: ErrorOptions = {}): DomainError {
-  const provider = { name, status, message };
-  const make = (kind: ErrorKind, code: string, text: string) => new DomainError(kind, code, text, { ...options, provider });
-  if (status === 401 || status === 403) {
-    return make('bad_gateway', 'PROVIDER_AUTH_FAILED', `${name} refused the connector's credentials (${status}): ${message}`);
-  }
-  if (status === 404) return make('not_found', 'PROVIDER_NOT_FOUND', `${name}: ${message}`);
-  if (status === 409) return make('conflict', 'PROVIDER_CONFLICT', `${name}: ${message}`);
-  if (status === 429) return make('rate_limited', 'PROVIDER_RATE_LIMITED', `${name} is rate limiting: ${message}`);
-  if (status === 503) return make('unavailable', 'PROVIDER_UNAVAILABLE', `${name} is unavailable: ${message}`);
-  if (status === 504) return make('timeout', 'PROVIDER_TIMEOUT', `${name} timed out: ${message}`);
-  if (status >= 400 && status < 500) return make('invalid', 'PROVIDER_REJECTED', `${name} rejected the request (${status}): ${message}`);
-  return make('bad_gateway', 'PROVIDER_ERROR', `${name} failed (${status}): ${message}`);
+  const { kind, code } = providerStatusError(status);
+  const text: Record<string, string> = {
+    PROVIDER_AUTH_FAILED: `${name} refused the connector's credentials (${status}): ${message}`,
+    PROVIDER_RATE_LIMITED: `${name} is rate limiting: ${message}`,
+    PROVIDER_UNAVAILABLE: `${name} is unavailable (${status}): ${message}`,
+    PROVIDER_TIMEOUT: `${name} timed out: ${message}`,
+    PROVIDER_REJECTED: `${name} rejected the request (${status}): ${message}`,
+    PROVIDER_ERROR: `${name} failed (${status}): ${message}`,
+  };
+  return new DomainError(kind, code, text[code] ?? `${name}: ${message}`, { ...options, provider: { name, status, message } });
 }

@@ -4,6 +4,7 @@ export * from './common';
 export * from './connector/connector';
 export * from './errors';
 export * from './pipeline/pipeline';
+export * from './pipeline/summary';
 export * from './ports/authorizer';
 export * from './ports/provider';
 export * from './ports/repositories';

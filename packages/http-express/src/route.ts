@@ -54,7 +54,8 @@ interface RouteMeta {
   who?: string;
   /** The body may be left out altogether (all its fields optional). */
   bodyOptional?: boolean;
-  headers?: { name: string; description: string; schema: Schema }[];
+  /** Headers it reads; `field` is the core's name for one, which the core's errors then call by the header's name. */
+  headers?: { name: string; description: string; schema: Schema; field?: string }[];
   responses: Record<number, ResponseSpec>;
   /** Error statuses this route may answer, beyond 401 and 500. */
   errors: number[];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, type Logger, notFound, type Services, SLUG_PATTERN, silentLogger } from '@signalbox/core';
+import { DomainError, type Logger, notFound, renameField, type Services, SLUG_PATTERN, silentLogger } from '@signalbox/core';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { JSON_TYPES, type Locate, locateInJson, parseYaml, YAML_TYPES } from './body';
 import { errorHandler, sendError } from './errors';
@@ -137,7 +137,9 @@ function serve(spec: RouteSpec, services: Services): RequestHandler {
       req,
       res,
     };
-    const reply = await spec.handle(ctx, services);
+    const reply = await spec.handle(ctx, services).catch((err: unknown) => {
+      throw (spec.headers ?? []).reduce((e, h) => (h.field ? renameField(e, h.field, h.name) : e), err);
+    });
     if ('headers' in reply && reply.headers) res.set(reply.headers);
     if ('page' in reply) {
       setPageHeaders(req, res, reply.page.total, reply.pageRequest.page, reply.pageRequest.perPage);

@@ -1,18 +1,21 @@
-import type {
-  Connector,
-  ConnectorType,
-  Criticality,
-  Id,
-  IdGenerator,
-  Paged,
-  Pipeline,
-  PipelineFilter,
-  PipelineListQuery,
-  PipelineRepository,
-  PipelineView,
-  ProviderPipeline,
-  Run,
-  RunStatus,
+import {
+  type Connector,
+  type ConnectorType,
+  type Criticality,
+  DURATION_STATUSES,
+  type Id,
+  type IdGenerator,
+  type Paged,
+  type Pipeline,
+  type PipelineFilter,
+  type PipelineListQuery,
+  type PipelineRepository,
+  type PipelineView,
+  type ProviderPipeline,
+  type Run,
+  type RunStatus,
+  SUMMARY_PERCENTILE,
+  summaryOf,
 } from '@signalbox/core';
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import type { PipelinesTable, Schema } from './schema';
@@ -53,7 +56,9 @@ interface SummaryRow {
   watched: boolean;
 }
 
-const FINISHED = sql`('success', 'failed')`;
+// The core's summary rules (pipeline/summary.ts), in SQL; the pipeline contract checks the two agree.
+const FINISHED = sql`(${sql.join(DURATION_STATUSES.map((x) => sql.lit(x)))})`;
+const PERCENTILE = sql.lit(SUMMARY_PERCENTILE / 100);
 /** Separates the fields in search_text (see the migration that adds it). */
 const SEPARATOR = '\u001f';
 
@@ -204,7 +209,9 @@ export class KyselyPipelineRepository implements PipelineRepository {
               sql<number>`(count(*) FILTER (WHERE r.status = 'success'))::int`.as('succeeded'),
               sql<number>`(count(*) FILTER (WHERE r.status = 'failed'))::int`.as('failed'),
               sql<number | null>`avg(r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as('avg_duration'),
-              sql<number | null>`percentile_cont(0.95) WITHIN GROUP (ORDER BY r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as('p95_duration'),
+              sql<number | null>`percentile_cont(${PERCENTILE}) WITHIN GROUP (ORDER BY r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as(
+                'p95_duration',
+              ),
               sql<Date | null>`max(coalesce(r.finished_at, r.run_at)) FILTER (WHERE r.status = 'failed')`.as('last_failure_at'),
             ])
             .as('s'),
@@ -313,21 +320,16 @@ export class KyselyPipelineRepository implements PipelineRepository {
 }
 
 function toView(r: Selectable<PipelinesTable> & SummaryRow, days: number): PipelineView {
-  const runs = Number(r.runs ?? 0);
-  const succeeded = Number(r.succeeded ?? 0);
-  const failed = Number(r.failed ?? 0);
-  return {
-    pipeline: toPipeline(r),
-    summary: {
-      days,
-      runs,
-      succeeded,
-      failed,
-      successRate: succeeded + failed === 0 ? null : succeeded / (succeeded + failed),
+  const summary = summaryOf(
+    {
+      runs: Number(r.runs ?? 0),
+      succeeded: Number(r.succeeded ?? 0),
+      failed: Number(r.failed ?? 0),
       avgDurationSeconds: r.avg_duration === null ? null : Number(r.avg_duration),
       p95DurationSeconds: r.p95_duration === null ? null : Number(r.p95_duration),
       lastFailureAt: toDate(r.last_failure_at),
     },
-    watched: Boolean(r.watched),
-  };
+    days,
+  );
+  return { pipeline: toPipeline(r), summary, watched: Boolean(r.watched) };
 }

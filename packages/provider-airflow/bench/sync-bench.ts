@@ -86,8 +86,6 @@ async function main() {
   const phases: Phase[] = [];
   const factory = airflowProviderFactory({ pageSize: 100 });
   const registry = new ProviderRegistry().register('airflow', factory);
-  // What the first sync asks for: its look-back window (30 days) covers all generated rows.
-  const since = new Date(Date.now() - 30 * 86_400_000);
 
   try {
     phases.push(
@@ -97,8 +95,11 @@ async function main() {
         let runs = 0;
         let tasks = 0;
         for await (const page of provider.pipelines()) pipelines += page.length;
-        for await (const page of provider.runs(since)) runs += page.length;
-        for await (const page of provider.taskRuns(since)) tasks += page.length;
+        // What a first sync reads: its look-back window (30 days) covers all generated rows.
+        for await (const change of provider.changes(null)) {
+          if (change.kind === 'runs') runs += change.runs.length;
+          else if (change.kind === 'taskRuns') tasks += change.taskRuns.length;
+        }
         return { rows: pipelines + runs + tasks, detail: `${pipelines} pipelines, ${runs} runs, ${tasks} task runs` };
       }),
     );

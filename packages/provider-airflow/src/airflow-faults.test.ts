@@ -1,9 +1,9 @@
 import { type AirflowStub, type ApiVersion, type FaultSpec, startAirflowStub } from '@signalbox/airflow-stub';
 import type { OrchestrationProvider } from '@signalbox/core';
 import { type AirflowProviderOptions, airflowProviderFactory } from './airflow-provider';
-import { airflowConnector, collect, failure } from './testing';
+import { airflowConnector, collect, failure, runsSince, taskRunsSince } from './testing';
 
-const OPTIONS: AirflowProviderOptions = { retries: 2, retryBaseMs: 5, timeoutMs: 300, maxRetryDelayMs: 2_000 };
+const OPTIONS: AirflowProviderOptions = { retries: 2, retryBaseMs: 5, timeoutMs: 300, maxRetryDelayMs: 2_000, lookbackMs: 100 * 365 * 24 * 3600_000 };
 
 type Listing = 'pipelines' | 'runs' | 'taskRuns';
 const PATHS: Record<Listing, RegExp> = { pipelines: /\/dags$/, runs: /\/dagRuns$/, taskRuns: /\/taskInstances$/ };
@@ -80,7 +80,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('faults against Airflow %s', (version) =
   afterAll(() => stub.close());
 
   const list = (l: Listing): AsyncIterable<unknown[]> =>
-    l === 'pipelines' ? provider.pipelines() : l === 'runs' ? provider.runs(null) : provider.taskRuns(null);
+    l === 'pipelines' ? provider.pipelines() : l === 'runs' ? runsSince(provider, null) : taskRunsSince(provider, null);
   const totals = () => ({ pipelines: stub.data.listDags().length, runs: stub.data.runs.length, taskRuns: stub.data.tasks.length });
 
   describe.each<Listing>(['pipelines', 'runs', 'taskRuns'])('while listing %s', (listing) => {

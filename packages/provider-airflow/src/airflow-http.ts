@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { DomainError, type ErrorKind } from '@signalbox/core';
+import { DomainError, type ErrorKind, providerStatusError } from '@signalbox/core';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 
 export interface HttpOptions {
@@ -149,16 +149,13 @@ export function badResponse(status: number | null, message: string, cause?: unkn
   });
 }
 
-/** The kind and code of an Airflow HTTP status; docs/airflow.md has the table. */
+/** The kind and code of an Airflow HTTP status: the core's PROVIDER_STATUS_ERRORS (docs/airflow.md shows it). */
 export function kindOfStatus(status: number, call: Pick<CallOptions, 'notFoundCode' | 'conflictCode'> = {}): [ErrorKind, string] {
-  if (status === 401 || status === 403) return ['bad_gateway', 'PROVIDER_AUTH_FAILED'];
-  if (status === 404) return ['not_found', call.notFoundCode ?? 'PROVIDER_NOT_FOUND'];
-  if (status === 409) return ['conflict', call.conflictCode ?? 'PROVIDER_CONFLICT'];
-  if (status === 400 || status === 422) return ['invalid', 'PROVIDER_REJECTED'];
-  if (status === 429) return ['rate_limited', 'PROVIDER_RATE_LIMITED'];
-  if (status === 502 || status === 503) return ['unavailable', 'PROVIDER_UNAVAILABLE'];
-  if (status === 504) return ['timeout', 'PROVIDER_TIMEOUT'];
-  return ['bad_gateway', 'PROVIDER_ERROR'];
+  // The core's table, with the codes a call names for its own not-found and conflict.
+  const { kind, code } = providerStatusError(status);
+  if (kind === 'not_found') return [kind, call.notFoundCode ?? code];
+  if (kind === 'conflict') return [kind, call.conflictCode ?? code];
+  return [kind, code];
 }
 
 type Transport = 'timeout' | 'refused' | 'unreachable';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { specFile } from '@signalbox/airflow-stub';
 import type { OrchestrationProvider } from '@signalbox/core';
 import { airflowProviderFactory } from './airflow-provider';
-import { airflowConnector, collect } from './testing';
+import { airflowConnector, collect, runsSince, taskRunsSince } from './testing';
 
 const PRISM = join(__dirname, '..', '..', '..', 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
 
@@ -82,9 +82,9 @@ describe('requests checked by Prism mocks of the official specs', () => {
     const info = await provider.check();
     const pipelines = await collect(provider.pipelines());
     const since = new Date('2026-01-01T00:00:00Z');
-    const runs = await collect(provider.runs(since));
-    const all = await collect(provider.runs(null));
-    const tasks = await collect(provider.taskRuns(since));
+    const runs = await collect(runsSince(provider, since));
+    const all = await collect(runsSince(provider, null));
+    const tasks = await collect(taskRunsSince(provider, since));
     const run = await provider.trigger('example_dag', { runId: 'signalbox__prism', conf: { a: 1 }, note: 'checked', logicalDate: null });
     const dated = await provider.trigger('example_dag', { runId: 'signalbox__prism2', conf: null, note: null, logicalDate: new Date('2026-02-01T00:00:00Z') });
     const fetched = await provider.getRun('example_dag', 'signalbox__prism');

@@ -2,9 +2,10 @@ import { type AirflowStub, type ApiVersion, type StubOptions, startAirflowStub, 
 import type { ConnectorConfig, OrchestrationProvider } from '@signalbox/core';
 import { type AirflowProviderOptions, airflowProviderFactory } from './airflow-provider';
 import { taskStatusOf } from './mapping';
-import { airflowConnector, collect, failure } from './testing';
+import { airflowConnector, changesOf, collect, failure, runsSince, taskRunsSince } from './testing';
 
-const FAST: AirflowProviderOptions = { retries: 2, retryBaseMs: 5, timeoutMs: 2_000 };
+// No overlap, so a cursor reads from exactly its time; a look-back long enough to read everything.
+const FAST: AirflowProviderOptions = { retries: 2, retryBaseMs: 5, timeoutMs: 2_000, overlapMs: 0, lookbackMs: 100 * 365 * 24 * 3600_000 };
 
 function providerFor(stub: AirflowStub, config: ConnectorConfig = {}, options: AirflowProviderOptions = FAST): OrchestrationProvider {
   const factory = airflowProviderFactory(options);
@@ -97,7 +98,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
   it('pages by what came back when Airflow caps the page below what was asked', async () => {
     stub = await start({ maximumPageLimit: 7 });
     const provider = providerFor(stub, {}, { ...FAST, pageSize: 50 });
-    const runs = await collect(provider.runs(null));
+    const runs = await collect(runsSince(provider, null));
     expect(runs.items).toHaveLength(120);
     expect(runs.sizes.every((n) => n <= 7)).toBe(true);
     expect(runs.sizes).toHaveLength(Math.ceil(120 / 7));
@@ -105,7 +106,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     const offsets = stub.requests.filter((r) => r.path.endsWith('/dagRuns')).map((r) => Number(r.query.offset));
     expect(offsets).toEqual(runs.sizes.map((_, i) => i * 7));
     expect(stub.requests.filter((r) => r.path.endsWith('/dagRuns')).every((r) => r.query.limit === '50')).toBe(true);
-    const tasks = await collect(provider.taskRuns(null));
+    const tasks = await collect(taskRunsSince(provider, null));
     expect(tasks.items).toHaveLength(400);
     const pipelines = await collect(provider.pipelines());
     expect(pipelines.items.map((x) => x.externalId)).toEqual(stub.data.listDags().map((d) => d.dagId));
@@ -129,7 +130,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     stub = await start({ maximumPageLimit: 10 });
     const seen = new Set<string>();
     let first = true;
-    for await (const page of providerFor(stub).runs(null)) {
+    for await (const page of runsSince(providerFor(stub), null)) {
       for (const r of page) seen.add(r.externalId);
       // A run already read changes: ordered by updated_at it would move to the end and shift an unread run back.
       if (first) stub.data.setRunNote(page[0].pipelineExternalId, page[0].externalId, 'edited');
@@ -142,7 +143,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     stub = await start({ maximumPageLimit: 10 });
     const provider = providerFor(stub);
     const before = stub.requests.length;
-    for await (const page of provider.runs(null)) {
+    for await (const page of runsSince(provider, null)) {
       expect(page).toHaveLength(10);
       break;
     }
@@ -155,7 +156,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     const provider = providerFor(stub);
     const cut = stub.data.runs[80].updatedAt;
     const since = new Date(cut);
-    const recent = await collect(provider.runs(since));
+    const recent = await collect(runsSince(provider, since));
     expect(recent.items.map((r) => r.externalId).sort()).toEqual(
       stub.data.runs
         .filter((r) => r.updatedAt >= cut)
@@ -164,44 +165,81 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     );
     const sent = stub.requests.find((r) => r.path.endsWith('/dagRuns'))!;
     expect(sent.query.updated_at_gte).toBe(since.toISOString());
-    const tasks = await collect(provider.taskRuns(since));
+    const tasks = await collect(taskRunsSince(provider, since));
     expect(tasks.items).toHaveLength(stub.data.tasks.filter((t) => t.updatedAt >= cut).length);
 
-    // The cursor a sync keeps: the newest update seen.
-    const cursor = new Date(Math.max(...recent.items.map((r) => r.updatedAt!.getTime()), ...tasks.items.map((t) => t.updatedAt!.getTime())));
-    expect(cursor.getTime()).toBeLessThanOrEqual(Date.now());
-    expect((await collect(provider.runs(cursor))).items.length).toBeLessThanOrEqual(2);
+    // A whole listing ends with its cursor, after every runs page and every task runs page.
+    const before = Date.now();
+    const listing = await changesOf(provider, null);
+    const kinds = listing.kinds.join(',');
+    expect(kinds).toMatch(/^(runs,)+(taskRuns,)+cursor$/);
+    const cursor = listing.cursor!;
+    expect(Date.parse(cursor)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(cursor)).toBeGreaterThanOrEqual(before - 1000); // the server's Date has whole seconds
+    expect((await changesOf(provider, cursor)).runs.length).toBeLessThanOrEqual(2);
 
     const old = stub.data.runs[5];
     stub.data.setRunState(old.dagId, old.runId, 'failed');
     stub.data.setTaskState(old.dagId, old.runId, 'late_task', 'up_for_retry');
-    const next = await collect(provider.runs(cursor));
-    const changed = next.items.find((r) => r.externalId === old.runId)!;
-    expect(changed).toMatchObject({ status: 'failed', nativeStatus: 'failed' });
-    expect(changed.updatedAt!.getTime()).toBeGreaterThanOrEqual(cursor.getTime());
-    const nextTasks = await collect(provider.taskRuns(cursor));
-    expect(nextTasks.items.find((t) => t.taskId === 'late_task')).toMatchObject({ status: 'retrying', nativeStatus: 'up_for_retry' });
+    const next = await changesOf(provider, cursor);
+    expect(next.runs.find((r) => r.externalId === old.runId)).toMatchObject({ status: 'failed', nativeStatus: 'failed' });
+    expect(next.taskRuns.find((t) => t.taskId === 'late_task')).toMatchObject({ status: 'retrying', nativeStatus: 'up_for_retry' });
   });
 
-  it('keeps the task cursor at or before the start of the runs listing', async () => {
+  it('misses no run or task instance that changes while a listing is under way', async () => {
+    // One clock for Airflow and the provider, behind the real one so the server's Date never wins.
+    let now = Date.now() - 30 * 24 * 3600_000;
+    stub = await start({ clock: () => now, maximumPageLimit: 10 });
+    const provider = providerFor(stub, {}, { ...FAST, now: () => new Date(now) });
+    let cursor: string | undefined;
+    let changedRun: { dagId: string; runId: string } | undefined;
+    let changedTaskRun: { dagId: string; runId: string } | undefined;
+    for await (const change of provider.changes(null)) {
+      if (change.kind === 'runs' && !changedRun) {
+        // A run read on the first page changes once the runs listing is under way.
+        const r = change.runs[0];
+        changedRun = { dagId: r.pipelineExternalId, runId: r.externalId };
+        now += 60_000;
+        stub.data.setRunState(changedRun.dagId, changedRun.runId, 'failed');
+        stub.data.setRunNote(changedRun.dagId, changedRun.runId, 'changed mid-sync');
+        now += 60_000;
+      } else if (change.kind === 'taskRuns' && !changedTaskRun) {
+        // ... and a task instance while the task instances are listed.
+        const t = change.taskRuns[0];
+        changedTaskRun = { dagId: t.pipelineExternalId, runId: t.runExternalId };
+        now += 60_000;
+        stub.data.setTaskState(changedTaskRun.dagId, changedTaskRun.runId, 'mid_sync_task', 'success');
+        now += 60_000;
+      } else if (change.kind === 'cursor') {
+        cursor = change.cursor;
+      }
+    }
+    now += 60_000;
+    const next = await changesOf(provider, cursor!);
+    expect(next.runs.find((r) => r.externalId === changedRun!.runId)).toMatchObject({ status: 'failed', note: 'changed mid-sync' });
+    expect(next.taskRuns.find((t) => t.taskId === 'mid_sync_task' && t.runExternalId === changedTaskRun!.runId)).toMatchObject({ status: 'success' });
+  });
+
+  it('reads back the look-back window without a cursor, and the overlap before one (an ISO time, as stored by earlier versions)', async () => {
     stub = await start();
-    const provider = providerFor(stub);
-    const run = stub.data.runs[0];
-    await collect(provider.runs(null));
-    const afterRuns = Date.now();
-    await new Promise((r) => setTimeout(r, 20));
-    stub.data.setTaskState(run.dagId, run.runId, 'finished_later', 'success');
-    const tasks = await collect(provider.taskRuns(null));
-    const late = tasks.items.find((t) => t.taskId === 'finished_later')!;
-    expect(late.status).toBe('success');
-    expect(late.updatedAt!.getTime()).toBeLessThanOrEqual(afterRuns);
+    const at = new Date('2026-05-01T12:00:00.000Z');
+    const provider = providerFor(stub, {}, { ...FAST, now: () => at, lookbackMs: 3_600_000, overlapMs: 60_000 });
+    const asked = async (cursor: string | null) => {
+      const before = stub.requests.length;
+      await changesOf(provider, cursor);
+      const listed = stub.requests.slice(before).filter((r) => r.path.endsWith('/dagRuns') || r.path.endsWith('/taskInstances'));
+      return [...new Set(listed.map((r) => r.query.updated_at_gte))];
+    };
+    expect(await asked(null)).toEqual(['2026-05-01T11:00:00.000Z']);
+    expect(await asked('2026-04-01T00:00:00.000Z')).toEqual(['2026-03-31T23:59:00.000Z']);
+    expect(await asked('not a time')).toEqual(['2026-05-01T11:00:00.000Z']);
   });
 
   it('maps every task state, run state and run type of the wire', async () => {
     stub = await start();
     const run = stub.data.runs[10];
     for (const state of TASK_STATES) stub.data.setTaskState(run.dagId, run.runId, `probe_${String(state)}`, state);
-    const { items } = await collect(providerFor(stub).taskRuns(new Date(stub.data.tasks.at(-TASK_STATES.length)!.updatedAt)));
+    const { items } = await collect(taskRunsSince(providerFor(stub), new Date(stub.data.tasks.at(-TASK_STATES.length)!.updatedAt)));
     const probes = items.filter((t) => t.taskId.startsWith('probe_'));
     expect(probes).toHaveLength(TASK_STATES.length);
     for (const t of probes) {
@@ -213,7 +251,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     // Every run state on the wire, whatever the seed generated.
     const RUN_STATES = ['queued', 'running', 'success', 'failed'] as const;
     for (const [i, state] of RUN_STATES.entries()) stub.data.setRunState(stub.data.runs[i].dagId, stub.data.runs[i].runId, state);
-    const runs = (await collect(providerFor(stub).runs(null))).items;
+    const runs = (await collect(runsSince(providerFor(stub), null))).items;
     const byType = new Map(runs.map((r) => [r.runType, r]));
     expect([...byType.keys()].sort()).toEqual(['backfill', 'event', 'manual', 'scheduled']);
     const states = new Set(runs.map((r) => `${r.nativeStatus}->${r.status}`));
@@ -254,7 +292,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     const f = await failure(providerFor(stub, { password: 'wrong' }).check());
     expect(f).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 401 });
     expect(f.message).toMatch(/credentials|username and password/);
-    const sync = await failure(collect(providerFor(stub, { password: 'wrong', api_version: version }).runs(null)));
+    const sync = await failure(collect(runsSince(providerFor(stub, { password: 'wrong', api_version: version }), null)));
     expect(sync).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 401 });
   });
 
@@ -303,13 +341,14 @@ describe('Airflow 3 tokens', () => {
     expect(stub.tokensIssued()).toBe(0);
     await collect(a.pipelines());
     expect(stub.tokensIssued()).toBe(1);
-    await collect(factory.create(airflowConnector(config)).runs(null));
+    await collect(runsSince(factory.create(airflowConnector(config)), null));
     expect(stub.tokensIssued()).toBe(1);
     stub.expireTokens();
-    expect((await collect(a.taskRuns(null))).items).toHaveLength(12);
+    const before = stub.requests.length;
+    expect((await collect(taskRunsSince(a, null))).items).toHaveLength(12);
     expect(stub.tokensIssued()).toBe(2);
-    const statuses = stub.requests.filter((r) => r.path.endsWith('/taskInstances')).map((r) => r.status);
-    expect(statuses).toEqual([401, 200]);
+    const statuses = stub.requests.slice(before).filter((r) => /\/(dagRuns|taskInstances)$/.test(r.path));
+    expect(statuses.map((r) => `${r.path.split('/').at(-1)} ${r.status}`)).toEqual(['dagRuns 401', 'dagRuns 200', 'taskInstances 200']);
     // A trigger refused for an expired token is sent again once with a fresh one.
     stub.expireTokens();
     const run = await a.trigger('dag_0000', { runId: 'signalbox__tok', conf: null, note: null, logicalDate: null });

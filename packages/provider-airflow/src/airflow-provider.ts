@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
+  type ChangePage,
   type Connector,
   type ConnectorConfig,
   DomainError,
@@ -10,7 +11,6 @@ import {
   type ProviderInfo,
   type ProviderPipeline,
   type ProviderRun,
-  type ProviderTaskRun,
   type TriggerRequest,
 } from '@signalbox/core';
 import { AirflowHttp, type Auth, badResponse, basicAuth, noAuth, staticToken, TokenCache } from './airflow-http';
@@ -35,6 +35,16 @@ export interface AirflowProviderOptions {
    * v1 API elsewhere (or a mock of the spec, which has no prefix) sets its own.
    */
   apiPrefix?: Partial<Record<ApiVersion, string>>;
+  /** A first sync (no cursor) reads runs and task runs changed this far back. Default 30 days. */
+  lookbackMs?: number;
+  /**
+   * A later sync re-reads this much before its cursor, for rows Airflow committed late (a
+   * transaction that began before the listing and committed after it) and for a clock skew between
+   * Airflow's database and its web server. Duplicates merge by key. Default 5 minutes.
+   */
+  overlapMs?: number;
+  /** Our clock, for the first sync's look-back and the listing's start. Default the system clock. */
+  now?: () => Date;
 }
 
 const TOKEN_PATH = '/auth/token';
@@ -57,8 +67,6 @@ const encode = encodeURIComponent;
 export class AirflowProvider implements OrchestrationProvider {
   private readonly http: AirflowHttp;
   private detected?: Promise<Detected>;
-  /** When the latest runs listing began: task run cursors stay at or before it (see changedAt). */
-  private runsListedAt?: Date;
 
   constructor(
     private readonly config: AirflowConfig,
@@ -134,20 +142,29 @@ export class AirflowProvider implements OrchestrationProvider {
 
   /**
    * Pages of a list endpoint. Airflow cuts `limit` to its maximum_page_limit without saying so, so
-   * the offset moves by what came back, until total_entries. Yields each page with the moment the
-   * listing began (no later than the server's clock).
+   * the offset moves by what came back, until total_entries. Yields each non-empty page with the
+   * moment the listing began (no later than the server's clock), which it also reports through
+   * `began` once the first answer is in, even when the list is empty.
    */
-  private async *pages(path: string, params: Record<string, unknown>, key: string, totals?: Set<number>): AsyncGenerator<{ items: Dto[]; listedAt: Date }> {
+  private async *pages(
+    path: string,
+    params: Record<string, unknown>,
+    key: string,
+    opts: { totals?: Set<number>; began?: (at: Date) => void } = {},
+  ): AsyncGenerator<{ items: Dto[]; listedAt: Date }> {
     let offset = 0;
     let listedAt: Date | undefined;
     for (;;) {
-      const sentAt = new Date();
+      const sentAt = this.shared.now();
       const res = await this.http.call<Dto | null>({ method: 'GET', path, params: { ...params, limit: this.shared.pageSize, offset }, idempotent: true });
-      if (!listedAt) listedAt = res.serverDate && res.serverDate < sentAt ? res.serverDate : sentAt;
+      if (!listedAt) {
+        listedAt = res.serverDate && res.serverDate < sentAt ? res.serverDate : sentAt;
+        opts.began?.(listedAt);
+      }
       const items = res.data?.[key];
       if (!Array.isArray(items)) throw badResponse(res.status, `GET ${path} answered without a "${key}" list`);
       const total = res.data?.total_entries;
-      if (typeof total === 'number') totals?.add(total);
+      if (typeof total === 'number') opts.totals?.add(total);
       if (items.length > 0) yield { items: items as Dto[], listedAt };
       offset += items.length;
       if (items.length === 0 || (typeof total === 'number' && offset >= total)) return;
@@ -161,35 +178,44 @@ export class AirflowProvider implements OrchestrationProvider {
     // once more (pages seen twice are harmless: writes are upserts).
     for (let pass = 0; pass < 2; pass++) {
       const totals = new Set<number>();
-      for await (const page of this.pages(`${dialect.prefix}/dags`, dialect.dagsQuery(), 'dags', totals)) {
+      for await (const page of this.pages(`${dialect.prefix}/dags`, dialect.dagsQuery(), 'dags', { totals })) {
         yield page.items.map((d) => dialect.pipeline(d));
       }
       if (totals.size <= 1) return;
     }
   }
 
-  async *runs(since: Date | null): AsyncIterable<ProviderRun[]> {
+  /**
+   * Runs changed since the cursor, then task instances, then the next cursor. The cursor is an ISO
+   * time: the moment the runs listing began. Both listings are filtered by `updated_at`; a run or
+   * task instance that changes once the runs listing has begun has a later `updated_at` than the
+   * cursor, so the next listing has it even when this one read it before the change (runs are
+   * paged by id, task instances after the runs). The time is the earlier of the server's `Date`
+   * and ours, so a web server clock behind ours cannot move it past a change. A cursor that is not
+   * a time (none yet, or not one of ours) reads back `lookbackMs`; a time re-reads `overlapMs`
+   * before it.
+   */
+  async *changes(cursor: string | null): AsyncIterable<ChangePage> {
     const { dialect } = await this.dialect();
-    this.runsListedAt = undefined;
-    for await (const page of this.pages(`${dialect.prefix}/dags/~/dagRuns`, dialect.runsQuery(since), 'dag_runs')) {
-      this.runsListedAt ??= page.listedAt;
-      yield page.items.map((r) => dialect.run(r, page.listedAt));
+    const parsed = cursor === null ? Number.NaN : Date.parse(cursor);
+    const since = Number.isNaN(parsed) ? new Date(this.shared.now().getTime() - this.shared.lookbackMs) : new Date(parsed - this.shared.overlapMs);
+    let next: Date | undefined;
+    const began = (at: Date) => {
+      next ??= at;
+    };
+    for await (const page of this.pages(`${dialect.prefix}/dags/~/dagRuns`, dialect.runsQuery(since), 'dag_runs', { began })) {
+      yield { kind: 'runs', runs: page.items.map((r) => dialect.run(r, page.listedAt)) };
     }
-  }
-
-  async *taskRuns(since: Date | null): AsyncIterable<ProviderTaskRun[]> {
-    const { dialect } = await this.dialect();
-    const floor = this.runsListedAt;
     for await (const page of this.pages(`${dialect.prefix}/dags/~/dagRuns/~/taskInstances`, dialect.tasksQuery(since), 'task_instances')) {
-      // One cursor serves runs and task runs: it must not pass the start of the runs listing.
-      const ceiling = floor && floor < page.listedAt ? floor : page.listedAt;
-      yield page.items.map((t) => dialect.task(t, ceiling));
+      yield { kind: 'taskRuns', taskRuns: page.items.map((t) => dialect.task(t, page.listedAt)) };
     }
+    // The runs listing always asks at least once, so `next` is set once it is done.
+    yield { kind: 'cursor', cursor: next!.toISOString() };
   }
 
   async trigger(pipelineExternalId: string, request: TriggerRequest): Promise<ProviderRun> {
     const { dialect } = await this.dialect();
-    const sentAt = new Date();
+    const sentAt = this.shared.now();
     // Never retried blindly: a lost answer is resolved by the caller through the run id (RUN_EXISTS).
     const res = await this.http.call<Dto>({
       method: 'POST',
@@ -204,7 +230,7 @@ export class AirflowProvider implements OrchestrationProvider {
 
   async getRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> {
     const { dialect } = await this.dialect();
-    const sentAt = new Date();
+    const sentAt = this.shared.now();
     const res = await this.http.call<Dto>({
       method: 'GET',
       path: `${dialect.prefix}/dags/${encode(pipelineExternalId)}/dagRuns/${encode(runExternalId)}`,
@@ -232,6 +258,9 @@ export function airflowProviderFactory(options: AirflowProviderOptions = {}): Pr
     pageSize: options.pageSize ?? 100,
     retryBaseMs: options.retryBaseMs ?? 500,
     maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
+    lookbackMs: options.lookbackMs ?? 30 * 24 * 3600_000,
+    overlapMs: options.overlapMs ?? 5 * 60_000,
+    now: options.now ?? (() => new Date()),
     prefix: { v1: options.apiPrefix?.v1 ?? '/api/v1', v2: options.apiPrefix?.v2 ?? '/api/v2' },
     tokens: new TokenCache(),
     httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 16 }),

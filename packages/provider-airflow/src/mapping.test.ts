@@ -1,5 +1,5 @@
 import { TASK_STATES } from '@signalbox/airflow-stub';
-import { RUN_STATUSES, RUN_TYPES, TASK_RUN_STATUSES } from '@signalbox/core';
+import { providerStatusError, RUN_STATUSES, RUN_TYPES, TASK_RUN_STATUSES } from '@signalbox/core';
 import { airflowMessage, kindOfStatus } from './airflow-http';
 import { scheduleV1 } from './airflow-v1';
 import { scheduleV2 } from './airflow-v2';
@@ -83,18 +83,21 @@ describe('error bodies and statuses', () => {
     expect(airflowMessage(500, 'x'.repeat(2000)).length).toBeLessThan(600);
   });
 
-  it('gives each status its kind', () => {
-    const table = [401, 403, 404, 409, 400, 422, 429, 500, 502, 503, 504, 418].map(
+  it("gives each status the core's kind, with the call's own not-found and conflict codes", () => {
+    for (let status = 100; status < 600; status++) expect(kindOfStatus(status)).toEqual(Object.values(providerStatusError(status)));
+    const table = [401, 403, 404, 410, 409, 400, 422, 429, 405, 500, 502, 503, 504, 418].map(
       (s) => `${s}=${kindOfStatus(s, { notFoundCode: 'RUN_NOT_FOUND', conflictCode: 'RUN_EXISTS' }).join('/')}`,
     );
     expect(table).toEqual([
       '401=bad_gateway/PROVIDER_AUTH_FAILED',
       '403=bad_gateway/PROVIDER_AUTH_FAILED',
       '404=not_found/RUN_NOT_FOUND',
+      '410=not_found/RUN_NOT_FOUND',
       '409=conflict/RUN_EXISTS',
       '400=invalid/PROVIDER_REJECTED',
       '422=invalid/PROVIDER_REJECTED',
       '429=rate_limited/PROVIDER_RATE_LIMITED',
+      '405=bad_gateway/PROVIDER_ERROR',
       '500=bad_gateway/PROVIDER_ERROR',
       '502=unavailable/PROVIDER_UNAVAILABLE',
       '503=unavailable/PROVIDER_UNAVAILABLE',

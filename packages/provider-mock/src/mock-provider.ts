@@ -1,4 +1,5 @@
 import {
+  type ChangePage,
   type Clock,
   type Connector,
   type ConnectorConfig,
@@ -24,6 +25,9 @@ export interface MockFault {
   message: string;
   times?: number;
 }
+
+/** How far back a first sync reads, unless the factory is told otherwise: 30 days. */
+export const DEFAULT_LOOKBACK_MS = 30 * 24 * 3600_000;
 
 /** How a triggered run moves on with the clock. */
 export const TRIGGERED_RUN_TIMELINE = { startAfterMs: 5_000, taskMs: 10_000 } as const;
@@ -58,6 +62,8 @@ export class MockProvider implements OrchestrationProvider {
     private readonly clock: Clock,
     /** The most items one page holds, whatever was asked (Airflow's maximum_page_limit). */
     readonly pageCap = 100,
+    /** How far back a first sync reads runs and task runs. */
+    private readonly lookbackMs = DEFAULT_LOOKBACK_MS,
   ) {
     this.fleet = generateFleet(config, clock.now());
   }
@@ -97,12 +103,20 @@ export class MockProvider implements OrchestrationProvider {
     yield* this.paged('pipelines', () => this.fleet.pipelines.map((p) => structuredClone(p)));
   }
 
-  async *runs(since: Date | null): AsyncIterable<ProviderRun[]> {
-    yield* this.paged('runs', () => this.changedSince([...this.fleet.runs, ...[...this.triggered.values()].map((t) => this.runOf(t))], since));
-  }
-
-  async *taskRuns(since: Date | null): AsyncIterable<ProviderTaskRun[]> {
-    yield* this.paged('taskRuns', () => this.changedSince([...this.fleet.taskRuns, ...[...this.triggered.values()].flatMap((t) => this.taskRunsOf(t))], since));
+  /**
+   * Runs, then task runs, changed since the cursor, then the next cursor: the clock's time when the
+   * listing began, as ISO text (nothing changes here behind the clock, so no overlap is needed). A
+   * first sync, or a cursor that is not a time, reads back `lookbackMs`.
+   */
+  async *changes(cursor: string | null): AsyncIterable<ChangePage> {
+    const listedAt = this.clock.now();
+    const parsed = cursor === null ? Number.NaN : Date.parse(cursor);
+    const since = new Date(Number.isNaN(parsed) ? listedAt.getTime() - this.lookbackMs : parsed);
+    const runs = () => this.changedSince([...this.fleet.runs, ...[...this.triggered.values()].map((t) => this.runOf(t))], since);
+    for await (const page of this.paged('runs', runs)) yield { kind: 'runs', runs: page };
+    const taskRuns = () => this.changedSince([...this.fleet.taskRuns, ...[...this.triggered.values()].flatMap((t) => this.taskRunsOf(t))], since);
+    for await (const page of this.paged('taskRuns', taskRuns)) yield { kind: 'taskRuns', taskRuns: page };
+    yield { kind: 'cursor', cursor: listedAt.toISOString() };
   }
 
   async trigger(pipelineExternalId: string, request: TriggerRequest): Promise<ProviderRun> {
@@ -188,9 +202,9 @@ export class MockProvider implements OrchestrationProvider {
     });
   }
 
-  private changedSince<T extends { updatedAt: Date | null }>(items: T[], since: Date | null): T[] {
+  private changedSince<T extends { updatedAt: Date | null }>(items: T[], since: Date): T[] {
     return items
-      .filter((x) => since === null || (x.updatedAt !== null && x.updatedAt.getTime() >= since.getTime()))
+      .filter((x) => x.updatedAt !== null && x.updatedAt.getTime() >= since.getTime())
       .sort((a, b) => (a.updatedAt?.getTime() ?? 0) - (b.updatedAt?.getTime() ?? 0))
       .map((x) => structuredClone(x));
   }
@@ -229,7 +243,10 @@ const DEFAULTS = { pipelines: 25, runs_per_pipeline: 10, seed: 1, page_cap: 100 
 export class MockProviderFactory implements ProviderFactory {
   private readonly instances = new Map<string, { key: string; provider: MockProvider }>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: { lookbackMs?: number } = {},
+  ) {}
 
   checkConfig(config: ConnectorConfig): ConnectorConfig {
     const out: ConnectorConfig = {};
@@ -255,6 +272,7 @@ export class MockProviderFactory implements ProviderFactory {
       { pipelines: c.pipelines as number, runsPerPipeline: c.runs_per_pipeline as number, seed: c.seed as number },
       this.clock,
       c.page_cap as number,
+      this.options.lookbackMs,
     );
     this.instances.set(connector.id, { key, provider });
     return provider;

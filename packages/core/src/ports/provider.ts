@@ -22,6 +22,12 @@ export interface TriggerRequest {
 }
 
 /**
+ * One page of a change listing. Runs and task runs come in pages of their own; the last page of a
+ * complete listing is the cursor to resume from.
+ */
+export type ChangePage = { kind: 'runs'; runs: ProviderRun[] } | { kind: 'taskRuns'; taskRuns: ProviderTaskRun[] } | { kind: 'cursor'; cursor: string };
+
+/**
  * What the core needs of an orchestrator. Pages are async iterables so a sync streams them into
  * batched writes and never holds a whole instance in memory. Failures are DomainErrors: `not_found`
  * for an unknown pipeline or run, `conflict` for a run id that exists, `bad_gateway` when the
@@ -33,10 +39,16 @@ export interface OrchestrationProvider {
   check(): Promise<ProviderInfo>;
   /** Every pipeline, page by page (there is no change filter on pipelines). */
   pipelines(): AsyncIterable<ProviderPipeline[]>;
-  /** Runs updated at or after `since` (all runs when null), page by page. */
-  runs(since: Date | null): AsyncIterable<ProviderRun[]>;
-  /** Task runs updated at or after `since` (all when null), page by page. */
-  taskRuns(since: Date | null): AsyncIterable<ProviderTaskRun[]>;
+  /**
+   * Runs and task runs changed since `cursor`, page by page, then the next cursor. `cursor` is
+   * opaque to the core: null on a first sync (the provider decides how far back to look), else a
+   * value this provider's `changes` returned before, handed back unread. Every runs page comes before
+   * every task runs page, so a task run's run is known when it arrives. The iteration ends with
+   * exactly one `cursor` page, and only after a complete listing: a caller that stores it once every
+   * earlier page is written misses no change, because the provider places it no later than the
+   * first moment its listing could have missed one. Pages seen twice are harmless (writes are upserts).
+   */
+  changes(cursor: string | null): AsyncIterable<ChangePage>;
   /** Creates a run. Throws `conflict` code `RUN_EXISTS` when `runId` exists already. */
   trigger(pipelineExternalId: string, request: TriggerRequest): Promise<ProviderRun>;
   getRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun>;

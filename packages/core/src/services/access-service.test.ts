@@ -56,6 +56,6 @@ describe('AccessService', () => {
     expect(await w.services.access.bootstrapAdminKey(raw)).toEqual(actor);
     expect(await w.services.access.authenticate(raw)).toEqual(actor);
     expect(await w.repos.apiKeys.listForUser(actor.userId)).toHaveLength(1);
-    await expect(w.services.access.bootstrapAdminKey('short')).rejects.toMatchObject({ details: [{ field: 'SIGNALBOX_ADMIN_API_KEY' }] });
+    await expect(w.services.access.bootstrapAdminKey('short')).rejects.toMatchObject({ details: [{ field: 'adminApiKey' }] });
   });
 });

@@ -73,18 +73,20 @@ export class AccessService {
 
   /**
    * Makes `rawKey` an instance admin's key (for scripts and first use): creates the bootstrap admin
-   * and stores the key's hash unless it is already stored. Idempotent across restarts and processes.
+   * and stores the key's hash, under `name`, unless it is already stored. Idempotent across restarts
+   * and processes. Throws invalid on field `adminApiKey` for a malformed key or one stored for
+   * another user, revoked or expired.
    */
-  async bootstrapAdminKey(rawKey: string): Promise<Actor> {
+  async bootstrapAdminKey(rawKey: string, name = 'bootstrap'): Promise<Actor> {
     if (!rawKey.startsWith(KEY_PREFIX) || rawKey.length < KEY_PREFIX.length + 24) {
-      throw invalid('SIGNALBOX_ADMIN_API_KEY', `must start with '${KEY_PREFIX}' and have at least 24 more characters`);
+      throw invalid('adminApiKey', `must start with '${KEY_PREFIX}' and have at least 24 more characters`);
     }
     const hash = await this.hasher.hash(rawKey);
     const existing = await this.keys.getByHash(hash);
     if (existing) {
       const owner = await this.users.get(existing.userId);
       if (owner?.instanceAdmin && isUsable(existing, this.clock.now())) return { userId: owner.id, instanceAdmin: true };
-      throw invalid('SIGNALBOX_ADMIN_API_KEY', 'this key is stored for a non-admin user, or is revoked or expired');
+      throw invalid('adminApiKey', 'this key is stored for a non-admin user, or is revoked or expired');
     }
     const now = this.clock.now();
     let admin = await this.users.getByEmail(BOOTSTRAP_ADMIN_EMAIL);
@@ -98,7 +100,7 @@ export class AccessService {
     const key: ApiKey = {
       id: this.ids.id(),
       userId: admin!.id,
-      name: 'bootstrap (SIGNALBOX_ADMIN_API_KEY)',
+      name,
       prefix: rawKey.slice(0, KEY_PREFIX_LENGTH),
       hash,
       createdAt: now,

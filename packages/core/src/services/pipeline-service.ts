@@ -2,6 +2,7 @@ import type { Actor } from '../access/access';
 import type { Paged, PageRequest } from '../common';
 import { invalid, notFound } from '../errors';
 import { checkCriticality, DEFAULT_SUMMARY_DAYS, MAX_SUMMARY_DAYS, type PipelineFilter, type PipelineView } from '../pipeline/pipeline';
+import { summaryWindowStart } from '../pipeline/summary';
 import type { PipelineRepository, RunRepository, TeamRepository, WatchRepository } from '../ports/repositories';
 import type { Clock } from '../ports/system';
 import type { Run } from '../run/run';
@@ -10,8 +11,6 @@ import type { SpaceAccess } from './space-access';
 export interface PipelineDetail extends PipelineView {
   lastRun: Run | null;
 }
-
-const DAY_MS = 24 * 3600_000;
 
 export function checkDays(days: number | undefined): number {
   const d = days ?? DEFAULT_SUMMARY_DAYS;
@@ -79,6 +78,6 @@ export class PipelineService {
   }
 
   private since(days: number): Date {
-    return new Date(this.clock.now().getTime() - days * DAY_MS);
+    return summaryWindowStart(this.clock.now(), days);
   }
 }

@@ -111,7 +111,7 @@ describe('RunService: trigger', () => {
     await expect(w.services.runs.trigger(w.editor, 'acme', w.gone.id, {})).rejects.toMatchObject({ kind: 'conflict', code: 'PIPELINE_REMOVED' });
     await expect(w.services.runs.trigger(w.editor, 'acme', w.etl.id, { idempotencyKey: 'has space' })).rejects.toMatchObject({
       kind: 'invalid',
-      details: [{ field: 'Idempotency-Key' }],
+      details: [{ field: 'idempotencyKey' }],
     });
     await expect(w.services.runs.trigger(w.editor, 'acme', w.etl.id, { note: 'x'.repeat(1001) })).rejects.toMatchObject({ details: [{ field: 'note' }] });
     w.provider.failAfter(0, 503, 'down for maintenance');

@@ -64,7 +64,7 @@ export class RunService {
   async trigger(actor: Actor, slug: string, pipelineId: string, input: TriggerInput): Promise<{ run: Run; created: boolean }> {
     const space = await this.access.resolve(actor, slug, 'pipeline:trigger');
     if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
-      throw invalid('Idempotency-Key', 'must be 1-255 visible ASCII characters');
+      throw invalid('idempotencyKey', 'must be 1-255 visible ASCII characters');
     }
     if (input.note && input.note.length > MAX_NOTE_LENGTH) throw invalid('note', `must be at most ${MAX_NOTE_LENGTH} characters`);
     const pipeline = await this.pipelines.get(space.id, pipelineId);

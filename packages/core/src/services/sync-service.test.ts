@@ -20,23 +20,25 @@ describe('SyncService', () => {
     expect(etl.pipeline.lastRunStatus).toBe('failed');
     expect(etl.summary).toMatchObject({ runs: 2, succeeded: 1, failed: 1, successRate: 0.5 });
     const connector = await w.services.connectors.get(w.viewer, 'acme', w.connector.id);
-    expect(connector).toMatchObject({ lastSyncStatus: 'succeeded', lastError: null, cursor: r2.updatedAt!.toISOString() });
+    expect(connector).toMatchObject({ lastSyncStatus: 'succeeded', lastError: null, cursor: 'memory:2026-03-01T12:00:00.000Z' });
     const history = await w.services.syncs.list(w.viewer, 'acme', w.connector.id, DEFAULT_PAGE);
     expect(history.items.map((s) => s.id)).toEqual([done.id]);
   });
 
-  it('asks for runs since the look-back window first, then since the cursor less the overlap', async () => {
+  it('hands the provider back the cursor it returned, unread, and keeps the old one when a sync fails', async () => {
     const w = await world();
-    const r1 = providerRun('etl', 'run1', new Date(w.clock.now().getTime() - HOUR));
     w.provider.pipelineList = [dag('etl')];
-    w.provider.runList = [r1];
+    w.provider.runList = [providerRun('etl', 'run1', new Date(w.clock.now().getTime() - HOUR))];
     await syncAcme(w);
+    const first = (await w.repos.connectors.get(w.acme.id, w.connector.id))!.cursor;
+    expect(first).toBe('memory:2026-03-01T12:00:00.000Z');
     w.clock.advance(HOUR);
+    w.provider.failAfter(2, 500, 'listing failed'); // a later page of this sync fails
+    expect(await syncAcme(w)).toMatchObject({ status: 'failed' });
+    expect((await w.repos.connectors.get(w.acme.id, w.connector.id))!.cursor).toBe(first);
     await syncAcme(w);
-    const [first, second] = w.provider.sinceAsked.runs;
-    expect(first!.toISOString()).toBe('2026-01-30T12:00:00.000Z'); // 30 days before the first sync
-    expect(second!.getTime()).toBe(r1.updatedAt!.getTime() - 60_000);
-    expect(w.provider.sinceAsked.taskRuns[1]!.getTime()).toBe(r1.updatedAt!.getTime() - 60_000);
+    expect(w.provider.cursorsAsked).toEqual([null, first, first]);
+    expect((await w.repos.connectors.get(w.acme.id, w.connector.id))!.cursor).toBe('memory:2026-03-01T13:00:00.000Z');
   });
 
   it('never duplicates on a re-run and updates what changed', async () => {
@@ -176,6 +178,62 @@ describe('SyncService', () => {
     expect(connector).toMatchObject({ lastSyncStatus: 'succeeded', lastError: null });
     const live = await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE);
     expect(live.items.map((v) => v.pipeline.externalId)).toEqual(['a']); // only the second sync's listing removed b and c
+  });
+
+  it('heartbeats as it pages, so a long sync keeps its lease and a second request is refused', async () => {
+    const w = await world(); // lease 60 s
+    w.provider.pipelineList = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map((x) => dag(x)); // 5 pages of 2
+    let pages = 0;
+    let second: unknown;
+    w.provider.beforePage = async () => {
+      w.clock.advance(20_000); // each page takes 20 s: the whole listing outlasts the lease
+      if (++pages === 4) second = await w.services.syncs.start(w.admin, 'acme', w.connector.id).catch((e: unknown) => e);
+    };
+    const first = await syncAcme(w);
+    expect(second).toMatchObject({ kind: 'conflict', code: 'SYNC_RUNNING', data: { id: first.id } });
+    expect(first).toMatchObject({ status: 'succeeded', counts: { pipelines: 10 } });
+  });
+
+  it('marks nothing removed when its lease was lost during the last page of the pipelines listing', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('a'), dag('b')];
+    await syncAcme(w);
+    let calls = 0;
+    w.provider.beforePage = async () => {
+      // Call 1 serves the one page (a, b), call 2 finds the listing's end: there the sync stalls past
+      // its lease, and another sync takes the connector over and lists the same pipelines.
+      if (++calls !== 2) return;
+      w.provider.beforePage = undefined;
+      w.clock.advance(61_000);
+      await syncAcme(w);
+    };
+    const first = await syncAcme(w);
+    expect(first).toMatchObject({ status: 'failed', error: expect.stringMatching(/lost its lease/) });
+    expect(first.counts.removedPipelines).toBe(0);
+    const live = await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE);
+    expect(live.items.map((v) => v.pipeline.externalId)).toEqual(['a', 'b']);
+  });
+
+  it('moves neither the cursor nor the connector state when its lease is found lost only at the end', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('a')];
+    w.provider.runList = [providerRun('a', 'r1', new Date(w.clock.now().getTime() - HOUR))];
+    const before = (await w.repos.connectors.get(w.acme.id, w.connector.id))!;
+    let calls = 0;
+    w.provider.beforePage = async () => {
+      // The listing's last call (the end of the task runs): another process, whose clock runs an
+      // hour ahead, takes the sync over; no page follows, so only the end can notice.
+      if (++calls !== 5) return;
+      const now = w.clock.now();
+      const other = { ...(await w.repos.syncs.list(w.acme.id, w.connector.id, DEFAULT_PAGE)).items[0], id: w.ids.id(), startedAt: now, heartbeatAt: now };
+      expect((await w.repos.syncs.begin(other, new Date(now.getTime() + HOUR))).started).toBe(true);
+    };
+    const first = await syncAcme(w);
+    expect(calls).toBe(5); // 2 for the pipelines, 2 for the runs, 1 for the (empty) task runs
+    expect(first).toMatchObject({ status: 'failed', error: expect.stringMatching(/lost its lease/) });
+    const after = (await w.repos.connectors.get(w.acme.id, w.connector.id))!;
+    expect(after).toMatchObject({ cursor: before.cursor, lastSyncAt: before.lastSyncAt, lastSyncStatus: before.lastSyncStatus });
+    expect((await w.services.syncs.get(w.viewer, 'acme', w.connector.id, first.id)).error).toMatch(/abandoned/);
   });
 
   it('syncs only for space admins, and 404s for connectors of another space', async () => {

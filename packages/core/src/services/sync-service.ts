@@ -10,17 +10,11 @@ import { emptyCounts, type SyncRecord } from '../sync/sync';
 import type { SpaceAccess } from './space-access';
 
 export interface SyncOptions {
-  /** First sync: how far back to fetch runs and task runs. */
-  lookbackMs: number;
-  /** Later syncs re-read this much before the cursor, for rows committed late; duplicates merge by key. */
-  overlapMs: number;
   /** A running sync without a heartbeat for this long is taken as abandoned (its process died). */
   leaseMs: number;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
-  lookbackMs: 30 * 24 * 3600_000,
-  overlapMs: 5 * 60_000,
   leaseMs: 2 * 60_000,
 };
 
@@ -30,7 +24,10 @@ export interface StartedSync {
   done: Promise<SyncRecord>;
 }
 
-/** Connector sync: pipelines in full, runs and task runs incrementally from the connector's cursor. */
+/**
+ * Connector sync: pipelines in full, runs and task runs incrementally from the connector's cursor,
+ * which is the provider's own token: stored as the provider returns it and handed back unread.
+ */
 export class SyncService {
   constructor(
     private readonly connectors: ConnectorRepository,
@@ -97,13 +94,7 @@ export class SyncService {
     const { spaceId, id: connectorId } = connector;
     const counts = record.counts;
     const lease = new Lease(this.syncs, this.clock, record, this.options.leaseMs);
-    let cursor = connector.cursor;
-    const advance = (updatedAt: Date | null) => {
-      if (updatedAt && (cursor === null || updatedAt.toISOString() > cursor)) cursor = updatedAt.toISOString();
-    };
-    const since = connector.cursor
-      ? new Date(new Date(connector.cursor).getTime() - this.options.overlapMs)
-      : new Date(record.startedAt.getTime() - this.options.lookbackMs);
+    let cursor: string | null = null;
 
     try {
       for await (const page of provider.pipelines()) {
@@ -115,20 +106,21 @@ export class SyncService {
       await lease.keep(true);
       counts.removedPipelines = await this.pipelines.markRemoved(spaceId, connectorId, record.id, this.clock.now());
 
-      for await (const page of provider.runs(since)) {
-        counts.runs += await this.runs.upsertFromProvider(connector, page, this.clock.now());
-        const seen = this.clock.now();
-        await this.pipelines.noteLastRuns(
-          spaceId,
-          connectorId,
-          page.map((r) => ({ pipelineExternalId: r.pipelineExternalId, status: r.status, runAt: runAtOf(r, seen) })),
-        );
-        for (const r of page) advance(r.updatedAt);
-        await lease.keep();
-      }
-      for await (const page of provider.taskRuns(since)) {
-        counts.taskRuns += await this.taskRuns.upsertFromProvider(connector, page, this.clock.now());
-        for (const t of page) advance(t.updatedAt);
+      for await (const change of provider.changes(connector.cursor)) {
+        if (change.kind === 'cursor') {
+          cursor = change.cursor;
+        } else if (change.kind === 'runs') {
+          const page = change.runs;
+          counts.runs += await this.runs.upsertFromProvider(connector, page, this.clock.now());
+          const seen = this.clock.now();
+          await this.pipelines.noteLastRuns(
+            spaceId,
+            connectorId,
+            page.map((r) => ({ pipelineExternalId: r.pipelineExternalId, status: r.status, runAt: runAtOf(r, seen) })),
+          );
+        } else {
+          counts.taskRuns += await this.taskRuns.upsertFromProvider(connector, change.taskRuns, this.clock.now());
+        }
         await lease.keep();
       }
       const finished: SyncRecord = { ...record, status: 'succeeded', counts, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };

@@ -25,7 +25,7 @@ export async function world() {
     create: (c) => (c.spaceId === acme.id ? provider : otherProvider),
     checkConfig: (c) => c,
   });
-  const services = createServices({ repos, registry, clock, ids, sync: { leaseMs: 60_000, overlapMs: 60_000 } });
+  const services = createServices({ repos, registry, clock, ids, sync: { leaseMs: 60_000 } });
 
   const user = async (name: string, instanceAdmin = false): Promise<Actor> => {
     const u = { id: ids.id(), email: `${name}@example.com`, name, instanceAdmin, createdAt: clock.now() };

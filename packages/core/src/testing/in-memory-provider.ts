@@ -1,20 +1,25 @@
 import type { ConnectorConfig } from '../connector/connector';
 import { conflict, DomainError, notFound, providerError } from '../errors';
 import type { ProviderPipeline } from '../pipeline/pipeline';
-import type { OrchestrationProvider, ProviderFactory, ProviderInfo, TriggerRequest } from '../ports/provider';
+import type { ChangePage, OrchestrationProvider, ProviderFactory, ProviderInfo, TriggerRequest } from '../ports/provider';
 import type { Clock } from '../ports/system';
 import type { ProviderRun } from '../run/run';
 import type { ProviderTaskRun } from '../task-run/task-run';
 
+const CURSOR_PREFIX = 'memory:';
+
 /**
  * A hand-fed orchestrator for core tests: tests put pipelines, runs and task runs in, and see
- * which `since` each listing was asked for. Pages hold at most `pageSize` items.
+ * which cursor each change listing was asked for. Pages hold at most `pageSize` items. Its cursor
+ * is `memory:` and the clock's time when a listing began, so a core that read a cursor as a date
+ * would fail its tests.
  */
 export class InMemoryProvider implements OrchestrationProvider {
   pipelineList: ProviderPipeline[] = [];
   runList: ProviderRun[] = [];
   taskRunList: ProviderTaskRun[] = [];
-  readonly sinceAsked: { runs: (Date | null)[]; taskRuns: (Date | null)[] } = { runs: [], taskRuns: [] };
+  /** The cursor each `changes` call was given, in order. */
+  readonly cursorsAsked: (string | null)[] = [];
   triggerCalls = 0;
   /** Called before each page is served: lets a test act in the middle of a listing. */
   beforePage?: () => Promise<void> | void;
@@ -46,14 +51,17 @@ export class InMemoryProvider implements OrchestrationProvider {
     return this.pages(() => this.pipelineList);
   }
 
-  runs(since: Date | null): AsyncIterable<ProviderRun[]> {
-    this.sinceAsked.runs.push(since);
-    return this.pages(() => this.runList.filter((r) => !since || (r.updatedAt && r.updatedAt >= since)));
-  }
-
-  taskRuns(since: Date | null): AsyncIterable<ProviderTaskRun[]> {
-    this.sinceAsked.taskRuns.push(since);
-    return this.pages(() => this.taskRunList.filter((t) => !since || (t.updatedAt && t.updatedAt >= since)));
+  async *changes(cursor: string | null): AsyncIterable<ChangePage> {
+    this.cursorsAsked.push(cursor);
+    const listedAt = this.clock.now();
+    const since = cursor === null ? null : new Date(cursor.slice(CURSOR_PREFIX.length));
+    if (since !== null && (!cursor?.startsWith(CURSOR_PREFIX) || Number.isNaN(since.getTime()))) {
+      throw new Error(`memory provider: not a cursor of mine: ${cursor}`);
+    }
+    const changed = <T extends { updatedAt: Date | null }>(x: T) => !since || (x.updatedAt !== null && x.updatedAt >= since);
+    for await (const runs of this.pages(() => this.runList.filter(changed))) yield { kind: 'runs', runs };
+    for await (const taskRuns of this.pages(() => this.taskRunList.filter(changed))) yield { kind: 'taskRuns', taskRuns };
+    yield { kind: 'cursor', cursor: `${CURSOR_PREFIX}${listedAt.toISOString()}` };
   }
 
   async trigger(pipelineExternalId: string, request: TriggerRequest): Promise<ProviderRun> {

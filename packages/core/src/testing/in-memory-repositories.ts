@@ -3,7 +3,8 @@ import type { Comment, CommentTarget } from '../comment/comment';
 import { type Id, type Paged, type PageRequest, pageOf } from '../common';
 import type { Connector } from '../connector/connector';
 import { conflict } from '../errors';
-import { type Pipeline, type PipelineSummary, type PipelineView, type ProviderPipeline, percentile, pipelineStatus } from '../pipeline/pipeline';
+import { type Pipeline, type PipelineView, type ProviderPipeline, pipelineStatus } from '../pipeline/pipeline';
+import { inSummaryWindow, summarize } from '../pipeline/summary';
 import type {
   ApiKeyRepository,
   CommentRepository,
@@ -316,31 +317,9 @@ export class InMemoryPipelineRepository implements PipelineRepository {
   }
 
   private toView(p: Pipeline, viewerId: Id, since: Date, days: number): PipelineView {
-    const runs = [...this.s.runs.values()].filter((r) => r.pipelineId === p.id && r.runAt.getTime() >= since.getTime());
+    const runs = [...this.s.runs.values()].filter((r) => r.pipelineId === p.id && inSummaryWindow(r, since));
     return { pipeline: p, summary: summarize(runs, days), watched: this.s.watches.has(`${p.id}/${viewerId}`) };
   }
-}
-
-/** Summary of the runs in a window: the reference semantics that SQL implementations reproduce. */
-export function summarize(runs: readonly Run[], days: number): PipelineSummary {
-  const succeeded = runs.filter((r) => r.status === 'success').length;
-  const failed = runs.filter((r) => r.status === 'failed').length;
-  const durations = runs
-    .filter((r) => r.status === 'success' || r.status === 'failed')
-    .map((r) => r.durationSeconds)
-    .filter((d): d is number => d !== null)
-    .sort((a, b) => a - b);
-  const failures = runs.filter((r) => r.status === 'failed').map((r) => (r.finishedAt ?? r.runAt).getTime());
-  return {
-    days,
-    runs: runs.length,
-    succeeded,
-    failed,
-    successRate: succeeded + failed === 0 ? null : succeeded / (succeeded + failed),
-    avgDurationSeconds: durations.length === 0 ? null : durations.reduce((a, b) => a + b, 0) / durations.length,
-    p95DurationSeconds: percentile(durations, 95),
-    lastFailureAt: failures.length === 0 ? null : new Date(Math.max(...failures)),
-  };
 }
 
 const strip = (p: Pipeline & { seenBySync?: Id | null }): Pipeline => {

@@ -160,6 +160,7 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
       {
         name: 'Idempotency-Key',
         description: '1-255 visible ASCII characters; the same key on the same pipeline names the same run.',
+        field: 'idempotencyKey',
         schema: { type: 'string', minLength: 1, maxLength: 255 },
       },
     ],

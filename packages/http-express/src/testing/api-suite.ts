@@ -1,4 +1,4 @@
-import type { Services } from '@signalbox/core';
+import { pipelineStatus, type Services } from '@signalbox/core';
 import type { Express } from 'express';
 import request from 'supertest';
 import { buildApp } from '../app';
@@ -668,8 +668,7 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect(['active', 'paused', 'error']).toContain(p.status);
         expect(p.summary.runs).toBeGreaterThan(0);
         for (const x of list) {
-          const expected = x.paused ? 'paused' : x.last_run_status === 'failed' ? 'error' : 'active';
-          expect(x.status).toBe(expected);
+          expect(x.status).toBe(pipelineStatus({ paused: x.paused, lastRunStatus: x.last_run_status }));
         }
       });
 

@@ -1,6 +1,7 @@
 import type { Connector } from '../../connector/connector';
-import type { PipelineFilter } from '../../pipeline/pipeline';
-import type { ProviderRun } from '../../run/run';
+import { PIPELINE_STATUSES, type PipelineFilter, pipelineStatus } from '../../pipeline/pipeline';
+import { inSummaryWindow, summarize } from '../../pipeline/summary';
+import { type ProviderRun, RUN_STATUSES } from '../../run/run';
 import {
   aConnector,
   aSetting,
@@ -220,6 +221,11 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       expect(await names(s, space.id, viewer.id, { status: ['paused'] })).toEqual(['Beta']);
       expect(await names(s, space.id, viewer.id, { status: ['error'] })).toEqual(['Gamma']);
       expect(await names(s, space.id, viewer.id, { status: ['active'] })).toEqual(['Alpha', 'Delta', 'alpha lower']);
+      // The SQL of the filter is the core's rule (pipelineStatus), whatever the fields.
+      const all = (await s.repos.pipelines.list(space.id, listQuery(viewer.id))).items.map((v) => v.pipeline);
+      for (const status of PIPELINE_STATUSES) {
+        expect(await names(s, space.id, viewer.id, { status: [status] })).toEqual(all.filter((x) => pipelineStatus(x) === status).map((x) => x.name));
+      }
       expect(await names(s, space.id, viewer.id, { owner: 'data' })).toEqual(['Alpha', 'Delta']);
       expect(await names(s, space.id, viewer.id, { criticality: ['high'] })).toEqual(['Delta']);
       expect(await names(s, space.id, viewer.id, { teamId: team.id })).toEqual(['Alpha']);
@@ -332,6 +338,51 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       expect((await s.repos.pipelines.view(space.id, p('etl').id, viewer.id, since, 3))!.watched).toBe(true);
       const wide = await s.repos.pipelines.view(space.id, p('etl').id, viewer.id, at(-120), 30);
       expect(wide!.summary).toMatchObject({ runs: 8, failed: 3, lastFailureAt: at(-1), avgDurationSeconds: expect.closeTo((10 + 20 + 30 + 40 + 999) / 5, 9) });
+    });
+  });
+
+  describe(`${name}: summaries as the core defines them`, () => {
+    const subject = useSubject(make);
+
+    it('agrees with summarize() over the runs in each window, for runs of every status and shape', async () => {
+      const s = subject();
+      const { space, connector, viewer } = await aSetting(s);
+      const p = await somePipelines(s, connector, [providerPipeline('a'), providerPipeline('b'), providerPipeline('c')]);
+      const runs: ProviderRun[] = [];
+      for (let i = 0; i < 60; i++) {
+        const startedAt = i % 11 === 3 ? null : at(-3 * i);
+        runs.push(
+          providerRun(['a', 'b'][i % 2], `r${i}`, {
+            status: RUN_STATUSES[(i * 7) % RUN_STATUSES.length],
+            startedAt,
+            queuedAt: at(-3 * i - 1),
+            finishedAt: i % 3 === 1 || startedAt === null ? null : at(-3 * i + 2),
+            durationSeconds: i % 6 === 0 ? null : ((i * 37) % 101) + 0.25,
+          }),
+        );
+      }
+      await s.repos.runs.upsertFromProvider(connector, runs, T0);
+      for (const [since, days] of [
+        [at(-30), 1],
+        [at(-100), 2],
+        [at(-1000), 30],
+      ] as const) {
+        for (const ext of ['a', 'b', 'c']) {
+          const stored = (await s.repos.runs.listForPipeline(space.id, p(ext).id, {}, page(1, 500))).items;
+          const expected = summarize(
+            stored.filter((r) => inSummaryWindow(r, since)),
+            days,
+          );
+          const view = (await s.repos.pipelines.view(space.id, p(ext).id, viewer.id, since, days))!;
+          expect(view.summary).toEqual({
+            ...expected,
+            avgDurationSeconds: expected.avgDurationSeconds === null ? null : expect.closeTo(expected.avgDurationSeconds, 9),
+            p95DurationSeconds: expected.p95DurationSeconds === null ? null : expect.closeTo(expected.p95DurationSeconds, 9),
+          });
+          const listed = (await s.repos.pipelines.list(space.id, listQuery(viewer.id, { since, days }))).items.find((v) => v.pipeline.id === p(ext).id)!;
+          expect(listed.summary).toEqual(view.summary);
+        }
+      }
     });
   });
 

@@ -1,6 +1,8 @@
 import { isDomainError } from '../../errors';
-import type { OrchestrationProvider } from '../../ports/provider';
+import type { ChangePage, OrchestrationProvider } from '../../ports/provider';
+import type { ProviderRun } from '../../run/run';
 import { RUN_STATUSES, RUN_TYPES } from '../../run/run';
+import type { ProviderTaskRun } from '../../task-run/task-run';
 import { TASK_RUN_STATUSES } from '../../task-run/task-run';
 
 export interface ProviderHarness {
@@ -18,6 +20,20 @@ async function collect<T>(pages: AsyncIterable<T[]>): Promise<{ items: T[]; page
     items.push(...page);
   }
   return { items, pages: n };
+}
+
+/** A whole change listing: its runs, task runs, final cursor, and the kinds of its pages in order. */
+export async function collectChanges(
+  changes: AsyncIterable<ChangePage>,
+): Promise<{ runs: ProviderRun[]; taskRuns: ProviderTaskRun[]; cursor: string | null; kinds: ChangePage['kind'][] }> {
+  const out = { runs: [] as ProviderRun[], taskRuns: [] as ProviderTaskRun[], cursor: null as string | null, kinds: [] as ChangePage['kind'][] };
+  for await (const c of changes) {
+    out.kinds.push(c.kind);
+    if (c.kind === 'runs') out.runs.push(...c.runs);
+    else if (c.kind === 'taskRuns') out.taskRuns.push(...c.taskRuns);
+    else out.cursor = c.cursor;
+  }
+  return out;
 }
 
 const kindOf = async (p: Promise<unknown>) => {
@@ -61,40 +77,37 @@ export function providerContract(name: string, make: () => Promise<ProviderHarne
       }
     });
 
-    it('lists runs of known pipelines with normalized statuses and types', async () => {
+    it('lists runs of known pipelines with normalized statuses and types, then their task runs, then one cursor', async () => {
       const pipelines = new Set((await collect(h.provider.pipelines())).items.map((p) => p.externalId));
-      const { items } = await collect(h.provider.runs(null));
-      expect(items.length).toBeGreaterThan(0);
-      for (const r of items) {
+      const { runs, taskRuns, cursor, kinds } = await collectChanges(h.provider.changes(null));
+      expect(kinds.join(',')).toMatch(/^(runs,)+(taskRuns,)+cursor$/);
+      expect(typeof cursor).toBe('string');
+      expect(runs.length).toBeGreaterThan(0);
+      for (const r of runs) {
         expect(pipelines.has(r.pipelineExternalId)).toBe(true);
         expect(RUN_STATUSES).toContain(r.status);
         expect(RUN_TYPES).toContain(r.runType);
       }
-      const keys = items.map((r) => `${r.pipelineExternalId}/${r.externalId}`);
+      const keys = runs.map((r) => `${r.pipelineExternalId}/${r.externalId}`);
       expect(new Set(keys).size).toBe(keys.length);
-    });
-
-    it('lists only runs and task runs updated since a time', async () => {
-      const all = (await collect(h.provider.runs(null))).items.filter((r) => r.updatedAt !== null);
-      const times = all.map((r) => r.updatedAt!.getTime()).sort((a, b) => a - b);
-      const since = new Date(times[Math.floor(times.length / 2)]);
-      const recent = (await collect(h.provider.runs(since))).items;
-      expect(recent.length).toBeGreaterThan(0);
-      expect(recent.length).toBe(all.filter((r) => r.updatedAt!.getTime() >= since.getTime()).length);
-      for (const r of recent) expect(r.updatedAt!.getTime()).toBeGreaterThanOrEqual(since.getTime());
-      const tasks = (await collect(h.provider.taskRuns(since))).items;
-      for (const t of tasks) expect(t.updatedAt!.getTime()).toBeGreaterThanOrEqual(since.getTime());
-    });
-
-    it('lists task runs of known runs with normalized statuses', async () => {
-      const runs = new Set((await collect(h.provider.runs(null))).items.map((r) => `${r.pipelineExternalId}/${r.externalId}`));
-      const { items } = await collect(h.provider.taskRuns(null));
-      expect(items.length).toBeGreaterThan(0);
-      for (const t of items) {
-        expect(runs.has(`${t.pipelineExternalId}/${t.runExternalId}`)).toBe(true);
+      expect(taskRuns.length).toBeGreaterThan(0);
+      for (const t of taskRuns) {
+        expect(keys).toContain(`${t.pipelineExternalId}/${t.runExternalId}`);
         expect(TASK_RUN_STATUSES).toContain(t.status);
         expect(Number.isInteger(t.mapIndex)).toBe(true);
       }
+    });
+
+    it('lists from its own cursor what changed after the listing that returned it', async () => {
+      const [pipeline] = (await collect(h.provider.pipelines())).items;
+      const first = await collectChanges(h.provider.changes(null));
+      await h.advance?.(1000);
+      await h.provider.trigger(pipeline.externalId, { runId: 'signalbox__contract_cursor', conf: null, note: null, logicalDate: null });
+      const next = await collectChanges(h.provider.changes(first.cursor));
+      expect(next.runs.map((r) => r.externalId)).toContain('signalbox__contract_cursor');
+      expect(typeof next.cursor).toBe('string');
+      // What did not change since is not listed again in full.
+      expect(next.runs.length).toBeLessThan(first.runs.length + 1);
     });
 
     it('triggers a run under the given id, finds it, and refuses the same id twice', async () => {

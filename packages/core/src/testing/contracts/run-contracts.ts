@@ -1,4 +1,4 @@
-import type { Run, RunFilter } from '../../run/run';
+import { type Run, type RunFilter, runAtOf } from '../../run/run';
 import {
   aSetting,
   aSpace,
@@ -93,19 +93,23 @@ export function runContracts(name: string, make: MakeRepositories) {
     it('runs at started, else queued, else logical date, else first seen; a re-run keeps the first-seen time', async () => {
       const s = subject();
       const { space, connector } = await withPipeline(s);
-      await s.repos.runs.upsertFromProvider(
-        connector,
-        [
-          providerRun('etl', 'started', { startedAt: at(3), queuedAt: at(2), logicalDate: at(1) }),
-          providerRun('etl', 'queued', { queuedAt: at(2), logicalDate: at(1) }),
-          providerRun('etl', 'logical', { logicalDate: at(1) }),
-          providerRun('etl', 'seen', {}),
-        ],
-        at(10),
-      );
+      const given = [
+        providerRun('etl', 'started', { startedAt: at(3), queuedAt: at(2), logicalDate: at(1) }),
+        providerRun('etl', 'queued', { queuedAt: at(2), logicalDate: at(1) }),
+        providerRun('etl', 'logical', { logicalDate: at(1) }),
+        providerRun('etl', 'seen', {}),
+      ];
+      await s.repos.runs.upsertFromProvider(connector, given, at(10));
       await s.repos.runs.upsertFromProvider(connector, [providerRun('etl', 'seen', { status: 'running' })], at(20));
       const runAt = async (ext: string) => (await s.repos.runs.getByExternalId(space.id, connector.id, 'etl', ext))!.runAt;
-      expect([await runAt('started'), await runAt('queued'), await runAt('logical'), await runAt('seen')]).toEqual([at(3), at(2), at(1), at(10)]);
+      const stored = [await runAt('started'), await runAt('queued'), await runAt('logical'), await runAt('seen')];
+      expect(stored).toEqual([at(3), at(2), at(1), at(10)]);
+      // The SQL is the core's rule (runAtOf), with the time the run was first seen.
+      expect(stored).toEqual(given.map((r) => runAtOf(r, at(10))));
+      // A run that gains times later is ordered by them, as runAtOf says.
+      const later = providerRun('etl', 'seen', { queuedAt: at(15), logicalDate: at(14) });
+      await s.repos.runs.upsertFromProvider(connector, [later], at(30));
+      expect(await runAt('seen')).toEqual(runAtOf(later, at(10)));
     });
 
     it('updates on a re-run without duplicating, keeping id, creation time and who triggered it', async () => {
