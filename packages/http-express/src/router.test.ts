@@ -1,5 +1,5 @@
 import { createServices, ProviderRegistry } from '@signalbox/core';
-import { FakeClock, inMemoryRepositories, SequentialIds } from '@signalbox/core/testing';
+import { FakeClock, inMemoryPersistence, SequentialIds } from '@signalbox/core/testing';
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import express from 'express';
 import request from 'supertest';
@@ -12,7 +12,7 @@ describe('the router mounted by another service', () => {
     const clock = new FakeClock();
     const ids = new SequentialIds();
     const services = createServices({
-      repos: inMemoryRepositories(ids),
+      ...inMemoryPersistence(ids),
       registry: new ProviderRegistry().register('mock', new MockProviderFactory(clock)),
       clock,
       ids,

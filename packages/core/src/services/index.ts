@@ -2,6 +2,7 @@ import { type Authorizer, RoleAuthorizer } from '../ports/authorizer';
 import type { ProviderRegistry } from '../ports/provider';
 import type { Repositories } from '../ports/repositories';
 import { type Clock, type Hasher, type IdGenerator, type Logger, randomIds, sha256, silentLogger, systemClock } from '../ports/system';
+import type { UnitOfWork } from '../ports/unit-of-work';
 import { AccessService } from './access-service';
 import { CommentService } from './comment-service';
 import { ConnectorService } from './connector-service';
@@ -15,6 +16,8 @@ import { TeamService } from './team-service';
 
 export interface ServiceDeps {
   repos: Repositories;
+  /** Over the same store as `repos`: the use cases whose writes belong together run in it. */
+  uow: UnitOfWork;
   registry: ProviderRegistry;
   clock?: Clock;
   ids?: IdGenerator;

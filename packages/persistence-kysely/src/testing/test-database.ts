@@ -4,7 +4,7 @@ import { type ContractSubject, SequentialIds } from '@signalbox/core/testing';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { type Database, fromPGlite, openDatabase } from '../database';
-import { kyselyRepositories } from '../index';
+import { kyselyPersistence } from '../index';
 import { migrateToLatest } from '../migrate';
 import { TABLES } from '../schema';
 
@@ -72,6 +72,6 @@ export function contractSubject(flavour: Flavour): () => Promise<ContractSubject
   return async () => {
     await truncateAll(database!);
     const ids = new SequentialIds();
-    return { repos: kyselyRepositories(database!.db, { secretKey: TEST_SECRET_KEY, ids }), ids };
+    return { ...kyselyPersistence(database!.db, { secretKey: TEST_SECRET_KEY, ids }), ids };
   };
 }
