@@ -50,8 +50,13 @@ export interface MembershipRepository {
   /** Inserts or changes the role (idempotent). */
   put(membership: Membership): Promise<void>;
   delete(spaceId: Id, userId: Id): Promise<boolean>;
-  /** Number of admins of the space, to keep at least one. */
-  countAdmins(spaceId: Id): Promise<number>;
+  /**
+   * Number of admins of the space, to keep at least one. With `lock`, inside a unit of work, the
+   * space's admin memberships are also locked until the unit ends: a concurrent unit that locks
+   * them waits, then counts what the first one committed, so two units that each demote one of the
+   * last two admins cannot both see two. Outside a unit of work the lock ends with the statement.
+   */
+  countAdmins(spaceId: Id, opts?: { lock?: boolean }): Promise<number>;
 }
 
 export interface TeamRepository {

@@ -24,6 +24,21 @@ async function synced() {
   return { ...w, etl, gone, base };
 }
 
+describe("RunService: a trigger stores its run and the pipeline's last run together", () => {
+  it('leaves no run behind when the last-run write fails', async () => {
+    const w = await synced();
+    const before = await w.repos.pipelines.get(w.acme.id, w.etl.id);
+    const error = w.uow.fail('pipelines', 'noteLastRuns');
+    await expect(w.services.runs.trigger(w.editor, 'acme', w.etl.id, { idempotencyKey: 'once' })).rejects.toBe(error);
+    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: 'manual' }, DEFAULT_PAGE)).items.map((r) => r.externalId)).toEqual(['r3']);
+    expect(await w.repos.pipelines.get(w.acme.id, w.etl.id)).toEqual(before);
+    w.uow.heal();
+    // The retry finds the orchestrator's run (a lost answer) and stores it this time.
+    const { run } = await w.services.runs.trigger(w.editor, 'acme', w.etl.id, { idempotencyKey: 'once' });
+    expect((await w.repos.pipelines.get(w.acme.id, w.etl.id))?.lastRunAt).toEqual(run.runAt);
+  });
+});
+
 describe('RunService: reading', () => {
   it('lists runs newest first with filters and pagination totals', async () => {
     const w = await synced();

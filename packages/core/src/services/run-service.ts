@@ -4,6 +4,7 @@ import { conflict, invalid, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
 import type { Clock, Hasher, IdGenerator } from '../ports/system';
+import type { UnitOfWork } from '../ports/unit-of-work';
 import { durationOf, type ProviderRun, type Run, type RunFilter, runAtOf } from '../run/run';
 import type { TaskRun } from '../task-run/task-run';
 import type { SpaceAccess } from './space-access';
@@ -31,6 +32,7 @@ export class RunService {
     private readonly taskRuns: TaskRunRepository,
     private readonly pipelines: PipelineRepository,
     private readonly connectors: ConnectorRepository,
+    private readonly uow: UnitOfWork,
     private readonly registry: ProviderRegistry,
     private readonly access: SpaceAccess,
     private readonly clock: Clock,
@@ -118,8 +120,12 @@ export class RunService {
       createdAt: now,
       updatedAt: now,
     };
-    const stored = await this.runs.insertTriggered(run);
-    await this.pipelines.noteLastRuns(space.id, connector.id, [{ pipelineExternalId: pipeline.externalId, status: stored.status, runAt: stored.runAt }]);
+    // The run and its pipeline's last run move together; the orchestrator call stays outside.
+    const stored = await this.uow.run(async (r) => {
+      const kept = await r.runs.insertTriggered(run);
+      await r.pipelines.noteLastRuns(space.id, connector.id, [{ pipelineExternalId: pipeline.externalId, status: kept.status, runAt: kept.runAt }]);
+      return kept;
+    });
     return { run: stored, created: created && stored.id === run.id };
   }
 }

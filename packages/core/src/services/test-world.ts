@@ -4,7 +4,7 @@ import { ProviderRegistry } from '../ports/provider';
 import type { ProviderRun } from '../run/run';
 import type { Role } from '../space/space';
 import type { ProviderTaskRun } from '../task-run/task-run';
-import { FakeClock, SequentialIds } from '../testing/fakes';
+import { FakeClock, FaultyUnitOfWork, SequentialIds } from '../testing/fakes';
 import { InMemoryProvider } from '../testing/in-memory-provider';
 import { inMemoryPersistence } from '../testing/in-memory-repositories';
 import { createServices } from './index';
@@ -18,7 +18,10 @@ export const HOUR = 3600_000;
 export async function world() {
   const clock = new FakeClock('2026-03-01T12:00:00.000Z');
   const ids = new SequentialIds();
-  const { repos, uow } = inMemoryPersistence(ids);
+  const persistence = inMemoryPersistence(ids);
+  const repos = persistence.repos;
+  // Healthy until a test says where to fail.
+  const uow = new FaultyUnitOfWork(persistence.uow);
   const provider = new InMemoryProvider(clock);
   const otherProvider = new InMemoryProvider(clock);
   const registry = new ProviderRegistry().register('mock', {

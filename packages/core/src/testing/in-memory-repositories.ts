@@ -130,7 +130,8 @@ export class InMemoryMembershipRepository implements MembershipRepository {
   async delete(spaceId: Id, userId: Id) {
     return this.s.memberships.delete(`${spaceId}/${userId}`);
   }
-  async countAdmins(spaceId: Id) {
+  /** `lock` needs nothing here: units of work on the in-memory store run one at a time. */
+  async countAdmins(spaceId: Id, _opts?: { lock?: boolean }) {
     return [...this.s.memberships.values()].filter((m) => m.spaceId === spaceId && m.role === 'admin').length;
   }
 }
