@@ -144,8 +144,13 @@ export interface RunRepository {
    * were written.
    */
   upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date): Promise<number>;
-  /** Stores a run Signalbox triggered; when the key exists, keeps the stored one and returns it. */
-  insertTriggered(run: Run): Promise<Run>;
+  /**
+   * Stores a run Signalbox triggered with the fingerprint of the request that started it (null when
+   * not known); when the key exists, keeps the stored run and its fingerprint and returns it.
+   */
+  insertTriggered(run: Run, requestHash: string | null): Promise<Run>;
+  /** The fingerprint a triggered run was stored with; null for a synced run, or when absent. */
+  requestHash(spaceId: Id, id: Id): Promise<string | null>;
 }
 
 export interface TaskRunRepository {

@@ -99,6 +99,32 @@ describe('RunService: trigger', () => {
     expect(other.run.externalId).not.toBe(first.run.externalId);
   });
 
+  it('refuses the same idempotency key with another conf, note or logical date as IDEMPOTENCY_KEY_REUSED', async () => {
+    const w = await synced();
+    const sent = { conf: { x: 1, y: [1, 2] }, note: 'deploy', logicalDate: new Date('2026-03-01T00:00:00Z'), idempotencyKey: 'deploy-42' };
+    const first = await w.services.runs.trigger(w.editor, 'acme', w.etl.id, sent);
+    // Key order inside conf is not a difference.
+    const replay = await w.services.runs.trigger(w.editor, 'acme', w.etl.id, { ...sent, conf: { y: [1, 2], x: 1 } });
+    expect(replay).toEqual({ run: first.run, created: false });
+    for (const changed of [{ conf: { x: 2, y: [1, 2] } }, { conf: { x: 1, y: [2, 1] } }, { note: null }, { logicalDate: null }, { conf: null }]) {
+      await expect(w.services.runs.trigger(w.editor, 'acme', w.etl.id, { ...sent, ...changed })).rejects.toMatchObject({
+        kind: 'unprocessable',
+        code: 'IDEMPOTENCY_KEY_REUSED',
+      });
+    }
+    expect(w.provider.triggerCalls).toBe(1);
+  });
+
+  it('refuses the second of two concurrent first requests with one key and different bodies', async () => {
+    const w = await synced();
+    const [a, b] = await Promise.allSettled([
+      w.services.runs.trigger(w.editor, 'acme', w.etl.id, { conf: { n: 1 }, idempotencyKey: 'race' }),
+      w.services.runs.trigger(w.editor, 'acme', w.etl.id, { conf: { n: 2 }, idempotencyKey: 'race' }),
+    ]);
+    expect(a).toMatchObject({ status: 'fulfilled', value: { created: true } });
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+  });
+
   it('recognises a retry after a lost response: the provider has the run, we do not', async () => {
     const w = await synced();
     w.provider.loseNextTriggerResponse = true;

@@ -47,7 +47,7 @@ class Store {
   connectors = new Map<Id, Connector>();
   pipelines = new Map<Id, Pipeline & { seenBySync: Id | null }>();
   watches = new Map<string, { spaceId: Id; pipelineId: Id; userId: Id }>();
-  runs = new Map<Id, Run & { pipelineExternalId: string }>();
+  runs = new Map<Id, Run & { pipelineExternalId: string; requestHash?: string | null }>();
   taskRuns = new Map<Id, TaskRun>();
   comments = new Map<Id, Comment>();
   syncs = new Map<Id, SyncRecord>();
@@ -431,12 +431,17 @@ export class InMemoryRunRepository implements RunRepository {
     return n;
   }
 
-  async insertTriggered(run: Run) {
+  async insertTriggered(run: Run, requestHash: string | null) {
     const pipeline = this.s.pipelines.get(run.pipelineId)!;
     const cur = this.find(run.connectorId, pipeline.externalId, run.externalId);
     if (cur) return stripRun(cur);
-    this.s.runs.set(run.id, { ...copy(run), pipelineExternalId: pipeline.externalId });
+    this.s.runs.set(run.id, { ...copy(run), pipelineExternalId: pipeline.externalId, requestHash });
     return copy(run);
+  }
+
+  async requestHash(spaceId: Id, id: Id) {
+    const r = this.s.runs.get(id);
+    return (r?.spaceId === spaceId && r.requestHash) || null;
   }
 
   private find(connectorId: Id, pipelineExternalId: string, externalId: string) {
@@ -463,8 +468,8 @@ function providerFields(pr: ProviderRun, firstSeen: Date) {
   });
 }
 
-const stripRun = (r: Run & { pipelineExternalId?: string }): Run => {
-  const { pipelineExternalId: _, ...rest } = r;
+const stripRun = (r: Run & { pipelineExternalId?: string; requestHash?: string | null }): Run => {
+  const { pipelineExternalId: _, requestHash: __, ...rest } = r;
   return copy(rest);
 };
 
