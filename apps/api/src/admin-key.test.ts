@@ -1,11 +1,11 @@
 import { createServices, ProviderRegistry } from '@signalbox/core';
-import { FakeClock, inMemoryRepositories, SequentialIds } from '@signalbox/core/testing';
+import { FakeClock, inMemoryPersistence, SequentialIds } from '@signalbox/core/testing';
 import { ADMIN_KEY_VARIABLE, bootstrapAdmin } from './admin-key';
 
 describe('bootstrapAdmin', () => {
   const services = () => {
     const ids = new SequentialIds();
-    return createServices({ repos: inMemoryRepositories(ids), registry: new ProviderRegistry(), clock: new FakeClock(), ids });
+    return createServices({ ...inMemoryPersistence(ids), registry: new ProviderRegistry(), clock: new FakeClock(), ids });
   };
 
   it('registers the key under the name of its source', async () => {

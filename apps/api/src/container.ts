@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServices, ProviderRegistry, randomIds, sha256, systemClock } from '@signalbox/core';
 import { buildApp } from '@signalbox/http-express';
-import { kyselyRepositories, openDatabase } from '@signalbox/persistence-kysely';
+import { kyselyPersistence, openDatabase } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import { Container } from 'inversify';
@@ -50,7 +50,9 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
       [T.config],
     )
     .onDeactivation((db) => db.close());
-  c.bind(T.repositories).toResolvedValue((db, secretKey, ids) => kyselyRepositories(db.db, { secretKey, ids }), [T.database, T.secretKey, T.ids]);
+  c.bind(T.persistence).toResolvedValue((db, secretKey, ids) => kyselyPersistence(db.db, { secretKey, ids }), [T.database, T.secretKey, T.ids]);
+  c.bind(T.repositories).toResolvedValue((p) => p.repos, [T.persistence]);
+  c.bind(T.uow).toResolvedValue((p) => p.uow, [T.persistence]);
 
   c.bind(T.mockProviders).toResolvedValue(
     (clock, cfg: Config) => new MockProviderFactory(clock, { lookbackMs: cfg.syncLookbackDays * DAY_MS }),
@@ -66,8 +68,8 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   );
 
   c.bind(T.services).toResolvedValue(
-    (repos, registry, clock, ids, hasher, logger) => createServices({ repos, registry, clock, ids, hasher, logger }),
-    [T.repositories, T.registry, T.clock, T.ids, T.hasher, T.coreLogger],
+    (repos, uow, registry, clock, ids, hasher, logger) => createServices({ repos, uow, registry, clock, ids, hasher, logger }),
+    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger],
   );
   c.bind(T.app).toResolvedValue(
     (services, db, logger, cfg: Config) => buildApp(services, { ready: () => db.ping(), logger, bodyLimit: cfg.bodyLimit, syncWaitMs: cfg.syncWaitMs }),

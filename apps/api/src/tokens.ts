@@ -1,6 +1,6 @@
-import type { Clock, Logger as CoreLogger, Hasher, IdGenerator, ProviderFactory, ProviderRegistry, Repositories, Services } from '@signalbox/core';
+import type { Clock, Logger as CoreLogger, Hasher, IdGenerator, ProviderFactory, ProviderRegistry, Repositories, Services, UnitOfWork } from '@signalbox/core';
 import type { buildApp } from '@signalbox/http-express';
-import type { Database } from '@signalbox/persistence-kysely';
+import type { Database, kyselyPersistence } from '@signalbox/persistence-kysely';
 import type { MockProviderFactory } from '@signalbox/provider-mock';
 import type { ServiceIdentifier } from 'inversify';
 import type winston from 'winston';
@@ -20,8 +20,12 @@ export const T = {
   secretKey: token<string>('secretKey'),
   /** async */
   database: token<Database>('database'),
+  /** async: the repositories and the unit of work over them, sharing one secret box */
+  persistence: token<ReturnType<typeof kyselyPersistence>>('persistence'),
   /** async */
   repositories: token<Repositories>('repositories'),
+  /** async */
+  uow: token<UnitOfWork>('uow'),
   mockProviders: token<MockProviderFactory>('mockProviders'),
   airflowProviders: token<ProviderFactory>('airflowProviders'),
   registry: token<ProviderRegistry>('registry'),

@@ -7,6 +7,7 @@ export type ErrorKind =
   | 'forbidden' // the caller is known but lacks the role
   | 'not_found' // absent, or in a space the caller cannot see
   | 'conflict' // the state of the resource forbids it now
+  | 'unprocessable' // well-formed, but contradicts what the same request said before (a reused idempotency key)
   | 'rate_limited' // the orchestrator asked us to slow down
   | 'bad_gateway' // the orchestrator refused our credentials or answered nonsense
   | 'unavailable' // the orchestrator or database cannot be reached

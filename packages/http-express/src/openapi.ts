@@ -12,6 +12,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict with the current state',
   413: 'Request body too large',
   415: 'Request body is neither JSON nor YAML',
+  422: 'An Idempotency-Key reused with another request body',
   429: 'The orchestrator is rate limiting',
   500: 'Unexpected server error',
   502: "The orchestrator refused the connector's credentials or failed",

@@ -1,5 +1,5 @@
 import { createServices, ProviderRegistry } from '@signalbox/core';
-import { FakeClock, inMemoryRepositories, SequentialIds } from '@signalbox/core/testing';
+import { FakeClock, inMemoryPersistence, SequentialIds } from '@signalbox/core/testing';
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import express from 'express';
 import request from 'supertest';
@@ -12,7 +12,7 @@ describe('the router mounted by another service', () => {
     const clock = new FakeClock();
     const ids = new SequentialIds();
     const services = createServices({
-      repos: inMemoryRepositories(ids),
+      ...inMemoryPersistence(ids),
       registry: new ProviderRegistry().register('mock', new MockProviderFactory(clock)),
       clock,
       ids,
@@ -44,7 +44,7 @@ describe('the router mounted by another service', () => {
     expect(created.body.slug).toBe('team-y');
 
     const services = createServices({
-      repos: inMemoryRepositories(new SequentialIds()),
+      ...inMemoryPersistence(new SequentialIds()),
       registry: new ProviderRegistry(),
       clock: new FakeClock(),
       ids: new SequentialIds(),

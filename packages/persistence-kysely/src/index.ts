@@ -1,4 +1,4 @@
-import type { IdGenerator, Repositories } from '@signalbox/core';
+import type { Repositories } from '@signalbox/core';
 import type { Kysely } from 'kysely';
 import { KyselyCommentRepository } from './kysely-comment-repository';
 import { KyselyConnectorRepository } from './kysely-connector-repository';
@@ -8,6 +8,7 @@ import { KyselyMembershipRepository, KyselySpaceRepository } from './kysely-spac
 import { KyselySyncRepository } from './kysely-sync-repository';
 import { KyselyTaskRunRepository } from './kysely-task-run-repository';
 import { KyselyTeamRepository } from './kysely-team-repository';
+import { type KyselyPersistenceOptions, KyselyUnitOfWork, repositoriesOn } from './kysely-unit-of-work';
 import { KyselyApiKeyRepository, KyselyUserRepository } from './kysely-user-repository';
 import { KyselyWatchRepository } from './kysely-watch-repository';
 import type { Schema } from './schema';
@@ -18,6 +19,7 @@ export { migrateToLatest } from './migrate';
 export { migrations } from './migrations';
 export { type Schema, TABLES } from './schema';
 export { SecretBox } from './secret-box';
+export type { KyselyPersistenceOptions };
 export {
   KyselyApiKeyRepository,
   KyselyCommentRepository,
@@ -29,25 +31,18 @@ export {
   KyselySyncRepository,
   KyselyTaskRunRepository,
   KyselyTeamRepository,
+  KyselyUnitOfWork,
   KyselyUserRepository,
   KyselyWatchRepository,
 };
 
 /** Every repository of the core on one Kysely instance (PostgreSQL or PGlite). */
-export function kyselyRepositories(db: Kysely<Schema>, opts: { secretKey: string; ids: IdGenerator }): Repositories {
+export function kyselyRepositories(db: Kysely<Schema>, opts: KyselyPersistenceOptions): Repositories {
+  return repositoriesOn(db, new SecretBox(opts.secretKey), opts.ids);
+}
+
+/** The repositories and the unit of work over them, on one Kysely instance. */
+export function kyselyPersistence(db: Kysely<Schema>, opts: KyselyPersistenceOptions): { repos: Repositories; uow: KyselyUnitOfWork } {
   const box = new SecretBox(opts.secretKey);
-  return {
-    spaces: new KyselySpaceRepository(db),
-    users: new KyselyUserRepository(db),
-    apiKeys: new KyselyApiKeyRepository(db),
-    memberships: new KyselyMembershipRepository(db),
-    teams: new KyselyTeamRepository(db),
-    connectors: new KyselyConnectorRepository(db, box),
-    pipelines: new KyselyPipelineRepository(db, opts.ids),
-    watches: new KyselyWatchRepository(db),
-    runs: new KyselyRunRepository(db, opts.ids),
-    taskRuns: new KyselyTaskRunRepository(db, opts.ids),
-    comments: new KyselyCommentRepository(db),
-    syncs: new KyselySyncRepository(db),
-  };
+  return { repos: repositoriesOn(db, box, opts.ids), uow: new KyselyUnitOfWork(db, box, opts.ids) };
 }

@@ -148,7 +148,13 @@ export class KyselyRunRepository implements RunRepository {
     return runs.filter((r) => keys.has(key(r))).length;
   }
 
-  async insertTriggered(run: Run) {
+  async requestHash(spaceId: Id, id: Id) {
+    if (!isUuid(spaceId) || !isUuid(id)) return null;
+    const row = await this.db.selectFrom('runs').select('request_hash').where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+    return row?.request_hash ?? null;
+  }
+
+  async insertTriggered(run: Run, requestHash: string | null) {
     if (!isUuid(run.spaceId) || !isUuid(run.pipelineId)) throw notFound('pipeline', run.pipelineId);
     const pipeline = await this.db.selectFrom('pipelines').select('id').where('space_id', '=', run.spaceId).where('id', '=', run.pipelineId).executeTakeFirst();
     if (!pipeline) throw notFound('pipeline', run.pipelineId);
@@ -171,6 +177,7 @@ export class KyselyRunRepository implements RunRepository {
         conf: run.conf === null ? null : JSON.stringify(run.conf),
         note: run.note,
         triggered_by: run.triggeredBy,
+        request_hash: requestHash,
         run_at: run.runAt,
         created_at: run.createdAt,
         updated_at: run.updatedAt,

@@ -105,8 +105,21 @@ export class KyselyMembershipRepository implements MembershipRepository {
     return Number(r.numDeletedRows) > 0;
   }
 
-  async countAdmins(spaceId: Id) {
+  async countAdmins(spaceId: Id, opts: { lock?: boolean } = {}) {
     if (!isUuid(spaceId)) return 0;
+    if (opts.lock) {
+      // PostgreSQL refuses FOR UPDATE with an aggregate: lock the rows, then count them. A unit that
+      // waited here re-checks each row it waited for, so an admin demoted meanwhile is not counted.
+      const rows = await this.db
+        .selectFrom('memberships')
+        .select('user_id')
+        .where('space_id', '=', spaceId)
+        .where('role', '=', 'admin')
+        .orderBy('user_id')
+        .forUpdate()
+        .execute();
+      return rows.length;
+    }
     const r = await this.db
       .selectFrom('memberships')
       .select((eb) => eb.fn.countAll().as('n'))

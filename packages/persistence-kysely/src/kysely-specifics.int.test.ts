@@ -1,9 +1,10 @@
 import { type Connector, DomainError, newConnector } from '@signalbox/core';
 import { SequentialIds, T0 } from '@signalbox/core/testing';
-import type { KyselyPlugin } from 'kysely';
+import type { Kysely, KyselyPlugin } from 'kysely';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from './database';
 import { kyselyRepositories } from './index';
+import type { Schema } from './schema';
 import { type Flavour, openTestDatabase, TEST_DATABASE_URL, TEST_SECRET_KEY, truncateAll } from './testing/test-database';
 
 /** Counts the statements a Kysely instance executes (one result each; sub-queries are not results). */
@@ -124,6 +125,82 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(await repos.pipelines.setTeam(space.id, pipeline.pipeline.id, null, T0)).toBe(true);
   });
 
+  /**
+   * Writes rows the schema refuses (they cross spaces), to show that the queries keep spaces apart
+   * on their own too: for this transaction only, foreign key triggers do not fire.
+   */
+  const forging = (write: (trx: Kysely<Schema>) => Promise<unknown>) =>
+    database.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+      await write(trx);
+    });
+
+  it('refuses, in the schema itself, any row that references a row of another space', async () => {
+    const { repos, space, connector, ids } = await setting();
+    const other = { id: ids.id(), slug: 'other', name: 'Other', createdAt: T0 };
+    await repos.spaces.create(other);
+    const otherConnector: Connector = { ...connector, id: ids.id(), spaceId: other.id, name: 'other', config: {} };
+    await repos.connectors.create(otherConnector);
+    const otherTeam = { id: ids.id(), spaceId: other.id, name: 'theirs', createdAt: T0 };
+    await repos.teams.create(otherTeam);
+    for (const [c, ext] of [
+      [connector, 'etl'],
+      [otherConnector, 'foreign'],
+    ] as const) {
+      await repos.pipelines.upsertFromProvider(c, [pipelineOf(ext)], ids.id(), T0);
+      // Run ids of their own: moving a run onto the other pipeline meets no unique key first.
+      await repos.runs.upsertFromProvider(c, [runOf(ext, `r-${ext}`)], T0);
+      await repos.taskRuns.upsertFromProvider(c, [taskOf(ext, `r-${ext}`)], T0);
+    }
+    const idOf = async (table: 'pipelines' | 'runs' | 'task_runs', spaceId: string) =>
+      (await sql<{ id: string }>`SELECT id FROM ${sql.table(table)} WHERE space_id = ${spaceId}::uuid`.execute(database.db)).rows[0].id;
+    const [theirPipeline, theirRun, theirTaskRun] = [await idOf('pipelines', other.id), await idOf('runs', other.id), await idOf('task_runs', other.id)];
+    const [ourPipeline, ourRun] = [await idOf('pipelines', space.id), await idOf('runs', space.id)];
+    const user = ids.id();
+
+    const crossings = [
+      sql`UPDATE pipelines SET team_id = ${otherTeam.id}::uuid WHERE id = ${ourPipeline}::uuid`,
+      sql`UPDATE pipelines SET connector_id = ${otherConnector.id}::uuid WHERE id = ${ourPipeline}::uuid`,
+      sql`INSERT INTO watches (space_id, pipeline_id, user_id, created_at) VALUES (${space.id}::uuid, ${theirPipeline}::uuid, ${user}::uuid, ${T0})`,
+      sql`UPDATE runs SET pipeline_id = ${theirPipeline}::uuid WHERE id = ${ourRun}::uuid`,
+      sql`UPDATE runs SET connector_id = ${otherConnector.id}::uuid WHERE id = ${ourRun}::uuid`,
+      sql`UPDATE task_runs SET run_id = ${theirRun}::uuid, task_id = 'moved' WHERE space_id = ${space.id}::uuid`,
+      sql`INSERT INTO comments (id, space_id, run_id, author_id, body, created_at, updated_at)
+        VALUES (${ids.id()}::uuid, ${space.id}::uuid, ${theirRun}::uuid, ${user}::uuid, 'x', ${T0}, ${T0})`,
+      sql`INSERT INTO comments (id, space_id, task_run_id, author_id, body, created_at, updated_at)
+        VALUES (${ids.id()}::uuid, ${space.id}::uuid, ${theirTaskRun}::uuid, ${user}::uuid, 'x', ${T0}, ${T0})`,
+      sql`INSERT INTO syncs (id, space_id, connector_id, status, started_at, heartbeat_at)
+        VALUES (${ids.id()}::uuid, ${space.id}::uuid, ${otherConnector.id}::uuid, 'succeeded', ${T0}, ${T0})`,
+    ];
+    for (const [i, crossing] of crossings.entries()) {
+      const err = await crossing.execute(database.db).then(
+        () => undefined,
+        (e: { code?: string }) => e.code,
+      );
+      expect([i, err]).toEqual([i, '23503']);
+    }
+    // Through the repository, another space's team is as absent as a missing one.
+    await expect(repos.pipelines.setTeam(space.id, ourPipeline, otherTeam.id, T0)).rejects.toMatchObject({ kind: 'invalid', code: 'TEAM_NOT_FOUND' });
+  });
+
+  it('keeps the delete behaviour: a deleted team clears only team_id, a deleted connector takes what was synced from it', async () => {
+    const { repos, space, connector, ids } = await setting();
+    const team = { id: ids.id(), spaceId: space.id, name: 'core', createdAt: T0 };
+    await repos.teams.create(team);
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
+    await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1')], T0);
+    await repos.taskRuns.upsertFromProvider(connector, [taskOf('etl', 'r1')], T0);
+    const [etl] = (await repos.pipelines.list(space.id, listAll(ids.id()))).items;
+    await repos.pipelines.setTeam(space.id, etl.pipeline.id, team.id, T0);
+    expect(await repos.teams.delete(space.id, team.id)).toBe(true);
+    expect(await repos.pipelines.get(space.id, etl.pipeline.id)).toMatchObject({ spaceId: space.id, teamId: null });
+    expect(await repos.connectors.delete(space.id, connector.id)).toBe(true);
+    const left = await sql<{
+      n: number;
+    }>`SELECT (SELECT count(*) FROM pipelines) + (SELECT count(*) FROM runs) + (SELECT count(*) FROM task_runs) AS n`.execute(database.db);
+    expect(Number(left.rows[0].n)).toBe(0);
+  });
+
   it('scopes sync writes and the watched flag by space in SQL, even against rows that cross spaces', async () => {
     const { repos, space, connector, ids } = await setting();
     const other = { id: ids.id(), slug: 'other', name: 'Other', createdAt: T0 };
@@ -133,7 +210,7 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     await repos.pipelines.upsertFromProvider(otherConnector, [pipelineOf('foreign')], ids.id(), T0);
     expect(await repos.runs.upsertFromProvider(otherConnector, [runOf('foreign', 'r1')], T0)).toBe(1);
     // A row of the other space that names this space's connector: the connector alone must not reach it.
-    await sql`UPDATE pipelines SET connector_id = ${connector.id}::uuid WHERE external_id = 'foreign'`.execute(database.db);
+    await forging((trx) => sql`UPDATE pipelines SET connector_id = ${connector.id}::uuid WHERE external_id = 'foreign'`.execute(trx));
     expect(await repos.runs.upsertFromProvider(connector, [runOf('foreign', 'r2')], T0)).toBe(0);
     expect(await repos.taskRuns.upsertFromProvider(connector, [taskOf('foreign', 'r1')], T0)).toBe(0);
     const counts = await sql<{
@@ -147,8 +224,10 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     const user = { id: ids.id(), email: 'w@example.com', name: 'W', instanceAdmin: false, createdAt: T0 };
     await repos.users.create(user);
     const [etl] = (await repos.pipelines.list(space.id, listAll(user.id))).items.filter((v) => v.pipeline.externalId === 'etl');
-    await sql`INSERT INTO watches (space_id, pipeline_id, user_id, created_at) VALUES (${other.id}::uuid, ${etl.pipeline.id}::uuid, ${user.id}::uuid, ${T0})`.execute(
-      database.db,
+    await forging((trx) =>
+      sql`INSERT INTO watches (space_id, pipeline_id, user_id, created_at) VALUES (${other.id}::uuid, ${etl.pipeline.id}::uuid, ${user.id}::uuid, ${T0})`.execute(
+        trx,
+      ),
     );
     const listed = await repos.pipelines.list(space.id, listAll(user.id));
     expect(listed.items.find((v) => v.pipeline.id === etl.pipeline.id)!.watched).toBe(false);

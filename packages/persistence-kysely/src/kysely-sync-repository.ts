@@ -1,7 +1,7 @@
 import type { Id, Paged, PageRequest, SyncRecord, SyncRepository, SyncStatus } from '@signalbox/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, SyncsTable } from './schema';
-import { isUuid, limitOffset, mustDate, toCount, toDate } from './sql-support';
+import { inTransaction, isUuid, limitOffset, mustDate, toCount, toDate } from './sql-support';
 
 const toSync = (r: Selectable<SyncsTable>): SyncRecord => ({
   id: r.id,
@@ -22,7 +22,7 @@ export class KyselySyncRepository implements SyncRepository {
   constructor(private readonly db: Kysely<Schema>) {}
 
   /**
-   * In one transaction: fail the connector's running sync if its heartbeat is stale, then insert
+   * In one transaction (the unit of work's, inside one): fail the connector's running sync if its heartbeat is stale, then insert
    * the new one. The partial unique index syncs(connector_id) WHERE status = 'running' is what makes
    * this atomic across processes: of two concurrent inserts one waits on the other's index entry and
    * then does nothing, and reads the winner. Should the winner finish between that insert and the
@@ -30,7 +30,7 @@ export class KyselySyncRepository implements SyncRepository {
    */
   async begin(record: SyncRecord, staleBefore: Date): Promise<{ started: true } | { started: false; running: SyncRecord }> {
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.db.transaction().execute(async (trx) => {
+      const outcome = await inTransaction(this.db, async (trx) => {
         await trx
           .updateTable('syncs')
           .set({ status: 'failed', finished_at: record.startedAt, error: ABANDONED })

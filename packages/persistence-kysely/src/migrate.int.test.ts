@@ -1,8 +1,12 @@
+import { newConnector } from '@signalbox/core';
+import { providerPipeline, providerRun, providerTaskRun, SequentialIds, T0 } from '@signalbox/core/testing';
 import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import { openDatabase } from './database';
+import { kyselyRepositories } from './index';
 import { migrateToLatest } from './migrate';
 import { migrations } from './migrations';
-import { dropSchema, openTestDatabase, TEST_DATABASE_URL, uniqueSchema } from './testing/test-database';
+import { dropSchema, type Flavour, openTestDatabase, TEST_DATABASE_URL, TEST_SECRET_KEY, uniqueSchema } from './testing/test-database';
 
 const ALL = Object.keys(migrations).sort();
 
@@ -40,4 +44,75 @@ describe('migrations on PostgreSQL', () => {
       await Promise.all([a.close(), b.close()]);
     }
   });
+});
+
+describe.each<Flavour>(['pglite', 'postgres'])('the space-bound references and request hash migrations on %s', (flavour) => {
+  const LAST_BEFORE = '2026-11-22T06-00-00-search-text-default-collation';
+  const TABLES_WITH_ROWS = ['spaces', 'users', 'memberships', 'teams', 'connectors', 'pipelines', 'watches', 'runs', 'task_runs', 'comments', 'syncs'];
+
+  it('keep every row written before them', async () => {
+    const database = await openTestDatabase(flavour, 'keeprows', { migrate: false });
+    try {
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(database.db);
+      const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0].schema });
+      expect((await migrator.migrateTo(LAST_BEFORE)).error).toBeUndefined();
+
+      const ids = new SequentialIds();
+      const s = { repos: kyselyRepositories(database.db, { secretKey: TEST_SECRET_KEY, ids }), ids };
+      for (const slug of ['one', 'two']) {
+        const space = { id: ids.id(), slug, name: slug, createdAt: T0 };
+        await s.repos.spaces.create(space);
+        const user = { id: ids.id(), email: `${slug}@example.com`, name: slug, instanceAdmin: false, createdAt: T0 };
+        await s.repos.users.create(user);
+        await s.repos.memberships.put({ spaceId: space.id, userId: user.id, role: 'admin', createdAt: T0 });
+        const team = { id: ids.id(), spaceId: space.id, name: 'core', createdAt: T0 };
+        await s.repos.teams.create(team);
+        const connector = newConnector({ id: ids.id(), spaceId: space.id, name: 'c', type: 'mock', config: {} }, T0);
+        await s.repos.connectors.create(connector);
+        await s.repos.pipelines.upsertFromProvider(connector, [providerPipeline('etl'), providerPipeline('load')], ids.id(), T0);
+        const pipelineIds = (await sql<{ id: string }>`SELECT id FROM pipelines WHERE space_id = ${space.id}::uuid ORDER BY id`.execute(database.db)).rows;
+        await s.repos.pipelines.setTeam(space.id, pipelineIds[0].id, team.id, T0);
+        await s.repos.watches.watch(space.id, pipelineIds[1].id, user.id, T0);
+        await s.repos.runs.upsertFromProvider(connector, [providerRun('etl', 'r1'), providerRun('load', 'r2')], T0);
+        await s.repos.taskRuns.upsertFromProvider(connector, [providerTaskRun('etl', 'r1', 'a'), providerTaskRun('load', 'r2', 'b')], T0);
+        const run = (await s.repos.runs.getByExternalId(space.id, connector.id, 'etl', 'r1'))!;
+        const [task] = await s.repos.taskRuns.listForRun(space.id, run.id);
+        for (const target of [
+          { kind: 'run', id: run.id },
+          { kind: 'task_run', id: task.id },
+        ] as const) {
+          await s.repos.comments.create({ id: ids.id(), spaceId: space.id, target, authorId: user.id, body: 'hi', createdAt: T0, updatedAt: T0 });
+        }
+        const sync = {
+          id: ids.id(),
+          spaceId: space.id,
+          connectorId: connector.id,
+          status: 'running' as const,
+          triggeredBy: null,
+          startedAt: T0,
+          heartbeatAt: T0,
+        };
+        await s.repos.syncs.begin({ ...sync, finishedAt: null, counts: { pipelines: 0, removedPipelines: 0, runs: 0, taskRuns: 0 }, error: null }, T0);
+      }
+      const dump = async () => {
+        const all: Record<string, unknown[]> = {};
+        for (const table of TABLES_WITH_ROWS) {
+          const { rows } = await sql<{ row: Record<string, unknown> }>`SELECT to_jsonb(t) - 'request_hash' AS row FROM ${sql.table(table)} t`.execute(
+            database.db,
+          );
+          all[table] = rows.map((r) => JSON.stringify(r.row)).sort();
+        }
+        return all;
+      };
+      const before = await dump();
+      expect(Object.values(before).every((rows) => rows.length >= 2)).toBe(true);
+
+      expect((await migrateToLatest(database.db)).applied).toEqual(ALL.filter((name) => name > LAST_BEFORE));
+      expect(await dump()).toEqual(before);
+      const hashes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM runs WHERE request_hash IS NOT NULL`.execute(database.db);
+      expect(hashes.rows[0].n).toBe(0);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
 });

@@ -116,6 +116,8 @@ export interface RunsTable {
   conf: Json<Record<string, unknown> | null> | null;
   note: string | null;
   triggered_by: string | null;
+  /** Fingerprint of the trigger request (conf, note, logical date); null for synced runs. */
+  request_hash: string | null;
   run_at: Timestamp;
   created_at: Timestamp;
   updated_at: Timestamp;

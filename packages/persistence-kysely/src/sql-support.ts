@@ -1,4 +1,6 @@
 import { conflict, DomainError, offsetOf, type PageRequest } from '@signalbox/core';
+import type { Kysely } from 'kysely';
+import type { Schema } from './schema';
 
 /** Postgres error fields both drivers expose. */
 interface PgError {
@@ -61,3 +63,12 @@ export const toCount = (v: unknown) => Number(v ?? 0);
 
 export const toDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
 export const mustDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
+
+/**
+ * Runs `fn` in a transaction: a new one, or the one `db` already is. Kysely refuses
+ * `transaction()` on a transaction, and a repository method that needs one of its own must work
+ * both alone and inside a unit of work (where it joins the unit's transaction).
+ */
+export function inTransaction<T>(db: Kysely<Schema>, fn: (trx: Kysely<Schema>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Connector, createServices, newConnector, ProviderRegistry, randomIds, type SyncRecord } from '@signalbox/core';
-import { kyselyRepositories, migrateToLatest, openDatabase } from '@signalbox/persistence-kysely';
+import { kyselyPersistence, migrateToLatest, openDatabase } from '@signalbox/persistence-kysely';
 import pg from 'pg';
 import { airflowProviderFactory } from '../src';
 
@@ -109,8 +109,8 @@ async function main() {
       const database = await openDatabase({ databaseUrl: DATABASE_URL, schema, poolSize: 5 });
       try {
         await migrateToLatest(database.db);
-        const repos = kyselyRepositories(database.db, { secretKey: 'benchmark secret key, not for production', ids: randomIds });
-        const services = createServices({ repos, registry });
+        const { repos, uow } = kyselyPersistence(database.db, { secretKey: 'benchmark secret key, not for production', ids: randomIds });
+        const services = createServices({ repos, uow, registry });
         const spaceId = randomIds.id();
         await repos.spaces.create({ id: spaceId, slug: 'bench', name: 'Bench', createdAt: new Date() });
         const connector = connectorFor(url, spaceId, randomIds.id());

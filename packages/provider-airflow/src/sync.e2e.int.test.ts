@@ -5,7 +5,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { type AirflowStub, startAirflowStub } from '@signalbox/airflow-stub';
 import { type Connector, createServices, newConnector, ProviderRegistry, type Repositories, randomIds, type Services, type SyncRecord } from '@signalbox/core';
-import { type Database, fromPGlite, kyselyRepositories, migrateToLatest } from '@signalbox/persistence-kysely';
+import { type Database, fromPGlite, kyselyPersistence, migrateToLatest } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from './airflow-provider';
 
 describe('sync of an Airflow connector into PGlite through the core', () => {
@@ -23,9 +23,10 @@ describe('sync of an Airflow connector into PGlite through the core', () => {
     await pglite.waitReady;
     database = fromPGlite(pglite);
     await migrateToLatest(database.db);
-    repos = kyselyRepositories(database.db, { secretKey: 'end-to-end test secret key', ids: randomIds });
+    const persistence = kyselyPersistence(database.db, { secretKey: 'end-to-end test secret key', ids: randomIds });
+    repos = persistence.repos;
     const registry = new ProviderRegistry().register('airflow', airflowProviderFactory({ retries: 1, retryBaseMs: 5, timeoutMs: 2_000 }));
-    services = createServices({ repos, registry });
+    services = createServices({ repos, uow: persistence.uow, registry });
     const now = new Date();
     await repos.spaces.create({ id: spaceId, slug: 'e2e', name: 'E2E', createdAt: now });
     await repos.teams.create({ id: teamId, spaceId, name: 'Data platform', createdAt: now });

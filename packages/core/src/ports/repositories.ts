@@ -50,8 +50,13 @@ export interface MembershipRepository {
   /** Inserts or changes the role (idempotent). */
   put(membership: Membership): Promise<void>;
   delete(spaceId: Id, userId: Id): Promise<boolean>;
-  /** Number of admins of the space, to keep at least one. */
-  countAdmins(spaceId: Id): Promise<number>;
+  /**
+   * Number of admins of the space, to keep at least one. With `lock`, inside a unit of work, the
+   * space's admin memberships are also locked until the unit ends: a concurrent unit that locks
+   * them waits, then counts what the first one committed, so two units that each demote one of the
+   * last two admins cannot both see two. Outside a unit of work the lock ends with the statement.
+   */
+  countAdmins(spaceId: Id, opts?: { lock?: boolean }): Promise<number>;
 }
 
 export interface TeamRepository {
@@ -138,8 +143,13 @@ export interface RunRepository {
    * were written.
    */
   upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date): Promise<number>;
-  /** Stores a run Signalbox triggered; when the key exists, keeps the stored one and returns it. */
-  insertTriggered(run: Run): Promise<Run>;
+  /**
+   * Stores a run Signalbox triggered with the fingerprint of the request that started it (null when
+   * not known); when the key exists, keeps the stored run and its fingerprint and returns it.
+   */
+  insertTriggered(run: Run, requestHash: string | null): Promise<Run>;
+  /** The fingerprint a triggered run was stored with; null for a synced run, or when absent. */
+  requestHash(spaceId: Id, id: Id): Promise<string | null>;
 }
 
 export interface TaskRunRepository {

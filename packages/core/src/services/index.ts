@@ -2,6 +2,7 @@ import { type Authorizer, RoleAuthorizer } from '../ports/authorizer';
 import type { ProviderRegistry } from '../ports/provider';
 import type { Repositories } from '../ports/repositories';
 import { type Clock, type Hasher, type IdGenerator, type Logger, randomIds, sha256, silentLogger, systemClock } from '../ports/system';
+import type { UnitOfWork } from '../ports/unit-of-work';
 import { AccessService } from './access-service';
 import { CommentService } from './comment-service';
 import { ConnectorService } from './connector-service';
@@ -15,6 +16,8 @@ import { TeamService } from './team-service';
 
 export interface ServiceDeps {
   repos: Repositories;
+  /** Over the same store as `repos`: the use cases whose writes belong together run in it. */
+  uow: UnitOfWork;
   registry: ProviderRegistry;
   clock?: Clock;
   ids?: IdGenerator;
@@ -38,7 +41,7 @@ export interface Services {
 
 /** Wires every use case over one set of repositories: the whole core for an embedding service. */
 export function createServices(deps: ServiceDeps): Services {
-  const { repos: r, registry } = deps;
+  const { repos: r, uow, registry } = deps;
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
   const hasher = deps.hasher ?? sha256;
@@ -46,16 +49,16 @@ export function createServices(deps: ServiceDeps): Services {
   const access = new SpaceAccess(r.spaces, authz);
   return {
     access: new AccessService(r.users, r.apiKeys, clock, ids, hasher),
-    spaces: new SpaceService(r.spaces, r.memberships, access, clock, ids),
-    members: new MemberService(r.memberships, r.users, access, clock),
+    spaces: new SpaceService(r.spaces, uow, access, clock, ids),
+    members: new MemberService(r.memberships, r.users, uow, access, clock),
     teams: new TeamService(r.teams, access, clock, ids),
     connectors: new ConnectorService(r.connectors, registry, access, clock, ids),
-    syncs: new SyncService(r.connectors, r.pipelines, r.runs, r.taskRuns, r.syncs, registry, access, clock, ids, deps.logger ?? silentLogger, {
+    syncs: new SyncService(r.connectors, r.pipelines, r.syncs, uow, registry, access, clock, ids, deps.logger ?? silentLogger, {
       ...DEFAULT_SYNC_OPTIONS,
       ...deps.sync,
     }),
     pipelines: new PipelineService(r.pipelines, r.runs, r.teams, r.watches, access, clock),
-    runs: new RunService(r.runs, r.taskRuns, r.pipelines, r.connectors, registry, access, clock, ids, hasher),
+    runs: new RunService(r.runs, r.taskRuns, r.pipelines, r.connectors, uow, registry, access, clock, ids, hasher),
     comments: new CommentService(r.comments, r.runs, r.taskRuns, access, authz, clock, ids),
   };
 }

@@ -24,6 +24,21 @@ async function synced() {
   return { ...w, etl, gone, base };
 }
 
+describe("RunService: a trigger stores its run and the pipeline's last run together", () => {
+  it('leaves no run behind when the last-run write fails', async () => {
+    const w = await synced();
+    const before = await w.repos.pipelines.get(w.acme.id, w.etl.id);
+    const error = w.uow.fail('pipelines', 'noteLastRuns');
+    await expect(w.services.runs.trigger(w.editor, 'acme', w.etl.id, { idempotencyKey: 'once' })).rejects.toBe(error);
+    expect((await w.services.runs.list(w.viewer, 'acme', w.etl.id, { runType: ['manual'] }, DEFAULT_PAGE)).items.map((r) => r.externalId)).toEqual(['r3']);
+    expect(await w.repos.pipelines.get(w.acme.id, w.etl.id)).toEqual(before);
+    w.uow.heal();
+    // The retry finds the orchestrator's run (a lost answer) and stores it this time.
+    const { run } = await w.services.runs.trigger(w.editor, 'acme', w.etl.id, { idempotencyKey: 'once' });
+    expect((await w.repos.pipelines.get(w.acme.id, w.etl.id))?.lastRunAt).toEqual(run.runAt);
+  });
+});
+
 describe('RunService: reading', () => {
   it('lists runs newest first with filters and pagination totals', async () => {
     const w = await synced();
@@ -82,6 +97,32 @@ describe('RunService: trigger', () => {
     expect(w.provider.triggerCalls).toBe(1);
     const other = await w.services.runs.trigger(w.editor, 'acme', w.etl.id, { idempotencyKey: 'deploy-43' });
     expect(other.run.externalId).not.toBe(first.run.externalId);
+  });
+
+  it('refuses the same idempotency key with another conf, note or logical date as IDEMPOTENCY_KEY_REUSED', async () => {
+    const w = await synced();
+    const sent = { conf: { x: 1, y: [1, 2] }, note: 'deploy', logicalDate: new Date('2026-03-01T00:00:00Z'), idempotencyKey: 'deploy-42' };
+    const first = await w.services.runs.trigger(w.editor, 'acme', w.etl.id, sent);
+    // Key order inside conf is not a difference.
+    const replay = await w.services.runs.trigger(w.editor, 'acme', w.etl.id, { ...sent, conf: { y: [1, 2], x: 1 } });
+    expect(replay).toEqual({ run: first.run, created: false });
+    for (const changed of [{ conf: { x: 2, y: [1, 2] } }, { conf: { x: 1, y: [2, 1] } }, { note: null }, { logicalDate: null }, { conf: null }]) {
+      await expect(w.services.runs.trigger(w.editor, 'acme', w.etl.id, { ...sent, ...changed })).rejects.toMatchObject({
+        kind: 'unprocessable',
+        code: 'IDEMPOTENCY_KEY_REUSED',
+      });
+    }
+    expect(w.provider.triggerCalls).toBe(1);
+  });
+
+  it('refuses the second of two concurrent first requests with one key and different bodies', async () => {
+    const w = await synced();
+    const [a, b] = await Promise.allSettled([
+      w.services.runs.trigger(w.editor, 'acme', w.etl.id, { conf: { n: 1 }, idempotencyKey: 'race' }),
+      w.services.runs.trigger(w.editor, 'acme', w.etl.id, { conf: { n: 2 }, idempotencyKey: 'race' }),
+    ]);
+    expect(a).toMatchObject({ status: 'fulfilled', value: { created: true } });
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'IDEMPOTENCY_KEY_REUSED' } });
   });
 
   it('recognises a retry after a lost response: the provider has the run, we do not', async () => {

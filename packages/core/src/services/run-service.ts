@@ -1,9 +1,10 @@
 import type { Actor } from '../access/access';
 import type { Paged, PageRequest } from '../common';
-import { conflict, invalid, isDomainError, notFound } from '../errors';
+import { conflict, DomainError, invalid, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
 import type { Clock, Hasher, IdGenerator } from '../ports/system';
+import type { UnitOfWork } from '../ports/unit-of-work';
 import { durationOf, type ProviderRun, type Run, type RunFilter, runAtOf } from '../run/run';
 import type { TaskRun } from '../task-run/task-run';
 import type { SpaceAccess } from './space-access';
@@ -31,6 +32,7 @@ export class RunService {
     private readonly taskRuns: TaskRunRepository,
     private readonly pipelines: PipelineRepository,
     private readonly connectors: ConnectorRepository,
+    private readonly uow: UnitOfWork,
     private readonly registry: ProviderRegistry,
     private readonly access: SpaceAccess,
     private readonly clock: Clock,
@@ -59,7 +61,10 @@ export class RunService {
   /**
    * Creates a run in the orchestrator and stores it at once. With an idempotency key the run id is
    * derived from (pipeline, key), so a retry returns the same run and never starts a second one.
-   * Throws not_found | forbidden | invalid | conflict (PIPELINE_REMOVED) | provider errors.
+   * The stored run keeps a fingerprint of the request (conf, note, logical date): a retry whose
+   * fingerprint differs is refused, as the key then names two different requests.
+   * Throws not_found | forbidden | invalid | conflict (PIPELINE_REMOVED) |
+   * unprocessable (IDEMPOTENCY_KEY_REUSED) | provider errors.
    */
   async trigger(actor: Actor, slug: string, pipelineId: string, input: TriggerInput): Promise<{ run: Run; created: boolean }> {
     const space = await this.access.resolve(actor, slug, 'pipeline:trigger');
@@ -78,9 +83,15 @@ export class RunService {
         ? `${RUN_ID_PREFIX}${this.ids.id().replace(/-/g, '')}`
         : `${RUN_ID_PREFIX}${(await this.hasher.hash(`${pipeline.id}\n${input.idempotencyKey}`)).slice(0, 32)}`;
 
+    const requestHash = await this.hasher.hash(
+      canonicalJson({ conf: input.conf ?? null, note: input.note ?? null, logical_date: input.logicalDate?.toISOString() ?? null }),
+    );
     if (input.idempotencyKey !== undefined) {
       const stored = await this.runs.getByExternalId(space.id, connector.id, pipeline.externalId, runId);
-      if (stored) return { run: stored, created: false };
+      if (stored) {
+        await this.ensureSameRequest(space.id, stored, requestHash);
+        return { run: stored, created: false };
+      }
     }
 
     const provider = this.registry.forConnector(connector);
@@ -118,8 +129,33 @@ export class RunService {
       createdAt: now,
       updatedAt: now,
     };
-    const stored = await this.runs.insertTriggered(run);
-    await this.pipelines.noteLastRuns(space.id, connector.id, [{ pipelineExternalId: pipeline.externalId, status: stored.status, runAt: stored.runAt }]);
+    // The run and its pipeline's last run move together; the orchestrator call stays outside.
+    const stored = await this.uow.run(async (r) => {
+      // A run found in the orchestrator after a lost answer was started by a request not known here.
+      const kept = await r.runs.insertTriggered(run, created ? requestHash : null);
+      await r.pipelines.noteLastRuns(space.id, connector.id, [{ pipelineExternalId: pipeline.externalId, status: kept.status, runAt: kept.runAt }]);
+      return kept;
+    });
+    // Two first requests with one key at once: the one that stored second replays the first.
+    if (stored.id !== run.id) await this.ensureSameRequest(space.id, stored, requestHash);
     return { run: stored, created: created && stored.id === run.id };
   }
+
+  /** A run stored without a fingerprint (synced, or from before fingerprints) replays as it is. */
+  private async ensureSameRequest(spaceId: string, stored: Run, requestHash: string): Promise<void> {
+    const first = await this.runs.requestHash(spaceId, stored.id);
+    if (first !== null && first !== requestHash) {
+      const reason = 'was used before with another conf, note or logical_date';
+      throw new DomainError('unprocessable', 'IDEMPOTENCY_KEY_REUSED', `idempotencyKey: ${reason}`, { details: [{ field: 'idempotencyKey', reason }] });
+    }
+  }
+}
+
+/** JSON with object keys sorted at every depth: equal values give equal text, whatever the key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

@@ -11,6 +11,35 @@ describe('SpaceService and MemberService', () => {
     await expect(w.services.spaces.create(w.root, { slug: 'ok-1', name: ' ' })).rejects.toMatchObject({ details: [{ field: 'name' }] });
   });
 
+  it('creates a space and its first admin together: a failing membership write leaves no space', async () => {
+    const w = await world();
+    const error = w.uow.fail('memberships', 'put');
+    await expect(w.services.spaces.create(w.root, { slug: 'doomed', name: 'Doomed' })).rejects.toBe(error);
+    expect(await w.repos.spaces.getBySlug('doomed')).toBeUndefined();
+    w.uow.heal();
+    const space = await w.services.spaces.create(w.root, { slug: 'doomed', name: 'Doomed' });
+    expect(await w.repos.memberships.get(space.id, w.root.userId)).toMatchObject({ role: 'admin' });
+  });
+
+  it('lets exactly one of two concurrent demotions of the last two admins pass', async () => {
+    const w = await world();
+    // acme's admins: root (its creator) and admin.
+    for (const change of [
+      (actor: typeof w.root, userId: string) => w.services.members.put(actor, 'acme', userId, 'viewer'),
+      (actor: typeof w.root, userId: string) => w.services.members.remove(actor, 'acme', userId),
+    ]) {
+      const outcomes = await Promise.allSettled([change(w.root, w.admin.userId), change(w.admin, w.root.userId)]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({ reason: { kind: 'conflict', code: 'LAST_ADMIN' } });
+      expect(await w.repos.memberships.countAdmins(w.acme.id)).toBe(1);
+      // Back to two admins for the next kind of change.
+      const [remaining] = (await w.repos.memberships.list(w.acme.id, DEFAULT_PAGE)).items.filter((m) => m.role === 'admin');
+      const other = remaining.userId === w.root.userId ? w.admin : w.root;
+      await w.services.members.put(remaining.userId === w.root.userId ? w.root : w.admin, 'acme', other.userId, 'admin');
+      expect(await w.repos.memberships.countAdmins(w.acme.id)).toBe(2);
+    }
+  });
+
   it('lists only the spaces a user is a member of; instance admins see all', async () => {
     const w = await world();
     expect((await w.services.spaces.list(w.viewer, DEFAULT_PAGE)).items.map((s) => s.slug)).toEqual(['acme']);

@@ -1,27 +1,33 @@
 import type { Actor } from '../access/access';
 import type { Paged, PageRequest } from '../common';
 import { forbidden } from '../errors';
-import type { MembershipRepository, SpaceRepository } from '../ports/repositories';
+import type { SpaceRepository } from '../ports/repositories';
 import type { Clock, IdGenerator } from '../ports/system';
+import type { UnitOfWork } from '../ports/unit-of-work';
 import { checkName, checkSlug, type Space } from '../space/space';
 import type { SpaceAccess } from './space-access';
 
 export class SpaceService {
   constructor(
     private readonly spaces: SpaceRepository,
-    private readonly memberships: MembershipRepository,
+    private readonly uow: UnitOfWork,
     private readonly access: SpaceAccess,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
   ) {}
 
-  /** Instance admins only; the creator becomes the space's admin. Throws invalid | forbidden | conflict. */
+  /**
+   * Instance admins only; the creator becomes the space's admin, in the same unit of work as the
+   * space, so a space never exists without an admin. Throws invalid | forbidden | conflict.
+   */
   async create(actor: Actor, input: { slug: string; name: string }): Promise<Space> {
     if (!actor.instanceAdmin) throw forbidden('space:create');
     const now = this.clock.now();
     const space: Space = { id: this.ids.id(), slug: checkSlug(input.slug), name: checkName(input.name), createdAt: now };
-    await this.spaces.create(space);
-    await this.memberships.put({ spaceId: space.id, userId: actor.userId, role: 'admin', createdAt: now });
+    await this.uow.run(async (r) => {
+      await r.spaces.create(space);
+      await r.memberships.put({ spaceId: space.id, userId: actor.userId, role: 'admin', createdAt: now });
+    });
     return space;
   }
 

@@ -118,6 +118,24 @@ describe('SyncService', () => {
     expect((await w.services.syncs.get(w.viewer, 'acme', w.connector.id, first.id)).status).toBe('succeeded');
   });
 
+  it('writes each page as one unit: a page whose last-run write fails stores none of its runs', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('a')];
+    const r1 = providerRun('a', 'r1', new Date(w.clock.now().getTime() - 2 * HOUR));
+    w.provider.runList = [r1];
+    await syncAcme(w);
+    const [a] = (await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE)).items;
+
+    w.provider.runList.push(providerRun('a', 'r2', new Date(w.clock.now().getTime() - HOUR), { status: 'failed', nativeStatus: 'failed' }));
+    w.uow.fail('pipelines', 'noteLastRuns', new Error('disk full'));
+    const failed = await syncAcme(w);
+
+    expect(failed).toMatchObject({ status: 'failed', error: 'disk full' });
+    const runs = await w.services.runs.list(w.viewer, 'acme', a.pipeline.id, {}, DEFAULT_PAGE);
+    expect(runs.items.map((r) => r.externalId)).toEqual(['r1']);
+    expect((await w.repos.pipelines.get(w.acme.id, a.pipeline.id))?.lastRunStatus).toBe('success');
+  });
+
   it('refuses a second sync of the same connector while one runs, telling which', async () => {
     const w = await world();
     w.provider.pipelineList = [dag('a')];

@@ -3,8 +3,9 @@ import type { Paged, PageRequest } from '../common';
 import type { Connector } from '../connector/connector';
 import { conflict, type DomainError, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
-import type { ConnectorRepository, PipelineRepository, RunRepository, SyncRepository, TaskRunRepository } from '../ports/repositories';
+import type { ConnectorRepository, PipelineRepository, SyncRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
+import type { UnitOfWork } from '../ports/unit-of-work';
 import { runAtOf } from '../run/run';
 import { emptyCounts, type SyncRecord } from '../sync/sync';
 import type { SpaceAccess } from './space-access';
@@ -32,9 +33,9 @@ export class SyncService {
   constructor(
     private readonly connectors: ConnectorRepository,
     private readonly pipelines: PipelineRepository,
-    private readonly runs: RunRepository,
-    private readonly taskRuns: TaskRunRepository,
     private readonly syncs: SyncRepository,
+    /** Each page's writes are one unit: a failure half way leaves no half-written page. */
+    private readonly uow: UnitOfWork,
     private readonly registry: ProviderRegistry,
     private readonly access: SpaceAccess,
     private readonly clock: Clock,
@@ -98,7 +99,7 @@ export class SyncService {
 
     try {
       for await (const page of provider.pipelines()) {
-        await this.pipelines.upsertFromProvider(connector, page, record.id, this.clock.now());
+        await this.uow.run((r) => r.pipelines.upsertFromProvider(connector, page, record.id, this.clock.now()));
         counts.pipelines += page.length;
         await lease.keep();
       }
@@ -111,15 +112,19 @@ export class SyncService {
           cursor = change.cursor;
         } else if (change.kind === 'runs') {
           const page = change.runs;
-          counts.runs += await this.runs.upsertFromProvider(connector, page, this.clock.now());
-          const seen = this.clock.now();
-          await this.pipelines.noteLastRuns(
-            spaceId,
-            connectorId,
-            page.map((r) => ({ pipelineExternalId: r.pipelineExternalId, status: r.status, runAt: runAtOf(r, seen) })),
-          );
+          counts.runs += await this.uow.run(async (r) => {
+            const written = await r.runs.upsertFromProvider(connector, page, this.clock.now());
+            const seen = this.clock.now();
+            await r.pipelines.noteLastRuns(
+              spaceId,
+              connectorId,
+              page.map((run) => ({ pipelineExternalId: run.pipelineExternalId, status: run.status, runAt: runAtOf(run, seen) })),
+            );
+            return written;
+          });
         } else {
-          counts.taskRuns += await this.taskRuns.upsertFromProvider(connector, change.taskRuns, this.clock.now());
+          const page = change.taskRuns;
+          counts.taskRuns += await this.uow.run((r) => r.taskRuns.upsertFromProvider(connector, page, this.clock.now()));
         }
         await lease.keep();
       }

@@ -4,9 +4,9 @@ import { ProviderRegistry } from '../ports/provider';
 import type { ProviderRun } from '../run/run';
 import type { Role } from '../space/space';
 import type { ProviderTaskRun } from '../task-run/task-run';
-import { FakeClock, SequentialIds } from '../testing/fakes';
+import { FakeClock, FaultyUnitOfWork, SequentialIds } from '../testing/fakes';
 import { InMemoryProvider } from '../testing/in-memory-provider';
-import { inMemoryRepositories } from '../testing/in-memory-repositories';
+import { inMemoryPersistence } from '../testing/in-memory-repositories';
 import { createServices } from './index';
 
 export const HOUR = 3600_000;
@@ -18,14 +18,17 @@ export const HOUR = 3600_000;
 export async function world() {
   const clock = new FakeClock('2026-03-01T12:00:00.000Z');
   const ids = new SequentialIds();
-  const repos = inMemoryRepositories(ids);
+  const persistence = inMemoryPersistence(ids);
+  const repos = persistence.repos;
+  // Healthy until a test says where to fail.
+  const uow = new FaultyUnitOfWork(persistence.uow);
   const provider = new InMemoryProvider(clock);
   const otherProvider = new InMemoryProvider(clock);
   const registry = new ProviderRegistry().register('mock', {
     create: (c) => (c.spaceId === acme.id ? provider : otherProvider),
     checkConfig: (c) => c,
   });
-  const services = createServices({ repos, registry, clock, ids, sync: { leaseMs: 60_000 } });
+  const services = createServices({ repos, uow, registry, clock, ids, sync: { leaseMs: 60_000 } });
 
   const user = async (name: string, instanceAdmin = false): Promise<Actor> => {
     const u = { id: ids.id(), email: `${name}@example.com`, name, instanceAdmin, createdAt: clock.now() };
@@ -50,7 +53,7 @@ export async function world() {
   const connector = await services.connectors.create(root, 'acme', { name: 'main', type: 'mock', config: {} });
   const otherConnector = await services.connectors.create(root, 'other', { name: 'main', type: 'mock', config: {} });
 
-  return { clock, ids, repos, provider, otherProvider, registry, services, root, admin, editor, viewer, outsider, acme, other, connector, otherConnector };
+  return { clock, ids, repos, uow, provider, otherProvider, registry, services, root, admin, editor, viewer, outsider, acme, other, connector, otherConnector };
 }
 
 export type World = Awaited<ReturnType<typeof world>>;

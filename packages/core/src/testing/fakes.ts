@@ -1,4 +1,6 @@
+import type { Repositories } from '../ports/repositories';
 import type { Clock, IdGenerator } from '../ports/system';
+import type { UnitOfWork } from '../ports/unit-of-work';
 
 /** A clock that stands still until told to move. */
 export class FakeClock implements Clock {
@@ -29,5 +31,42 @@ export class SequentialIds implements IdGenerator {
   secret(bytes: number): string {
     this.n += 1;
     return `secret${this.n}`.padEnd(Math.ceil((bytes * 4) / 3), 'x');
+  }
+}
+
+/**
+ * A unit of work whose repositories fail where told, to show that a failure half way through a
+ * use case rolls back what it wrote before. Only calls made inside a unit fail.
+ */
+export class FaultyUnitOfWork implements UnitOfWork {
+  private readonly faults = new Map<string, Error>();
+
+  constructor(private readonly inner: UnitOfWork) {}
+
+  /** From now on, `repo.method` called inside a unit rejects with `error`. */
+  fail<K extends keyof Repositories>(repo: K, method: keyof Repositories[K] & string, error = new Error(`${repo}.${method} failed`)): Error {
+    this.faults.set(`${repo}.${method}`, error);
+    return error;
+  }
+
+  heal(): void {
+    this.faults.clear();
+  }
+
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.inner.run((repos) => work(this.wrap(repos)));
+  }
+
+  private wrap(repos: Repositories): Repositories {
+    const wrapped = Object.entries(repos).map(([name, repo]) => [
+      name,
+      new Proxy(repo as object, {
+        get: (target, key, receiver) => {
+          const error = this.faults.get(`${name}.${String(key)}`);
+          return error ? () => Promise.reject(error) : Reflect.get(target, key, receiver);
+        },
+      }),
+    ]);
+    return Object.fromEntries(wrapped) as Repositories;
   }
 }

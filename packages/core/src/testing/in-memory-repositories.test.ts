@@ -1,8 +1,9 @@
 import { repositoryContracts } from './contracts';
 import { SequentialIds } from './fakes';
-import { inMemoryRepositories } from './in-memory-repositories';
+import { InMemoryUnitOfWork, inMemoryRepositories } from './in-memory-repositories';
 
 repositoryContracts('in-memory', async () => {
   const ids = new SequentialIds();
-  return { repos: inMemoryRepositories(ids), ids };
+  const repos = inMemoryRepositories(ids);
+  return { repos, uow: new InMemoryUnitOfWork(repos), ids };
 });

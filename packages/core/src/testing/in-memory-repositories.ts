@@ -22,6 +22,7 @@ import type {
   WatchRepository,
 } from '../ports/repositories';
 import type { IdGenerator } from '../ports/system';
+import type { UnitOfWork } from '../ports/unit-of-work';
 import { durationOf, type ProviderRun, type Run, type RunFilter, runAtOf } from '../run/run';
 import type { Membership, Space, Team } from '../space/space';
 import type { SyncRecord } from '../sync/sync';
@@ -47,7 +48,7 @@ class Store {
   connectors = new Map<Id, Connector>();
   pipelines = new Map<Id, Pipeline & { seenBySync: Id | null }>();
   watches = new Map<string, { spaceId: Id; pipelineId: Id; userId: Id }>();
-  runs = new Map<Id, Run & { pipelineExternalId: string }>();
+  runs = new Map<Id, Run & { pipelineExternalId: string; requestHash?: string | null }>();
   taskRuns = new Map<Id, TaskRun>();
   comments = new Map<Id, Comment>();
   syncs = new Map<Id, SyncRecord>();
@@ -130,7 +131,8 @@ export class InMemoryMembershipRepository implements MembershipRepository {
   async delete(spaceId: Id, userId: Id) {
     return this.s.memberships.delete(`${spaceId}/${userId}`);
   }
-  async countAdmins(spaceId: Id) {
+  /** `lock` needs nothing here: units of work on the in-memory store run one at a time. */
+  async countAdmins(spaceId: Id, _opts?: { lock?: boolean }) {
     return [...this.s.memberships.values()].filter((m) => m.spaceId === spaceId && m.role === 'admin').length;
   }
 }
@@ -402,12 +404,17 @@ export class InMemoryRunRepository implements RunRepository {
     return n;
   }
 
-  async insertTriggered(run: Run) {
+  async insertTriggered(run: Run, requestHash: string | null) {
     const pipeline = this.s.pipelines.get(run.pipelineId)!;
     const cur = this.find(run.connectorId, pipeline.externalId, run.externalId);
     if (cur) return stripRun(cur);
-    this.s.runs.set(run.id, { ...copy(run), pipelineExternalId: pipeline.externalId });
+    this.s.runs.set(run.id, { ...copy(run), pipelineExternalId: pipeline.externalId, requestHash });
     return copy(run);
+  }
+
+  async requestHash(spaceId: Id, id: Id) {
+    const r = this.s.runs.get(id);
+    return (r?.spaceId === spaceId && r.requestHash) || null;
   }
 
   private find(connectorId: Id, pipelineExternalId: string, externalId: string) {
@@ -434,8 +441,8 @@ function providerFields(pr: ProviderRun, firstSeen: Date) {
   });
 }
 
-const stripRun = (r: Run & { pipelineExternalId?: string }): Run => {
-  const { pipelineExternalId: _, ...rest } = r;
+const stripRun = (r: Run & { pipelineExternalId?: string; requestHash?: string | null }): Run => {
+  const { pipelineExternalId: _, requestHash: __, ...rest } = r;
   return copy(rest);
 };
 
@@ -554,10 +561,13 @@ export class InMemorySyncRepository implements SyncRepository {
   }
 }
 
+/** The store behind each set of in-memory repositories, for the unit of work over them. */
+const stores = new WeakMap<Repositories, Store>();
+
 /** A fresh, empty set of in-memory repositories. */
 export function inMemoryRepositories(ids: IdGenerator): Repositories {
   const s = new Store();
-  return {
+  const repos: Repositories = {
     spaces: new InMemorySpaceRepository(s),
     users: new InMemoryUserRepository(s),
     apiKeys: new InMemoryApiKeyRepository(s),
@@ -571,4 +581,61 @@ export function inMemoryRepositories(ids: IdGenerator): Repositories {
     comments: new InMemoryCommentRepository(s),
     syncs: new InMemorySyncRepository(s),
   };
+  stores.set(repos, s);
+  return repos;
+}
+
+/** Fresh, empty in-memory repositories and the unit of work over them. */
+export function inMemoryPersistence(ids: IdGenerator): { repos: Repositories; uow: InMemoryUnitOfWork } {
+  const repos = inMemoryRepositories(ids);
+  return { repos, uow: new InMemoryUnitOfWork(repos) };
+}
+
+/**
+ * The unit of work over a set of in-memory repositories: a snapshot of the whole store is taken
+ * when a unit starts and put back when it throws. Units run one at a time (a promise chain), so a
+ * snapshot put back can never erase another unit's writes; writes made outside any unit while one
+ * runs are not protected that way, as tests do not need them to be.
+ */
+export class InMemoryUnitOfWork implements UnitOfWork {
+  private readonly store: Store;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** `repos` must come from `inMemoryRepositories`. */
+  constructor(private readonly repos: Repositories) {
+    const store = stores.get(repos);
+    if (!store) throw new Error('InMemoryUnitOfWork needs repositories made by inMemoryRepositories');
+    this.store = store;
+  }
+
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    const result = this.tail.then(() => this.once(work));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async once<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    const snapshot = snapshotOf(this.store);
+    try {
+      return await work(this.repos);
+    } catch (err) {
+      restore(snapshot);
+      throw err;
+    }
+  }
+}
+
+type Snapshot = [Map<unknown, unknown>, Map<unknown, unknown>][];
+
+/** A deep copy of every table, each paired with the live map it came from. */
+function snapshotOf(s: Store): Snapshot {
+  return Object.values(s).map((table: Map<unknown, unknown>) => [table, structuredClone(table)]);
+}
+
+/** Refills each live map in place: repositories hold the store, never one of its maps. */
+function restore(snapshot: Snapshot): void {
+  for (const [table, saved] of snapshot) {
+    table.clear();
+    for (const [k, v] of saved) table.set(k, v);
+  }
 }

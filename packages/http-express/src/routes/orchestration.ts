@@ -153,7 +153,7 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     tag: 'runs',
     who: 'editor',
     summary:
-      'Start a run in the orchestrator and store it at once. With an `Idempotency-Key`, a retry returns the same run (200) and never starts a second one.',
+      'Start a run in the orchestrator and store it at once. With an `Idempotency-Key`, a retry with the same body returns the same run (200) and never starts a second one; the same key with another body (conf, note, logical_date) is 422 `IDEMPOTENCY_KEY_REUSED`.',
     body: B.trigger,
     bodyOptional: true,
     headers: [
@@ -168,7 +168,7 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
       201: { description: 'The new run', body: 'Run' },
       200: { description: 'An Idempotency-Key replay: the run the key started earlier', body: 'Run' },
     },
-    errors: [400, 403, 404, 409, 429, 502, 503, 504],
+    errors: [400, 403, 404, 409, 422, 429, 502, 503, 504],
     handle: async (c, s) => {
       const key = c.header('idempotency-key');
       const { run, created } = await s.runs.trigger(c.actor, c.params.slug, c.params.pipeline_id, {

@@ -794,20 +794,37 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect(one.body.task_runs[0]).toEqual(expect.objectContaining({ run_id: ids.run, try_number: expect.any(Number) }));
       });
 
-      it('triggers a run (201, visible at once) and an Idempotency-Key replay returns it with 200', async () => {
+      it('triggers a run (201, visible at once); an Idempotency-Key replay returns it with 200, the key with another body is 422', async () => {
         const first = await call(
           'editor',
           'post',
           `${P}/pipelines/${ids.pipeline}/trigger`,
-          { conf: { a: 1 }, note: 'hello', logical_date: '2026-01-15T00:00:00Z' },
+          { conf: { a: 1, b: { c: 2, d: 3 } }, note: 'hello', logical_date: '2026-01-15T00:00:00Z' },
           { 'Idempotency-Key': 'retry-1' },
         );
         expect(first.status).toBe(201);
         expect(first.body).toMatchObject({ pipeline_id: ids.pipeline, run_type: 'manual', conf: { a: 1 }, note: 'hello', triggered_by: userIds.editor });
         expect(first.headers.location).toBe(`${BASE}/${P}/runs/${first.body.id}`);
-        const again = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: 1 } }, { 'Idempotency-Key': 'retry-1' });
+        // The same body, its conf keys in another order and the date in another zone: a replay.
+        const again = await call(
+          'editor',
+          'post',
+          `${P}/pipelines/${ids.pipeline}/trigger`,
+          { logical_date: '2026-01-15T01:00:00+01:00', note: 'hello', conf: { b: { d: 3, c: 2 }, a: 1 } },
+          { 'Idempotency-Key': 'retry-1' },
+        );
         expect(again.status).toBe(200);
         expect(again.body.id).toBe(first.body.id);
+        for (const body of [
+          { conf: { a: 1, b: { c: 2, d: 3 } }, note: 'hello' },
+          { conf: { a: 2, b: { c: 2, d: 3 } }, note: 'hello', logical_date: '2026-01-15T00:00:00Z' },
+          { conf: { a: 1, b: { c: 2, d: 3 } }, note: 'bye', logical_date: '2026-01-15T00:00:00Z' },
+          undefined,
+        ]) {
+          const reused = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, body, { 'Idempotency-Key': 'retry-1' });
+          expect(reused.status).toBe(422);
+          expect(reused.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: [{ field: 'Idempotency-Key', reason: expect.any(String) }] });
+        }
         const other = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, undefined, { 'Idempotency-Key': 'retry-2' });
         expect(other.status).toBe(201);
         expect(other.body.id).not.toBe(first.body.id);

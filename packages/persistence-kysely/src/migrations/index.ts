@@ -3,6 +3,8 @@ import * as initial from './2026-11-22T05-00-00-initial';
 import * as pipelineSearchText from './2026-11-22T05-30-00-pipeline-search-text';
 import * as livePipelinesIndex from './2026-11-22T05-45-00-live-pipelines-index';
 import * as searchTextDefaultCollation from './2026-11-22T06-00-00-search-text-default-collation';
+import * as spaceBoundReferences from './2026-11-27T09-00-00-space-bound-references';
+import * as runRequestHash from './2026-11-27T09-10-00-run-request-hash';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T05-30-00-pipeline-search-text': pipelineSearchText,
   '2026-11-22T05-45-00-live-pipelines-index': livePipelinesIndex,
   '2026-11-22T06-00-00-search-text-default-collation': searchTextDefaultCollation,
+  '2026-11-27T09-00-00-space-bound-references': spaceBoundReferences,
+  '2026-11-27T09-10-00-run-request-hash': runRequestHash,
 };

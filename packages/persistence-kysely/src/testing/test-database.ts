@@ -4,7 +4,7 @@ import { type ContractSubject, SequentialIds } from '@signalbox/core/testing';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { type Database, fromPGlite, openDatabase } from '../database';
-import { kyselyRepositories } from '../index';
+import { kyselyPersistence } from '../index';
 import { migrateToLatest } from '../migrate';
 import { TABLES } from '../schema';
 
@@ -20,18 +20,22 @@ export const uniqueSchema = (label: string) => `t_${label}_${randomBytes(4).toSt
 /** A new PGlite, in memory or in a data folder. */
 export const newPGlite = (dataDir?: string): PGlite => (dataDir ? new PGlite(dataDir) : new PGlite());
 
-/** Opens a migrated database: in-memory PGlite, or a fresh schema in the test PostgreSQL. */
-export async function openTestDatabase(flavour: Flavour, label = 'test'): Promise<Database & { schema?: string }> {
+/**
+ * Opens a database: in-memory PGlite, or a fresh schema in the test PostgreSQL; migrated to the
+ * latest unless `migrate: false`.
+ */
+export async function openTestDatabase(flavour: Flavour, label = 'test', opts: { migrate?: boolean } = {}): Promise<Database & { schema?: string }> {
+  const migrate = opts.migrate ?? true;
   if (flavour === 'pglite') {
     const pglite = newPGlite();
     await pglite.waitReady;
     const database = fromPGlite(pglite);
-    await migrateToLatest(database.db);
+    if (migrate) await migrateToLatest(database.db);
     return database;
   }
   const schema = uniqueSchema(label);
   const database = await openDatabase({ databaseUrl: TEST_DATABASE_URL, schema, poolSize: 5 });
-  await migrateToLatest(database.db);
+  if (migrate) await migrateToLatest(database.db);
   return {
     ...database,
     schema,
@@ -72,6 +76,6 @@ export function contractSubject(flavour: Flavour): () => Promise<ContractSubject
   return async () => {
     await truncateAll(database!);
     const ids = new SequentialIds();
-    return { repos: kyselyRepositories(database!.db, { secretKey: TEST_SECRET_KEY, ids }), ids };
+    return { ...kyselyPersistence(database!.db, { secretKey: TEST_SECRET_KEY, ids }), ids };
   };
 }

@@ -4,13 +4,18 @@ import { type Connector, newConnector } from '../../connector/connector';
 import type { ProviderPipeline } from '../../pipeline/pipeline';
 import type { PipelineListQuery, Repositories } from '../../ports/repositories';
 import type { IdGenerator } from '../../ports/system';
+import type { UnitOfWork } from '../../ports/unit-of-work';
 import type { ProviderRun } from '../../run/run';
 import type { Space } from '../../space/space';
 import type { ProviderTaskRun } from '../../task-run/task-run';
 
-/** What a contract suite needs from an implementation: empty repositories and the ids they use. */
+/**
+ * What a contract suite needs from an implementation: empty repositories, the unit of work over
+ * the same store, and the ids they use.
+ */
 export interface ContractSubject {
   repos: Repositories;
+  uow: UnitOfWork;
   ids: IdGenerator;
   close?: () => Promise<void>;
 }

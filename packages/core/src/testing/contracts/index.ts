@@ -3,9 +3,10 @@ import type { MakeRepositories } from './fixtures';
 import { pipelineContracts } from './pipeline-contracts';
 import { runContracts } from './run-contracts';
 import { syncContracts } from './sync-contracts';
+import { unitOfWorkContracts } from './unit-of-work-contracts';
 
 export * from './fixtures';
-export { accessContracts, pipelineContracts, runContracts, syncContracts };
+export { accessContracts, pipelineContracts, runContracts, syncContracts, unitOfWorkContracts };
 
 /**
  * Every repository contract of the core, as Jest `describe`/`it` blocks. `make` is called before
@@ -17,4 +18,5 @@ export function repositoryContracts(name: string, make: MakeRepositories): void 
   pipelineContracts(name, make);
   runContracts(name, make);
   syncContracts(name, make);
+  unitOfWorkContracts(name, make);
 }

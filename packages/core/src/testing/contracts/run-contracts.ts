@@ -136,7 +136,8 @@ export function runContracts(name: string, make: MakeRepositories) {
         createdAt: at(0),
         updatedAt: at(0),
       };
-      expect(await s.repos.runs.insertTriggered(triggered)).toEqual(triggered);
+      expect(await s.repos.runs.insertTriggered(triggered, 'fingerprint')).toEqual(triggered);
+      expect(await s.repos.runs.requestHash(space.id, triggered.id)).toBe('fingerprint');
       const update = providerRun('etl', 'signalbox__1', { status: 'success', queuedAt: at(0), startedAt: at(1), finishedAt: at(3), conf: { x: 1 } });
       await Promise.all([1, 2].map(() => s.repos.runs.upsertFromProvider(connector, [update, update], at(4))));
       expect(await s.repos.runs.upsertFromProvider(connector, [update], at(5))).toBe(1);
@@ -153,6 +154,9 @@ export function runContracts(name: string, make: MakeRepositories) {
         nativeStatus: 'success',
         runType: 'scheduled',
       });
+      // A sync of the run keeps the fingerprint; another space does not see it.
+      expect(await s.repos.runs.requestHash(space.id, triggered.id)).toBe('fingerprint');
+      expect(await s.repos.runs.requestHash((await aSpace(s)).id, triggered.id)).toBeNull();
     });
 
     it('keeps the stored run when a triggered run’s key exists', async () => {
@@ -180,9 +184,17 @@ export function runContracts(name: string, make: MakeRepositories) {
       };
       const first = { ...base, id: s.ids.id() };
       const second = { ...base, id: s.ids.id(), note: 'retry', runAt: at(1) };
-      await s.repos.runs.insertTriggered(first);
-      expect(await s.repos.runs.insertTriggered(second)).toEqual(first);
+      await s.repos.runs.insertTriggered(first, 'first body');
+      expect(await s.repos.runs.insertTriggered(second, 'second body')).toEqual(first);
       expect(await s.repos.runs.get(space.id, second.id)).toBeUndefined();
+      expect(await s.repos.runs.requestHash(space.id, first.id)).toBe('first body');
+      // A run stored without one, and a synced run, have no fingerprint.
+      const unknown = { ...base, id: s.ids.id(), externalId: 'signalbox__lost' };
+      await s.repos.runs.insertTriggered(unknown, null);
+      expect(await s.repos.runs.requestHash(space.id, unknown.id)).toBeNull();
+      await s.repos.runs.upsertFromProvider(connector, [providerRun('etl', 'synced')], at(2));
+      const synced = (await s.repos.runs.getByExternalId(space.id, connector.id, 'etl', 'synced'))!;
+      expect(await s.repos.runs.requestHash(space.id, synced.id)).toBeNull();
     });
 
     it('lists a pipeline’s runs newest first (run time, then id), filtered, paged with totals', async () => {
