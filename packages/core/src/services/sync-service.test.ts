@@ -126,7 +126,9 @@ describe('SyncService', () => {
     await syncAcme(w);
     const [a] = (await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE)).items;
 
-    w.provider.runList.push(providerRun('a', 'r2', new Date(w.clock.now().getTime() - HOUR), { status: 'failed', nativeStatus: 'failed' }));
+    // A run that starts after the first sync, so the next one lists it from its cursor.
+    w.clock.advance(HOUR);
+    w.provider.runList.push(providerRun('a', 'r2', w.clock.now(), { status: 'failed', nativeStatus: 'failed', updatedAt: w.clock.now() }));
     w.uow.fail('pipelines', 'noteLastRuns', new Error('disk full'));
     const failed = await syncAcme(w);
 
