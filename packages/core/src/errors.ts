@@ -29,6 +29,9 @@ export interface ErrorDetail {
   line?: number;
   /** 1-based column, with `line`. */
   column?: number;
+  /** For an error inside a SQL query of a definition: 1-based line and column within the query itself (`query_line`, `query_column` on the wire). */
+  queryLine?: number;
+  queryColumn?: number;
 }
 
 export class DomainError extends Error {

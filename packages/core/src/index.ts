@@ -6,6 +6,7 @@ export * from './errors';
 export * from './pipeline/pipeline';
 export * from './pipeline/summary';
 export * from './ports/authorizer';
+export * from './ports/definition-tools';
 export * from './ports/provider';
 export * from './ports/repositories';
 export * from './ports/system';
