@@ -1,11 +1,12 @@
 import { accessContracts } from './access-contracts';
 import type { MakeRepositories } from './fixtures';
+import { jobQueueContracts } from './job-queue-contracts';
 import { pipelineContracts } from './pipeline-contracts';
 import { runContracts } from './run-contracts';
 import { syncContracts } from './sync-contracts';
 
 export * from './fixtures';
-export { accessContracts, pipelineContracts, runContracts, syncContracts };
+export { accessContracts, jobQueueContracts, pipelineContracts, runContracts, syncContracts };
 
 /**
  * Every repository contract of the core, as Jest `describe`/`it` blocks. `make` is called before
@@ -17,4 +18,5 @@ export function repositoryContracts(name: string, make: MakeRepositories): void 
   pipelineContracts(name, make);
   runContracts(name, make);
   syncContracts(name, make);
+  jobQueueContracts(name, make);
 }
