@@ -2,6 +2,7 @@ import type { IdGenerator, Repositories } from '@signalbox/core';
 import type { Kysely } from 'kysely';
 import { KyselyCommentRepository } from './kysely-comment-repository';
 import { KyselyConnectorRepository } from './kysely-connector-repository';
+import { KyselyJobQueue } from './kysely-job-queue';
 import { KyselyPipelineRepository } from './kysely-pipeline-repository';
 import { KyselyRunRepository } from './kysely-run-repository';
 import { KyselyMembershipRepository, KyselySpaceRepository } from './kysely-space-repository';
@@ -22,6 +23,7 @@ export {
   KyselyApiKeyRepository,
   KyselyCommentRepository,
   KyselyConnectorRepository,
+  KyselyJobQueue,
   KyselyMembershipRepository,
   KyselyPipelineRepository,
   KyselyRunRepository,
@@ -49,5 +51,6 @@ export function kyselyRepositories(db: Kysely<Schema>, opts: { secretKey: string
     taskRuns: new KyselyTaskRunRepository(db, opts.ids),
     comments: new KyselyCommentRepository(db),
     syncs: new KyselySyncRepository(db),
+    jobs: new KyselyJobQueue(db),
   };
 }

@@ -3,6 +3,7 @@ import * as initial from './2026-11-22T05-00-00-initial';
 import * as pipelineSearchText from './2026-11-22T05-30-00-pipeline-search-text';
 import * as livePipelinesIndex from './2026-11-22T05-45-00-live-pipelines-index';
 import * as searchTextDefaultCollation from './2026-11-22T06-00-00-search-text-default-collation';
+import * as jobsAndSyncSchedule from './2026-11-27T14-00-00-jobs-and-sync-schedule';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T05-30-00-pipeline-search-text': pipelineSearchText,
   '2026-11-22T05-45-00-live-pipelines-index': livePipelinesIndex,
   '2026-11-22T06-00-00-search-text-default-collation': searchTextDefaultCollation,
+  '2026-11-27T14-00-00-jobs-and-sync-schedule': jobsAndSyncSchedule,
 };

@@ -1,12 +1,12 @@
 import { accessContracts } from './access-contracts';
+import { jobQueueContracts, syncScheduleContracts } from './background-contracts';
 import type { MakeRepositories } from './fixtures';
-import { jobQueueContracts } from './job-queue-contracts';
 import { pipelineContracts } from './pipeline-contracts';
 import { runContracts } from './run-contracts';
 import { syncContracts } from './sync-contracts';
 
 export * from './fixtures';
-export { accessContracts, jobQueueContracts, pipelineContracts, runContracts, syncContracts };
+export { accessContracts, jobQueueContracts, pipelineContracts, runContracts, syncContracts, syncScheduleContracts };
 
 /**
  * Every repository contract of the core, as Jest `describe`/`it` blocks. `make` is called before
@@ -19,4 +19,5 @@ export function repositoryContracts(name: string, make: MakeRepositories): void 
   runContracts(name, make);
   syncContracts(name, make);
   jobQueueContracts(name, make);
+  syncScheduleContracts(name, make);
 }

@@ -1,4 +1,4 @@
-import { at, type MakeRepositories, useSubject } from './fixtures';
+import { aConnector, aSpace, at, type MakeRepositories, useSubject } from './fixtures';
 
 const job = (key: string, name = 'sync', runAt?: Date) => ({ name, key, payload: { key, nested: { n: 1 } }, ...(runAt ? { runAt } : {}) });
 
@@ -88,6 +88,51 @@ export function jobQueueContracts(name: string, make: MakeRepositories) {
       expect(await repos.jobs.claim(['sync'], 'u', at(5), at(10), 5)).toMatchObject([{ key: 'a', attempts: 2 }]);
       expect(await repos.jobs.fail(b.id, 't', 'final', null)).toBe(true);
       expect(await repos.jobs.get('b')).toBeUndefined();
+    });
+  });
+}
+
+/** ConnectorRepository's schedule: due connectors across spaces, and one winner per due time. */
+export function syncScheduleContracts(name: string, make: MakeRepositories) {
+  describe(`${name}: scheduled syncs`, () => {
+    const subject = useSubject(make);
+
+    it('lists due connectors of every space, most overdue first, and stores the schedule', async () => {
+      const s = subject();
+      const [one, two] = [await aSpace(s), await aSpace(s)];
+      const [a, b, c, manual] = [
+        await aConnector(s, one.id, 'a'),
+        await aConnector(s, two.id, 'b'),
+        await aConnector(s, one.id, 'c'),
+        await aConnector(s, one.id, 'm'),
+      ];
+      const schedule = async (id: string, spaceId: string, nextSyncAt: Date | null, failures = 0) => {
+        const cur = (await s.repos.connectors.get(spaceId, id))!;
+        await s.repos.connectors.update({ ...cur, syncIntervalSeconds: nextSyncAt ? 60 : null, nextSyncAt });
+        await s.repos.connectors.recordSync(spaceId, id, { at: at(0), status: 'failed', error: 'x', schedule: { nextSyncAt, failures } });
+      };
+      await schedule(a.id, one.id, at(2), 2);
+      await schedule(b.id, two.id, at(1));
+      await schedule(c.id, one.id, at(5));
+      await schedule(manual.id, one.id, null);
+      const due = await s.repos.connectors.dueForSync(at(3), 10);
+      expect(due.map((x) => x.name)).toEqual(['b', 'a']);
+      expect(due[1]).toMatchObject({ syncIntervalSeconds: 60, nextSyncAt: at(2), syncFailures: 2 });
+      expect((await s.repos.connectors.dueForSync(at(10), 1)).map((x) => x.name)).toEqual(['b']);
+      expect(await s.repos.connectors.get(one.id, manual.id)).toMatchObject({ syncIntervalSeconds: null, nextSyncAt: null });
+    });
+
+    it('lets exactly one of concurrent claims of a due time win, in its space only', async () => {
+      const s = subject();
+      const [space, other] = [await aSpace(s), await aSpace(s)];
+      const c = await aConnector(s, space.id);
+      await s.repos.connectors.update({ ...c, syncIntervalSeconds: 60, nextSyncAt: at(0) });
+      expect(await s.repos.connectors.claimScheduledSync(other.id, c.id, at(0), at(1))).toBe(false);
+      const wins = await Promise.all([1, 2, 3, 4, 5].map((m) => s.repos.connectors.claimScheduledSync(space.id, c.id, at(0), at(m))));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      const next = (await s.repos.connectors.get(space.id, c.id))!.nextSyncAt;
+      expect(next).toEqual(at(wins.indexOf(true) + 1));
+      expect(await s.repos.connectors.dueForSync(at(0), 10)).toEqual([]);
     });
   });
 }
