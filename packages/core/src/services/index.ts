@@ -62,7 +62,7 @@ export function createServices(deps: ServiceDeps): Services {
 
 export type { IssuedKey } from './access-service';
 export { BOOTSTRAP_ADMIN_EMAIL } from './access-service';
-export type { NewConnector } from './connector-service';
+export type { ConnectorChanges, NewConnector } from './connector-service';
 export type { PipelineDetail } from './pipeline-service';
 export { checkDays } from './pipeline-service';
 export type { RunDetail, TriggerInput } from './run-service';
