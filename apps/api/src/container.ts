@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServices, ProviderRegistry, randomIds, sha256, systemClock } from '@signalbox/core';
+import { createServices, createWorker, ProviderRegistry, type Repositories, randomIds, type Services, sha256, systemClock } from '@signalbox/core';
 import { buildApp } from '@signalbox/http-express';
 import { kyselyRepositories, openDatabase } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
@@ -61,8 +61,21 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
 
   c.bind(T.services).toResolvedValue(
     (repos, registry, clock, ids, hasher, logger, cfg: Config) =>
-      createServices({ repos, registry, clock, ids, hasher, logger, sync: { lookbackMs: cfg.syncLookbackDays * DAY_MS } }),
+      createServices({ repos, registry, clock, ids, hasher, logger, sync: { lookbackMs: cfg.syncLookbackDays * DAY_MS, leaseMs: cfg.leaseMs } }),
     [T.repositories, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config],
+  );
+  c.bind(T.worker).toResolvedValue(
+    (repos: Repositories, services: Services, clock, ids, logger, cfg: Config) =>
+      createWorker({
+        jobs: repos.jobs,
+        connectors: repos.connectors,
+        syncs: services.syncs,
+        clock,
+        ids,
+        logger,
+        options: { concurrency: cfg.workerConcurrency, pollMs: cfg.workerPollMs, leaseMs: cfg.leaseMs, graceMs: cfg.shutdownGraceMs },
+      }),
+    [T.repositories, T.services, T.clock, T.ids, T.coreLogger, T.config],
   );
   c.bind(T.app).toResolvedValue(
     (services, db, logger, cfg: Config) => buildApp(services, { ready: () => db.ping(), logger, bodyLimit: cfg.bodyLimit, syncWaitMs: cfg.syncWaitMs }),

@@ -59,7 +59,7 @@ describe('start (npm start)', () => {
     const key = readFileSync(join(dataDir, DEMO_KEY_FILE), 'utf8').trim();
     const headers = { Authorization: `Bearer ${key}` };
     const [connector] = (await (await fetch(`${running!.url}/api/v1.0/spaces/demo/connectors`, { headers })).json()) as { id: string }[];
-    running!.container.get(T.mockProviders).instance(connector.id)!.setLatency(200); // the demo's sync made it
+    running!.container.get(T.mockProviders).instance(connector.id)!.setLatency(50); // the demo's sync made it; slow enough to be running at the stop
     const slow = fetch(`${running!.url}/api/v1.0/spaces/demo/orchestration/connectors/${connector.id}/sync?wait=true`, { method: 'POST', headers });
     await new Promise((r) => setTimeout(r, 300));
     const stopped = running!.stop();

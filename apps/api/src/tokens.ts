@@ -1,4 +1,4 @@
-import type { Clock, Logger as CoreLogger, Hasher, IdGenerator, ProviderFactory, ProviderRegistry, Repositories, Services } from '@signalbox/core';
+import type { Clock, Logger as CoreLogger, Hasher, IdGenerator, ProviderFactory, ProviderRegistry, Repositories, Services, Worker } from '@signalbox/core';
 import type { buildApp } from '@signalbox/http-express';
 import type { Database } from '@signalbox/persistence-kysely';
 import type { MockProviderFactory } from '@signalbox/provider-mock';
@@ -27,6 +27,8 @@ export const T = {
   registry: token<ProviderRegistry>('registry'),
   /** async */
   services: token<Services>('services'),
+  /** async: the background worker of this process */
+  worker: token<Worker>('worker'),
   /** async */
   app: token<ReturnType<typeof buildApp>>('app'),
 } as const;
