@@ -77,7 +77,12 @@ describe('airflow connectors (PostgreSQL)', () => {
       .post('/api/v1.0/spaces/ops/connectors')
       .set(auth)
       // Manual only: a scheduled sync must not take the connector before this test asks for one.
-      .send({ name: 'gone', type: 'airflow', config: { base_url: 'http://127.0.0.1:1', api_version: 'v2', token: 't0ken-value' }, sync_interval_seconds: null });
+      .send({
+        name: 'gone',
+        type: 'airflow',
+        config: { base_url: 'http://127.0.0.1:1', api_version: 'v2', token: 't0ken-value' },
+        sync_interval_seconds: null,
+      });
     expect(created.status).toBe(201);
     const check = await request(app).post(`/api/v1.0/spaces/ops/connectors/${created.body.id}/check`).set(auth);
     // Nothing listens on port 1: the connection is refused, which is "unreachable", a 503 (a timeout would be 504).
