@@ -6,6 +6,7 @@ import { buildApp } from '@signalbox/http-express';
 import { kyselyRepositories, openDatabase } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
 import { MockProviderFactory } from '@signalbox/provider-mock';
+import { CronerSchedules } from '@signalbox/schedule-croner';
 import { Container } from 'inversify';
 import type { Config } from './config';
 import { coreLogger, createLogger } from './logging';
@@ -58,6 +59,8 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     (mock, airflow) => new ProviderRegistry().register('mock', mock).register('airflow', airflow),
     [T.mockProviders, T.airflowProviders],
   );
+
+  c.bind(T.cron).toConstantValue(new CronerSchedules());
 
   c.bind(T.services).toResolvedValue(
     (repos, registry, clock, ids, hasher, logger, cfg: Config) =>
