@@ -102,13 +102,14 @@ export class SyncService {
       if (queued?.status !== 'running') return undefined; // taken over meanwhile
       const now = this.clock.now();
       if (!(await this.syncs.heartbeat(spaceId, syncId, now, queued.counts))) return undefined;
+      this.logger.info('sync started', { syncId, connectorId });
       await this.run(connector, { ...queued, heartbeatAt: now }, signal);
       return undefined;
     }
     const record = this.newRecord(connector, queued?.triggeredBy ?? null);
     const begun = await this.syncs.begin(record, new Date(record.startedAt.getTime() - this.options.leaseMs));
     if (!begun.started) return { retryAt: new Date(begun.running.heartbeatAt.getTime() + this.options.leaseMs + 1) };
-    this.logger.info('sync continued after its worker stopped', { syncId: record.id, previous: syncId, connectorId });
+    this.logger.info('sync started', { syncId: record.id, connectorId, continues: syncId });
     await this.run(connector, record, signal);
     return undefined;
   }
