@@ -42,6 +42,26 @@ describe('SyncScheduler', () => {
     expect((await w.repos.syncs.list(w.acme.id, w.connector.id, { page: 1, perPage: 10 })).total).toBe(1);
   });
 
+  it('does not start a second sync in one interval for a scheduler that saw the connector due before the first ended', async () => {
+    const w = await world();
+    await w.services.connectors.update(w.admin, 'acme', w.connector.id, { syncIntervalSeconds: 60 });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const late = Object.create(w.repos.connectors) as typeof w.repos.connectors;
+    late.dueForSync = async (now, limit) => {
+      const due = await w.repos.connectors.dueForSync(now, limit);
+      await gate; // this process read the due list, then stalled
+      return due;
+    };
+    const stalled = new SyncScheduler(late, w.services.syncs, silentLogger).run(w.clock.now());
+    expect(await tick(w)).toMatchObject([{ status: 'succeeded' }]); // another process synced meanwhile
+    open();
+    await stalled;
+    expect((await w.repos.syncs.list(w.acme.id, w.connector.id, { page: 1, perPage: 10 })).total).toBe(1);
+  });
+
   it('skips a due sync while one runs, without queueing a second', async () => {
     const w = await world();
     const running = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
