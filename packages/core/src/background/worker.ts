@@ -137,8 +137,9 @@ export class Worker {
       clearTimeout(this.pollTimer);
       await this.polling;
       const deadline = Date.now() + this.options.graceMs;
-      // The last fifth of the grace (at most 2 s) is left for aborted jobs to wind down and be released.
-      const abortAt = deadline - Math.min(2000, this.options.graceMs / 5);
+      // The last third of the grace (at most 5 s) is left for aborted jobs to reach a safe point
+      // (a sync: the end of its current page), record that they stopped, and be released.
+      const abortAt = deadline - Math.min(5000, this.options.graceMs / 3);
       await waitFor(this.idle(), abortAt - Date.now());
       if (this.running.size > 0) {
         this.logger.warn('grace period over: aborting and releasing running jobs', { jobs: this.running.size });
