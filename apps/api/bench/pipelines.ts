@@ -81,7 +81,7 @@ async function seedBySync(services: Services, actor: Actor) {
     config: { pipelines: PIPELINES, runs_per_pipeline: RUNS, seed: 11, page_cap: 500 },
   });
   const t0 = Date.now();
-  const sync = await (await services.syncs.start(actor, 'bench', connector.id)).done;
+  const sync = await services.syncs.runNow(connector);
   if (sync.status !== 'succeeded') throw new Error(`seeding sync failed: ${sync.error}`);
   const c = sync.counts;
   console.log(`seeded ${c.pipelines} pipelines, ${c.runs} runs, ${c.taskRuns} task runs through a sync in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -22,13 +22,16 @@ describe('an airflow connector, end to end', () => {
 
   beforeAll(async () => {
     stub = await startAirflowStub({ apiVersion: 'v2', seed: 5, dags: 12, runs: 60, taskInstances: 180, maximumPageLimit: 25 });
-    const config = testConfig({ inMemoryDatabase: true, secretKey: 'airflow-e2e-secret-0123456789', airflowTimeoutMs: 5000 });
+    const config = testConfig({ inMemoryDatabase: true, secretKey: 'airflow-e2e-secret-0123456789', airflowTimeoutMs: 5000, workerPollMs: 50 });
     const c = buildContainer(config);
     const db = await c.getAsync(T.database);
     await migrateToLatest(db.db);
     await (await c.getAsync(T.services)).access.bootstrapAdminKey(KEY);
     app = await c.getAsync(T.app);
+    const worker = await c.getAsync(T.worker);
+    worker.start();
     close = async () => {
+      await worker.stop();
       await db.close();
       config.cleanup();
     };
@@ -36,7 +39,8 @@ describe('an airflow connector, end to end', () => {
     const created = await request(app)
       .post('/api/v1.0/spaces/data/connectors')
       .set(auth)
-      .send({ name: 'airflow-prod', type: 'airflow', config: { base_url: stub.url, username: 'admin', password: 'admin' } })
+      // Manual syncs only: each test decides when one runs.
+      .send({ name: 'airflow-prod', type: 'airflow', config: { base_url: stub.url, username: 'admin', password: 'admin' }, sync_interval_seconds: null })
       .expect(201);
     connectorId = created.body.id;
   });

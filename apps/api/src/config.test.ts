@@ -30,7 +30,24 @@ describe('configuration from the environment', () => {
       syncLookbackDays: 30,
       airflowTimeoutMs: 30_000,
       shutdownTimeoutMs: 10_000,
+      shutdownGraceMs: 25_000,
+      leaseMs: 120_000,
+      workerConcurrency: 4,
+      workerPollMs: 1000,
     });
+  });
+
+  it('reads the background work settings and refuses a lease under 2 s or no concurrency', () => {
+    expect(loadConfig({ SIGNALBOX_SHUTDOWN_GRACE_SECONDS: '5', SIGNALBOX_LEASE_SECONDS: '4', SIGNALBOX_WORKER_CONCURRENCY: '2' }, '/srv/app')).toMatchObject({
+      shutdownGraceMs: 5000,
+      leaseMs: 4000,
+      workerConcurrency: 2,
+    });
+    expect(problemsOf({ SIGNALBOX_LEASE_SECONDS: '1', SIGNALBOX_WORKER_CONCURRENCY: '0', SIGNALBOX_SHUTDOWN_GRACE_SECONDS: 'soon' })).toEqual([
+      expect.stringContaining('SIGNALBOX_SHUTDOWN_GRACE_SECONDS'),
+      expect.stringContaining('SIGNALBOX_LEASE_SECONDS'),
+      expect.stringContaining('SIGNALBOX_WORKER_CONCURRENCY'),
+    ]);
   });
 
   it('reads every variable', () => {

@@ -25,6 +25,14 @@ export interface Config {
   syncLookbackDays: number;
   airflowTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** On shutdown: how long background work may finish before it is aborted and released. */
+  shutdownGraceMs: number;
+  /** The lease of a running sync and of a claimed job: a holder silent this long is taken over. */
+  leaseMs: number;
+  /** Jobs one process runs at once. */
+  workerConcurrency: number;
+  /** How often the worker looks for due work (not an environment variable: tests shorten it). */
+  workerPollMs: number;
 }
 
 /** A configuration refused at start, with one message per wrong variable. */
@@ -56,6 +64,9 @@ export const ENV_DEFAULTS = {
   SIGNALBOX_SYNC_LOOKBACK_DAYS: '30',
   AIRFLOW_TIMEOUT_SECONDS: '30',
   SHUTDOWN_TIMEOUT_SECONDS: '10',
+  SIGNALBOX_SHUTDOWN_GRACE_SECONDS: '25',
+  SIGNALBOX_LEASE_SECONDS: '120',
+  SIGNALBOX_WORKER_CONCURRENCY: '4',
 } as const;
 
 /** Reads and checks the environment; throws ConfigError listing every wrong variable. */
@@ -125,6 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const syncLookbackDays = int('SIGNALBOX_SYNC_LOOKBACK_DAYS', 1, 3650);
   const airflowTimeoutMs = int('AIRFLOW_TIMEOUT_SECONDS', 1, 600) * 1000;
   const shutdownTimeoutMs = int('SHUTDOWN_TIMEOUT_SECONDS', 1, 600) * 1000;
+  const shutdownGraceMs = int('SIGNALBOX_SHUTDOWN_GRACE_SECONDS', 1, 3600) * 1000;
+  const leaseMs = int('SIGNALBOX_LEASE_SECONDS', 2, 3600) * 1000;
+  const workerConcurrency = int('SIGNALBOX_WORKER_CONCURRENCY', 1, 64);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -143,5 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     syncLookbackDays,
     airflowTimeoutMs,
     shutdownTimeoutMs,
+    shutdownGraceMs,
+    leaseMs,
+    workerConcurrency,
+    workerPollMs: 1000,
   };
 }

@@ -16,7 +16,7 @@ describe('airflow connectors (PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await freshDatabase('connectors');
-    const config = testConfig({ databaseUrl: database.url, secretKey: 'connector-test-secret-0123', airflowTimeoutMs: 2000 });
+    const config = testConfig({ databaseUrl: database.url, secretKey: 'connector-test-secret-0123', airflowTimeoutMs: 2000, workerPollMs: 50 });
     const c = buildContainer(config);
     const db = await c.getAsync(T.database);
     const { migrateToLatest } = await import('@signalbox/persistence-kysely');
@@ -24,7 +24,10 @@ describe('airflow connectors (PostgreSQL)', () => {
     const services = await c.getAsync(T.services);
     await services.access.bootstrapAdminKey(KEY);
     app = await c.getAsync(T.app);
+    const worker = await c.getAsync(T.worker);
+    worker.start();
     close = async () => {
+      await worker.stop();
       await db.close();
       config.cleanup();
     };
@@ -73,7 +76,13 @@ describe('airflow connectors (PostgreSQL)', () => {
     const created = await request(app)
       .post('/api/v1.0/spaces/ops/connectors')
       .set(auth)
-      .send({ name: 'gone', type: 'airflow', config: { base_url: 'http://127.0.0.1:1', api_version: 'v2', token: 't0ken-value' } });
+      // Manual only: a scheduled sync must not take the connector before this test asks for one.
+      .send({
+        name: 'gone',
+        type: 'airflow',
+        config: { base_url: 'http://127.0.0.1:1', api_version: 'v2', token: 't0ken-value' },
+        sync_interval_seconds: null,
+      });
     expect(created.status).toBe(201);
     const check = await request(app).post(`/api/v1.0/spaces/ops/connectors/${created.body.id}/check`).set(auth);
     // Nothing listens on port 1: the connection is refused, which is "unreachable", a 503 (a timeout would be 504).

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServices, ProviderRegistry, randomIds, sha256, systemClock } from '@signalbox/core';
+import { createServices, createWorker, ProviderRegistry, type Repositories, randomIds, type Services, sha256, systemClock } from '@signalbox/core';
 import { buildApp } from '@signalbox/http-express';
 import { kyselyPersistence, openDatabase } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
 import { MockProviderFactory } from '@signalbox/provider-mock';
+import { CronerSchedules } from '@signalbox/schedule-croner';
 import { Container } from 'inversify';
 import type { Config } from './config';
 import { coreLogger, createLogger } from './logging';
@@ -67,9 +68,25 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     [T.mockProviders, T.airflowProviders],
   );
 
+  c.bind(T.cron).toConstantValue(new CronerSchedules());
+
   c.bind(T.services).toResolvedValue(
-    (repos, uow, registry, clock, ids, hasher, logger) => createServices({ repos, uow, registry, clock, ids, hasher, logger }),
-    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger],
+    (repos, uow, registry, clock, ids, hasher, logger, cfg: Config) =>
+      createServices({ repos, uow, registry, clock, ids, hasher, logger, sync: { leaseMs: cfg.leaseMs } }),
+    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config],
+  );
+  c.bind(T.worker).toResolvedValue(
+    (repos: Repositories, services: Services, clock, ids, logger, cfg: Config) =>
+      createWorker({
+        jobs: repos.jobs,
+        connectors: repos.connectors,
+        syncs: services.syncs,
+        clock,
+        ids,
+        logger,
+        options: { concurrency: cfg.workerConcurrency, pollMs: cfg.workerPollMs, leaseMs: cfg.leaseMs, graceMs: cfg.shutdownGraceMs },
+      }),
+    [T.repositories, T.services, T.clock, T.ids, T.coreLogger, T.config],
   );
   c.bind(T.app).toResolvedValue(
     (services, db, logger, cfg: Config) => buildApp(services, { ready: () => db.ping(), logger, bodyLimit: cfg.bodyLimit, syncWaitMs: cfg.syncWaitMs }),

@@ -8,6 +8,7 @@ import type { Config } from './config';
 export const DEMO_SLUG = 'demo';
 export const DEMO_KEY_FILE = 'demo-admin.key';
 export const DEMO_FLEET = { pipelines: 36, runs_per_pipeline: 20, seed: 42 };
+const DEMO_SYNC_WAIT_MS = 5 * 60_000;
 
 /** The key a newcomer calls the demo with, and where it came from. */
 export interface DemoKey {
@@ -44,8 +45,8 @@ export async function demoAdmin(services: Services, config: Config): Promise<{ a
 }
 
 /**
- * Creates the `demo` space once: two teams and a mock connector whose fleet is synced before the
- * server starts. A demo that exists is left as it is (another process, or an earlier start, made it).
+ * Creates the `demo` space once: two teams and a mock connector whose fleet is synced (by a worker,
+ * which must be running) before the server starts. A demo that exists is left as it is (another process, or an earlier start, made it).
  */
 export async function ensureDemo(services: Services, actor: Actor, logger: Logger): Promise<{ created: boolean; pipelines: number }> {
   try {
@@ -59,9 +60,10 @@ export async function ensureDemo(services: Services, actor: Actor, logger: Logge
   }
   for (const name of ['Data Platform', 'Analytics']) await services.teams.create(actor, DEMO_SLUG, { name });
   const connector = await services.connectors.create(actor, DEMO_SLUG, { name: 'demo-mock', type: 'mock', config: { ...DEMO_FLEET } });
+  // The worker runs the first sync (this process's, or another's on the same database); start-up waits for it.
   const started = await services.syncs.start(actor, DEMO_SLUG, connector.id);
-  const done = await started.done;
-  if (done.status !== 'succeeded') logger.warn('demo sync failed', { error: done.error });
+  const done = await services.syncs.wait(actor, DEMO_SLUG, connector.id, started.id, DEMO_SYNC_WAIT_MS);
+  if (done.status !== 'succeeded') logger.warn('demo sync did not succeed', { status: done.status, error: done.error });
   else logger.info('demo space created', { space: DEMO_SLUG, ...done.counts });
   return { created: true, pipelines: done.counts.pipelines };
 }

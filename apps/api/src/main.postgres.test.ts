@@ -66,10 +66,10 @@ describe('several servers on one PostgreSQL', () => {
     expect(teams.body.map((t: { name: string }) => t.name)).toContain('Shared');
 
     const [connector] = (await get(a, '/spaces/demo/connectors')).body;
-    // Slow down server A's mock so its sync is still running when B is asked.
+    // Slow down both servers' mocks (either worker may run the sync) so it is still running when B is asked.
     const repos = await a.container.getAsync(T.repositories);
     const stored = await repos.connectors.get((await repos.spaces.getBySlug('demo'))!.id, connector.id);
-    a.container.get(T.mockProviders).create(stored!).setLatency(300);
+    for (const s of servers) s.container.get(T.mockProviders).create(stored!).setLatency(300);
     const sync = `/api/v1.0/spaces/demo/orchestration/connectors/${connector.id}/sync`;
     const first = await fetch(`${a.url}${sync}`, { method: 'POST', headers });
     expect(first.status).toBe(202);

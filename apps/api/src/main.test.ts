@@ -55,13 +55,21 @@ describe('start (npm start)', () => {
     expect((await fetch(`${running.url}/health/ready`)).status).toBe(200);
   });
 
-  it('finishes a request in flight before it closes the server and the database', async () => {
+  it('finishes a request in flight, and the sync it waits for, before it closes the server and the database', async () => {
     const key = readFileSync(join(dataDir, DEMO_KEY_FILE), 'utf8').trim();
     const headers = { Authorization: `Bearer ${key}` };
     const [connector] = (await (await fetch(`${running!.url}/api/v1.0/spaces/demo/connectors`, { headers })).json()) as { id: string }[];
-    running!.container.get(T.mockProviders).instance(connector.id)!.setLatency(200); // the demo's sync made it
+    running!.container.get(T.mockProviders).instance(connector.id)!.setLatency(300); // the demo's sync made it; slow enough to be running at the stop
     const slow = fetch(`${running!.url}/api/v1.0/spaces/demo/orchestration/connectors/${connector.id}/sync?wait=true`, { method: 'POST', headers });
-    await new Promise((r) => setTimeout(r, 300));
+    // Stop once the worker has claimed the sync: one queued but not yet claimed stays for the next process.
+    const repos = await running!.container.getAsync(T.repositories);
+    for (let claimed = false; !claimed; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      const syncs = (await (await fetch(`${running!.url}/api/v1.0/spaces/demo/connectors/${connector.id}/syncs?per_page=1`, { headers })).json()) as {
+        id: string;
+      }[];
+      claimed = syncs[0]?.id !== undefined && ((await repos.jobs.get(`sync:${syncs[0].id}`))?.leaseToken ?? null) !== null;
+    }
     const stopped = running!.stop();
     const res = await slow;
     expect(res.status).toBe(200);

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Worker } from '@signalbox/core';
 import { migrateToLatest } from '@signalbox/persistence-kysely';
 import type { Container } from 'inversify';
 import { ADMIN_KEY_VARIABLE, bootstrapAdmin } from './admin-key';
@@ -25,11 +26,14 @@ export interface Running {
   url: string;
   container: Container;
   demo: (DemoKey & { curl: string }) | null;
-  /** Finishes requests in flight, closes the server, then the database. Idempotent. */
+  /**
+   * Finishes requests in flight and closes the server while the worker stops claiming and lets its
+   * jobs finish for the grace period (then releases them), then closes the database. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
-/** Starts the API: configuration, migrations, admin key, demo, then the HTTP server. */
+/** Starts the API: configuration, migrations, admin key, the background worker, demo, then the HTTP server. */
 export async function start(opts: StartOptions = {}): Promise<Running> {
   const config = { ...loadConfig(opts.env ?? process.env), ...opts.config };
   const container = buildContainer(config, { logStream: opts.logStream });
@@ -38,11 +42,14 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const print = opts.print ?? ((text: string) => process.stdout.write(`${text}\n`));
 
   const db = await container.getAsync(T.database);
+  let worker: Worker | undefined;
   try {
     const { applied } = await migrateToLatest(db.db);
     logger.info('database ready', { dialect: db.dialect, migrations_applied: applied.length });
     const services = await container.getAsync(T.services);
     if (config.adminApiKey) await bootstrapAdmin(services, config.adminApiKey, ADMIN_KEY_VARIABLE);
+    worker = await container.getAsync(T.worker);
+    worker.start();
 
     let demo: DemoKey | null = null;
     if (config.demo) {
@@ -68,6 +75,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
       s.on('close', () => sockets.delete(s));
     });
     let stopping: Promise<void> | undefined;
+    const running = worker;
     const stop = () =>
       (stopping ??= (async () => {
         logger.info('shutting down');
@@ -77,7 +85,8 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
           logger.warn('requests still running at the shutdown timeout: closing their connections', { connections: sockets.size });
           server.closeAllConnections();
         }, config.shutdownTimeoutMs);
-        await closed;
+        // Requests and background work wind down side by side: the worker within its grace period.
+        await Promise.all([closed, running.stop()]);
         clearTimeout(timer);
         await db.close();
         logger.info('stopped');
@@ -103,6 +112,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     }
     return { server, url, container, demo: demoInfo, stop };
   } catch (err) {
+    await worker?.stop().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }

@@ -42,22 +42,25 @@ async function adminQuery(text: string) {
 }
 
 /**
- * The real wiring of the container (persistence, registry, services) with a fake clock, migrated,
- * as the HTTP API suite wants it.
+ * The real wiring of the container (persistence, registry, services, a running worker) with a fake
+ * clock, migrated, as the HTTP API suite wants it.
  */
 export async function containerHarness(overrides: Partial<Config>): Promise<ApiHarness> {
-  const config = testConfig({ secretKey: 'test-secret-key-0123456789', inMemoryDatabase: !overrides.databaseUrl, ...overrides });
+  const config = testConfig({ secretKey: 'test-secret-key-0123456789', inMemoryDatabase: !overrides.databaseUrl, workerPollMs: 20, ...overrides });
   const container = buildContainer(config);
   const clock = new FakeClock(new Date());
   container.rebind(T.clock).toConstantValue(clock);
   const db = await container.getAsync(T.database);
   await migrateToLatest(db.db);
   const services = await container.getAsync(T.services);
+  const worker = await container.getAsync(T.worker);
+  worker.start();
   return {
     services,
     mock: container.get(T.mockProviders),
     advanceClock: (ms) => clock.advance(ms),
     close: async () => {
+      await worker.stop();
       await db.close();
       config.cleanup();
     },

@@ -1,4 +1,16 @@
-import type { Clock, Logger as CoreLogger, Hasher, IdGenerator, ProviderFactory, ProviderRegistry, Repositories, Services, UnitOfWork } from '@signalbox/core';
+import type {
+  Clock,
+  Logger as CoreLogger,
+  CronSchedules,
+  Hasher,
+  IdGenerator,
+  ProviderFactory,
+  ProviderRegistry,
+  Repositories,
+  Services,
+  UnitOfWork,
+  Worker,
+} from '@signalbox/core';
 import type { buildApp } from '@signalbox/http-express';
 import type { Database, kyselyPersistence } from '@signalbox/persistence-kysely';
 import type { MockProviderFactory } from '@signalbox/provider-mock';
@@ -29,8 +41,12 @@ export const T = {
   mockProviders: token<MockProviderFactory>('mockProviders'),
   airflowProviders: token<ProviderFactory>('airflowProviders'),
   registry: token<ProviderRegistry>('registry'),
+  /** Cron schedules (croner), for the scheduler of managed pipelines. */
+  cron: token<CronSchedules>('cron'),
   /** async */
   services: token<Services>('services'),
+  /** async: the background worker of this process */
+  worker: token<Worker>('worker'),
   /** async */
   app: token<ReturnType<typeof buildApp>>('app'),
 } as const;

@@ -1,5 +1,5 @@
 import { checkCommentBody } from './comment/comment';
-import { publicConfig } from './connector/connector';
+import { checkSyncInterval, newConnector, nextSyncAt, publicConfig, syncDelaySeconds } from './connector/connector';
 import { providerError } from './errors';
 import { checkCriticality, percentile, pipelineStatus } from './pipeline/pipeline';
 import { durationOf } from './run/run';
@@ -77,5 +77,35 @@ describe('domain rules', () => {
     for (const [status, kind, code] of cases) {
       expect(providerError('airflow', status, 'm')).toMatchObject({ kind, code, provider: { name: 'airflow', status, message: 'm' } });
     }
+  });
+});
+
+describe('connector sync schedule', () => {
+  const at = new Date('2026-03-01T00:00:00Z');
+  it('defaults the interval by type, due at once when there is one', () => {
+    expect(newConnector({ id: 'a', spaceId: 's', name: 'a', type: 'airflow', config: {} }, at)).toMatchObject({
+      syncIntervalSeconds: 300,
+      nextSyncAt: at,
+      syncFailures: 0,
+    });
+    expect(newConnector({ id: 'm', spaceId: 's', name: 'm', type: 'mock', config: {} }, at)).toMatchObject({ syncIntervalSeconds: null, nextSyncAt: null });
+    expect(newConnector({ id: 'x', spaceId: 's', name: 'x', type: 'airflow', config: {}, syncIntervalSeconds: null }, at).nextSyncAt).toBeNull();
+  });
+
+  it('refuses an interval under 10 s or not an integer, naming sync_interval_seconds', () => {
+    expect(checkSyncInterval(10)).toBe(10);
+    expect(checkSyncInterval(null)).toBeNull();
+    for (const bad of [9, 0, -5, 10.5, 31 * 24 * 3600 + 1]) {
+      expect(() => checkSyncInterval(bad)).toThrow(
+        expect.objectContaining({ kind: 'invalid', details: [expect.objectContaining({ field: 'sync_interval_seconds' })] }),
+      );
+    }
+  });
+
+  it('doubles the wait per failure in a row, at most an hour unless the interval is longer', () => {
+    expect([0, 1, 2, 3, 4, 40].map((f) => syncDelaySeconds(600, f))).toEqual([600, 1200, 2400, 3600, 3600, 3600]);
+    expect(syncDelaySeconds(7200, 3)).toBe(7200);
+    expect(nextSyncAt(null, 0, at)).toBeNull();
+    expect(nextSyncAt(60, 1, at)).toEqual(new Date('2026-03-01T00:02:00Z'));
   });
 });

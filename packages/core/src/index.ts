@@ -1,4 +1,5 @@
 export * from './access/access';
+export * from './background';
 export * from './comment/comment';
 export * from './common';
 export * from './connector/connector';

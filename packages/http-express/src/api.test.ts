@@ -1,4 +1,4 @@
-import { createServices, ProviderRegistry } from '@signalbox/core';
+import { createServices, createWorker, ProviderRegistry, silentLogger } from '@signalbox/core';
 import { FakeClock, inMemoryPersistence, SequentialIds } from '@signalbox/core/testing';
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import { apiSuite } from './testing';
@@ -7,6 +7,18 @@ apiSuite('in-memory repositories', async () => {
   const clock = new FakeClock(new Date());
   const ids = new SequentialIds();
   const mock = new MockProviderFactory(clock);
-  const services = createServices({ ...inMemoryPersistence(ids), registry: new ProviderRegistry().register('mock', mock), clock, ids });
-  return { services, mock, advanceClock: (ms) => clock.advance(ms) };
+  const { repos, uow } = inMemoryPersistence(ids);
+  const services = createServices({ repos, uow, registry: new ProviderRegistry().register('mock', mock), clock, ids });
+  // Syncs run on a worker, as in the API process; it polls often so the suite does not wait on it.
+  const worker = createWorker({
+    jobs: repos.jobs,
+    connectors: repos.connectors,
+    syncs: services.syncs,
+    clock,
+    ids,
+    logger: silentLogger,
+    options: { pollMs: 20 },
+  });
+  worker.start();
+  return { services, mock, advanceClock: (ms) => clock.advance(ms), close: () => worker.stop() };
 });

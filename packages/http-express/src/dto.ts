@@ -71,6 +71,8 @@ export const connectorDto = (c: Connector) => ({
   last_sync_at: iso(c.lastSyncAt),
   last_sync_status: c.lastSyncStatus,
   last_error: c.lastError,
+  sync_interval_seconds: c.syncIntervalSeconds,
+  next_sync_at: iso(c.nextSyncAt),
   created_at: iso(c.createdAt),
   updated_at: iso(c.updatedAt),
 });

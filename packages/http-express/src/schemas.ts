@@ -7,6 +7,8 @@ import {
   MAX_NOTE_LENGTH,
   MAX_PER_PAGE,
   MAX_SUMMARY_DAYS,
+  MAX_SYNC_INTERVAL_SECONDS,
+  MIN_SYNC_INTERVAL_SECONDS,
   PIPELINE_STATUSES,
   ROLES,
   RUN_STATUSES,
@@ -92,6 +94,13 @@ export const responseSchemas = {
     last_sync_at: nDateTime,
     last_sync_status: { enum: ['succeeded', 'failed', null] },
     last_error: nullable(str()),
+    sync_interval_seconds: nullable(
+      int({ minimum: MIN_SYNC_INTERVAL_SECONDS, description: 'Scheduled syncs every this many seconds; null: only when asked.' }),
+    ),
+    next_sync_at: {
+      ...nDateTime,
+      description: 'When the next scheduled sync starts (later after failures: the interval doubles per failure in a row, up to an hour).',
+    },
     created_at: dateTime,
     updated_at: dateTime,
   }),
@@ -252,15 +261,26 @@ export const querySchemas = {
   sync: query({ wait: { type: 'boolean', default: false, description: 'Wait (bounded) for the sync to end and answer 200 with its result.' } }),
 } as const satisfies Record<string, Schema>;
 
+const syncInterval = nullable(
+  int({
+    minimum: MIN_SYNC_INTERVAL_SECONDS,
+    maximum: MAX_SYNC_INTERVAL_SECONDS,
+    description: 'Scheduled syncs every this many seconds; null: only when asked. Default: 300 for airflow, null for mock.',
+  }),
+);
+
 export const bodySchemas = {
   newSpace: obj({ slug: str({ minLength: 2, maxLength: 63 }), name }),
   newUser: obj({ email: str({ format: 'email', maxLength: 320 }), name, instance_admin: { type: 'boolean' } }, ['email', 'name']),
   newApiKey: obj({ name, expires_at: nDateTime }, ['name']),
   putMember: obj({ role: { enum: ROLES } }),
   team: obj({ name }),
-  newConnector: obj({ name, type: { enum: CONNECTOR_TYPES }, config: { type: 'object' } }),
+  newConnector: obj({ name, type: { enum: CONNECTOR_TYPES }, config: { type: 'object' }, sync_interval_seconds: syncInterval }, ['name', 'type', 'config']),
   patchConnector: {
-    ...obj({ name, config: { type: 'object', description: 'Merged into the stored config; a key set to null is removed.' } }, []),
+    ...obj(
+      { name, config: { type: 'object', description: 'Merged into the stored config; a key set to null is removed.' }, sync_interval_seconds: syncInterval },
+      [],
+    ),
     minProperties: 1,
   },
   setTeam: obj({ team_id: nullable(id) }),

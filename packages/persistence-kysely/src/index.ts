@@ -2,6 +2,7 @@ import type { Repositories } from '@signalbox/core';
 import type { Kysely } from 'kysely';
 import { KyselyCommentRepository } from './kysely-comment-repository';
 import { KyselyConnectorRepository } from './kysely-connector-repository';
+import { KyselyJobQueue } from './kysely-job-queue';
 import { KyselyPipelineRepository } from './kysely-pipeline-repository';
 import { KyselyRunRepository } from './kysely-run-repository';
 import { KyselyMembershipRepository, KyselySpaceRepository } from './kysely-space-repository';
@@ -24,6 +25,7 @@ export {
   KyselyApiKeyRepository,
   KyselyCommentRepository,
   KyselyConnectorRepository,
+  KyselyJobQueue,
   KyselyMembershipRepository,
   KyselyPipelineRepository,
   KyselyRunRepository,

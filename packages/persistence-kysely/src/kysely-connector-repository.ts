@@ -2,6 +2,7 @@ import {
   type Connector,
   type ConnectorConfig,
   type ConnectorRepository,
+  type ConnectorSyncOutcome,
   type ConnectorType,
   type Id,
   type Paged,
@@ -59,6 +60,9 @@ export class KyselyConnectorRepository implements ConnectorRepository {
             last_sync_at: c.lastSyncAt,
             last_sync_status: c.lastSyncStatus,
             last_error: c.lastError,
+            sync_interval_seconds: c.syncIntervalSeconds,
+            next_sync_at: c.nextSyncAt,
+            sync_failures: c.syncFailures,
             created_at: c.createdAt,
             updated_at: c.updatedAt,
           })
@@ -75,7 +79,15 @@ export class KyselyConnectorRepository implements ConnectorRepository {
       () =>
         this.db
           .updateTable('connectors')
-          .set({ name: c.name, config, secrets, cursor: c.cursor, updated_at: c.updatedAt })
+          .set({
+            name: c.name,
+            config,
+            secrets,
+            cursor: c.cursor,
+            sync_interval_seconds: c.syncIntervalSeconds,
+            next_sync_at: c.nextSyncAt,
+            updated_at: c.updatedAt,
+          })
           .where('space_id', '=', c.spaceId)
           .where('id', '=', c.id)
           .executeTakeFirst(),
@@ -85,14 +97,45 @@ export class KyselyConnectorRepository implements ConnectorRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async recordSync(spaceId: Id, id: Id, o: { at: Date; status: 'succeeded' | 'failed'; error: string | null; cursor?: string }) {
+  async recordSync(spaceId: Id, id: Id, o: ConnectorSyncOutcome) {
     if (!isUuid(spaceId) || !isUuid(id)) return;
     await this.db
       .updateTable('connectors')
-      .set({ last_sync_at: o.at, last_sync_status: o.status, last_error: o.error, ...(o.cursor === undefined ? {} : { cursor: o.cursor }) })
+      .set({
+        last_sync_at: o.at,
+        last_sync_status: o.status,
+        last_error: o.error,
+        ...(o.cursor === undefined ? {} : { cursor: o.cursor }),
+        ...(o.schedule ? { next_sync_at: o.schedule.nextSyncAt, sync_failures: o.schedule.failures } : {}),
+      })
       .where('space_id', '=', spaceId)
       .where('id', '=', id)
       .execute();
+  }
+
+  async dueForSync(now: Date, limit: number) {
+    const rows = await this.db
+      .selectFrom('connectors')
+      .selectAll()
+      .where('next_sync_at', '<=', now)
+      .orderBy('next_sync_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => this.toConnector(r));
+  }
+
+  /** A compare-and-set on next_sync_at: of concurrent claims the first to update wins, the others find the value moved. */
+  async claimScheduledSync(spaceId: Id, id: Id, expected: Date, next: Date) {
+    if (!isUuid(spaceId) || !isUuid(id)) return false;
+    const r = await this.db
+      .updateTable('connectors')
+      .set({ next_sync_at: next })
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .where('next_sync_at', '=', expected)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   }
 
   /**
@@ -131,6 +174,9 @@ export class KyselyConnectorRepository implements ConnectorRepository {
       lastSyncAt: toDate(r.last_sync_at),
       lastSyncStatus: r.last_sync_status as Connector['lastSyncStatus'],
       lastError: r.last_error,
+      syncIntervalSeconds: r.sync_interval_seconds,
+      nextSyncAt: toDate(r.next_sync_at),
+      syncFailures: r.sync_failures,
       createdAt: mustDate(r.created_at),
       updatedAt: mustDate(r.updated_at),
     };

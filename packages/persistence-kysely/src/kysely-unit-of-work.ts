@@ -2,6 +2,7 @@ import type { IdGenerator, Repositories, UnitOfWork } from '@signalbox/core';
 import type { Kysely } from 'kysely';
 import { KyselyCommentRepository } from './kysely-comment-repository';
 import { KyselyConnectorRepository } from './kysely-connector-repository';
+import { KyselyJobQueue } from './kysely-job-queue';
 import { KyselyPipelineRepository } from './kysely-pipeline-repository';
 import { KyselyRunRepository } from './kysely-run-repository';
 import { KyselyMembershipRepository, KyselySpaceRepository } from './kysely-space-repository';
@@ -35,6 +36,7 @@ export function repositoriesOn(db: Kysely<Schema>, box: SecretBox, ids: IdGenera
     taskRuns: new KyselyTaskRunRepository(db, ids),
     comments: new KyselyCommentRepository(db),
     syncs: new KyselySyncRepository(db),
+    jobs: new KyselyJobQueue(db),
   };
 }
 

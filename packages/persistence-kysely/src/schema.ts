@@ -62,6 +62,9 @@ export interface ConnectorsTable {
   last_sync_at: Timestamp | null;
   last_sync_status: string | null;
   last_error: string | null;
+  sync_interval_seconds: number | null;
+  next_sync_at: Timestamp | null;
+  sync_failures: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -169,6 +172,20 @@ export interface SyncsTable {
   error: string | null;
 }
 
+/** The background job queue: one row per queued or running job (see kysely-job-queue.ts). */
+export interface JobsTable {
+  id: string;
+  name: string;
+  key: string;
+  payload: Json<Record<string, unknown>>;
+  run_at: Timestamp;
+  attempts: Generated<number>;
+  lease_token: string | null;
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+}
+
 export interface Schema {
   spaces: SpacesTable;
   users: UsersTable;
@@ -182,10 +199,12 @@ export interface Schema {
   task_runs: TaskRunsTable;
   comments: CommentsTable;
   syncs: SyncsTable;
+  jobs: JobsTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
 export const TABLES: (keyof Schema)[] = [
+  'jobs',
   'comments',
   'task_runs',
   'runs',

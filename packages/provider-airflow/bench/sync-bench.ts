@@ -118,8 +118,7 @@ async function main() {
 
         const sync = async (): Promise<{ rows: number; detail: string }> => {
           const fresh = (await repos.connectors.get(spaceId, connector.id))!;
-          const { done } = await services.syncs.startFor(fresh);
-          const record: SyncRecord = await done;
+          const record: SyncRecord = await services.syncs.runNow(fresh);
           if (record.status !== 'succeeded') throw new Error(`sync failed: ${record.error}`);
           const c = record.counts;
           return { rows: c.pipelines + c.runs + c.taskRuns, detail: `${c.pipelines} pipelines, ${c.runs} runs, ${c.taskRuns} task runs written` };

@@ -50,7 +50,7 @@ describe('sync of an Airflow connector into PGlite through the core', () => {
 
   const sync = async (): Promise<SyncRecord> => {
     const current = (await repos.connectors.get(spaceId, connector.id))!;
-    return (await services.syncs.startFor(current)).done;
+    return services.syncs.runNow(current);
   };
   const count = async (table: 'pipelines' | 'runs' | 'task_runs') =>
     Number(

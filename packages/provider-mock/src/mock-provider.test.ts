@@ -112,10 +112,24 @@ describe('MockProviderFactory', () => {
   it('fills defaults and names the bad field', () => {
     const f = new MockProviderFactory(new FakeClock());
     expect(f.checkConfig({})).toEqual({ pipelines: 25, runs_per_pipeline: 10, seed: 1, page_cap: 100 });
+    expect(f.checkConfig({ page_delay_ms: 250 })).toMatchObject({ page_delay_ms: 250 });
+    expect(() => f.checkConfig({ page_delay_ms: -1 })).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ field: 'config.page_delay_ms' })] }),
+    );
     expect(() => f.checkConfig({ pipelines: 0 })).toThrow(
       expect.objectContaining({ kind: 'invalid', details: [expect.objectContaining({ field: 'config.pipelines' })] }),
     );
     expect(() => f.checkConfig({ base_url: 'x' })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ field: 'config.base_url' })] }));
+  });
+
+  it('waits page_delay_ms before every page when set', async () => {
+    const f = new MockProviderFactory(new FakeClock());
+    const slow = f.create(connector({ pipelines: 3, page_cap: 1, page_delay_ms: 40 }));
+    const t0 = Date.now();
+    let pages = 0;
+    for await (const _ of slow.pipelines()) pages++;
+    expect(pages).toBe(3);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3 * 40 - 5);
   });
 
   it('keeps one provider per connector until the config changes', () => {

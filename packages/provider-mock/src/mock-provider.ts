@@ -62,10 +62,12 @@ export class MockProvider implements OrchestrationProvider {
     private readonly clock: Clock,
     /** The most items one page holds, whatever was asked (Airflow's maximum_page_limit). */
     readonly pageCap = 100,
+    /** The fleet's history ends here (default: now). */
+    anchor: Date = clock.now(),
     /** How far back a first sync reads runs and task runs. */
     private readonly lookbackMs = DEFAULT_LOOKBACK_MS,
   ) {
-    this.fleet = generateFleet(config, clock.now());
+    this.fleet = generateFleet(config, anchor);
   }
 
   /** The next call (or `times` calls) fails with this status and message. */
@@ -233,8 +235,11 @@ export class MockProvider implements OrchestrationProvider {
   }
 }
 
-const LIMITS = { pipelines: [1, 10_000], runs_per_pipeline: [0, 1_000], seed: [0, 2 ** 31 - 1], page_cap: [1, 1_000] } as const;
+/** `page_delay_ms`: every call (each page) first waits this long, to make a slow orchestrator (demos, shutdown and takeover tests). */
+const LIMITS = { pipelines: [1, 10_000], runs_per_pipeline: [0, 1_000], seed: [0, 2 ** 31 - 1], page_cap: [1, 1_000], page_delay_ms: [0, 60_000] } as const;
 const DEFAULTS = { pipelines: 25, runs_per_pipeline: 10, seed: 1, page_cap: 100 } as const;
+/** Settings kept only when given, so configs that predate them stay as they were. */
+const OPTIONAL = ['page_delay_ms'];
 
 /**
  * Makes mock providers. One instance per connector is kept for the factory's lifetime, so runs
@@ -254,6 +259,7 @@ export class MockProviderFactory implements ProviderFactory {
       if (!(key in LIMITS)) throw invalid(`config.${key}`, `is not a mock connector setting (${Object.keys(LIMITS).join(', ')})`);
     }
     for (const [key, [min, max]] of Object.entries(LIMITS)) {
+      if (OPTIONAL.includes(key) && config[key] === undefined) continue;
       const v = config[key] ?? DEFAULTS[key as keyof typeof DEFAULTS];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
         throw invalid(`config.${key}`, `must be an integer from ${min} to ${max}`);
@@ -272,8 +278,11 @@ export class MockProviderFactory implements ProviderFactory {
       { pipelines: c.pipelines as number, runsPerPipeline: c.runs_per_pipeline as number, seed: c.seed as number },
       this.clock,
       c.page_cap as number,
+      // Anchored at the connector's creation, every process sharing a database serves the same fleet.
+      connector.createdAt,
       this.options.lookbackMs,
     );
+    provider.setLatency((c.page_delay_ms as number | undefined) ?? 0);
     this.instances.set(connector.id, { key, provider });
     return provider;
   }

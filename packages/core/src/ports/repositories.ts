@@ -1,4 +1,5 @@
 import type { Actor, ApiKey, User } from '../access/access';
+import type { JobQueue } from '../background/job-queue';
 import type { Comment, CommentTarget } from '../comment/comment';
 import type { Id, Paged, PageRequest } from '../common';
 import type { Connector } from '../connector/connector';
@@ -71,6 +72,15 @@ export interface TeamRepository {
   delete(spaceId: Id, id: Id): Promise<boolean>;
 }
 
+export interface ConnectorSyncOutcome {
+  at: Date;
+  status: 'succeeded' | 'failed';
+  error: string | null;
+  cursor?: string;
+  /** The schedule after this outcome: the next sync time and the failures in a row. */
+  schedule?: { nextSyncAt: Date | null; failures: number };
+}
+
 export interface ConnectorRepository {
   /** With its secrets in clear: for the provider registry, never for the wire. */
   get(spaceId: Id, id: Id): Promise<Connector | undefined>;
@@ -78,10 +88,17 @@ export interface ConnectorRepository {
   list(spaceId: Id, page: PageRequest): Promise<Paged<Connector>>;
   /** Throws conflict `CONNECTOR_EXISTS` when the name is taken in the space. */
   create(connector: Connector): Promise<void>;
-  /** Replaces name, config, cursor and updatedAt. Throws conflict as create. */
+  /** Replaces name, config, cursor, sync interval, next sync time and updatedAt. Throws conflict as create. */
   update(connector: Connector): Promise<boolean>;
-  /** Records the outcome of a sync. The cursor only moves when given. */
-  recordSync(spaceId: Id, id: Id, outcome: { at: Date; status: 'succeeded' | 'failed'; error: string | null; cursor?: string }): Promise<void>;
+  /** Records the outcome of a sync. The cursor only moves when given, and the schedule only when given. */
+  recordSync(spaceId: Id, id: Id, outcome: ConnectorSyncOutcome): Promise<void>;
+  /** Connectors of every space whose scheduled sync is due (`nextSyncAt <= now`), most overdue first. */
+  dueForSync(now: Date, limit: number): Promise<Connector[]>;
+  /**
+   * Moves a due connector's `nextSyncAt` from `expected` to `next` if it still is `expected`: of
+   * several processes that saw it due, exactly one gets true and starts the sync.
+   */
+  claimScheduledSync(spaceId: Id, id: Id, expected: Date, next: Date): Promise<boolean>;
   /** Deletes the connector and everything synced from it (pipelines, runs, task runs, comments, syncs). */
   delete(spaceId: Id, id: Id): Promise<boolean>;
 }
@@ -205,6 +222,8 @@ export interface Repositories {
   taskRuns: TaskRunRepository;
   comments: CommentRepository;
   syncs: SyncRepository;
+  /** Background work, on the same database so a unit of work may enqueue with its writes. */
+  jobs: JobQueue;
 }
 
 export type { Actor };

@@ -1,6 +1,6 @@
 import type { Actor } from '../access/access';
 import { DEFAULT_PAGE } from './test-page';
-import { dag, HOUR, providerRun, providerTaskRun, syncAcme, type World, world } from './test-world';
+import { dag, HOUR, providerRun, providerTaskRun, runToEnd, syncAcme, type World, world } from './test-world';
 
 type Need = 'viewer' | 'editor' | 'admin' | 'instance';
 
@@ -40,7 +40,7 @@ const ops: [string, Need, (s: Stage, a: Actor) => Promise<unknown>][] = [
   ['clear team', 'editor', (s, a) => s.w.services.pipelines.setTeam(a, 'acme', s.pipelineId, null)],
   ['set criticality', 'editor', (s, a) => s.w.services.pipelines.setCriticality(a, 'acme', s.pipelineId, 'critical')],
   ['trigger', 'editor', (s, a) => s.w.services.runs.trigger(a, 'acme', s.pipelineId, {})],
-  ['sync', 'admin', (s, a) => s.w.services.syncs.start(a, 'acme', s.w.connector.id).then((x) => x.done)],
+  ['sync', 'admin', async (s, a) => runToEnd(s.w, await s.w.services.syncs.start(a, 'acme', s.w.connector.id))],
   ['create connector', 'admin', (s, a) => s.w.services.connectors.create(a, 'acme', { name: 'second', type: 'mock', config: {} })],
   ['update connector', 'admin', (s, a) => s.w.services.connectors.update(a, 'acme', s.w.connector.id, { name: 'renamed' })],
   ['delete connector', 'admin', (s, a) => s.w.services.connectors.delete(a, 'acme', s.w.connector.id)],

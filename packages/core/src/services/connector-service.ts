@@ -1,6 +1,6 @@
 import type { Actor } from '../access/access';
 import type { Paged, PageRequest } from '../common';
-import { type Connector, type ConnectorConfig, checkConnectorType, newConnector, publicConfig } from '../connector/connector';
+import { type Connector, type ConnectorConfig, checkConnectorType, checkSyncInterval, newConnector, publicConfig } from '../connector/connector';
 import { notFound } from '../errors';
 import type { ProviderInfo, ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository } from '../ports/repositories';
@@ -12,6 +12,15 @@ export interface NewConnector {
   name: string;
   type: string;
   config: ConnectorConfig;
+  /** Absent: the type's default; null: manual syncs only. */
+  syncIntervalSeconds?: number | null;
+}
+
+export interface ConnectorChanges {
+  name?: string;
+  config?: ConnectorConfig;
+  /** Null stops scheduled syncs. */
+  syncIntervalSeconds?: number | null;
 }
 
 /** Orchestrator instances of a space. Members read them (without secrets), admins manage them. */
@@ -34,12 +43,19 @@ export class ConnectorService {
     return this.mustGet(space.id, id);
   }
 
-  /** Throws invalid (type or config field) | conflict (CONNECTOR_EXISTS). */
+  /** Throws invalid (type, config field or sync_interval_seconds) | conflict (CONNECTOR_EXISTS). */
   async create(actor: Actor, slug: string, input: NewConnector): Promise<Connector> {
     const space = await this.access.resolve(actor, slug, 'connector:manage');
     const type = checkConnectorType(input.type);
     const connector = newConnector(
-      { id: this.ids.id(), spaceId: space.id, name: checkName(input.name), type, config: this.registry.factory(type).checkConfig(input.config) },
+      {
+        id: this.ids.id(),
+        spaceId: space.id,
+        name: checkName(input.name),
+        type,
+        config: this.registry.factory(type).checkConfig(input.config),
+        ...(input.syncIntervalSeconds === undefined ? {} : { syncIntervalSeconds: checkSyncInterval(input.syncIntervalSeconds) }),
+      },
       this.clock.now(),
     );
     await this.connectors.create(connector);
@@ -50,10 +66,11 @@ export class ConnectorService {
    * Changes the name and merges `config` into the stored one: a key set to null is removed, an absent
    * key is kept (so write-only secrets survive an edit that does not repeat them). A change to any
    * setting but a secret (the URL, the API version, the user…) resets the sync cursor, so the next
-   * sync reads the whole look-back window from what may be another orchestrator. Throws not_found |
-   * invalid | conflict.
+   * sync reads the whole look-back window from what may be another orchestrator. A new sync
+   * interval makes the next scheduled sync due at once when there was none, and no later than one
+   * new interval from now otherwise; null stops scheduled syncs. Throws not_found | invalid | conflict.
    */
-  async update(actor: Actor, slug: string, id: string, input: { name?: string; config?: ConnectorConfig }): Promise<Connector> {
+  async update(actor: Actor, slug: string, id: string, input: ConnectorChanges): Promise<Connector> {
     const space = await this.access.resolve(actor, slug, 'connector:manage');
     const current = await this.mustGet(space.id, id);
     let config = current.config;
@@ -70,6 +87,7 @@ export class ConnectorService {
       name: input.name === undefined ? current.name : checkName(input.name),
       config,
       cursor: sameSource(current.config, config) ? current.cursor : null,
+      ...this.schedule(current, input.syncIntervalSeconds),
       updatedAt: this.clock.now(),
     };
     if (!(await this.connectors.update(next))) throw notFound('connector', id);
@@ -86,6 +104,17 @@ export class ConnectorService {
   async check(actor: Actor, slug: string, id: string): Promise<ProviderInfo> {
     const space = await this.access.resolve(actor, slug, 'connector:manage');
     return this.registry.forConnector(await this.mustGet(space.id, id)).check();
+  }
+
+  private schedule(current: Connector, interval: number | null | undefined): Pick<Connector, 'syncIntervalSeconds' | 'nextSyncAt'> {
+    if (interval === undefined || interval === current.syncIntervalSeconds)
+      return { syncIntervalSeconds: current.syncIntervalSeconds, nextSyncAt: current.nextSyncAt };
+    const checked = checkSyncInterval(interval);
+    if (checked === null) return { syncIntervalSeconds: null, nextSyncAt: null };
+    const now = this.clock.now();
+    const soonest = new Date(now.getTime() + checked * 1000);
+    const nextSyncAt = current.nextSyncAt === null ? now : current.nextSyncAt < soonest ? current.nextSyncAt : soonest;
+    return { syncIntervalSeconds: checked, nextSyncAt };
   }
 
   private async mustGet(spaceId: string, id: string): Promise<Connector> {

@@ -53,7 +53,7 @@ export function createServices(deps: ServiceDeps): Services {
     members: new MemberService(r.memberships, r.users, uow, access, clock),
     teams: new TeamService(r.teams, access, clock, ids),
     connectors: new ConnectorService(r.connectors, registry, access, clock, ids),
-    syncs: new SyncService(r.connectors, r.pipelines, r.syncs, uow, registry, access, clock, ids, deps.logger ?? silentLogger, {
+    syncs: new SyncService(r.connectors, r.pipelines, r.syncs, uow, r.jobs, registry, access, clock, ids, deps.logger ?? silentLogger, {
       ...DEFAULT_SYNC_OPTIONS,
       ...deps.sync,
     }),
@@ -65,11 +65,11 @@ export function createServices(deps: ServiceDeps): Services {
 
 export type { IssuedKey } from './access-service';
 export { BOOTSTRAP_ADMIN_EMAIL } from './access-service';
-export type { NewConnector } from './connector-service';
+export type { ConnectorChanges, NewConnector } from './connector-service';
 export type { PipelineDetail } from './pipeline-service';
 export { checkDays } from './pipeline-service';
 export type { RunDetail, TriggerInput } from './run-service';
 export { MAX_NOTE_LENGTH, RUN_ID_PREFIX } from './run-service';
-export type { StartedSync, SyncOptions } from './sync-service';
-export { DEFAULT_SYNC_OPTIONS } from './sync-service';
+export type { SyncJobPayload, SyncOptions } from './sync-service';
+export { DEFAULT_SYNC_OPTIONS, SYNC_INTERRUPTED, SYNC_JOB } from './sync-service';
 export { AccessService, CommentService, ConnectorService, MemberService, PipelineService, RunService, SpaceAccess, SpaceService, SyncService, TeamService };

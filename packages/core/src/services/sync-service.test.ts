@@ -1,5 +1,6 @@
+import { SYNC_INTERRUPTED } from './sync-service';
 import { DEFAULT_PAGE } from './test-page';
-import { dag, HOUR, providerRun, providerTaskRun, syncAcme, world } from './test-world';
+import { dag, HOUR, providerRun, providerTaskRun, runToEnd, syncAcme, world } from './test-world';
 
 describe('SyncService', () => {
   it('stores pipelines, runs and task runs of a first sync and records the outcome', async () => {
@@ -143,8 +144,8 @@ describe('SyncService', () => {
     w.provider.pipelineList = [dag('a')];
     const started = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
     const err = await w.services.syncs.start(w.admin, 'acme', w.connector.id).catch((e: unknown) => e);
-    expect(err).toMatchObject({ kind: 'conflict', code: 'SYNC_RUNNING', data: { id: started.record.id, status: 'running' } });
-    await started.done;
+    expect(err).toMatchObject({ kind: 'conflict', code: 'SYNC_RUNNING', data: { id: started.id, status: 'running' } });
+    await runToEnd(w, started);
     await expect(syncAcme(w)).resolves.toMatchObject({ status: 'succeeded' });
   });
 
@@ -187,7 +188,7 @@ describe('SyncService', () => {
       await second;
     };
     const first = await syncAcme(w);
-    expect(first).toMatchObject({ status: 'failed', error: expect.stringMatching(/lost its lease/) });
+    expect(first).toMatchObject({ status: 'failed', error: expect.stringMatching(/abandoned/) }); // the stored verdict of the takeover
     const records = (await w.services.syncs.list(w.viewer, 'acme', w.connector.id, DEFAULT_PAGE)).items;
     expect(records.map((r) => [r.id, r.status])).toEqual([
       [records[0].id, 'succeeded'],
@@ -254,6 +255,56 @@ describe('SyncService', () => {
     const after = (await w.repos.connectors.get(w.acme.id, w.connector.id))!;
     expect(after).toMatchObject({ cursor: before.cursor, lastSyncAt: before.lastSyncAt, lastSyncStatus: before.lastSyncStatus });
     expect((await w.services.syncs.get(w.viewer, 'acme', w.connector.id, first.id)).error).toMatch(/abandoned/);
+  });
+
+  describe('on the worker', () => {
+    const claimAll = (w: Awaited<ReturnType<typeof world>>, token: string) =>
+      w.repos.jobs.claim(['sync'], token, w.clock.now(), new Date(w.clock.now().getTime() + 60_000), 10);
+
+    it('continues as a new sync when a job is claimed again after its worker died, the old record abandoned', async () => {
+      const w = await world();
+      w.provider.pipelineList = [dag('a')];
+      const first = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
+      const [job] = await claimAll(w, 'dead');
+      expect(job.attempts).toBe(1); // the worker that claimed it dies before doing anything
+      w.clock.advance(61_000);
+      const [again] = await claimAll(w, 'next');
+      expect(again.attempts).toBe(2);
+      expect(await w.services.syncs.runJob(again, new AbortController().signal)).toBeUndefined();
+      const records = (await w.services.syncs.list(w.viewer, 'acme', w.connector.id, DEFAULT_PAGE)).items;
+      expect(records.map((r) => r.status)).toEqual(['succeeded', 'failed']);
+      expect(records[1]).toMatchObject({ id: first.id, error: expect.stringMatching(/abandoned/) });
+    });
+
+    it('waits, when claimed again, until a sync that still beats its lease would be stale', async () => {
+      const w = await world();
+      const first = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
+      await claimAll(w, 'alive');
+      w.clock.advance(61_000);
+      await w.repos.syncs.heartbeat(w.acme.id, first.id, w.clock.now(), first.counts); // its sync still beats
+      const [again] = await claimAll(w, 'next');
+      expect(await w.services.syncs.runJob(again, new AbortController().signal)).toEqual({ retryAt: new Date(w.clock.now().getTime() + 60_001) });
+      expect((await w.services.syncs.get(w.viewer, 'acme', w.connector.id, first.id)).status).toBe('running');
+    });
+
+    it('stops when its worker aborts (shutdown), leaving the connector as it was; the next claim continues at once', async () => {
+      const w = await world();
+      w.provider.pipelineList = [dag('a'), dag('b'), dag('c')];
+      const first = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
+      const [job] = await claimAll(w, 'stopping');
+      const stop = new AbortController();
+      w.provider.beforePage = () => stop.abort('shutdown');
+      await w.services.syncs.runJob(job, stop.signal);
+      w.provider.beforePage = undefined;
+      expect(await w.services.syncs.get(w.viewer, 'acme', w.connector.id, first.id)).toMatchObject({ status: 'failed', error: SYNC_INTERRUPTED });
+      expect(await w.repos.connectors.get(w.acme.id, w.connector.id)).toMatchObject({ lastSyncStatus: null, syncFailures: 0 });
+      await w.repos.jobs.release(job.id, 'stopping');
+      const [again] = await claimAll(w, 'next'); // no waiting for a lease
+      await w.services.syncs.runJob(again, new AbortController().signal);
+      const records = (await w.services.syncs.list(w.viewer, 'acme', w.connector.id, DEFAULT_PAGE)).items;
+      expect(records.map((r) => r.status)).toEqual(['succeeded', 'failed']);
+      expect(records[0].counts.pipelines).toBe(3);
+    });
   });
 
   it('syncs only for space admins, and 404s for connectors of another space', async () => {

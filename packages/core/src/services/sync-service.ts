@@ -1,6 +1,7 @@
 import type { Actor } from '../access/access';
+import type { Job, JobQueue } from '../background/job-queue';
 import type { Paged, PageRequest } from '../common';
-import type { Connector } from '../connector/connector';
+import { type Connector, nextSyncAt } from '../connector/connector';
 import { conflict, type DomainError, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, SyncRepository } from '../ports/repositories';
@@ -19,11 +20,18 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   leaseMs: 2 * 60_000,
 };
 
-/** A started sync: its record as it began, and the record once it has ended. */
-export interface StartedSync {
-  record: SyncRecord;
-  done: Promise<SyncRecord>;
+/** What a queued sync job carries: the sync record it was queued for. */
+export interface SyncJobPayload {
+  spaceId: string;
+  connectorId: string;
+  syncId: string;
 }
+
+/** The job name of connector syncs. */
+export const SYNC_JOB = 'sync';
+
+/** The error of a sync its worker stopped; the job goes on as a new sync. */
+export const SYNC_INTERRUPTED = 'interrupted: its worker stopped it (shutting down, or its job taken over); a new sync continues';
 
 /**
  * Connector sync: pipelines in full, runs and task runs incrementally from the connector's cursor,
@@ -36,6 +44,7 @@ export class SyncService {
     private readonly syncs: SyncRepository,
     /** Each page's writes are one unit: a failure half way leaves no half-written page. */
     private readonly uow: UnitOfWork,
+    private readonly jobs: JobQueue,
     private readonly registry: ProviderRegistry,
     private readonly access: SpaceAccess,
     private readonly clock: Clock,
@@ -45,37 +54,78 @@ export class SyncService {
   ) {}
 
   /**
-   * Starts a sync and returns at once; `done` settles when it ends (it never rejects: a failure is
-   * recorded on the sync record and the connector). Throws not_found | forbidden | conflict
-   * (SYNC_RUNNING, with the running sync as `data`).
+   * Records a sync (status running) and queues it for a worker; resolves the record at once. Throws
+   * not_found | forbidden | conflict (SYNC_RUNNING, with the running sync as `data`).
    */
-  async start(actor: Actor, slug: string, connectorId: string): Promise<StartedSync> {
+  async start(actor: Actor, slug: string, connectorId: string): Promise<SyncRecord> {
     const space = await this.access.resolve(actor, slug, 'connector:sync');
     const connector = await this.connectors.get(space.id, connectorId);
     if (!connector) throw notFound('connector', connectorId);
     return this.startFor(connector, actor.userId);
   }
 
-  /** The same as `start` without an actor, for schedulers and the demo. */
-  async startFor(connector: Connector, triggeredBy: string | null = null): Promise<StartedSync> {
-    const provider = this.registry.forConnector(connector);
-    const now = this.clock.now();
-    const record: SyncRecord = {
-      id: this.ids.id(),
-      spaceId: connector.spaceId,
-      connectorId: connector.id,
-      status: 'running',
-      triggeredBy,
-      startedAt: now,
-      heartbeatAt: now,
-      finishedAt: null,
-      counts: emptyCounts(),
-      error: null,
-    };
-    const begun = await this.syncs.begin(record, new Date(now.getTime() - this.options.leaseMs));
-    if (!begun.started) throw conflict('SYNC_RUNNING', 'a sync of this connector is already running', begun.running);
-    const done = this.run(connector, { ...record, counts: { ...record.counts } }, provider);
-    return { record, done };
+  /** The same as `start` without an actor, for the scheduler and the demo. */
+  async startFor(connector: Connector, triggeredBy: string | null = null): Promise<SyncRecord> {
+    this.registry.forConnector(connector); // an unusable config fails the request, not the worker
+    const record = this.newRecord(connector, triggeredBy);
+    const payload: SyncJobPayload = { spaceId: record.spaceId, connectorId: record.connectorId, syncId: record.id };
+    // The record and its job are one unit: a record no worker will ever run cannot be left behind.
+    await this.uow.run(async (r) => {
+      await this.begin(record, r.syncs);
+      await r.jobs.enqueue({ name: SYNC_JOB, key: `sync:${record.id}`, payload: { ...payload } }, this.ids.id(), record.startedAt);
+    });
+    return record;
+  }
+
+  /**
+   * Runs a sync in this process, without the queue, to its end (tools and benchmarks). The result
+   * never rejects: a failure is recorded on the sync record and the connector.
+   */
+  async runNow(connector: Connector, triggeredBy: string | null = null): Promise<SyncRecord> {
+    const record = this.newRecord(connector, triggeredBy);
+    await this.begin(record);
+    return this.run(connector, { ...record, counts: { ...record.counts } });
+  }
+
+  /**
+   * Runs a queued sync job. The sync record's heartbeat is the one lease of a sync: a job claimed
+   * for the first time runs its own record; a job claimed again (its worker died, shut down, or lost
+   * the job) starts a new sync, which takes over a record whose heartbeat is stale, or waits until
+   * it would be when a live sync still beats it.
+   */
+  async runJob(job: Job, signal: AbortSignal): Promise<undefined | { retryAt: Date }> {
+    const { spaceId, connectorId, syncId } = job.payload as unknown as SyncJobPayload;
+    const connector = await this.connectors.get(spaceId, connectorId);
+    if (!connector) return undefined; // deleted, with its syncs
+    const queued = await this.syncs.get(spaceId, connectorId, syncId);
+    if (job.attempts <= 1) {
+      if (queued?.status !== 'running') return undefined; // taken over meanwhile
+      const now = this.clock.now();
+      if (!(await this.syncs.heartbeat(spaceId, syncId, now, queued.counts))) return undefined;
+      this.logger.info('sync started', { syncId, connectorId });
+      await this.run(connector, { ...queued, heartbeatAt: now }, signal);
+      return undefined;
+    }
+    const record = this.newRecord(connector, queued?.triggeredBy ?? null);
+    const begun = await this.syncs.begin(record, new Date(record.startedAt.getTime() - this.options.leaseMs));
+    if (!begun.started) return { retryAt: new Date(begun.running.heartbeatAt.getTime() + this.options.leaseMs + 1) };
+    this.logger.info('sync started', { syncId: record.id, connectorId, continues: syncId });
+    await this.run(connector, record, signal);
+    return undefined;
+  }
+
+  /**
+   * Waits until a sync has ended, reading its record (so it works whichever process runs it), for at
+   * most `timeoutMs`; resolves the record as it then stands. Throws not_found.
+   */
+  async wait(actor: Actor, slug: string, connectorId: string, syncId: string, timeoutMs: number, pollMs = 200): Promise<SyncRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await this.get(actor, slug, connectorId, syncId);
+      const left = deadline - Date.now();
+      if (record.status !== 'running' || left <= 0) return record;
+      await new Promise((r) => setTimeout(r, Math.min(pollMs, left)));
+    }
   }
 
   async list(actor: Actor, slug: string, connectorId: string, page: PageRequest): Promise<Paged<SyncRecord>> {
@@ -91,13 +141,35 @@ export class SyncService {
     return record;
   }
 
-  private async run(connector: Connector, record: SyncRecord, provider: ReturnType<ProviderRegistry['forConnector']>): Promise<SyncRecord> {
+  private newRecord(connector: Connector, triggeredBy: string | null): SyncRecord {
+    const now = this.clock.now();
+    return {
+      id: this.ids.id(),
+      spaceId: connector.spaceId,
+      connectorId: connector.id,
+      status: 'running',
+      triggeredBy,
+      startedAt: now,
+      heartbeatAt: now,
+      finishedAt: null,
+      counts: emptyCounts(),
+      error: null,
+    };
+  }
+
+  private async begin(record: SyncRecord, syncs: SyncRepository = this.syncs): Promise<void> {
+    const begun = await syncs.begin(record, new Date(record.startedAt.getTime() - this.options.leaseMs));
+    if (!begun.started) throw conflict('SYNC_RUNNING', 'a sync of this connector is already running', begun.running);
+  }
+
+  private async run(connector: Connector, record: SyncRecord, signal?: AbortSignal): Promise<SyncRecord> {
     const { spaceId, id: connectorId } = connector;
     const counts = record.counts;
-    const lease = new Lease(this.syncs, this.clock, record, this.options.leaseMs);
+    const lease = new Lease(this.syncs, this.clock, record, this.options.leaseMs, signal);
     let cursor: string | null = null;
 
     try {
+      const provider = this.registry.forConnector(connector);
       for await (const page of provider.pipelines()) {
         await this.uow.run((r) => r.pipelines.upsertFromProvider(connector, page, record.id, this.clock.now()));
         counts.pipelines += page.length;
@@ -136,17 +208,25 @@ export class SyncService {
         status: 'succeeded',
         error: null,
         ...(cursor === null ? {} : { cursor }),
+        schedule: await this.scheduleAfter(connector, 'succeeded', finished.finishedAt!),
       });
       this.logger.info('sync succeeded', { syncId: record.id, connectorId, ...counts });
       return finished;
     } catch (err) {
-      const message = describe(err);
+      // Stopped by its worker: not the connector's failure, and the job goes on as a new sync.
+      const interrupted = lease.interrupted && !lease.lost;
+      const message = interrupted ? SYNC_INTERRUPTED : describe(err);
       const failed: SyncRecord = { ...record, status: 'failed', counts, error: message, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
       this.logger.warn('sync failed', { syncId: record.id, connectorId, error: message });
       try {
         // A sync that lost its lease leaves the record and the connector to the one that took over.
-        if (!lease.lost && (await lease.end(failed))) {
-          await this.connectors.recordSync(spaceId, connectorId, { at: failed.finishedAt!, status: 'failed', error: message });
+        if (!lease.lost && (await lease.end(failed)) && !interrupted) {
+          await this.connectors.recordSync(spaceId, connectorId, {
+            at: failed.finishedAt!,
+            status: 'failed',
+            error: message,
+            schedule: await this.scheduleAfter(connector, 'failed', failed.finishedAt!),
+          });
         }
       } catch (recordErr) {
         this.logger.error('could not record a failed sync', { syncId: record.id, error: describe(recordErr) });
@@ -156,10 +236,18 @@ export class SyncService {
       lease.release();
     }
   }
+
+  /** The next scheduled sync after this outcome, from the connector as it is now (its interval may have changed meanwhile). */
+  private async scheduleAfter(connector: Connector, status: 'succeeded' | 'failed', at: Date): Promise<{ nextSyncAt: Date | null; failures: number }> {
+    const current = (await this.connectors.get(connector.spaceId, connector.id)) ?? connector;
+    const failures = status === 'succeeded' ? 0 : current.syncFailures + 1;
+    return { nextSyncAt: nextSyncAt(current.syncIntervalSeconds, failures, at), failures };
+  }
 }
 
 /**
- * A running sync's hold on its connector. It beats on a timer, so a page that takes long (a slow
+ * A running sync's hold on its connector: the one lease of a sync, whether it runs on a worker or
+ * in the caller's process. It beats on a timer, so a page that takes long (a slow
  * orchestrator, retries) does not let the lease lapse, and between pages; once the repository says
  * the lease is gone (another process took the sync over as abandoned), the next `keep` throws.
  */
@@ -173,6 +261,7 @@ class Lease {
     private readonly clock: Clock,
     private readonly record: SyncRecord,
     private readonly leaseMs: number,
+    private readonly signal?: AbortSignal,
   ) {
     this.lastBeat = record.heartbeatAt.getTime();
     this.timer = setInterval(() => void this.beat().catch(() => undefined), Math.max(1000, leaseMs / 4));
@@ -181,6 +270,7 @@ class Lease {
 
   /** Beats when a quarter of the lease has passed (or when `force`); throws once the lease is lost. */
   async keep(force = false): Promise<void> {
+    if (this.interrupted) throw conflict('SYNC_INTERRUPTED', SYNC_INTERRUPTED);
     if (!this.lost && (force || this.clock.now().getTime() - this.lastBeat >= this.leaseMs / 4)) await this.beat();
     if (this.lost) throw this.lostError();
   }
@@ -195,6 +285,11 @@ class Lease {
 
   release(): void {
     clearInterval(this.timer);
+  }
+
+  /** Whether the worker asked the sync to stop (shutdown, or the job taken over). */
+  get interrupted(): boolean {
+    return this.signal?.aborted === true;
   }
 
   lostError(): DomainError {

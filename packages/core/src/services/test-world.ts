@@ -1,8 +1,11 @@
 import type { Actor } from '../access/access';
+import { createWorker } from '../background';
 import type { ProviderPipeline } from '../pipeline/pipeline';
 import { ProviderRegistry } from '../ports/provider';
+import { silentLogger } from '../ports/system';
 import type { ProviderRun } from '../run/run';
 import type { Role } from '../space/space';
+import type { SyncRecord } from '../sync/sync';
 import type { ProviderTaskRun } from '../task-run/task-run';
 import { FakeClock, FaultyUnitOfWork, SequentialIds } from '../testing/fakes';
 import { InMemoryProvider } from '../testing/in-memory-provider';
@@ -29,6 +32,15 @@ export async function world() {
     checkConfig: (c) => c,
   });
   const services = createServices({ repos, uow, registry, clock, ids, sync: { leaseMs: 60_000 } });
+  const worker = createWorker({
+    jobs: repos.jobs,
+    connectors: repos.connectors,
+    syncs: services.syncs,
+    clock,
+    ids,
+    logger: silentLogger,
+    options: { leaseMs: 60_000 },
+  });
 
   const user = async (name: string, instanceAdmin = false): Promise<Actor> => {
     const u = { id: ids.id(), email: `${name}@example.com`, name, instanceAdmin, createdAt: clock.now() };
@@ -53,7 +65,26 @@ export async function world() {
   const connector = await services.connectors.create(root, 'acme', { name: 'main', type: 'mock', config: {} });
   const otherConnector = await services.connectors.create(root, 'other', { name: 'main', type: 'mock', config: {} });
 
-  return { clock, ids, repos, uow, provider, otherProvider, registry, services, root, admin, editor, viewer, outsider, acme, other, connector, otherConnector };
+  return {
+    clock,
+    ids,
+    repos,
+    uow,
+    provider,
+    otherProvider,
+    registry,
+    services,
+    worker,
+    root,
+    admin,
+    editor,
+    viewer,
+    outsider,
+    acme,
+    other,
+    connector,
+    otherConnector,
+  };
 }
 
 export type World = Awaited<ReturnType<typeof world>>;
@@ -103,8 +134,17 @@ export const providerTaskRun = (run: ProviderRun, taskId: string, over: Partial<
   ...over,
 });
 
-/** Runs a sync of acme's connector to its end and returns the finished record. */
+/** Runs a sync of acme's connector on the world's worker to its end and returns the finished record. */
 export async function syncAcme(w: World) {
-  const started = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
-  return started.done;
+  return runToEnd(w, await w.services.syncs.start(w.admin, 'acme', w.connector.id));
+}
+
+/** Lets the worker claim queued jobs, then waits until the sync has ended (or was taken over and ended). */
+export async function runToEnd(w: World, record: SyncRecord): Promise<SyncRecord> {
+  await w.worker.poll();
+  for (;;) {
+    const now = await w.repos.syncs.get(record.spaceId, record.connectorId, record.id);
+    if (now?.status !== 'running') return now!;
+    await new Promise((r) => setImmediate(r));
+  }
 }

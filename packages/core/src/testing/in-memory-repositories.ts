@@ -1,4 +1,5 @@
 import type { ApiKey, User } from '../access/access';
+import type { Job } from '../background/job-queue';
 import type { Comment, CommentTarget } from '../comment/comment';
 import { type Id, type Paged, type PageRequest, pageOf } from '../common';
 import type { Connector } from '../connector/connector';
@@ -9,6 +10,7 @@ import type {
   ApiKeyRepository,
   CommentRepository,
   ConnectorRepository,
+  ConnectorSyncOutcome,
   MembershipRepository,
   PipelineListQuery,
   PipelineRepository,
@@ -27,6 +29,7 @@ import { durationOf, type ProviderRun, type Run, type RunFilter, runAtOf } from 
 import type { Membership, Space, Team } from '../space/space';
 import type { SyncRecord } from '../sync/sync';
 import { type ProviderTaskRun, type TaskRun, taskRunExternalId } from '../task-run/task-run';
+import { InMemoryJobQueue } from './in-memory-job-queue';
 
 /*
  * In-memory repositories: the reference implementation of the repository contracts, for unit
@@ -52,6 +55,7 @@ class Store {
   taskRuns = new Map<Id, TaskRun>();
   comments = new Map<Id, Comment>();
   syncs = new Map<Id, SyncRecord>();
+  jobs = new Map<Id, Job>();
 }
 
 export class InMemorySpaceRepository implements SpaceRepository {
@@ -191,16 +195,33 @@ export class InMemoryConnectorRepository implements ConnectorRepository {
     const cur = this.s.connectors.get(c.id);
     if (!cur || cur.spaceId !== c.spaceId) return false;
     if (this.taken(c)) throw conflict('CONNECTOR_EXISTS', `connector '${c.name}' exists`);
-    Object.assign(cur, copy({ name: c.name, config: c.config, cursor: c.cursor, updatedAt: c.updatedAt }));
+    Object.assign(
+      cur,
+      copy({ name: c.name, config: c.config, cursor: c.cursor, syncIntervalSeconds: c.syncIntervalSeconds, nextSyncAt: c.nextSyncAt, updatedAt: c.updatedAt }),
+    );
     return true;
   }
-  async recordSync(spaceId: Id, id: Id, o: { at: Date; status: 'succeeded' | 'failed'; error: string | null; cursor?: string }) {
+  async recordSync(spaceId: Id, id: Id, o: ConnectorSyncOutcome) {
     const c = this.s.connectors.get(id);
     if (!c || c.spaceId !== spaceId) return;
     c.lastSyncAt = new Date(o.at);
     c.lastSyncStatus = o.status;
     c.lastError = o.error;
     if (o.cursor !== undefined) c.cursor = o.cursor;
+    if (o.schedule) {
+      c.nextSyncAt = o.schedule.nextSyncAt && new Date(o.schedule.nextSyncAt);
+      c.syncFailures = o.schedule.failures;
+    }
+  }
+  async dueForSync(now: Date, limit: number) {
+    const due = [...this.s.connectors.values()].filter((c) => c.nextSyncAt !== null && c.nextSyncAt <= now);
+    return copy(due.sort(byKey((c) => `${c.nextSyncAt!.toISOString()}\0${c.id}`)).slice(0, limit));
+  }
+  async claimScheduledSync(spaceId: Id, id: Id, expected: Date, next: Date) {
+    const c = this.s.connectors.get(id);
+    if (c?.spaceId !== spaceId || c.nextSyncAt?.getTime() !== expected.getTime()) return false;
+    c.nextSyncAt = new Date(next);
+    return true;
   }
   async delete(spaceId: Id, id: Id) {
     const c = this.s.connectors.get(id);
@@ -580,6 +601,7 @@ export function inMemoryRepositories(ids: IdGenerator): Repositories {
     taskRuns: new InMemoryTaskRunRepository(s, ids),
     comments: new InMemoryCommentRepository(s),
     syncs: new InMemorySyncRepository(s),
+    jobs: new InMemoryJobQueue(s.jobs),
   };
   stores.set(repos, s);
   return repos;

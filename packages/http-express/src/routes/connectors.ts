@@ -24,12 +24,13 @@ export const connectorRoutes: RouteSpec[] = [
     tag: 'connectors',
     who: 'space admin',
     summary:
-      'Create a connector: `{name, type, config}`; airflow config `{base_url, api_version?, username?, password?, token?}`, mock config `{pipelines, runs_per_pipeline, seed, page_cap}`',
+      'Create a connector: `{name, type, config, sync_interval_seconds?}` (default 300 s for airflow, null for mock: manual only); airflow config `{base_url, api_version?, username?, password?, token?}`, mock config `{pipelines, runs_per_pipeline, seed, page_cap}`',
     body: B.newConnector,
     responses: { 201: { description: 'The new connector', body: 'Connector' } },
     errors: [400, 403, 404, 409],
     handle: async (c, s) => {
-      const connector = await s.connectors.create(c.actor, c.params.slug, c.body);
+      const { sync_interval_seconds: syncIntervalSeconds, ...fields } = c.body;
+      const connector = await s.connectors.create(c.actor, c.params.slug, { ...fields, syncIntervalSeconds });
       return created(connectorDto(connector), `${base(c)}/spaces/${c.params.slug}/connectors/${connector.id}`);
     },
   }),
@@ -50,11 +51,14 @@ export const connectorRoutes: RouteSpec[] = [
     operationId: 'updateConnector',
     tag: 'connectors',
     who: 'space admin',
-    summary: 'Rename a connector or merge settings into its config (a key set to null is removed; secrets left out are kept)',
+    summary: 'Rename a connector, set its sync interval, or merge settings into its config (a key set to null is removed; secrets left out are kept)',
     body: B.patchConnector,
     responses: { 200: { description: 'The connector', body: 'Connector' } },
     errors: [400, 403, 404, 409],
-    handle: async (c, s) => ok(connectorDto(await s.connectors.update(c.actor, c.params.slug, c.params.connector_id, c.body))),
+    handle: async (c, s) => {
+      const { sync_interval_seconds: syncIntervalSeconds, ...fields } = c.body;
+      return ok(connectorDto(await s.connectors.update(c.actor, c.params.slug, c.params.connector_id, { ...fields, syncIntervalSeconds })));
+    },
   }),
   route({
     method: 'delete',

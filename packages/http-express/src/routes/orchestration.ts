@@ -1,4 +1,4 @@
-import type { CommentTarget, CommentTargetKind, PipelineFilter, SyncRecord } from '@signalbox/core';
+import type { CommentTarget, CommentTargetKind, PipelineFilter } from '@signalbox/core';
 import { commentDto, pipelineDetailDto, pipelineDto, runDetailDto, runDto, syncDto } from '../dto';
 import { type Ctx, type Input, list, pageRequest, type RouteSpec, route } from '../route';
 import { bodySchemas as B, querySchemas as Q } from '../schemas';
@@ -247,18 +247,11 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     errors: [400, 403, 404, 409],
     handle: async (c, s) => {
       const started = await s.syncs.start(c.actor, c.params.slug, c.params.connector_id);
-      const location = `${c.req.baseUrl}/spaces/${c.params.slug}/connectors/${c.params.connector_id}/syncs/${started.record.id}`;
-      if (!c.query.wait) return { status: 202, json: syncDto(started.record), headers: { Location: location } };
-      let timer: NodeJS.Timeout | undefined;
-      const finished = await Promise.race<SyncRecord | undefined>([
-        started.done,
-        new Promise((resolve) => {
-          timer = setTimeout(() => resolve(undefined), syncWaitMs);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      if (finished) return { status: 200, json: syncDto(finished), headers: { Location: location } };
-      const current = await s.syncs.get(c.actor, c.params.slug, c.params.connector_id, started.record.id);
-      return { status: 202, json: syncDto(current), headers: { Location: location } };
+      const location = `${c.req.baseUrl}/spaces/${c.params.slug}/connectors/${c.params.connector_id}/syncs/${started.id}`;
+      if (!c.query.wait) return { status: 202, json: syncDto(started), headers: { Location: location } };
+      // A worker runs the sync, maybe in another process: the record tells when it has ended.
+      const current = await s.syncs.wait(c.actor, c.params.slug, c.params.connector_id, started.id, syncWaitMs);
+      return { status: current.status === 'running' ? 202 : 200, json: syncDto(current), headers: { Location: location } };
     },
   }),
 ];

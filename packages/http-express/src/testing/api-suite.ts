@@ -391,6 +391,24 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ],
         ['run_type', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?run_type=cron`), 'run_type', null],
         ['wait flag', () => call('root', 'post', `${P}/connectors/${ids.alphaConnector}/sync?wait=maybe`), 'wait', /boolean/],
+        [
+          'sync interval below the minimum',
+          () => call('root', 'post', 'spaces/alpha/connectors', { name: 'fast', type: 'mock', config: {}, sync_interval_seconds: 5 }),
+          'sync_interval_seconds',
+          />= 10/,
+        ],
+        [
+          'sync interval as text',
+          () => call('root', 'patch', `spaces/alpha/connectors/${ids.alphaConnector}`, { sync_interval_seconds: '60' }),
+          'sync_interval_seconds',
+          null,
+        ],
+        [
+          'sync interval fractional',
+          () => call('root', 'patch', `spaces/alpha/connectors/${ids.alphaConnector}`, { sync_interval_seconds: 30.5 }),
+          'sync_interval_seconds',
+          null,
+        ],
         ['page too large for the database', () => call('root', 'get', `${P}/pipelines?page=99999999999999999999`), 'page', /<= 1000000/],
         ['page just above the maximum', () => call('root', 'get', `${P}/runs/${ids.run}/comments?page=1000001`), 'page', /<= 1000000/],
         // PostgreSQL refuses U+0000 in text and jsonb: each of these was a 500 there.
@@ -887,6 +905,33 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect((await call('admin', 'delete', `spaces/alpha/connectors/${c.body.id}`)).status).toBe(204);
         expect((await call('viewer', 'get', `spaces/alpha/connectors/${c.body.id}`)).status).toBe(404);
         expect((await call('viewer', 'get', `spaces/alpha/orchestration/pipelines?connector_id=${c.body.id}`)).body).toEqual([]);
+      });
+
+      it('syncs a connector by itself on its interval, shows the schedule, and stops when the interval is cleared', async () => {
+        const manual = await call('admin', 'post', 'spaces/alpha/connectors', { name: 'manual', type: 'mock', config: { pipelines: 1 } });
+        expect(manual.body).toMatchObject({ sync_interval_seconds: null, next_sync_at: null }); // mock: manual by default
+        const c = await call('admin', 'post', 'spaces/alpha/connectors', {
+          name: 'scheduled',
+          type: 'mock',
+          config: { pipelines: 2 },
+          sync_interval_seconds: 3600,
+        });
+        expect(c.status).toBe(201);
+        expect(c.body).toMatchObject({ sync_interval_seconds: 3600, next_sync_at: c.body.created_at }); // due at once
+        let history = await call('viewer', 'get', `spaces/alpha/connectors/${c.body.id}/syncs`);
+        for (let i = 0; i < 200 && !(history.body.length === 1 && history.body[0].status === 'succeeded'); i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          history = await call('viewer', 'get', `spaces/alpha/connectors/${c.body.id}/syncs`);
+        }
+        expect(history.body).toMatchObject([{ status: 'succeeded', triggered_by: null, counts: { pipelines: 2 } }]);
+        const synced = (await call('viewer', 'get', `spaces/alpha/connectors/${c.body.id}`)).body;
+        expect(Date.parse(synced.next_sync_at) - Date.parse(synced.last_sync_at)).toBe(3600_000);
+        const cleared = await call('admin', 'patch', `spaces/alpha/connectors/${c.body.id}`, { sync_interval_seconds: null });
+        expect(cleared.body).toMatchObject({ sync_interval_seconds: null, next_sync_at: null });
+        const again = await call('admin', 'patch', `spaces/alpha/connectors/${manual.body.id}`, { sync_interval_seconds: 60 });
+        expect(again.body).toMatchObject({ sync_interval_seconds: 60, next_sync_at: expect.any(String) });
+        await call('admin', 'patch', `spaces/alpha/connectors/${manual.body.id}`, { sync_interval_seconds: null });
+        for (const id of [c.body.id, manual.body.id]) expect((await call('admin', 'delete', `spaces/alpha/connectors/${id}`)).status).toBe(204);
       });
 
       it('answers 202 at once, 409 with the running sync while it runs, and keeps a readable history', async () => {

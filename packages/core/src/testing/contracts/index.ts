@@ -1,4 +1,5 @@
 import { accessContracts } from './access-contracts';
+import { jobQueueContracts, syncScheduleContracts } from './background-contracts';
 import type { MakeRepositories } from './fixtures';
 import { pipelineContracts } from './pipeline-contracts';
 import { runContracts } from './run-contracts';
@@ -6,7 +7,7 @@ import { syncContracts } from './sync-contracts';
 import { unitOfWorkContracts } from './unit-of-work-contracts';
 
 export * from './fixtures';
-export { accessContracts, pipelineContracts, runContracts, syncContracts, unitOfWorkContracts };
+export { accessContracts, jobQueueContracts, pipelineContracts, runContracts, syncContracts, syncScheduleContracts, unitOfWorkContracts };
 
 /**
  * Every repository contract of the core, as Jest `describe`/`it` blocks. `make` is called before
@@ -19,4 +20,6 @@ export function repositoryContracts(name: string, make: MakeRepositories): void 
   runContracts(name, make);
   syncContracts(name, make);
   unitOfWorkContracts(name, make);
+  jobQueueContracts(name, make);
+  syncScheduleContracts(name, make);
 }

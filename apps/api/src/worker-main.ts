@@ -1,0 +1,66 @@
+import type { Worker } from '@signalbox/core';
+import { migrateToLatest } from '@signalbox/persistence-kysely';
+import type { Container } from 'inversify';
+import { type Config, ConfigError, loadConfig } from './config';
+import { buildContainer } from './container';
+import { T } from './tokens';
+
+export interface WorkerProcess {
+  container: Container;
+  worker: Worker;
+  /** Stops claiming, lets running jobs finish for the grace period, releases the rest, closes the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts a process that serves no HTTP and only does background work: the same configuration as the API. */
+export async function startWorker(opts: { env?: NodeJS.ProcessEnv; config?: Partial<Config>; logStream?: NodeJS.WritableStream } = {}): Promise<WorkerProcess> {
+  const config = { ...loadConfig(opts.env ?? process.env), ...opts.config };
+  const container = buildContainer(config, { logStream: opts.logStream });
+  const logger = container.get(T.logger);
+  const db = await container.getAsync(T.database);
+  try {
+    const { applied } = await migrateToLatest(db.db);
+    logger.info('database ready', { dialect: db.dialect, migrations_applied: applied.length });
+    const worker = await container.getAsync(T.worker);
+    worker.start();
+    logger.info('worker started', { concurrency: config.workerConcurrency });
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        logger.info('shutting down');
+        await worker.stop();
+        await db.close();
+        logger.info('stopped');
+      })());
+    return { container, worker, stop };
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** `npm run worker`: start, and stop gracefully on SIGTERM / SIGINT. */
+async function main() {
+  let running: WorkerProcess;
+  try {
+    running = await startWorker();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee .env.example for every variable and its default.\n`);
+    } else {
+      process.stderr.write(`signalbox worker failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    process.exit(1);
+  }
+  const onSignal = (signal: string) => {
+    running.container.get(T.logger).info('signal received', { signal });
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,1 @@
+export { CronerSchedules } from './croner-schedules';
