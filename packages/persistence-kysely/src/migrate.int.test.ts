@@ -46,7 +46,7 @@ describe('migrations on PostgreSQL', () => {
   });
 });
 
-describe.each<Flavour>(['pglite', 'postgres'])('the space-bound references and request hash migrations on %s', (flavour) => {
+describe.each<Flavour>(['pglite', 'postgres'])('the migrations since the first schema, on %s', (flavour) => {
   const LAST_BEFORE = '2026-11-22T06-00-00-search-text-default-collation';
   const TABLES_WITH_ROWS = ['spaces', 'users', 'memberships', 'teams', 'connectors', 'pipelines', 'watches', 'runs', 'task_runs', 'comments', 'syncs'];
 
@@ -68,7 +68,9 @@ describe.each<Flavour>(['pglite', 'postgres'])('the space-bound references and r
         const team = { id: ids.id(), spaceId: space.id, name: 'core', createdAt: T0 };
         await s.repos.teams.create(team);
         const connector = newConnector({ id: ids.id(), spaceId: space.id, name: 'c', type: 'mock', config: {} }, T0);
-        await s.repos.connectors.create(connector);
+        // In SQL of the first schema: today's repository writes columns added since.
+        await sql`INSERT INTO connectors (id, space_id, name, type, config, created_at, updated_at)
+          VALUES (${connector.id}::uuid, ${space.id}::uuid, 'c', 'mock', '{}', ${T0}, ${T0})`.execute(database.db);
         await s.repos.pipelines.upsertFromProvider(connector, [providerPipeline('etl'), providerPipeline('load')], ids.id(), T0);
         const pipelineIds = (await sql<{ id: string }>`SELECT id FROM pipelines WHERE space_id = ${space.id}::uuid ORDER BY id`.execute(database.db)).rows;
         await s.repos.pipelines.setTeam(space.id, pipelineIds[0].id, team.id, T0);
@@ -97,10 +99,8 @@ describe.each<Flavour>(['pglite', 'postgres'])('the space-bound references and r
       const dump = async () => {
         const all: Record<string, unknown[]> = {};
         for (const table of TABLES_WITH_ROWS) {
-          const { rows } = await sql<{ row: Record<string, unknown> }>`SELECT to_jsonb(t) - 'request_hash' AS row FROM ${sql.table(table)} t`.execute(
-            database.db,
-          );
-          all[table] = rows.map((r) => JSON.stringify(r.row)).sort();
+          const { rows } = await sql<{ row: Record<string, unknown> }>`SELECT to_jsonb(t) AS row FROM ${sql.table(table)} t`.execute(database.db);
+          all[table] = rows.map((r) => r.row);
         }
         return all;
       };
@@ -108,7 +108,12 @@ describe.each<Flavour>(['pglite', 'postgres'])('the space-bound references and r
       expect(Object.values(before).every((rows) => rows.length >= 2)).toBe(true);
 
       expect((await migrateToLatest(database.db)).applied).toEqual(ALL.filter((name) => name > LAST_BEFORE));
-      expect(await dump()).toEqual(before);
+      // Every row keeps every value it had; columns added since are left out of the comparison.
+      const after = await dump();
+      const columnsBefore = (table: string) => Object.keys(before[table][0] as object);
+      const project = (table: string, rows: unknown[]) =>
+        rows.map((r) => JSON.stringify(Object.fromEntries(columnsBefore(table).map((k) => [k, (r as Record<string, unknown>)[k]])))).sort();
+      for (const table of TABLES_WITH_ROWS) expect(project(table, after[table])).toEqual(project(table, before[table]));
       const hashes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM runs WHERE request_hash IS NOT NULL`.execute(database.db);
       expect(hashes.rows[0].n).toBe(0);
     } finally {

@@ -39,7 +39,9 @@ export async function world() {
     clock,
     ids,
     logger: silentLogger,
-    options: { leaseMs: 60_000 },
+    // The job lease outlasts the sync lease, so a test that stalls a sync past its lease does not also
+    // hand its job to another claim: the sync record alone decides the takeover.
+    options: { leaseMs: 600_000 },
   });
 
   const user = async (name: string, instanceAdmin = false): Promise<Actor> => {
