@@ -9,7 +9,7 @@ import {
   type PageRequest,
   SECRET_KEYS,
 } from '@signalbox/core';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ConnectorsTable, Schema } from './schema';
 import type { SecretBox } from './secret-box';
 import { isUuid, limitOffset, mustDate, toCount, toDate, uniquely } from './sql-support';
@@ -125,7 +125,11 @@ export class KyselyConnectorRepository implements ConnectorRepository {
     return rows.map((r) => this.toConnector(r));
   }
 
-  /** A compare-and-set on next_sync_at: of concurrent claims the first to update wins, the others find the value moved. */
+  /**
+   * A compare-and-set on next_sync_at: of concurrent claims the first to update wins, the others find
+   * the value moved. Compared at the millisecond, the precision `expected` was read at: a time the
+   * database wrote itself (`now()`) has microseconds.
+   */
   async claimScheduledSync(spaceId: Id, id: Id, expected: Date, next: Date) {
     if (!isUuid(spaceId) || !isUuid(id)) return false;
     const r = await this.db
@@ -133,7 +137,7 @@ export class KyselyConnectorRepository implements ConnectorRepository {
       .set({ next_sync_at: next })
       .where('space_id', '=', spaceId)
       .where('id', '=', id)
-      .where('next_sync_at', '=', expected)
+      .where(sql<Date>`date_trunc('milliseconds', next_sync_at)`, '=', expected)
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
   }

@@ -88,6 +88,17 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     return { ids, repos, space, connector };
   }
 
+  it('claims a scheduled sync whose due time the database wrote itself, with microseconds', async () => {
+    const { repos, space, connector } = await setting();
+    await sql`UPDATE connectors SET sync_interval_seconds = 60, next_sync_at = now() - interval '1 second' + interval '123 microseconds' WHERE id = ${connector.id}::uuid`.execute(
+      database.db,
+    );
+    const [due] = await repos.connectors.dueForSync(new Date(Date.now() + 60_000), 10);
+    expect(due.id).toBe(connector.id);
+    expect(await repos.connectors.claimScheduledSync(space.id, connector.id, due.nextSyncAt!, new Date(Date.now() + 60_000))).toBe(true);
+    expect(await repos.connectors.claimScheduledSync(space.id, connector.id, due.nextSyncAt!, new Date(Date.now() + 60_000))).toBe(false);
+  });
+
   it('stores connector secrets encrypted, apart from the plain config', async () => {
     const { repos, space, connector } = await setting();
     const row = (await sql<{ config: unknown; secrets: string }>`SELECT config, secrets FROM connectors`.execute(database.db)).rows[0];
