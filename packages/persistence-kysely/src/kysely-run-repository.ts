@@ -186,6 +186,17 @@ export class KyselyRunRepository implements RunRepository {
       .returningAll()
       .executeTakeFirst();
     if (inserted) return toRun(inserted);
+    if (requestHash !== null) {
+      // The request that created the run may store after one that only found it (and knew no body).
+      await this.db
+        .updateTable('runs')
+        .set({ request_hash: requestHash })
+        .where('space_id', '=', run.spaceId)
+        .where('pipeline_id', '=', run.pipelineId)
+        .where('external_id', '=', run.externalId)
+        .where('request_hash', 'is', null)
+        .execute();
+    }
     const stored = await this.db
       .selectFrom('runs')
       .selectAll()

@@ -162,7 +162,9 @@ export interface RunRepository {
   upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date): Promise<number>;
   /**
    * Stores a run Signalbox triggered with the fingerprint of the request that started it (null when
-   * not known); when the key exists, keeps the stored run and its fingerprint and returns it.
+   * not known); when the key exists, keeps the stored run and returns it, and its fingerprint, but
+   * fills one in when it had none (the request that created the run may store after one that only
+   * found it in the orchestrator).
    */
   insertTriggered(run: Run, requestHash: string | null): Promise<Run>;
   /** The fingerprint a triggered run was stored with; null for a synced run, or when absent. */

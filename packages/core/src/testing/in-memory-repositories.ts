@@ -428,7 +428,10 @@ export class InMemoryRunRepository implements RunRepository {
   async insertTriggered(run: Run, requestHash: string | null) {
     const pipeline = this.s.pipelines.get(run.pipelineId)!;
     const cur = this.find(run.connectorId, pipeline.externalId, run.externalId);
-    if (cur) return stripRun(cur);
+    if (cur) {
+      cur.requestHash ??= requestHash;
+      return stripRun(cur);
+    }
     this.s.runs.set(run.id, { ...copy(run), pipelineExternalId: pipeline.externalId, requestHash });
     return copy(run);
   }

@@ -192,6 +192,10 @@ export function runContracts(name: string, make: MakeRepositories) {
       const unknown = { ...base, id: s.ids.id(), externalId: 'signalbox__lost' };
       await s.repos.runs.insertTriggered(unknown, null);
       expect(await s.repos.runs.requestHash(space.id, unknown.id)).toBeNull();
+      // ...until the request that created it stores it too: its fingerprint is kept, and only that one.
+      await s.repos.runs.insertTriggered({ ...unknown, id: s.ids.id() }, 'creator body');
+      await s.repos.runs.insertTriggered({ ...unknown, id: s.ids.id() }, 'later body');
+      expect(await s.repos.runs.requestHash(space.id, unknown.id)).toBe('creator body');
       await s.repos.runs.upsertFromProvider(connector, [providerRun('etl', 'synced')], at(2));
       const synced = (await s.repos.runs.getByExternalId(space.id, connector.id, 'etl', 'synced'))!;
       expect(await s.repos.runs.requestHash(space.id, synced.id)).toBeNull();
