@@ -1,5 +1,5 @@
 import { isDomainError } from '@signalbox/core';
-import { locateInJson, parseYaml } from './body';
+import { locateInJson, MAX_LOCATED_JSON, parseYaml } from './body';
 
 const failure = (text: string) => {
   try {
@@ -38,5 +38,9 @@ describe('YAML bodies', () => {
   it('locates in JSON text, and gives up quietly on text it cannot read', () => {
     expect(locateInJson('{\n  "a": [1,\n    "two"]\n}')?.(['a', '1'])).toEqual({ line: 3, column: 5 });
     expect(locateInJson('{"a": ')).toBeUndefined();
+    // A large body is not parsed a second time for positions.
+    const large = JSON.stringify({ a: 'x'.repeat(MAX_LOCATED_JSON) });
+    expect(locateInJson(large)).toBeUndefined();
+    expect(locateInJson(JSON.stringify({ a: 'x' }))?.(['a'])).toEqual({ line: 1, column: 6 });
   });
 });

@@ -81,11 +81,17 @@ export function parseYaml(text: string): { value: unknown; locate: Locate } {
   }
 }
 
+/** JSON bodies larger than this (in UTF-16 code units) get no line and column in their errors. */
+export const MAX_LOCATED_JSON = 64 * 1024;
+
 /**
  * A locator into a JSON body's text, made only when a body failed validation. JSON is YAML, so
  * the same parser finds the nodes; a text it cannot read gives no positions rather than an error.
  */
 export function locateInJson(text: string): Locate | undefined {
+  // Positions cost a second, slower parse: worth it for the bodies people write by hand, not for
+  // any body an error can be provoked with.
+  if (text.length > MAX_LOCATED_JSON) return undefined;
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
   return doc.errors.length > 0 ? undefined : locator(doc.contents, lines);
