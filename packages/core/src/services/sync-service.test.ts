@@ -139,6 +139,20 @@ describe('SyncService', () => {
     expect((await w.repos.pipelines.get(w.acme.id, a.pipeline.id))?.lastRunStatus).toBe('success');
   });
 
+  it('ends its record and moves the connector in one unit: a failed connector write commits neither', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('a')];
+    w.uow.fail('connectors', 'recordSync', new Error('disk full'));
+    const record = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
+    await w.worker.poll();
+    await w.worker.idle();
+    w.uow.heal();
+    // Neither the success nor the failure could be recorded with its connector state: the record stays
+    // running until its heartbeat goes stale and another sync takes over.
+    expect((await w.services.syncs.get(w.viewer, 'acme', w.connector.id, record.id)).status).toBe('running');
+    expect(await w.repos.connectors.get(w.acme.id, w.connector.id)).toMatchObject({ lastSyncAt: null, cursor: null });
+  });
+
   it('refuses a second sync of the same connector while one runs, telling which', async () => {
     const w = await world();
     w.provider.pipelineList = [dag('a')];

@@ -4,7 +4,7 @@ import type { Paged, PageRequest } from '../common';
 import { type Connector, nextSyncAt } from '../connector/connector';
 import { conflict, type DomainError, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
-import type { ConnectorRepository, PipelineRepository, SyncRepository } from '../ports/repositories';
+import type { ConnectorRepository, PipelineRepository, Repositories, SyncRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { runAtOf } from '../run/run';
@@ -165,7 +165,7 @@ export class SyncService {
   private async run(connector: Connector, record: SyncRecord, signal?: AbortSignal): Promise<SyncRecord> {
     const { spaceId, id: connectorId } = connector;
     const counts = record.counts;
-    const lease = new Lease(this.syncs, this.clock, record, this.options.leaseMs, signal);
+    const lease = new Lease(this.syncs, this.uow, this.clock, record, this.options.leaseMs, signal);
     let cursor: string | null = null;
 
     try {
@@ -201,15 +201,18 @@ export class SyncService {
         await lease.keep();
       }
       const finished: SyncRecord = { ...record, status: 'succeeded', counts, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
-      // The sync record first: only the holder of the lease may then move the connector's cursor.
-      if (!(await lease.end(finished))) throw lease.lostError();
-      await this.connectors.recordSync(spaceId, connectorId, {
-        at: finished.finishedAt!,
-        status: 'succeeded',
-        error: null,
-        ...(cursor === null ? {} : { cursor }),
-        schedule: await this.scheduleAfter(connector, 'succeeded', finished.finishedAt!),
-      });
+      const schedule = await this.scheduleAfter(connector, 'succeeded', finished.finishedAt!);
+      // The record and the connector's cursor move together, and only for the holder of the lease.
+      const ended = await lease.end(finished, (r) =>
+        r.connectors.recordSync(spaceId, connectorId, {
+          at: finished.finishedAt!,
+          status: 'succeeded',
+          error: null,
+          ...(cursor === null ? {} : { cursor }),
+          schedule,
+        }),
+      );
+      if (!ended) throw lease.lostError();
       this.logger.info('sync succeeded', { syncId: record.id, connectorId, ...counts });
       return finished;
     } catch (err) {
@@ -220,13 +223,12 @@ export class SyncService {
       this.logger.warn('sync failed', { syncId: record.id, connectorId, error: message });
       try {
         // A sync that lost its lease leaves the record and the connector to the one that took over.
-        if (!lease.lost && (await lease.end(failed)) && !interrupted) {
-          await this.connectors.recordSync(spaceId, connectorId, {
-            at: failed.finishedAt!,
-            status: 'failed',
-            error: message,
-            schedule: await this.scheduleAfter(connector, 'failed', failed.finishedAt!),
-          });
+        if (!lease.lost) {
+          const schedule = interrupted ? undefined : await this.scheduleAfter(connector, 'failed', failed.finishedAt!);
+          await lease.end(
+            failed,
+            schedule && ((r) => r.connectors.recordSync(spaceId, connectorId, { at: failed.finishedAt!, status: 'failed', error: message, schedule })),
+          );
         }
       } catch (recordErr) {
         this.logger.error('could not record a failed sync', { syncId: record.id, error: describe(recordErr) });
@@ -251,6 +253,9 @@ export class SyncService {
  * orchestrator, retries) does not let the lease lapse, and between pages; once the repository says
  * the lease is gone (another process took the sync over as abandoned), the next `keep` throws.
  */
+/** Thrown inside a unit of work to roll it back when the sync's record says its lease is gone. */
+const LEASE_LOST = Symbol('lease lost');
+
 class Lease {
   lost = false;
   private lastBeat: number;
@@ -258,6 +263,7 @@ class Lease {
 
   constructor(
     private readonly syncs: SyncRepository,
+    private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly record: SyncRecord,
     private readonly leaseMs: number,
@@ -276,11 +282,23 @@ class Lease {
   }
 
   /** Records the end; false when the lease was lost meanwhile. */
-  async end(outcome: SyncRecord): Promise<boolean> {
+  /**
+   * Records the end, and `then` (the connector's side of it) in the same unit of work; false, with
+   * nothing written, when the lease was lost meanwhile.
+   */
+  async end(outcome: SyncRecord, then?: (r: Repositories) => Promise<void>): Promise<boolean> {
     this.release();
-    const held = await this.syncs.finish(outcome);
-    if (!held) this.lost = true;
-    return held;
+    try {
+      await this.uow.run(async (r) => {
+        if (!(await r.syncs.finish(outcome))) throw LEASE_LOST;
+        await then?.(r);
+      });
+      return true;
+    } catch (err) {
+      if (err !== LEASE_LOST) throw err;
+      this.lost = true;
+      return false;
+    }
   }
 
   release(): void {
