@@ -37,9 +37,32 @@ describe('SyncScheduler', () => {
   it('starts a due sync once however many schedulers see it due', async () => {
     const w = await world();
     await w.services.connectors.update(w.admin, 'acme', w.connector.id, { syncIntervalSeconds: 60 });
-    const schedulers = [1, 2, 3, 4].map(() => new SyncScheduler(w.repos.connectors, w.services.syncs, silentLogger));
+    // Count the claims won: the one-running-sync rule alone would also leave one sync record.
+    let won = 0;
+    const counting = Object.create(w.repos.connectors) as typeof w.repos.connectors;
+    counting.claimScheduledSync = async (...args) => {
+      const claimed = await w.repos.connectors.claimScheduledSync(...args);
+      if (claimed) won++;
+      return claimed;
+    };
+    const schedulers = [1, 2, 3, 4].map(() => new SyncScheduler(counting, w.services.syncs, silentLogger));
     await Promise.all(schedulers.map((s) => s.run(w.clock.now())));
+    expect(won).toBe(1);
     expect((await w.repos.syncs.list(w.acme.id, w.connector.id, { page: 1, perPage: 10 })).total).toBe(1);
+  });
+
+  it('records a sync that cannot start as a failure, and backs off', async () => {
+    const w = await world();
+    await w.services.connectors.update(w.admin, 'acme', w.connector.id, { syncIntervalSeconds: 60 });
+    w.uow.fail('jobs', 'enqueue', new Error('queue unavailable'));
+    expect(await tick(w)).toEqual([]);
+    w.uow.heal();
+    expect(await connector(w)).toMatchObject({
+      lastSyncStatus: 'failed',
+      lastError: expect.stringContaining('queue unavailable'),
+      syncFailures: 1,
+      nextSyncAt: new Date(w.clock.now().getTime() + 2 * MINUTE),
+    });
   });
 
   it('does not start a second sync in one interval for a scheduler that saw the connector due before the first ended', async () => {

@@ -31,7 +31,21 @@ export class SyncScheduler implements PeriodicTask {
         await this.syncs.startFor(connector);
       } catch (err) {
         if (isDomainError(err) && err.code === 'SYNC_RUNNING') continue;
-        this.logger.warn('scheduled sync did not start', { connectorId: connector.id, error: err instanceof Error ? err.message : String(err) });
+        // A sync that cannot even start (an unusable config, a database error) fails like any other:
+        // the connector says why and backs off.
+        const error = `the scheduled sync did not start: ${err instanceof Error ? err.message : String(err)}`;
+        this.logger.warn('scheduled sync did not start', { connectorId: connector.id, error });
+        const failures = connector.syncFailures + 1;
+        await this.connectors
+          .recordSync(connector.spaceId, connector.id, {
+            at: now,
+            status: 'failed',
+            error,
+            schedule: { nextSyncAt: nextSyncAt(connector.syncIntervalSeconds, failures, now), failures },
+          })
+          .catch((recordErr: unknown) =>
+            this.logger.error('could not record a scheduled sync that did not start', { connectorId: connector.id, error: String(recordErr) }),
+          );
       }
     }
   }
