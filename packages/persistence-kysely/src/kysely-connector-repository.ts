@@ -26,9 +26,15 @@ export class KyselyConnectorRepository implements ConnectorRepository {
     private readonly box: SecretBox,
   ) {}
 
-  async get(spaceId: Id, id: Id) {
+  async get(spaceId: Id, id: Id, opts: { forUpdate?: boolean } = {}) {
     if (!isUuid(spaceId) || !isUuid(id)) return undefined;
-    const row = await this.db.selectFrom('connectors').selectAll().where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('connectors')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .$if(opts.forUpdate === true, (q) => q.forUpdate())
+      .executeTakeFirst();
     return row && this.toConnector(row);
   }
 

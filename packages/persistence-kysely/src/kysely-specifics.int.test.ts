@@ -3,7 +3,7 @@ import { SequentialIds, T0 } from '@signalbox/core/testing';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from './database';
-import { kyselyRepositories } from './index';
+import { kyselyPersistence, kyselyRepositories } from './index';
 import type { Schema } from './schema';
 import { type Flavour, openTestDatabase, TEST_DATABASE_URL, TEST_SECRET_KEY, truncateAll } from './testing/test-database';
 
@@ -87,6 +87,31 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     await repos.connectors.create(connector);
     return { ids, repos, space, connector };
   }
+
+  it('holds a connector read for update until its unit of work ends, so a sync’s write waits for an edit', async () => {
+    const { ids, repos, space, connector } = await setting();
+    const { uow } = kyselyPersistence(database.db, { secretKey: TEST_SECRET_KEY, ids });
+    const order: string[] = [];
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const edit = uow.run(async (r) => {
+      const current = (await r.connectors.get(space.id, connector.id, { forUpdate: true }))!;
+      locked();
+      await new Promise((r) => setTimeout(r, 300));
+      await r.connectors.update({ ...current, name: 'renamed' });
+      order.push('edit');
+    });
+    await isLocked;
+    const sync = repos.connectors.recordSync(space.id, connector.id, { at: T0, status: 'succeeded', error: null, cursor: 'after the edit' }).then(() => {
+      order.push('sync');
+    });
+    await Promise.all([edit, sync]);
+    // PGlite has one session, so its units run one at a time anyway; PostgreSQL needs the lock.
+    expect(order).toEqual(['edit', 'sync']);
+    expect(await repos.connectors.get(space.id, connector.id)).toMatchObject({ name: 'renamed', cursor: 'after the edit' });
+  });
 
   it('claims a scheduled sync whose due time the database wrote itself, with microseconds', async () => {
     const { repos, space, connector } = await setting();

@@ -82,8 +82,12 @@ export interface ConnectorSyncOutcome {
 }
 
 export interface ConnectorRepository {
-  /** With its secrets in clear: for the provider registry, never for the wire. */
-  get(spaceId: Id, id: Id): Promise<Connector | undefined>;
+  /**
+   * With its secrets in clear: for the provider registry, never for the wire. `forUpdate` locks the
+   * row until the unit of work it runs in ends (a read-modify-write that a sync's or the scheduler's
+   * write must not interleave with).
+   */
+  get(spaceId: Id, id: Id, opts?: { forUpdate?: boolean }): Promise<Connector | undefined>;
   /** Sorted by name. */
   list(spaceId: Id, page: PageRequest): Promise<Paged<Connector>>;
   /** Throws conflict `CONNECTOR_EXISTS` when the name is taken in the space. */

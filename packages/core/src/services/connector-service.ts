@@ -5,6 +5,7 @@ import { notFound } from '../errors';
 import type { ProviderInfo, ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository } from '../ports/repositories';
 import type { Clock, IdGenerator } from '../ports/system';
+import type { UnitOfWork } from '../ports/unit-of-work';
 import { checkName } from '../space/space';
 import type { SpaceAccess } from './space-access';
 
@@ -27,6 +28,8 @@ export interface ConnectorChanges {
 export class ConnectorService {
   constructor(
     private readonly connectors: ConnectorRepository,
+    /** An edit reads and writes the connector in one unit, its row locked against a sync's writes. */
+    private readonly uow: UnitOfWork,
     private readonly registry: ProviderRegistry,
     private readonly access: SpaceAccess,
     private readonly clock: Clock,
@@ -72,7 +75,16 @@ export class ConnectorService {
    */
   async update(actor: Actor, slug: string, id: string, input: ConnectorChanges): Promise<Connector> {
     const space = await this.access.resolve(actor, slug, 'connector:manage');
-    const current = await this.mustGet(space.id, id);
+    return this.uow.run(async (r) => {
+      const current = await r.connectors.get(space.id, id, { forUpdate: true });
+      if (!current) throw notFound('connector', id);
+      const next = this.changed(current, input);
+      if (!(await r.connectors.update(next))) throw notFound('connector', id);
+      return next;
+    });
+  }
+
+  private changed(current: Connector, input: ConnectorChanges): Connector {
     let config = current.config;
     if (input.config) {
       const merged: ConnectorConfig = { ...current.config };
@@ -90,7 +102,6 @@ export class ConnectorService {
       ...this.schedule(current, input.syncIntervalSeconds),
       updatedAt: this.clock.now(),
     };
-    if (!(await this.connectors.update(next))) throw notFound('connector', id);
     return next;
   }
 

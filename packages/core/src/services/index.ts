@@ -52,7 +52,7 @@ export function createServices(deps: ServiceDeps): Services {
     spaces: new SpaceService(r.spaces, uow, access, clock, ids),
     members: new MemberService(r.memberships, r.users, uow, access, clock),
     teams: new TeamService(r.teams, access, clock, ids),
-    connectors: new ConnectorService(r.connectors, registry, access, clock, ids),
+    connectors: new ConnectorService(r.connectors, uow, registry, access, clock, ids),
     syncs: new SyncService(r.connectors, r.pipelines, r.syncs, uow, r.jobs, registry, access, clock, ids, deps.logger ?? silentLogger, {
       ...DEFAULT_SYNC_OPTIONS,
       ...deps.sync,
