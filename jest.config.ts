@@ -9,6 +9,7 @@ const esmOnly = ['inversify', '@inversifyjs', 'kysely', '@electric-sql/pglite'];
 const packages = [
   'packages/core',
   'packages/provider-mock',
+  'packages/definition-tools',
   'packages/persistence-kysely',
   'packages/airflow-stub',
   'packages/provider-airflow',
