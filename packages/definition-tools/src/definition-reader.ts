@@ -112,7 +112,9 @@ function jsonError(
   const message = (err as Error).message;
   if (errors.length > 0) {
     // `ValueExpected` → `value expected`: short, and free of the text JSON.parse quotes back.
-    const reason = printParseErrorCode(errors[0].error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    const reason = printParseErrorCode(errors[0].error)
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toLowerCase();
     return problem(`invalid JSON: ${reason}`, positionOf(errors[0].offset));
   }
   // Both parsers should agree; if only JSON.parse refuses, its own position (when it gives one).

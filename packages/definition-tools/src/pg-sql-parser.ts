@@ -54,8 +54,9 @@ function rewriteVariables(sql: string): { rewritten: string; variables: { name: 
   try {
     scan = scanSync(sql);
   } catch {
-    // The scanner refuses what the parser refuses too (an unterminated literal): let the parser say where.
-    return { rewritten: sql, variables: [], edits: [] };
+    // The scanner refuses an unterminated literal, quoted identifier or comment (and its error is
+    // lost). The parser still reads up to there, stopping at each `:name` on the way.
+    return rewriteAsParserStops(sql);
   }
   const units = byteToUnitOffsets(sql);
   const numbers = new Map<string, number>();
@@ -87,6 +88,43 @@ function rewriteVariables(sql: string): { rewritten: string; variables: { name: 
     k += 1;
   }
   rewritten += sql.slice(copied);
+  return { rewritten, variables, edits };
+}
+
+/**
+ * The rewrite without the scanner: parse, and while the parser stops at a `:name` (never SQL),
+ * rewrite that one and parse again. Ends at the first error that is not a variable.
+ */
+function rewriteAsParserStops(sql: string): { rewritten: string; variables: { name: string; offset: number }[]; edits: Edit[] } {
+  const numbers = new Map<string, number>();
+  const variables: { name: string; offset: number }[] = [];
+  const edits: Edit[] = [];
+  let rewritten = sql;
+  for (;;) {
+    let position: number | undefined;
+    try {
+      parseSync(rewritten);
+      break;
+    } catch (err) {
+      position = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
+    }
+    if (typeof position !== 'number' || position < 0) break;
+    const at = codePointsToUnits(rewritten, position);
+    const name = /^:([A-Za-z_][A-Za-z0-9_]*)/.exec(rewritten.slice(at))?.[1];
+    if (rewritten[at - 1] === ':' || name === undefined) break;
+    const start = toOriginal(at, edits);
+    let number = numbers.get(name);
+    if (number === undefined) {
+      number = numbers.size + 1;
+      numbers.set(name, number);
+      variables.push({ name, offset: start });
+    }
+    const replacement = ` $${number}`;
+    rewritten = rewritten.slice(0, at) + replacement + rewritten.slice(at + name.length + 1);
+    const edit = { originalStart: start, originalEnd: start + name.length + 1, rewrittenStart: at, rewrittenEnd: at + replacement.length };
+    // Later stops are further on: the edits stay in order.
+    edits.push(edit);
+  }
   return { rewritten, variables, edits };
 }
 
