@@ -188,7 +188,7 @@ describe('yamlDefinitionReader: refusals', () => {
   });
 
   it('refuses deep indented nesting, and accepts the deepest allowed', () => {
-    const nested = (depth: number) => Array.from({ length: depth }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n';
+    const nested = (depth: number) => `${Array.from({ length: depth }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} 1\n`;
     expect(() => reader.read(nested(64), 'yaml')).not.toThrow();
     expect(syntaxError(nested(65), 'yaml').details[0]).toMatchObject({ line: 65 });
   });
