@@ -3,6 +3,7 @@ export * from './background';
 export * from './comment/comment';
 export * from './common';
 export * from './connector/connector';
+export * from './definition/definition';
 export * from './errors';
 export * from './pipeline/pipeline';
 export * from './pipeline/summary';
