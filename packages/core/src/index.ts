@@ -5,6 +5,7 @@ export * from './common';
 export * from './connector/connector';
 export * from './definition/definition';
 export * from './errors';
+export * from './pipeline/managed';
 export * from './pipeline/pipeline';
 export * from './pipeline/summary';
 export * from './ports/authorizer';
