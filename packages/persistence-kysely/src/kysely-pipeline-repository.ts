@@ -1,6 +1,5 @@
 import {
   type Connector,
-  type ConnectorType,
   type Criticality,
   DURATION_STATUSES,
   type Id,

@@ -1,4 +1,4 @@
-import type { DefinitionFormat, Id, PageRequest, Paged, PipelineSpec, PipelineVersion, PipelineVersionRepository } from '@signalbox/core';
+import type { DefinitionFormat, Id, Paged, PageRequest, PipelineSpec, PipelineVersion, PipelineVersionRepository } from '@signalbox/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { PipelineVersionsTable, Schema } from './schema';
 import { isUuid, limitOffset, mustDate, toCount, uniquely } from './sql-support';

@@ -34,6 +34,9 @@ export interface BackgroundDeps {
  * and the schedules of managed pipelines.
  */
 export function createWorker(d: BackgroundDeps): Worker {
-  const periodic = [new SyncScheduler(d.connectors, d.syncs, d.logger), ...(d.pipelines && d.cron ? [new ManagedScheduleTask(d.pipelines, d.cron, d.logger)] : [])];
+  const periodic = [
+    new SyncScheduler(d.connectors, d.syncs, d.logger),
+    ...(d.pipelines && d.cron ? [new ManagedScheduleTask(d.pipelines, d.cron, d.logger)] : []),
+  ];
   return new Worker(d.jobs, { [SYNC_JOB]: syncHandler(d.syncs) }, d.clock, d.ids, d.logger, d.options, periodic);
 }

@@ -1,8 +1,8 @@
 import type { Id } from '../common';
 import type { ConnectorType } from '../connector/connector';
 import { invalid } from '../errors';
-import type { ManagedFields, PipelineOrigin } from './managed';
 import type { RunStatus } from '../run/run';
+import type { ManagedFields, PipelineOrigin } from './managed';
 
 export const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Criticality = (typeof CRITICALITIES)[number];

@@ -19,7 +19,16 @@ async function stage() {
   const comment = await w.services.comments.add(w.root, 'acme', { kind: 'run', id: r.id }, 'first');
   const managed = await w.services.managed.create(w.root, 'acme', managedDef({ name: 'managed' }));
   const [version] = (await w.services.managed.listVersions(w.root, 'acme', managed.pipeline.id, DEFAULT_PAGE)).items;
-  return { w, managedId: managed.pipeline.id, versionId: version.id, pipelineId: p.pipeline.id, runId: r.id, taskRunId: taskRuns[0].id, teamId: team.id, commentId: comment.id };
+  return {
+    w,
+    managedId: managed.pipeline.id,
+    versionId: version.id,
+    pipelineId: p.pipeline.id,
+    runId: r.id,
+    taskRunId: taskRuns[0].id,
+    teamId: team.id,
+    commentId: comment.id,
+  };
 }
 type Stage = Awaited<ReturnType<typeof stage>>;
 

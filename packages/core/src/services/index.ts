@@ -6,8 +6,8 @@ import { type Clock, type Hasher, type IdGenerator, type Logger, randomIds, sha2
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { AccessService } from './access-service';
 import { CommentService } from './comment-service';
-import { type DefinitionSupport, ManagedPipelineService } from './managed-pipeline-service';
 import { ConnectorService } from './connector-service';
+import { type DefinitionSupport, ManagedPipelineService } from './managed-pipeline-service';
 import { MemberService } from './member-service';
 import { PipelineService } from './pipeline-service';
 import { RunService } from './run-service';
@@ -82,4 +82,16 @@ export type { RunDetail, TriggerInput } from './run-service';
 export { MAX_NOTE_LENGTH, RUN_ID_PREFIX } from './run-service';
 export type { SyncJobPayload, SyncOptions } from './sync-service';
 export { DEFAULT_SYNC_OPTIONS, SYNC_INTERRUPTED, SYNC_JOB } from './sync-service';
-export { AccessService, CommentService, ManagedPipelineService, ConnectorService, MemberService, PipelineService, RunService, SpaceAccess, SpaceService, SyncService, TeamService };
+export {
+  AccessService,
+  CommentService,
+  ConnectorService,
+  ManagedPipelineService,
+  MemberService,
+  PipelineService,
+  RunService,
+  SpaceAccess,
+  SpaceService,
+  SyncService,
+  TeamService,
+};

@@ -63,8 +63,16 @@ describe('ManagedPipelineService', () => {
     it('is for editors; a viewer may validate, which stores nothing', async () => {
       const w = await world();
       await expect(created(w).then(() => w.services.managed.create(w.viewer, 'acme', def({ name: 'x' })))).rejects.toMatchObject({ kind: 'forbidden' });
-      expect(await w.services.managed.validate(w.viewer, 'acme', def({ name: 'y', base_version: 1 }))).toMatchObject({ valid: true, errors: [], steps: [{ name: 'one' }] });
-      expect(await w.services.managed.validate(w.viewer, 'acme', def({ problems: [] }))).toMatchObject({ valid: false, errors: [{ field: '/name' }], steps: [] });
+      expect(await w.services.managed.validate(w.viewer, 'acme', def({ name: 'y', base_version: 1 }))).toMatchObject({
+        valid: true,
+        errors: [],
+        steps: [{ name: 'one' }],
+      });
+      expect(await w.services.managed.validate(w.viewer, 'acme', def({ problems: [] }))).toMatchObject({
+        valid: false,
+        errors: [{ field: '/name' }],
+        steps: [],
+      });
       await expect(w.services.managed.validate(w.outsider, 'acme', def({ name: 'y' }))).rejects.toMatchObject({ kind: 'not_found' });
       expect((await w.services.pipelines.list(w.viewer, 'acme', { origin: ['managed'] }, page())).total).toBe(1);
     });
@@ -89,16 +97,22 @@ describe('ManagedPipelineService', () => {
       const w = await world();
       const { pipeline } = await created(w);
       await w.services.managed.update(w.editor, 'acme', pipeline.id, def({ name: 'orders', description: 'v2', base_version: 1 }));
-      await expect(w.services.managed.update(w.editor, 'acme', pipeline.id, def({ name: 'orders', description: 'v3', base_version: 1 }))).rejects.toMatchObject({
-        kind: 'conflict',
-        code: 'VERSION_CONFLICT',
-        data: { current_version: 2 },
-      });
-      await expect(w.services.managed.update(w.editor, 'acme', pipeline.id, { ...def({ name: 'orders', description: 'v3' }), ifMatch: '"1"' })).rejects.toMatchObject({
+      await expect(w.services.managed.update(w.editor, 'acme', pipeline.id, def({ name: 'orders', description: 'v3', base_version: 1 }))).rejects.toMatchObject(
+        {
+          kind: 'conflict',
+          code: 'VERSION_CONFLICT',
+          data: { current_version: 2 },
+        },
+      );
+      await expect(
+        w.services.managed.update(w.editor, 'acme', pipeline.id, { ...def({ name: 'orders', description: 'v3' }), ifMatch: '"1"' }),
+      ).rejects.toMatchObject({
         code: 'VERSION_CONFLICT',
       });
       // Even unchanged content is refused on a stale base: the caller's view is out of date.
-      await expect(w.services.managed.update(w.editor, 'acme', pipeline.id, { ...def({ name: 'orders', description: 'v2' }), ifMatch: '1' })).rejects.toMatchObject({
+      await expect(
+        w.services.managed.update(w.editor, 'acme', pipeline.id, { ...def({ name: 'orders', description: 'v2' }), ifMatch: '1' }),
+      ).rejects.toMatchObject({
         code: 'VERSION_CONFLICT',
       });
       const ok = await w.services.managed.update(w.editor, 'acme', pipeline.id, { ...def({ name: 'orders', description: 'v3' }), ifMatch: '"2"' });
@@ -125,7 +139,12 @@ describe('ManagedPipelineService', () => {
     it('diffs two versions: the text, and steps added, removed and changed', async () => {
       const w = await world();
       const { pipeline } = await created(w, { steps: ['a', 'b'] });
-      const v2 = await w.services.managed.update(w.editor, 'acme', pipeline.id, def({ name: 'orders', schedule: '15 * * * *', steps: [{ name: 'a', query: 'SELECT 2' }, 'c'] }));
+      const v2 = await w.services.managed.update(
+        w.editor,
+        'acme',
+        pipeline.id,
+        def({ name: 'orders', schedule: '15 * * * *', steps: [{ name: 'a', query: 'SELECT 2' }, 'c'] }),
+      );
       const [latest, first] = (await w.services.managed.listVersions(w.viewer, 'acme', pipeline.id, page())).items;
       expect(latest.id).toBe(v2.pipeline.pipeline.managed?.currentVersion.id);
       const d = await w.services.managed.diff(w.viewer, 'acme', pipeline.id, latest.id);
@@ -134,7 +153,10 @@ describe('ManagedPipelineService', () => {
       const back = await w.services.managed.diff(w.viewer, 'acme', pipeline.id, first.id, latest.id);
       expect(back.steps).toEqual({ added: ['b'], removed: ['c'], changed: ['a'] });
       expect((await w.services.managed.diff(w.viewer, 'acme', pipeline.id, first.id)).steps).toEqual({ added: ['a', 'b'], removed: [], changed: [] });
-      await expect(w.services.managed.diff(w.viewer, 'acme', pipeline.id, first.id, pipeline.id)).rejects.toMatchObject({ kind: 'invalid', code: 'VERSION_NOT_FOUND' });
+      await expect(w.services.managed.diff(w.viewer, 'acme', pipeline.id, first.id, pipeline.id)).rejects.toMatchObject({
+        kind: 'invalid',
+        code: 'VERSION_NOT_FOUND',
+      });
     });
 
     it('restores an old version as a new one with its content', async () => {
@@ -158,8 +180,14 @@ describe('ManagedPipelineService', () => {
       const { pipeline } = await created(w);
       const other = await created(w, { name: 'billing' });
       const [v1] = (await w.services.managed.listVersions(w.viewer, 'acme', pipeline.id, page())).items;
-      await expect(w.services.managed.getVersion(w.viewer, 'acme', other.pipeline.id, v1.id)).rejects.toMatchObject({ kind: 'not_found', code: 'VERSION_NOT_FOUND' });
-      await expect(w.services.managed.getVersion(w.outsider, 'other', pipeline.id, v1.id)).rejects.toMatchObject({ kind: 'not_found', code: 'PIPELINE_NOT_FOUND' });
+      await expect(w.services.managed.getVersion(w.viewer, 'acme', other.pipeline.id, v1.id)).rejects.toMatchObject({
+        kind: 'not_found',
+        code: 'VERSION_NOT_FOUND',
+      });
+      await expect(w.services.managed.getVersion(w.outsider, 'other', pipeline.id, v1.id)).rejects.toMatchObject({
+        kind: 'not_found',
+        code: 'PIPELINE_NOT_FOUND',
+      });
     });
   });
 

@@ -342,7 +342,9 @@ export class ManagedPipelineService {
    * Checks a definition and reads the request fields beside it. Problems of the definition and of
    * those fields come together, in the order of the text.
    */
-  private async read(input: DefinitionText): Promise<({ ok: true } & ReadDefinition & { warnings: ErrorDetail[] }) | { ok: false; errors: ErrorDetail[]; warnings: ErrorDetail[] }> {
+  private async read(
+    input: DefinitionText,
+  ): Promise<({ ok: true } & ReadDefinition & { warnings: ErrorDetail[] }) | { ok: false; errors: ErrorDetail[]; warnings: ErrorDetail[] }> {
     const tools = this.tools();
     const checked = await tools.check(input.text, input.format);
     const errors = checked.ok ? [] : checked.errors.filter((e) => !REQUEST_FIELDS.includes(e.field ?? ''));
@@ -371,7 +373,13 @@ export class ManagedPipelineService {
       const definition = Object.fromEntries(Object.entries(root).filter(([k]) => !REQUEST_FIELDS.includes(`/${k}`)));
       const again = await tools.check(JSON.stringify(definition), 'json');
       if (again.ok) spec = again.spec;
-      else errors.push(...again.errors.map(({ line: _l, column: _c, queryLine: _ql, queryColumn: _qc, ...rest }) => ({ ...rest, ...(rest.field ? (parsed?.locate(rest.field) ?? {}) : {}) })));
+      else
+        errors.push(
+          ...again.errors.map(({ line: _l, column: _c, queryLine: _ql, queryColumn: _qc, ...rest }) => ({
+            ...rest,
+            ...(rest.field ? (parsed?.locate(rest.field) ?? {}) : {}),
+          })),
+        );
     }
     if (spec) {
       // Until the engines exist, only the embedded engine and its own warehouse can run anything.
@@ -408,7 +416,8 @@ export class ManagedPipelineService {
   }
 
   private tools(): DefinitionSupport {
-    if (!this.definitions) throw new DomainError('unavailable', 'DEFINITIONS_UNAVAILABLE', 'this service has no definition tools: managed pipelines are not available');
+    if (!this.definitions)
+      throw new DomainError('unavailable', 'DEFINITIONS_UNAVAILABLE', 'this service has no definition tools: managed pipelines are not available');
     return this.definitions;
   }
 

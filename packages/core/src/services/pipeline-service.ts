@@ -1,9 +1,9 @@
 import type { Actor } from '../access/access';
 import type { Paged, PageRequest } from '../common';
+import type { PipelineSpec } from '../definition/definition';
 import { invalid, notFound } from '../errors';
 import { checkCriticality, DEFAULT_SUMMARY_DAYS, MAX_SUMMARY_DAYS, type PipelineFilter, type PipelineView } from '../pipeline/pipeline';
 import { summaryWindowStart } from '../pipeline/summary';
-import type { PipelineSpec } from '../definition/definition';
 import type { PipelineRepository, PipelineVersionRepository, RunRepository, TeamRepository, WatchRepository } from '../ports/repositories';
 import type { Clock } from '../ports/system';
 import type { Run } from '../run/run';

@@ -130,7 +130,9 @@ export function fakeDefinitions(): DefinitionSupport & { checks: number } {
       for (const k of Object.keys(v)) if (!known.includes(k)) errors.push({ field: `/${k}`, reason: 'is not a known field', line: 1, column: 1 });
       if (typeof v.name !== 'string') errors.push({ field: '/name', reason: 'is required', line: 1, column: 1 });
       if (errors.length > 0) return { ok: false, errors, warnings: [] };
-      const steps = ((v.steps as (string | { name: string; query: string })[] | undefined) ?? ['one']).map((s) => (typeof s === 'string' ? { name: s, query: `SELECT '${s}'` } : s));
+      const steps = ((v.steps as (string | { name: string; query: string })[] | undefined) ?? ['one']).map((s) =>
+        typeof s === 'string' ? { name: s, query: `SELECT '${s}'` } : s,
+      );
       const spec: PipelineSpec = {
         name: v.name as string,
         version: (v.version as string | undefined) ?? null,

@@ -2,7 +2,20 @@ import type { PipelineSpec } from '../../definition/definition';
 import { MANAGED_PROVIDER, type PipelineVersion } from '../../pipeline/managed';
 import type { Pipeline } from '../../pipeline/pipeline';
 import type { Run } from '../../run/run';
-import { aConnector, aSpace, at, aUser, type ContractSubject, listQuery, type MakeRepositories, page, providerPipeline, somePipelines, T0, useSubject } from './fixtures';
+import {
+  aConnector,
+  aSpace,
+  at,
+  aUser,
+  type ContractSubject,
+  listQuery,
+  type MakeRepositories,
+  page,
+  providerPipeline,
+  somePipelines,
+  T0,
+  useSubject,
+} from './fixtures';
 
 const OTHER = '00000000-0000-4000-8000-ffffffffffff';
 
