@@ -52,18 +52,20 @@ const name = str({ minLength: 1, maxLength: 200 });
 
 // ---------------------------------------------------------------- responses (components)
 
+const errorDetail = obj(
+  {
+    field: str({ description: 'The field: a wire name, or for a definition a JSON pointer (`/transforms/1/query`).' }),
+    reason: str(),
+    line: int({ minimum: 1, description: 'For a body sent as text (YAML or JSON): the line of the problem, from 1.' }),
+    column: int({ minimum: 1, description: 'With `line`: the column, from 1.' }),
+    query_line: int({ minimum: 1, description: 'For an error inside a SQL query: its line within the query, from 1.' }),
+    query_column: int({ minimum: 1, description: 'With `query_line`: the column within the query, from 1.' }),
+  },
+  ['reason'],
+);
+
 export const responseSchemas = {
-  ErrorDetail: obj(
-    {
-      field: str({ description: 'The field: a wire name, or for a definition a JSON pointer (`/transforms/1/query`).' }),
-      reason: str(),
-      line: int({ minimum: 1, description: 'For a body sent as text (YAML or JSON): the line of the problem, from 1.' }),
-      column: int({ minimum: 1, description: 'With `line`: the column, from 1.' }),
-      query_line: int({ minimum: 1, description: 'For an error inside a SQL query: its line within the query, from 1.' }),
-      query_column: int({ minimum: 1, description: 'With `query_line`: the column within the query, from 1.' }),
-    },
-    ['reason'],
-  ),
+  ErrorDetail: errorDetail,
   Error: obj({
     error: obj(
       {
@@ -71,7 +73,7 @@ export const responseSchemas = {
         message: str(),
         details: {
           type: 'array',
-          items: { $ref: '#/components/schemas/ErrorDetail' },
+          items: errorDetail,
         },
         provider: obj({ name: str(), status: nullable(int()), message: str() }),
         sync: { $ref: '#/components/schemas/Sync' },
