@@ -1,15 +1,14 @@
 import type { Actor } from '../access/access';
 import type { CronSchedules } from '../background/cron';
 import type { Id, Paged, PageRequest } from '../common';
-import type { CheckedDefinition, PipelineSpec } from '../definition/definition';
-import { EMBEDDED_ENGINE } from '../definition/definition';
+import { type CheckedDefinition, checkDefinition, type DefinitionTools, EMBEDDED_ENGINE, type PipelineSpec } from '../definition/definition';
 import { conflict, DomainError, type ErrorDetail, invalid, notFound } from '../errors';
 import { MANAGED_PROVIDER, type PipelineVersion, versionInfo } from '../pipeline/managed';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { DefinitionFormat, DefinitionReader, ParsedText, TextDiffer } from '../ports/definition-tools';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, PipelineVersionRepository } from '../ports/repositories';
-import type { Clock, IdGenerator } from '../ports/system';
+import type { Clock, Hasher, IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import type { PipelineDetail, PipelineService } from './pipeline-service';
 import type { SpaceAccess } from './space-access';
@@ -25,6 +24,19 @@ export interface DefinitionSupport {
   hash(spec: PipelineSpec): Promise<string>;
   reader: DefinitionReader;
   diff: TextDiffer;
+}
+
+/**
+ * The definition support of a running service: `checkDefinition` over the adapters, and the spec
+ * hash by `hasher` (sha256) of the spec's canonical JSON.
+ */
+export function definitionSupport(tools: DefinitionTools & { diff: TextDiffer }, hasher: Hasher): DefinitionSupport {
+  return {
+    check: (text, format) => checkDefinition(text, format, tools),
+    hash: (spec) => hasher.hash(canonical(spec)),
+    reader: tools.reader,
+    diff: tools.diff,
+  };
 }
 
 /** A definition as a request carries it: the text exactly as sent and its format. */
