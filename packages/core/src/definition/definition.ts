@@ -111,12 +111,12 @@ function checkQuery(step: StepDraft, analysis: SqlAnalysis | undefined, declared
         : `\`:${variable.name}\` is not a declared variable (declare it under \`variables\`)`;
     problems.push({ pointer, reason, inQuery: { offset: variable.offset, query } });
   }
-  if (given) return given;
+  const tables = analysis.tables.map((t) => (t.schema === null ? t.name : `${t.schema}.${t.name}`));
+  // A named input that the query reads as a table may be the warehouse's own, as a table found in
+  // the query is: a normalized spec, which names every table its queries read, reads back as itself.
+  if (given) return given.map((read) => (tables.includes(read.name) ? { name: read.name } : read));
   const own = new Set(step.outputs.map((o) => o.name));
-  return analysis.tables
-    .map((t) => (t.schema === null ? t.name : `${t.schema}.${t.name}`))
-    .filter((name) => !own.has(name))
-    .map((name) => ({ name }));
+  return tables.filter((name) => !own.has(name)).map((name) => ({ name }));
 }
 
 function toStep(step: StepDraft, reads: Read[], dependsOn: string[]): StepSpec {
