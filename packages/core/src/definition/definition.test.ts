@@ -141,6 +141,19 @@ describe('checkDefinition: normalizing', () => {
     ]);
   });
 
+  it('runs a step written earlier first among those ready, even when it became ready later', async () => {
+    const normalized = await spec({
+      name: 'p',
+      steps: [
+        { name: 'a', config: { query_type: 'sql', query: 'SELECT * FROM d', output_datasets: ['t1'], job_type: 'load' } },
+        { name: 'b', config: { query_type: 'sql', query: 'SELECT * FROM c', output_datasets: ['t2'], job_type: 'load' } },
+        { name: 'c', config: { query_type: 'sql', query: 'SELECT 1', output_datasets: ['c'], job_type: 'extract' } },
+        { name: 'd', config: { query_type: 'sql', query: 'SELECT 2', output_datasets: ['d'], job_type: 'extract' } },
+      ],
+    });
+    expect(normalized.steps.map((s) => s.name)).toEqual(['c', 'b', 'd', 'a']);
+  });
+
   it('normalizes sources, transforms and destinations to the same steps as the steps shape', async () => {
     const fromSeed2 = await spec(seed2);
     const fromSeed3 = await spec({
@@ -509,7 +522,7 @@ describe('checkDefinition: the graph of steps', () => {
   });
 
   it('does not count a query naming its own output as a dependency on itself', async () => {
-    const ok = await spec({ name: 'p', steps: [step('t', 'INSERT INTO t SELECT * FROM src', {}, 'load')] });
+    const ok = await spec({ name: 'p', steps: [step('t', 'SELECT * FROM src WHERE id NOT IN (SELECT id FROM t)', {}, 'load')] });
     expect(ok.steps[0]).toMatchObject({ depends_on: [], config: { input_datasets: ['src'] } });
   });
 });
