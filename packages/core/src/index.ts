@@ -4,6 +4,7 @@ export * from './comment/comment';
 export * from './common';
 export * from './connector/connector';
 export * from './definition/definition';
+export * from './definition/spec-hash';
 export * from './errors';
 export * from './pipeline/managed';
 export * from './pipeline/pipeline';

@@ -76,6 +76,15 @@ describe('yamlDefinitionReader: values and positions', () => {
     expect(parsed.locate('/steps/7/name')).toEqual(pos(yaml, '- name: extract'));
   });
 
+  it('locates the key of a member; an item, the root or a missing member as locate does', () => {
+    expect(parsed.locateKey?.('/name')).toEqual(pos(yaml, 'name'));
+    expect(parsed.locateKey?.('/steps/1/folded')).toEqual(pos(yaml, 'folded'));
+    expect(parsed.locateKey?.('/steps/0/query')).toEqual(pos(yaml, 'query'));
+    expect(parsed.locateKey?.('/steps/1')).toEqual(parsed.locate('/steps/1'));
+    expect(parsed.locateKey?.('/steps/1/missing')).toEqual(parsed.locate('/steps/1/missing'));
+    expect(parsed.locateKey?.('')).toEqual({ line: 1, column: 1 });
+  });
+
   it('locates characters of a literal block, more-indented lines included', () => {
     const query = 'select *\n  from raw.orders\nwhere day > :since\n';
     expect(parsed.locateInString('/steps/0/query', query.indexOf(':since'))).toEqual(pos(yaml, ':since'));

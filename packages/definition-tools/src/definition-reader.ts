@@ -81,6 +81,11 @@ function read(text: string, format: DefinitionFormat, caps: ReaderLimits): Parse
       if (pointer === '') return { line: 1, column: 1 };
       return positionOf(startOf(located(pointer).node));
     },
+    locateKey(pointer) {
+      if (pointer === '') return { line: 1, column: 1 };
+      const { node, complete, key } = located(pointer);
+      return positionOf(startOf(complete && key ? key : node));
+    },
     locateInString(pointer, offset) {
       const { node, complete } = located(pointer);
       if (!complete || !isScalar(node) || typeof node.value !== 'string' || !node.range) return positionOf(startOf(node));
@@ -210,6 +215,8 @@ function nodeAt(doc: Document, pointer: string): { node: Node | null; complete: 
       }
     } else if (isSeq(node) && /^(0|[1-9][0-9]*)$/.test(token)) {
       next = node.items[Number(token)] as Node | undefined;
+      // An item has no key of its own.
+      key = undefined;
     }
     if (next === undefined) return { node, complete: false };
     node = next;
