@@ -1,7 +1,17 @@
 import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServices, createWorker, definitionSupport, ProviderRegistry, type Repositories, randomIds, type Services, sha256, systemClock } from '@signalbox/core';
+import {
+  createServices,
+  createWorker,
+  definitionSupport,
+  ProviderRegistry,
+  type Repositories,
+  randomIds,
+  type Services,
+  sha256,
+  systemClock,
+} from '@signalbox/core';
 import { definitionTools } from '@signalbox/definition-tools';
 import { buildApp } from '@signalbox/http-express';
 import { kyselyPersistence, openDatabase } from '@signalbox/persistence-kysely';

@@ -33,7 +33,15 @@ managedApiSuite('in-memory repositories', async () => {
   const cron = new CronerSchedules();
   const definitions = definitionSupport({ ...definitionTools(), cron }, sha256);
   const services = createServices({ repos, uow, registry: new ProviderRegistry().register('mock', mock), clock, ids, cron, definitions });
-  const worker = createWorker({ jobs: repos.jobs, connectors: repos.connectors, syncs: services.syncs, clock, ids, logger: silentLogger, options: { pollMs: 20 } });
+  const worker = createWorker({
+    jobs: repos.jobs,
+    connectors: repos.connectors,
+    syncs: services.syncs,
+    clock,
+    ids,
+    logger: silentLogger,
+    options: { pollMs: 20 },
+  });
   worker.start();
   return { services, mock, advanceClock: (ms) => clock.advance(ms), close: () => worker.stop() };
 });

@@ -75,8 +75,8 @@ export function createServices(deps: ServiceDeps): Services {
 export type { IssuedKey } from './access-service';
 export { BOOTSTRAP_ADMIN_EMAIL } from './access-service';
 export type { ConnectorChanges, NewConnector } from './connector-service';
-export { definitionSupport } from './managed-pipeline-service';
 export type { DefinitionSupport, DefinitionText, ValidationResult, VersionDiff, VersionWrite } from './managed-pipeline-service';
+export { definitionSupport } from './managed-pipeline-service';
 export type { PipelineDetail } from './pipeline-service';
 export { checkDays } from './pipeline-service';
 export type { RunDetail, TriggerInput } from './run-service';

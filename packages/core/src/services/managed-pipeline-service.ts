@@ -2,6 +2,7 @@ import type { Actor } from '../access/access';
 import type { CronSchedules } from '../background/cron';
 import type { Id, Paged, PageRequest } from '../common';
 import { type CheckedDefinition, checkDefinition, type DefinitionTools, EMBEDDED_ENGINE, type PipelineSpec } from '../definition/definition';
+import { canonicalJson, specHash } from '../definition/spec-hash';
 import { conflict, DomainError, type ErrorDetail, invalid, notFound } from '../errors';
 import { MANAGED_PROVIDER, type PipelineVersion, versionInfo } from '../pipeline/managed';
 import type { Pipeline } from '../pipeline/pipeline';
@@ -33,7 +34,7 @@ export interface DefinitionSupport {
 export function definitionSupport(tools: DefinitionTools & { diff: TextDiffer }, hasher: Hasher): DefinitionSupport {
   return {
     check: (text, format) => checkDefinition(text, format, tools),
-    hash: (spec) => hasher.hash(canonical(spec)),
+    hash: (spec) => specHash(spec, hasher),
     reader: tools.reader,
     diff: tools.diff,
   };
@@ -77,16 +78,6 @@ const MAX_MESSAGE_LENGTH = 1000;
 
 /** `If-Match: "3"` (or `3`, or a weak `W/"3"`): the version number an update is based on. */
 const IF_MATCH = /^\s*(?:W\/)?"?([1-9][0-9]{0,8})"?\s*$/;
-
-const canonical = (v: unknown): string =>
-  Array.isArray(v)
-    ? `[${v.map(canonical).join(',')}]`
-    : v !== null && typeof v === 'object'
-      ? `{${Object.keys(v)
-          .sort()
-          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-          .join(',')}}`
-      : JSON.stringify(v);
 
 /**
  * Managed pipelines: defined in Signalbox from a JSON or YAML definition, kept as immutable
@@ -194,8 +185,8 @@ export class ManagedPipelineService {
     } else if (to.number > 1) {
       from = (await this.versions.getByNumber(space.id, id, to.number - 1)) ?? null;
     }
-    const before = new Map((from?.spec.steps ?? []).map((s) => [s.name, canonical(s)]));
-    const after = new Map(to.spec.steps.map((s) => [s.name, canonical(s)]));
+    const before = new Map((from?.spec.steps ?? []).map((s) => [s.name, canonicalJson(s)]));
+    const after = new Map(to.spec.steps.map((s) => [s.name, canonicalJson(s)]));
     const textDiff = this.tools().diff.unified(from?.source ?? '', to.source, {
       before: from ? `version ${from.number}` : 'nothing',
       after: `version ${to.number}`,
