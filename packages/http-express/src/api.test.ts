@@ -10,7 +10,9 @@ apiSuite('in-memory repositories', async () => {
   const ids = new SequentialIds();
   const mock = new MockProviderFactory(clock);
   const { repos, uow } = inMemoryPersistence(ids);
-  const services = createServices({ repos, uow, registry: new ProviderRegistry().register('mock', mock), clock, ids });
+  const cron = new CronerSchedules();
+  const definitions = definitionSupport({ ...definitionTools(), cron }, sha256);
+  const services = createServices({ repos, uow, registry: new ProviderRegistry().register('mock', mock), clock, ids, cron, definitions });
   // Syncs run on a worker, as in the API process; it polls often so the suite does not wait on it.
   const worker = createWorker({
     jobs: repos.jobs,

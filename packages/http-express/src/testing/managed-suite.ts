@@ -398,18 +398,60 @@ export function managedApiSuite(label: string, setup: () => Promise<ManagedHarne
         expect((await call('outsider', 'delete', `spaces/elsewhere/orchestration/pipelines/${id}`)).status).toBe(404);
       });
 
-      it('lets viewers read and validate, and only editors write', async () => {
-        const p = await create(stepsJson(unique('roles')));
-        const [v] = (await call('viewer', 'get', `${P}/pipelines/${p.id}/versions`)).body;
-        const cases: [Role, () => Promise<request.Response>, number][] = [
-          ['viewer', () => send('viewer', 'post', `${P}/pipelines`, stepsJson(unique('no')), 'application/json'), 403],
-          ['viewer', () => send('viewer', 'put', `${P}/pipelines/${p.id}`, stepsJson(p.name, 'SELECT 9 AS id'), 'application/json'), 403],
-          ['viewer', () => call('viewer', 'post', `${P}/pipelines/${p.id}/versions/${v.id}/restore`), 403],
-          ['viewer', () => call('viewer', 'get', `${P}/pipelines/${p.id}/versions/${v.id}/diff`), 200],
-          ['outsider', () => send('outsider', 'post', `${P}/pipelines/validate`, stepsJson('x'), 'application/json'), 404],
-          ['outsider', () => call('outsider', 'get', `${P}/pipelines/${p.id}/versions`), 404],
+      it('lets members read and validate, and only editors write: the role matrix', async () => {
+        const RANK: Record<Role, number> = { outsider: 0, viewer: 1, editor: 2, root: 3 };
+        const made = async () => (await send('root', 'post', `${P}/pipelines`, stepsJson(unique('matrix')), 'application/json')).body;
+        const ops: [string, Exclude<Role, 'outsider'>, (r: Role) => Promise<request.Response>, number][] = [
+          ['POST validate', 'viewer', (r) => send(r, 'post', `${P}/pipelines/validate`, stepsJson('x'), 'application/json'), 200],
+          ['GET pipeline', 'viewer', async (r) => call(r, 'get', `${P}/pipelines/${(await made()).id}`), 200],
+          ['GET versions', 'viewer', async (r) => call(r, 'get', `${P}/pipelines/${(await made()).id}/versions`), 200],
+          [
+            'GET version',
+            'viewer',
+            async (r) => {
+              const p = await made();
+              return call(r, 'get', `${P}/pipelines/${p.id}/versions/${p.current_version.id}`);
+            },
+            200,
+          ],
+          [
+            'GET diff',
+            'viewer',
+            async (r) => {
+              const p = await made();
+              return call(r, 'get', `${P}/pipelines/${p.id}/versions/${p.current_version.id}/diff`);
+            },
+            200,
+          ],
+          ['POST pipeline', 'editor', (r) => send(r, 'post', `${P}/pipelines`, stepsJson(unique('by')), 'application/json'), 201],
+          [
+            'PUT pipeline',
+            'editor',
+            async (r) => {
+              const p = await made();
+              return send(r, 'put', `${P}/pipelines/${p.id}`, stepsJson(p.name, 'SELECT 9 AS id'), 'application/json');
+            },
+            201,
+          ],
+          [
+            'POST restore',
+            'editor',
+            async (r) => {
+              const p = await made();
+              return call(r, 'post', `${P}/pipelines/${p.id}/versions/${p.current_version.id}/restore`);
+            },
+            200,
+          ],
+          ['PATCH paused', 'editor', async (r) => call(r, 'patch', `${P}/pipelines/${(await made()).id}/paused`, { paused: true }), 200],
+          ['DELETE pipeline', 'editor', async (r) => call(r, 'delete', `${P}/pipelines/${(await made()).id}`), 204],
         ];
-        for (const [who, op, status] of cases) expect([who, (await op()).status]).toEqual([who, status]);
+        for (const [name, min, op, success] of ops) {
+          for (const role of ['outsider', 'viewer', 'editor', 'root'] as const) {
+            const expected = RANK[role] >= RANK[min] ? success : role === 'outsider' ? 404 : 403;
+            const res = await op(role);
+            expect([name, role, res.status]).toEqual([name, role, expected]);
+          }
+        }
       });
     });
   });
