@@ -159,6 +159,11 @@ export function managedContracts(name: string, make: MakeRepositories) {
       expect(await names(['synced'])).toEqual(['a-synced']);
       expect(await names(['synced', 'managed'])).toEqual(['a-synced', 'b-managed']);
       expect(await names()).toEqual(['a-synced', 'b-managed']);
+      // Text search sees a managed pipeline's fields as a synced one's.
+      expect((await s.repos.pipelines.list(space.id, listQuery(OTHER, { filter: { q: 'B-MAN' } }))).items.map((v) => v.pipeline.name)).toEqual(['b-managed']);
+      expect((await s.repos.pipelines.list(space.id, listQuery(OTHER, { filter: { provider: ['managed'] } }))).items.map((v) => v.pipeline.name)).toEqual([
+        'b-managed',
+      ]);
       const synced = (await s.repos.pipelines.list(space.id, listQuery(OTHER, { filter: { origin: ['synced'] } }))).items[0].pipeline;
       expect(synced).toMatchObject({ origin: 'synced', managed: null, connectorId: connector.id });
     });
