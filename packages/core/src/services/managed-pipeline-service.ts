@@ -273,9 +273,9 @@ export class ManagedPipelineService {
     };
     await this.uow.run(async (r) => {
       if (!(await r.pipelines.updateManaged(next, n))) {
-        const now = await r.pipelines.get(current.spaceId, current.id);
-        if (!now) throw notFound('pipeline', current.id);
-        throw versionConflict(now.managed?.currentVersion.number ?? n, n);
+        const stored = await r.pipelines.get(current.spaceId, current.id);
+        if (!stored) throw notFound('pipeline', current.id);
+        throw versionConflict(stored.managed?.currentVersion.number ?? n, n);
       }
       await r.versions.create(version);
     });
