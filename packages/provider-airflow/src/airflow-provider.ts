@@ -240,13 +240,16 @@ export class AirflowProvider implements OrchestrationProvider {
     return this.runOf(dialect, res.data, res.serverDate ?? sentAt, 'GET dagRun');
   }
 
-  /** v1: `PATCH /dags/{id}?update_mask=is_paused`; v2 the same path under /api/v2 (the mask is optional there, and kept). */
+  /**
+   * v1: `PATCH /dags/{id}?update_mask=is_paused`; v2: `PATCH /api/v2/dags/{id}` with the body alone
+   * (its mask is optional, and an array that the official spec's validators refuse as one string).
+   */
   async setPaused(pipelineExternalId: string, paused: boolean): Promise<void> {
     const { dialect } = await this.dialect();
     await this.http.call<Dto>({
       method: 'PATCH',
       path: `${dialect.prefix}/dags/${encode(pipelineExternalId)}`,
-      params: { update_mask: 'is_paused' },
+      ...(dialect.version === 'v1' ? { params: { update_mask: 'is_paused' } } : {}),
       body: { is_paused: paused },
       // Setting the same value twice is harmless.
       idempotent: true,
