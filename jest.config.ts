@@ -10,6 +10,7 @@ const packages = [
   'packages/core',
   'packages/provider-mock',
   'packages/schedule-croner',
+  'packages/definition-tools',
   'packages/persistence-kysely',
   'packages/airflow-stub',
   'packages/provider-airflow',

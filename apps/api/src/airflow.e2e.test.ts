@@ -91,6 +91,28 @@ describe('an airflow connector, end to end', () => {
     expect(detail.body).toMatchObject({ id: first.body.id, triggered_by: expect.any(String) });
   });
 
+  it('pauses and resumes a DAG in Airflow itself, and shows it at once', async () => {
+    const p = (await pipelines('&status=active')).body[0];
+    const paused = await request(app).patch(`${base}/pipelines/${p.id}/paused`).set(auth).send({ paused: true }).expect(200);
+    expect(paused.body).toMatchObject({ id: p.id, paused: true, status: 'paused' });
+    expect(stub.data.dags.get(p.external_id)?.paused).toBe(true);
+    expect(stub.requests.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual([`/api/v2/dags/${p.external_id}`]);
+    // A sync reads the same back from Airflow.
+    await sync().expect(200);
+    expect((await request(app).get(`${base}/pipelines/${p.id}`).set(auth)).body.paused).toBe(true);
+    await request(app).patch(`${base}/pipelines/${p.id}/paused`).set(auth).send({ paused: false }).expect(200);
+    expect(stub.data.dags.get(p.external_id)?.paused).toBe(false);
+    // Airflow failing leaves the stored state alone.
+    stub.faults.add({ kind: 'status', status: 503, path: /\/dags\/[^/]+$/ });
+    try {
+      const failed = await request(app).patch(`${base}/pipelines/${p.id}/paused`).set(auth).send({ paused: true });
+      expect([failed.status, failed.body.error.code]).toEqual([503, 'PROVIDER_UNAVAILABLE']);
+    } finally {
+      stub.faults.clear();
+    }
+    expect((await request(app).get(`${base}/pipelines/${p.id}`).set(auth)).body.paused).toBe(false);
+  });
+
   it('keeps earlier data and product fields when a sync fails half way, and records why', async () => {
     const [p] = (await pipelines()).body;
     await request(app).patch(`${base}/pipelines/${p.id}/criticality`).set(auth).send({ criticality: 'critical' }).expect(200);

@@ -1,5 +1,8 @@
-import { apiSuite } from '@signalbox/http-express/testing';
-import { containerHarness } from './test-support';
+import { apiSuite, managedApiSuite } from '@signalbox/http-express/testing';
+import { containerHarness, countingHarness } from './test-support';
 
 // The HTTP API suite on the container's real wiring over embedded PGlite (in memory).
 apiSuite('container wiring on PGlite', () => containerHarness({ inMemoryDatabase: true }));
+
+// Managed pipelines on the same wiring, counting every table's rows around a delete.
+managedApiSuite('container wiring on PGlite', () => countingHarness({ inMemoryDatabase: true }));

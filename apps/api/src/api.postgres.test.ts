@@ -1,10 +1,22 @@
-import { apiSuite } from '@signalbox/http-express/testing';
-import { containerHarness, freshDatabase } from './test-support';
+import { apiSuite, managedApiSuite } from '@signalbox/http-express/testing';
+import { containerHarness, countingHarness, freshDatabase } from './test-support';
 
 // The HTTP API suite on the container's real wiring over PostgreSQL, in a database of its own.
 apiSuite('container wiring on PostgreSQL', async () => {
   const database = await freshDatabase('api');
   const harness = await containerHarness({ databaseUrl: database.url, databasePoolSize: 5 });
+  return {
+    ...harness,
+    close: async () => {
+      await harness.close?.();
+      await database.drop();
+    },
+  };
+});
+
+managedApiSuite('container wiring on PostgreSQL', async () => {
+  const database = await freshDatabase('managed');
+  const harness = await countingHarness({ databaseUrl: database.url, databasePoolSize: 5 });
   return {
     ...harness,
     close: async () => {

@@ -1,7 +1,18 @@
 import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createServices, createWorker, ProviderRegistry, type Repositories, randomIds, type Services, sha256, systemClock } from '@signalbox/core';
+import {
+  createServices,
+  createWorker,
+  definitionSupport,
+  ProviderRegistry,
+  type Repositories,
+  randomIds,
+  type Services,
+  sha256,
+  systemClock,
+} from '@signalbox/core';
+import { definitionTools } from '@signalbox/definition-tools';
 import { buildApp } from '@signalbox/http-express';
 import { kyselyPersistence, openDatabase } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
@@ -71,22 +82,35 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   c.bind(T.cron).toConstantValue(new CronerSchedules());
 
   c.bind(T.services).toResolvedValue(
-    (repos, uow, registry, clock, ids, hasher, logger, cfg: Config) =>
-      createServices({ repos, uow, registry, clock, ids, hasher, logger, sync: { leaseMs: cfg.leaseMs } }),
-    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config],
+    (repos, uow, registry, clock, ids, hasher, logger, cfg: Config, cron) =>
+      createServices({
+        repos,
+        uow,
+        registry,
+        clock,
+        ids,
+        hasher,
+        logger,
+        sync: { leaseMs: cfg.leaseMs },
+        cron,
+        definitions: definitionSupport({ ...definitionTools(), cron }, hasher),
+      }),
+    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config, T.cron],
   );
   c.bind(T.worker).toResolvedValue(
-    (repos: Repositories, services: Services, clock, ids, logger, cfg: Config) =>
+    (repos: Repositories, services: Services, clock, ids, logger, cfg: Config, cron) =>
       createWorker({
         jobs: repos.jobs,
         connectors: repos.connectors,
         syncs: services.syncs,
+        pipelines: repos.pipelines,
+        cron,
         clock,
         ids,
         logger,
         options: { concurrency: cfg.workerConcurrency, pollMs: cfg.workerPollMs, leaseMs: cfg.leaseMs, graceMs: cfg.shutdownGraceMs },
       }),
-    [T.repositories, T.services, T.clock, T.ids, T.coreLogger, T.config],
+    [T.repositories, T.services, T.clock, T.ids, T.coreLogger, T.config, T.cron],
   );
   c.bind(T.app).toResolvedValue(
     (services, db, logger, cfg: Config) => buildApp(services, { ready: () => db.ping(), logger, bodyLimit: cfg.bodyLimit, syncWaitMs: cfg.syncWaitMs }),

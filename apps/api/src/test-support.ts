@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '@signalbox/core/testing';
-import type { ApiHarness } from '@signalbox/http-express/testing';
-import { migrateToLatest } from '@signalbox/persistence-kysely';
+import type { ApiHarness, ManagedHarness } from '@signalbox/http-express/testing';
+import { migrateToLatest, TABLES } from '@signalbox/persistence-kysely';
+import { sql } from 'kysely';
 import { type Config, loadConfig } from './config';
 import { buildContainer } from './container';
 import { T } from './tokens';
@@ -46,6 +47,11 @@ async function adminQuery(text: string) {
  * clock, migrated, as the HTTP API suite wants it.
  */
 export async function containerHarness(overrides: Partial<Config>): Promise<ApiHarness> {
+  return countingHarness(overrides);
+}
+
+/** The container harness that can also count the rows of every table. */
+export async function countingHarness(overrides: Partial<Config>): Promise<ManagedHarness> {
   const config = testConfig({ secretKey: 'test-secret-key-0123456789', inMemoryDatabase: !overrides.databaseUrl, workerPollMs: 20, ...overrides });
   const container = buildContainer(config);
   const clock = new FakeClock(new Date());
@@ -59,6 +65,14 @@ export async function containerHarness(overrides: Partial<Config>): Promise<ApiH
     services,
     mock: container.get(T.mockProviders),
     advanceClock: (ms) => clock.advance(ms),
+    countRows: async () => {
+      const counts: Record<string, number> = {};
+      for (const table of TABLES) {
+        const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(db.db);
+        counts[table] = Number(rows[0].n);
+      }
+      return counts;
+    },
     close: async () => {
       await worker.stop();
       await db.close();

@@ -383,6 +383,25 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
     res.json({ dags: items.map(version === 'v1' ? dagV1 : dagV2), total_entries: total });
   });
 
+  // Only `is_paused` may be patched, as in Airflow. v1 needs `update_mask=is_paused` or a body of
+  // that field alone; v2 takes the same, the mask optional.
+  app.patch(`${prefix}/dags/:dag_id`, (req, res) => {
+    const dagId = String(req.params.dag_id);
+    const body: unknown = req.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badParam('body', 'body', 'Input should be a valid dictionary', 'dict_type', body);
+    const mask = one(req, 'update_mask');
+    if (mask !== undefined && mask !== 'is_paused') throw new ApiError(400, `Only \`is_paused\` field can be updated through the REST API`);
+    const paused = (body as Record<string, unknown>).is_paused;
+    if (typeof paused !== 'boolean') {
+      if (version === 'v1') throw new ApiError(400, 'is_paused: Not a valid boolean.');
+      throw new ApiError(422, 'invalid body', [{ type: 'bool_type', loc: ['body', 'is_paused'], msg: 'Input should be a valid boolean', input: paused }]);
+    }
+    const dag = data.dags.get(dagId);
+    if (!dag?.active) throw new ApiError(404, version === 'v1' ? `Dag with id: '${dagId}' not found` : `The Dag with ID: \`${dagId}\` was not found`);
+    data.setPaused(dagId, paused);
+    res.json((version === 'v1' ? dagV1 : dagV2)(dag));
+  });
+
   const displayName = (dagId: string) => data.dags.get(dagId)?.displayName ?? dagId;
   const renderRun = (r: StubRun) => (version === 'v1' ? runV1(r) : runV2(r, displayName(r.dagId)));
 

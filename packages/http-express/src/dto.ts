@@ -2,9 +2,11 @@ import {
   type ApiKey,
   type Comment,
   type Connector,
+  type ErrorDetail,
   type IssuedKey,
   type Membership,
   type PipelineDetail,
+  type PipelineVersion,
   type PipelineView,
   type ProviderInfo,
   pipelineStatus,
@@ -16,6 +18,9 @@ import {
   type TaskRun,
   type Team,
   type User,
+  type ValidationResult,
+  type VersionDiff,
+  type VersionInfo,
 } from '@signalbox/core';
 
 /* The wire format: snake_case, ISO 8601 times, secrets never included. */
@@ -96,10 +101,54 @@ export const syncDto = (s: SyncRecord) => ({
   error: s.error,
 });
 
+/** A detail of an error or a validation: snake_case, as every field of the API. */
+export const detailDto = ({ queryLine, queryColumn, ...d }: ErrorDetail) => ({
+  ...d,
+  ...(queryLine === undefined ? {} : { query_line: queryLine }),
+  ...(queryColumn === undefined ? {} : { query_column: queryColumn }),
+});
+
+export const versionInfoDto = (v: VersionInfo) => ({
+  id: v.id,
+  number: v.number,
+  version: v.version,
+  spec_hash: v.specHash,
+  created_at: iso(v.createdAt),
+  created_by: v.createdBy,
+  message: v.message,
+});
+
+export const versionDto = (v: PipelineVersion) => ({
+  ...versionInfoDto(v),
+  pipeline_id: v.pipelineId,
+  source: v.source,
+  format: v.format,
+  // The normalized definition is stored in its wire shape already.
+  steps: v.spec.steps,
+  variables: v.spec.variables,
+});
+
+export const versionDiffDto = (d: VersionDiff) => ({
+  from: d.from ? versionInfoDto(d.from) : null,
+  to: versionInfoDto(d.to),
+  text_diff: d.textDiff,
+  steps: d.steps,
+});
+
+export const validationDto = (v: ValidationResult) => ({
+  valid: v.valid,
+  errors: v.errors.map(detailDto),
+  warnings: v.warnings.map(detailDto),
+  steps: v.steps,
+});
+
 export const pipelineDto = ({ pipeline: p, summary: s, watched }: PipelineView) => ({
   id: p.id,
+  origin: p.origin,
   connector_id: p.connectorId,
   provider: p.provider,
+  engine: p.managed?.engine ?? null,
+  current_version: p.managed ? versionInfoDto(p.managed.currentVersion) : null,
   external_id: p.externalId,
   name: p.name,
   description: p.description,
@@ -129,7 +178,7 @@ export const pipelineDto = ({ pipeline: p, summary: s, watched }: PipelineView) 
   watched,
 });
 
-export const pipelineDetailDto = (d: PipelineDetail) => ({ ...pipelineDto(d), last_run: d.lastRun ? runDto(d.lastRun) : null });
+export const pipelineDetailDto = (d: PipelineDetail) => ({ ...pipelineDto(d), last_run: d.lastRun ? runDto(d.lastRun) : null, definition: d.definition });
 
 export const runDto = (r: Run) => ({
   id: r.id,

@@ -1,6 +1,6 @@
 import { type ErrorDetail, type ErrorKind, isDomainError, type Logger, type SyncRecord } from '@signalbox/core';
 import type { ErrorRequestHandler, Response } from 'express';
-import { syncDto } from './dto';
+import { detailDto, syncDto } from './dto';
 
 /** The one table from error kinds to HTTP statuses; the type keeps it exhaustive. */
 export const STATUS: Record<ErrorKind, number> = {
@@ -16,7 +16,7 @@ export const STATUS: Record<ErrorKind, number> = {
 };
 
 export function sendError(res: Response, status: number, code: string, message: string, details: ErrorDetail[] = [], extra: Record<string, unknown> = {}) {
-  res.status(status).json({ error: { code, message, details, ...extra } });
+  res.status(status).json({ error: { code, message, details: details.map(detailDto), ...extra } });
 }
 
 /** body-parser's own errors, by their `type`. */
@@ -42,6 +42,7 @@ export const errorHandler =
       const extra: Record<string, unknown> = {};
       if (err.provider) extra.provider = err.provider;
       if (err.code === 'SYNC_RUNNING' && err.data) extra.sync = syncDto(err.data as SyncRecord);
+      if (err.code === 'VERSION_CONFLICT' && err.data) extra.current_version = (err.data as { current_version: number }).current_version;
       const status = STATUS[err.kind];
       if (status >= 500) logger.warn('request failed upstream', { request_id: res.locals.requestId, code: err.code, error: err.message });
       return sendError(res, status, err.code, err.message, err.details, extra);

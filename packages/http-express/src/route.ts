@@ -54,6 +54,12 @@ interface RouteMeta {
   who?: string;
   /** The body may be left out altogether (all its fields optional). */
   bodyOptional?: boolean;
+  /**
+   * The body is a pipeline definition: not checked here but handed to the handler as sent, its
+   * text and format (JSON or YAML by Content-Type), for the core to check with line and column.
+   * `body` is then only the schema the OpenAPI document describes it with.
+   */
+  definitionBody?: boolean;
   /** Headers it reads; `field` is the core's name for one, which the core's errors then call by the header's name. */
   headers?: { name: string; description: string; schema: Schema; field?: string }[];
   responses: Record<number, ResponseSpec>;
@@ -75,12 +81,30 @@ export interface RouteSpec extends RouteMeta {
 /** The type a request schema accepts, or `undefined` for a route without that input. */
 export type Input<S> = S extends JSONSchema ? FromSchema<S> : undefined;
 
+/** What a `definitionBody` route's handler gets as its body. */
+export interface DefinitionBody {
+  text: string;
+  format: 'json' | 'yaml';
+}
+
 /** A route as written: its handler sees query and body typed from its own schemas. */
 export interface TypedRoute<QS extends JSONSchema | undefined, BS extends JSONSchema | undefined> extends RouteMeta {
   query?: QS;
   body?: BS;
   handle(ctx: Ctx<Input<QS>, Input<BS>>, services: Services): Promise<Reply>;
 }
+
+/** A route whose body is a definition (see `definitionBody`): its handler sees the text and its format. */
+export interface DefinitionRoute<QS extends JSONSchema | undefined> extends Omit<RouteMeta, 'definitionBody'> {
+  query?: QS;
+  /** Describes the body in the OpenAPI document only. */
+  body: Schema;
+  handle(ctx: Ctx<Input<QS>, DefinitionBody>, services: Services): Promise<Reply>;
+}
+
+/** Declares a route whose body is a definition, handed over as text (see `definitionBody`). */
+export const definitionRoute = <const QS extends JSONSchema | undefined = undefined>(spec: DefinitionRoute<QS>): RouteSpec =>
+  ({ ...spec, definitionBody: true }) as unknown as RouteSpec;
 
 /**
  * Declares a route whose handler takes its input types from its `query` and `body` schemas
@@ -105,4 +129,5 @@ export const PARAM_RESOURCES: Record<string, string> = {
   run_id: 'run',
   task_run_id: 'task run',
   comment_id: 'comment',
+  version_id: 'version',
 };

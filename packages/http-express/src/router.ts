@@ -6,6 +6,7 @@ import { errorHandler, sendError } from './errors';
 import { setPageHeaders } from './pagination';
 import { type Ctx, PARAM_RESOURCES, type RouteSpec } from './route';
 import { connectorRoutes } from './routes/connectors';
+import { managedRoutes } from './routes/managed';
 import { memberRoutes } from './routes/members';
 import { DEFAULT_SYNC_WAIT_MS, orchestrationRoutes } from './routes/orchestration';
 import { spaceRoutes } from './routes/spaces';
@@ -34,13 +35,14 @@ export const apiRoutes = (opts: Pick<ApiRouterOptions, 'syncWaitMs'> = {}): Rout
   ...connectorRoutes,
   ...syncRoutes,
   ...orchestrationRoutes(opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS),
+  ...managedRoutes,
 ];
 
 // Every request schema is compiled once, when this module loads; ajv keeps the compiled function
 // per schema object, so the routers made later reuse them.
 for (const spec of apiRoutes()) {
   if (spec.query) compileQuery(spec.query);
-  if (spec.body) compileBody(spec.body);
+  if (spec.body && !spec.definitionBody) compileBody(spec.body);
 }
 const NO_QUERY = compileQuery({ type: 'object', additionalProperties: false, properties: {} });
 
@@ -116,9 +118,15 @@ function bodyOf(req: Request, res: Response, optional: boolean): { value: unknow
   return { value: req.body, locate: () => (raw ? locateInJson(raw.toString('utf8')) : undefined) };
 }
 
+/** A definition body as sent: its text and, by Content-Type, its format; undefined when neither JSON nor YAML. */
+function definitionOf(req: Request): { text: string; format: 'json' | 'yaml' } | undefined {
+  if (typeof req.body !== 'string') return undefined;
+  return { text: req.body, format: req.is([...YAML_TYPES]) ? 'yaml' : 'json' };
+}
+
 function serve(spec: RouteSpec, services: Services): RequestHandler {
   const query = spec.query ? compileQuery(spec.query) : NO_QUERY;
-  const body = spec.body ? compileBody(spec.body) : undefined;
+  const body = spec.body && !spec.definitionBody ? compileBody(spec.body) : undefined;
   return async (req: Request, res: Response) => {
     checkParams(req.params as Record<string, string>);
     const q = check(query, queryOf(spec.query, req.query as Record<string, unknown>), 'query');
@@ -127,6 +135,11 @@ function serve(spec: RouteSpec, services: Services): RequestHandler {
       const decoded = bodyOf(req, res, spec.bodyOptional === true);
       if (!decoded) return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json or YAML (${YAML_TYPES.join(', ')})`);
       b = check(body, decoded.value, 'body', decoded.locate);
+    } else if (spec.definitionBody) {
+      if (!hasBody(req))
+        throw new DomainError('invalid', 'BODY_REQUIRED', 'send the definition as the request body', { details: [{ field: 'body', reason: 'is required' }] });
+      b = definitionOf(req);
+      if (!b) return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `send the definition as application/json or YAML (${YAML_TYPES.join(', ')})`);
     }
     const ctx: Ctx = {
       actor: res.locals.actor,
@@ -170,6 +183,8 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
     },
   });
   const yaml = express.text({ limit, type: [...YAML_TYPES] });
+  // Definitions are read by the core from their text, JSON or YAML alike.
+  const definition = express.text({ limit, type: [...JSON_TYPES, ...YAML_TYPES] });
   const router = Router();
   router.use(requestId);
   const routes = apiRoutes(opts);
@@ -177,7 +192,8 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
   for (const spec of routes) {
     const path = toExpressPath(spec.path);
     const chain: RequestHandler[] = [authenticate(services)];
-    if (spec.body) chain.push(json, yaml);
+    if (spec.definitionBody) chain.push(definition);
+    else if (spec.body) chain.push(json, yaml);
     router[spec.method](path, ...chain, serve(spec, services));
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), spec.method.toUpperCase()]);
   }

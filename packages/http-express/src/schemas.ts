@@ -3,12 +3,17 @@ import {
   CRITICALITIES,
   DEFAULT_PER_PAGE,
   DEFAULT_SUMMARY_DAYS,
+  DEFINITION_FORMATS,
+  JOB_TYPES,
+  LOAD_MODES,
+  MANAGED_PROVIDER,
   MAX_COMMENT_LENGTH,
   MAX_NOTE_LENGTH,
   MAX_PER_PAGE,
   MAX_SUMMARY_DAYS,
   MAX_SYNC_INTERVAL_SECONDS,
   MIN_SYNC_INTERVAL_SECONDS,
+  PIPELINE_ORIGINS,
   PIPELINE_STATUSES,
   ROLES,
   RUN_STATUSES,
@@ -47,7 +52,20 @@ const name = str({ minLength: 1, maxLength: 200 });
 
 // ---------------------------------------------------------------- responses (components)
 
+const errorDetail = obj(
+  {
+    field: str({ description: 'The field: a wire name, or for a definition a JSON pointer (`/transforms/1/query`).' }),
+    reason: str(),
+    line: int({ minimum: 1, description: 'For a body sent as text (YAML or JSON): the line of the problem, from 1.' }),
+    column: int({ minimum: 1, description: 'With `line`: the column, from 1.' }),
+    query_line: int({ minimum: 1, description: 'For an error inside a SQL query: its line within the query, from 1.' }),
+    query_column: int({ minimum: 1, description: 'With `query_line`: the column within the query, from 1.' }),
+  },
+  ['reason'],
+);
+
 export const responseSchemas = {
+  ErrorDetail: errorDetail,
   Error: obj({
     error: obj(
       {
@@ -55,18 +73,11 @@ export const responseSchemas = {
         message: str(),
         details: {
           type: 'array',
-          items: obj(
-            {
-              field: str(),
-              reason: str(),
-              line: int({ minimum: 1, description: 'For a body sent as text (YAML or JSON): the line of the problem, from 1.' }),
-              column: int({ minimum: 1, description: 'With `line`: the column, from 1.' }),
-            },
-            ['reason'],
-          ),
+          items: errorDetail,
         },
         provider: obj({ name: str(), status: nullable(int()), message: str() }),
         sync: { $ref: '#/components/schemas/Sync' },
+        current_version: int({ minimum: 1, description: 'On VERSION_CONFLICT: the current version number.' }),
       },
       ['code', 'message', 'details'],
     ),
@@ -173,10 +184,172 @@ export const responseSchemas = {
   Health: obj({ status: { enum: ['ok', 'unavailable'] } }),
 } satisfies Record<string, Schema>;
 
+// ---------------------------------------------------------------- managed pipelines
+
+const nStr = nullable(str());
+const names = { type: 'array', items: str() } as const;
+
+/** A step as the normalized definition has it (the seed-3 shape). */
+const stepSchema = obj(
+  {
+    name: str(),
+    config: obj(
+      {
+        query_type: { enum: ['sql'] },
+        query: str(),
+        input_datasets: names,
+        output_datasets: names,
+        job_type: { enum: [...JOB_TYPES] },
+        mode: { enum: [...LOAD_MODES] },
+        key: names,
+        incremental: obj({ cursor_column: str() }),
+      },
+      ['query_type', 'query', 'input_datasets', 'output_datasets', 'job_type'],
+    ),
+    depends_on: names,
+  },
+  ['name', 'config', 'depends_on'],
+);
+const variablesSchema = {
+  type: 'object',
+  additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+  description: 'Variables with their defaults; a query refers to one as `:name`, bound as a parameter.',
+} as const;
+
+const versionInfoProps: Record<string, Schema> = {
+  id,
+  number: int({ minimum: 1 }),
+  version: nStr,
+  spec_hash: str({ description: 'sha256 of the normalized definition' }),
+  created_at: dateTime,
+  created_by: nullable(id),
+  message: nStr,
+};
+
+export const managedSchemas = {
+  Step: stepSchema,
+  /** A normalized definition: whichever shape it was written in, steps in run order. */
+  Definition: obj({
+    name: str(),
+    version: nStr,
+    description: nStr,
+    owner: nStr,
+    tags: names,
+    schedule: nStr,
+    engine: str(),
+    warehouse: nStr,
+    max_active_runs: int({ minimum: 1 }),
+    timeout_seconds: nullable(int({ minimum: 1 })),
+    variables: variablesSchema,
+    steps: { type: 'array', items: { $ref: '#/components/schemas/Step' } },
+  }),
+  VersionInfo: obj(versionInfoProps),
+  PipelineVersion: obj({
+    ...versionInfoProps,
+    pipeline_id: id,
+    source: str({ description: 'The definition exactly as sent' }),
+    format: { enum: [...DEFINITION_FORMATS] },
+    steps: { type: 'array', items: { $ref: '#/components/schemas/Step' } },
+    variables: variablesSchema,
+  }),
+  VersionDiff: obj({
+    from: { oneOf: [{ $ref: '#/components/schemas/VersionInfo' }, { type: 'null' }] },
+    to: { $ref: '#/components/schemas/VersionInfo' },
+    text_diff: str({ description: 'A unified diff of the two sources; empty when equal' }),
+    steps: obj({ added: names, removed: names, changed: names }),
+  }),
+  Validation: obj({
+    valid: { type: 'boolean' },
+    errors: { type: 'array', items: { $ref: '#/components/schemas/ErrorDetail' } },
+    warnings: { type: 'array', items: { $ref: '#/components/schemas/ErrorDetail' } },
+    steps: { type: 'array', items: { $ref: '#/components/schemas/Step' } },
+  }),
+} satisfies Record<string, Schema>;
+
+const definitionName = str({ pattern: '^[a-z0-9][a-z0-9_-]{0,127}$' });
+const sqlQuery = str({ minLength: 1, description: 'One SQL statement (PostgreSQL); `:name` refers to a variable.' });
+const definitionCommon = {
+  name: definitionName,
+  version: { type: ['string', 'number'], description: 'Your own label of this version, e.g. "1.0".' },
+  description: nStr,
+  owner: nStr,
+  tags: names,
+  schedule: nullable(str({ description: '5-field cron, UTC' })),
+  variables: variablesSchema,
+  engine: str({ description: '`embedded` (the default; the only engine until the engine issues)' }),
+  warehouse: nullable(str({ description: 'null: the embedded warehouse (the only one until the engine issues)' })),
+  max_active_runs: int({ minimum: 1 }),
+  timeout_seconds: nullable(int({ minimum: 1 })),
+  base_version: int({ minimum: 1, description: 'PUT only: the version number this update is based on; another current version is 409 VERSION_CONFLICT.' }),
+  message: nullable(str({ maxLength: 1000, description: 'Describes the version this request makes.' })),
+} as const;
+
+/**
+ * The request body of create, validate and update, in either shape. The document describes it;
+ * the core checks it (with line and column), so this schema is never run by the router.
+ */
+export const definitionRequestSchema: Schema = {
+  description: 'A pipeline definition, JSON or YAML, in the `steps` shape or the `sources`/`transforms`/`destinations` shape.',
+  oneOf: [
+    obj(
+      {
+        ...definitionCommon,
+        steps: {
+          type: 'array',
+          minItems: 1,
+          items: obj(
+            {
+              name: str(),
+              config: obj(
+                {
+                  query_type: { enum: ['sql'] },
+                  query: sqlQuery,
+                  input_datasets: names,
+                  output_datasets: names,
+                  job_type: { enum: [...JOB_TYPES] },
+                  mode: { enum: [...LOAD_MODES] },
+                  key: names,
+                  incremental: obj({ cursor_column: str() }),
+                },
+                ['query', 'job_type'],
+              ),
+              depends_on: names,
+            },
+            ['name', 'config'],
+          ),
+        },
+      },
+      ['name', 'steps'],
+    ),
+    obj(
+      {
+        ...definitionCommon,
+        sources: {
+          type: 'array',
+          minItems: 1,
+          items: obj({ name: str(), query: sqlQuery, incremental: obj({ cursor_column: str() }) }, ['name', 'query']),
+        },
+        transforms: { type: 'array', items: obj({ name: str(), query: sqlQuery }, ['name', 'query']) },
+        destinations: {
+          type: 'array',
+          items: obj(
+            { name: str({ description: 'The table, e.g. analytics.user_activity' }), from: str(), mode: { enum: [...LOAD_MODES] }, key: names, step: str() },
+            ['name', 'from'],
+          ),
+        },
+      },
+      ['name', 'sources'],
+    ),
+  ],
+};
+
 const pipelineProps: Record<string, Schema> = {
   id,
-  connector_id: id,
-  provider: { enum: [...CONNECTOR_TYPES] },
+  origin: { enum: [...PIPELINE_ORIGINS] },
+  connector_id: { ...nullable(id), description: "The connector it was synced from; for a managed pipeline its engine's connector, null for `embedded`." },
+  provider: { enum: [...CONNECTOR_TYPES, MANAGED_PROVIDER] },
+  engine: { ...nStr, description: 'Managed pipelines: the engine that runs it; null for synced ones.' },
+  current_version: { oneOf: [{ $ref: '#/components/schemas/VersionInfo' }, { type: 'null' }] },
   external_id: str(),
   name: str(),
   description: nullable(str()),
@@ -199,14 +372,18 @@ const pipelineProps: Record<string, Schema> = {
 
 export const pipelineSchemas = {
   Pipeline: obj(pipelineProps),
-  PipelineDetail: obj({ ...pipelineProps, last_run: { oneOf: [{ $ref: '#/components/schemas/Run' }, { type: 'null' }] } }),
+  PipelineDetail: obj({
+    ...pipelineProps,
+    last_run: { oneOf: [{ $ref: '#/components/schemas/Run' }, { type: 'null' }] },
+    definition: { oneOf: [{ $ref: '#/components/schemas/Definition' }, { type: 'null' }] },
+  }),
   RunDetail: obj({
     ...(responseSchemas.Run.properties as Record<string, Schema>),
     task_runs: { type: 'array', items: { $ref: '#/components/schemas/TaskRun' } },
   }),
 };
 
-export const components = { ...responseSchemas, ...pipelineSchemas };
+export const components = { ...responseSchemas, ...pipelineSchemas, ...managedSchemas };
 export type ComponentName = keyof typeof components;
 export const ref = (name: ComponentName): Schema => ({ $ref: `#/components/schemas/${name}` });
 export const listOf = (name: ComponentName): Schema => ({ type: 'array', items: ref(name) });
@@ -238,7 +415,8 @@ const anyOf = <const V extends readonly string[]>(values: V, what: string) =>
 export const querySchemas = {
   page: query(pageQuery),
   pipelines: query({
-    provider: anyOf(CONNECTOR_TYPES, 'pipelines whose provider is'),
+    provider: anyOf([...CONNECTOR_TYPES, MANAGED_PROVIDER] as const, 'pipelines whose provider is'),
+    origin: anyOf(PIPELINE_ORIGINS, 'pipelines whose origin is'),
     status: anyOf(PIPELINE_STATUSES, 'pipelines whose status is'),
     owner: str({ minLength: 1, maxLength: 200 }),
     criticality: anyOf(CRITICALITIES, 'pipelines whose criticality is'),
@@ -258,6 +436,7 @@ export const querySchemas = {
     run_type: anyOf(RUN_TYPES, 'runs whose run type is'),
     ...pageQuery,
   }),
+  diff: query({ against: { ...id, description: 'The version to compare with; default: the one before.' } }),
   sync: query({ wait: { type: 'boolean', default: false, description: 'Wait (bounded) for the sync to end and answer 200 with its result.' } }),
 } as const satisfies Record<string, Schema>;
 
@@ -294,4 +473,6 @@ export const bodySchemas = {
     [],
   ),
   comment: obj({ body: str({ minLength: 1, maxLength: MAX_COMMENT_LENGTH }) }),
+  paused: obj({ paused: { type: 'boolean' } }),
+  restore: obj({ message: nullable(str({ maxLength: 1000 })) }, []),
 } as const satisfies Record<string, Schema>;

@@ -4,6 +4,7 @@ import { KyselyCommentRepository } from './kysely-comment-repository';
 import { KyselyConnectorRepository } from './kysely-connector-repository';
 import { KyselyJobQueue } from './kysely-job-queue';
 import { KyselyPipelineRepository } from './kysely-pipeline-repository';
+import { KyselyPipelineVersionRepository } from './kysely-pipeline-version-repository';
 import { KyselyRunRepository } from './kysely-run-repository';
 import { KyselyMembershipRepository, KyselySpaceRepository } from './kysely-space-repository';
 import { KyselySyncRepository } from './kysely-sync-repository';
@@ -28,6 +29,7 @@ export {
   KyselyJobQueue,
   KyselyMembershipRepository,
   KyselyPipelineRepository,
+  KyselyPipelineVersionRepository,
   KyselyRunRepository,
   KyselySpaceRepository,
   KyselySyncRepository,

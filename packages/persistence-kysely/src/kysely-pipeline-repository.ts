@@ -1,6 +1,5 @@
 import {
   type Connector,
-  type ConnectorType,
   type Criticality,
   DURATION_STATUSES,
   type Id,
@@ -9,6 +8,8 @@ import {
   type Pipeline,
   type PipelineFilter,
   type PipelineListQuery,
+  type PipelineOrigin,
+  type PipelineProvider,
   type PipelineRepository,
   type PipelineView,
   type ProviderPipeline,
@@ -19,15 +20,52 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import type { PipelinesTable, Schema } from './schema';
-import { isUuid, likeLiteral, limitOffset, mustDate, referencing, toCount, toDate, uniqueByKey } from './sql-support';
+import { isUuid, likeLiteral, limitOffset, mustDate, referencing, toCount, toDate, uniqueByKey, uniquely } from './sql-support';
 
 type P = SelectQueryBuilder<Schema & { p: PipelinesTable }, 'p', object>;
 
-export const toPipeline = (r: Selectable<PipelinesTable>): Pipeline => ({
+/** The current version's columns, joined to a managed pipeline's row (null for a synced one). */
+interface CurrentVersionRow {
+  cv_version: string | null;
+  cv_spec_hash: string | null;
+  cv_created_at: Date | string | null;
+  cv_created_by: string | null;
+  cv_message: string | null;
+}
+
+/** Selects CurrentVersionRow from `pipeline_versions` joined on the pipeline `p`'s current version. */
+const CURRENT_VERSION = [
+  sql<string | null>`cv.version`.as('cv_version'),
+  sql<string | null>`cv.spec_hash`.as('cv_spec_hash'),
+  sql<Date | null>`cv.created_at`.as('cv_created_at'),
+  sql<string | null>`cv.created_by`.as('cv_created_by'),
+  sql<string | null>`cv.message`.as('cv_message'),
+];
+
+export const toPipeline = (r: Selectable<PipelinesTable> & Partial<CurrentVersionRow>): Pipeline => ({
   id: r.id,
   spaceId: r.space_id,
+  origin: r.origin as PipelineOrigin,
   connectorId: r.connector_id,
-  provider: r.provider as ConnectorType,
+  provider: r.provider as PipelineProvider,
+  managed:
+    r.origin === 'managed' && r.current_version_id !== null && r.current_version_number !== null
+      ? {
+          engine: r.engine ?? 'embedded',
+          warehouse: r.warehouse,
+          maxActiveRuns: r.max_active_runs ?? 1,
+          timeoutSeconds: r.timeout_seconds,
+          currentVersion: {
+            id: r.current_version_id,
+            number: r.current_version_number,
+            version: r.cv_version ?? null,
+            specHash: r.cv_spec_hash ?? '',
+            createdAt: mustDate(r.cv_created_at ?? r.updated_at),
+            createdBy: r.cv_created_by ?? null,
+            message: r.cv_message ?? null,
+          },
+        }
+      : null,
   externalId: r.external_id,
   name: r.name,
   description: r.description,
@@ -79,7 +117,14 @@ export class KyselyPipelineRepository implements PipelineRepository {
 
   async get(spaceId: Id, id: Id) {
     if (!isUuid(spaceId) || !isUuid(id)) return undefined;
-    const row = await this.db.selectFrom('pipelines').selectAll().where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('pipelines as p')
+      .leftJoin('pipeline_versions as cv', (j) => j.onRef('cv.space_id', '=', 'p.space_id').onRef('cv.id', '=', 'p.current_version_id'))
+      .selectAll('p')
+      .select(CURRENT_VERSION)
+      .where('p.space_id', '=', spaceId)
+      .where('p.id', '=', id)
+      .executeTakeFirst();
     return row && toPipeline(row);
   }
 
@@ -131,6 +176,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
     let qb: P = this.db.selectFrom('pipelines as p').where('p.space_id', '=', spaceId);
     if (!f.includeRemoved) qb = qb.where('p.removed_at', 'is', null);
     if (f.provider?.length) qb = qb.where('p.provider', 'in', f.provider);
+    if (f.origin?.length) qb = qb.where('p.origin', 'in', f.origin);
     const statuses = f.status;
     if (statuses?.length) {
       qb = qb.where((eb) =>
@@ -217,7 +263,9 @@ export class KyselyPipelineRepository implements PipelineRepository {
             .as('s'),
         (join) => join.onTrue(),
       )
+      .leftJoin('pipeline_versions as cv', (j) => j.onRef('cv.space_id', '=', 'p.space_id').onRef('cv.id', '=', 'p.current_version_id'))
       .selectAll('p')
+      .select(CURRENT_VERSION)
       .select(['s.runs', 's.succeeded', 's.failed', 's.avg_duration', 's.p95_duration', 's.last_failure_at'])
       .select(
         (isUuid(viewerId)
@@ -307,6 +355,120 @@ export class KyselyPipelineRepository implements PipelineRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  async createManaged(p: Pipeline) {
+    const m = mustManage(p);
+    await uniquely(
+      () =>
+        this.db
+          .insertInto('pipelines')
+          .values({
+            id: p.id,
+            space_id: p.spaceId,
+            origin: 'managed',
+            connector_id: p.connectorId,
+            provider: p.provider,
+            external_id: p.externalId,
+            name: p.name,
+            description: p.description,
+            owner: p.owner,
+            tags: tagsOf(p.tags),
+            schedule: p.schedule,
+            paused: p.paused,
+            next_run_at: p.nextRunAt,
+            team_id: p.teamId,
+            criticality: p.criticality,
+            search_text: searchTextOf(p),
+            ...managedColumns(m),
+            created_at: p.createdAt,
+            updated_at: p.updatedAt,
+          })
+          .execute(),
+      'PIPELINE_EXISTS',
+      `a managed pipeline named '${p.externalId}' exists in this space`,
+    );
+  }
+
+  async updateManaged(p: Pipeline, expectedNumber: number) {
+    const m = mustManage(p);
+    if (!isUuid(p.spaceId) || !isUuid(p.id)) return false;
+    const r = await uniquely(
+      () =>
+        this.db
+          .updateTable('pipelines')
+          .set({
+            external_id: p.externalId,
+            name: p.name,
+            description: p.description,
+            owner: p.owner,
+            tags: tagsOf(p.tags),
+            schedule: p.schedule,
+            next_run_at: p.nextRunAt,
+            search_text: searchTextOf(p),
+            ...managedColumns(m),
+            updated_at: p.updatedAt,
+          })
+          .where('space_id', '=', p.spaceId)
+          .where('id', '=', p.id)
+          .where('origin', '=', 'managed')
+          // The guard of concurrent updates: a second writer from the same number waits for the
+          // first one's row lock, then finds the number moved and updates nothing.
+          .where('current_version_number', '=', expectedNumber)
+          .executeTakeFirst(),
+      'PIPELINE_EXISTS',
+      `a managed pipeline named '${p.externalId}' exists in this space`,
+    );
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** One statement: versions, watches, runs (and with them task runs and comments) go by their cascading keys. */
+  async deleteManaged(spaceId: Id, id: Id) {
+    if (!isUuid(spaceId) || !isUuid(id)) return false;
+    const r = await this.db.deleteFrom('pipelines').where('space_id', '=', spaceId).where('id', '=', id).where('origin', '=', 'managed').executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async setPaused(spaceId: Id, id: Id, paused: boolean, nextRunAt: Date | null, at: Date) {
+    if (!isUuid(spaceId) || !isUuid(id)) return false;
+    const r = await this.db
+      .updateTable('pipelines')
+      .set({ paused, next_run_at: nextRunAt, updated_at: at })
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async dueManaged(now: Date, limit: number) {
+    const rows = await this.db
+      .selectFrom('pipelines as p')
+      .leftJoin('pipeline_versions as cv', (j) => j.onRef('cv.space_id', '=', 'p.space_id').onRef('cv.id', '=', 'p.current_version_id'))
+      .selectAll('p')
+      .select(CURRENT_VERSION)
+      .where('p.origin', '=', 'managed')
+      .where('p.paused', '=', false)
+      .where('p.next_run_at', 'is not', null)
+      .where('p.next_run_at', '<=', now)
+      .orderBy('p.next_run_at')
+      .orderBy('p.id')
+      .limit(limit)
+      .execute();
+    return rows.map(toPipeline);
+  }
+
+  async advanceSchedule(spaceId: Id, id: Id, expected: Date, next: Date | null) {
+    if (!isUuid(spaceId) || !isUuid(id)) return false;
+    const r = await this.db
+      .updateTable('pipelines')
+      .set({ next_run_at: next })
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .where('origin', '=', 'managed')
+      .where('paused', '=', false)
+      .where('next_run_at', '=', expected)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async setCriticality(spaceId: Id, id: Id, criticality: Pipeline['criticality'], at: Date) {
     if (!isUuid(spaceId) || !isUuid(id)) return false;
     const r = await this.db
@@ -319,7 +481,29 @@ export class KyselyPipelineRepository implements PipelineRepository {
   }
 }
 
-function toView(r: Selectable<PipelinesTable> & SummaryRow, days: number): PipelineView {
+function mustManage(p: Pipeline) {
+  if (p.origin !== 'managed' || !p.managed) throw new Error(`pipeline ${p.id} is not managed`);
+  return p.managed;
+}
+
+const managedColumns = (m: NonNullable<Pipeline['managed']>) => ({
+  engine: m.engine,
+  warehouse: m.warehouse,
+  max_active_runs: m.maxActiveRuns,
+  timeout_seconds: m.timeoutSeconds,
+  current_version_id: m.currentVersion.id,
+  current_version_number: m.currentVersion.number,
+});
+
+/** A text[] parameter that both drivers pass the same way: through JSON. */
+const tagsOf = (tags: string[]) => sql<string[]>`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(tags)}::jsonb))`;
+
+/** search_text (see SEARCH_TEXT) of a pipeline's fields, as parameters. */
+const searchTextOf = (p: Pick<Pipeline, 'name' | 'externalId' | 'description' | 'owner' | 'tags'>) =>
+  sql<string>`lower((${p.name}::text || chr(31) || ${p.externalId}::text || chr(31) || coalesce(${p.description}::text, '') || chr(31) ||
+    coalesce(${p.owner}::text, '') || chr(31) || array_to_string(${tagsOf(p.tags)}, chr(31))) COLLATE "default")`;
+
+function toView(r: Selectable<PipelinesTable> & SummaryRow & Partial<CurrentVersionRow>, days: number): PipelineView {
   const summary = summaryOf(
     {
       runs: Number(r.runs ?? 0),

@@ -4,6 +4,7 @@ import { KyselyCommentRepository } from './kysely-comment-repository';
 import { KyselyConnectorRepository } from './kysely-connector-repository';
 import { KyselyJobQueue } from './kysely-job-queue';
 import { KyselyPipelineRepository } from './kysely-pipeline-repository';
+import { KyselyPipelineVersionRepository } from './kysely-pipeline-version-repository';
 import { KyselyRunRepository } from './kysely-run-repository';
 import { KyselyMembershipRepository, KyselySpaceRepository } from './kysely-space-repository';
 import { KyselySyncRepository } from './kysely-sync-repository';
@@ -31,6 +32,7 @@ export function repositoriesOn(db: Kysely<Schema>, box: SecretBox, ids: IdGenera
     teams: new KyselyTeamRepository(db),
     connectors: new KyselyConnectorRepository(db, box),
     pipelines: new KyselyPipelineRepository(db, ids),
+    versions: new KyselyPipelineVersionRepository(db),
     watches: new KyselyWatchRepository(db),
     runs: new KyselyRunRepository(db, ids),
     taskRuns: new KyselyTaskRunRepository(db, ids),

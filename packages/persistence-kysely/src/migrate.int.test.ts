@@ -121,3 +121,65 @@ describe.each<Flavour>(['pglite', 'postgres'])('the migrations since the first s
     }
   }, 60_000);
 });
+
+describe.each<Flavour>(['pglite', 'postgres'])('the managed pipelines migration on %s', (flavour) => {
+  const LAST_BEFORE = '2026-11-27T14-00-00-jobs-and-sync-schedule';
+  const TABLES_WITH_ROWS = ['pipelines', 'watches', 'runs', 'task_runs', 'comments'];
+  const NEW_COLUMNS = ['origin', 'engine', 'warehouse', 'max_active_runs', 'timeout_seconds', 'current_version_id', 'current_version_number'];
+
+  it('keeps every row, each pipeline synced, and keeps a synced pipeline without a connector out', async () => {
+    const database = await openTestDatabase(flavour, 'managedmig', { migrate: false });
+    try {
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(database.db);
+      const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0].schema });
+      expect((await migrator.migrateTo(LAST_BEFORE)).error).toBeUndefined();
+
+      const ids = new SequentialIds();
+      const repos = kyselyRepositories(database.db, { secretKey: TEST_SECRET_KEY, ids });
+      const space = { id: ids.id(), slug: 'one', name: 'one', createdAt: T0 };
+      await repos.spaces.create(space);
+      const user = { id: ids.id(), email: 'one@example.com', name: 'one', instanceAdmin: false, createdAt: T0 };
+      await repos.users.create(user);
+      const connector = newConnector({ id: ids.id(), spaceId: space.id, name: 'c', type: 'mock', config: {} }, T0);
+      await repos.connectors.create(connector);
+      await repos.pipelines.upsertFromProvider(connector, [providerPipeline('etl'), providerPipeline('load')], ids.id(), T0);
+      const pipelineIds = (await sql<{ id: string }>`SELECT id FROM pipelines ORDER BY id`.execute(database.db)).rows;
+      await repos.watches.watch(space.id, pipelineIds[1].id, user.id, T0);
+      await repos.runs.upsertFromProvider(connector, [providerRun('etl', 'r1'), providerRun('load', 'r2')], T0);
+      await repos.taskRuns.upsertFromProvider(connector, [providerTaskRun('etl', 'r1', 'a'), providerTaskRun('load', 'r2', 'b')], T0);
+      const run = (await repos.runs.getByExternalId(space.id, connector.id, 'etl', 'r1'))!;
+      await repos.comments.create({
+        id: ids.id(),
+        spaceId: space.id,
+        target: { kind: 'run', id: run.id },
+        authorId: user.id,
+        body: 'hi',
+        createdAt: T0,
+        updatedAt: T0,
+      });
+
+      const dump = async () => {
+        const all: Record<string, unknown[]> = {};
+        for (const table of TABLES_WITH_ROWS) {
+          const { rows } = await sql<{ row: Record<string, unknown> }>`SELECT to_jsonb(t) AS row FROM ${sql.table(table)} t`.execute(database.db);
+          all[table] = rows
+            .map((r) => JSON.stringify(Object.fromEntries(Object.entries(r.row).filter(([k]) => !(table === 'pipelines' && NEW_COLUMNS.includes(k))))))
+            .sort();
+        }
+        return all;
+      };
+      const before = await dump();
+      expect(Object.values(before).every((r) => r.length >= 1)).toBe(true);
+      await migrateToLatest(database.db);
+      expect(await dump()).toEqual(before);
+      const origins = await sql<{ origin: string; n: number }>`SELECT origin, count(*)::int AS n FROM pipelines GROUP BY origin`.execute(database.db);
+      expect(origins.rows).toEqual([{ origin: 'synced', n: 2 }]);
+      // The CHECK keeps a synced pipeline's connector.
+      await expect(sql`UPDATE pipelines SET connector_id = NULL WHERE id = ${pipelineIds[0].id}::uuid`.execute(database.db)).rejects.toMatchObject({
+        code: '23514',
+      });
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+});

@@ -72,7 +72,10 @@ export interface ConnectorsTable {
 export interface PipelinesTable {
   id: string;
   space_id: string;
-  connector_id: string;
+  /** 'synced' or 'managed'. */
+  origin: Generated<string>;
+  /** Null only for a managed pipeline on the embedded engine. */
+  connector_id: string | null;
   provider: string;
   external_id: string;
   name: string;
@@ -91,8 +94,33 @@ export interface PipelinesTable {
   seen_by_sync: string | null;
   /** Lower-cased name, external id, description, owner and tags, U+001F between them: what `q` scans. */
   search_text: Generated<string>;
+  /** Managed pipelines only (null for synced ones): the definition's engine and limits, and the current version. */
+  engine: string | null;
+  warehouse: string | null;
+  max_active_runs: number | null;
+  timeout_seconds: number | null;
+  current_version_id: string | null;
+  current_version_number: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+/** Immutable versions of managed pipelines. */
+export interface PipelineVersionsTable {
+  id: string;
+  space_id: string;
+  pipeline_id: string;
+  number: number;
+  version: string | null;
+  spec_hash: string;
+  /** The definition's text exactly as sent. */
+  source: string;
+  format: string;
+  /** The normalized definition (snake_case, as on the wire). */
+  spec: Json<Record<string, unknown>>;
+  created_by: string | null;
+  created_at: Timestamp;
+  message: string | null;
 }
 
 export interface WatchesTable {
@@ -194,6 +222,7 @@ export interface Schema {
   teams: TeamsTable;
   connectors: ConnectorsTable;
   pipelines: PipelinesTable;
+  pipeline_versions: PipelineVersionsTable;
   watches: WatchesTable;
   runs: RunsTable;
   task_runs: TaskRunsTable;
@@ -210,6 +239,7 @@ export const TABLES: (keyof Schema)[] = [
   'runs',
   'watches',
   'syncs',
+  'pipeline_versions',
   'pipelines',
   'connectors',
   'teams',

@@ -21,7 +21,7 @@ export interface HttpOptions {
 }
 
 export interface CallOptions {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   path: string;
   params?: Record<string, unknown>;
   body?: unknown;

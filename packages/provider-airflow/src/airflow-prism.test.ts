@@ -88,6 +88,8 @@ describe('requests checked by Prism mocks of the official specs', () => {
     const run = await provider.trigger('example_dag', { runId: 'signalbox__prism', conf: { a: 1 }, note: 'checked', logicalDate: null });
     const dated = await provider.trigger('example_dag', { runId: 'signalbox__prism2', conf: null, note: null, logicalDate: new Date('2026-02-01T00:00:00Z') });
     const fetched = await provider.getRun('example_dag', 'signalbox__prism');
+    // Prism answers with an example DAG; the request (path, update_mask, body) is what it checks.
+    await provider.setPaused('example_dag', true);
     return { info, pipelines, runs, all, tasks, run, dated, fetched };
   }
 
@@ -101,7 +103,7 @@ describe('requests checked by Prism mocks of the official specs', () => {
     expect(bad.status).toBe(422);
   });
 
-  it('v1: version, DAGs, runs, task instances, trigger and get run all pass validation', async () => {
+  it('v1: version, DAGs, runs, task instances, trigger, get run and pause all pass validation', async () => {
     const factory = airflowProviderFactory({ retries: 0, apiPrefix: { v1: '' } });
     const provider = factory.create(airflowConnector(factory.checkConfig({ base_url: v1!.url, api_version: 'v1', username: 'admin', password: 'admin' })));
     const from = v1!.log.length;
@@ -116,7 +118,7 @@ describe('requests checked by Prism mocks of the official specs', () => {
     expect(v1!.log.slice(from).join('')).not.toMatch(/VALIDATOR\] ✖/);
   });
 
-  it('v2: version, DAGs, runs, task instances, trigger and get run all pass validation', async () => {
+  it('v2: version, DAGs, runs, task instances, trigger, get run and pause all pass validation', async () => {
     const factory = airflowProviderFactory({ retries: 0 });
     const provider = factory.create(airflowConnector(factory.checkConfig({ base_url: v2!.url, api_version: 'v2', token: 'a-static-token' })));
     const from = v2!.log.length;

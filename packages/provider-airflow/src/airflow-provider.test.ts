@@ -287,6 +287,22 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     expect(await failure(provider.getRun(dagId, 'nope'))).toMatchObject({ kind: 'not_found', code: 'RUN_NOT_FOUND', status: 404 });
   });
 
+  it('pauses and unpauses a DAG in Airflow, and says PIPELINE_NOT_FOUND for an unknown one', async () => {
+    stub = await start();
+    const provider = providerFor(stub);
+    const dag = stub.data.listDags().find((d) => !d.paused)!;
+    await provider.setPaused(dag.dagId, true);
+    expect(stub.data.dags.get(dag.dagId)?.paused).toBe(true);
+    const patched = stub.requests.filter((r) => r.method === 'PATCH');
+    expect(patched.map((r) => [r.path, r.query.update_mask])).toEqual([[`${p}/dags/${dag.dagId}`, version === 'v1' ? 'is_paused' : undefined]]);
+    // The next listing shows it.
+    const { items } = await collect(provider.pipelines());
+    expect(items.find((x) => x.externalId === dag.dagId)?.paused).toBe(true);
+    await provider.setPaused(dag.dagId, false);
+    expect(stub.data.dags.get(dag.dagId)?.paused).toBe(false);
+    expect(await failure(provider.setPaused('no_such_dag', true))).toMatchObject({ kind: 'not_found', code: 'PIPELINE_NOT_FOUND', status: 404 });
+  });
+
   it('says PROVIDER_AUTH_FAILED (bad_gateway) when Airflow refuses the credentials', async () => {
     stub = await start();
     const f = await failure(providerFor(stub, { password: 'wrong' }).check());

@@ -240,6 +240,23 @@ export class AirflowProvider implements OrchestrationProvider {
     return this.runOf(dialect, res.data, res.serverDate ?? sentAt, 'GET dagRun');
   }
 
+  /**
+   * v1: `PATCH /dags/{id}?update_mask=is_paused`; v2: `PATCH /api/v2/dags/{id}` with the body alone
+   * (its mask is optional, and an array that the official spec's validators refuse as one string).
+   */
+  async setPaused(pipelineExternalId: string, paused: boolean): Promise<void> {
+    const { dialect } = await this.dialect();
+    await this.http.call<Dto>({
+      method: 'PATCH',
+      path: `${dialect.prefix}/dags/${encode(pipelineExternalId)}`,
+      ...(dialect.version === 'v1' ? { params: { update_mask: 'is_paused' } } : {}),
+      body: { is_paused: paused },
+      // Setting the same value twice is harmless.
+      idempotent: true,
+      notFoundCode: 'PIPELINE_NOT_FOUND',
+    });
+  }
+
   private runOf(dialect: Dialect, data: Dto, at: Date, what: string): ProviderRun {
     if (!data || typeof data !== 'object' || typeof data.dag_run_id !== 'string') throw badResponse(200, `${what} answered without a dag_run_id`);
     return dialect.run(data, at);

@@ -150,6 +150,13 @@ export class MockProvider implements OrchestrationProvider {
     return structuredClone(r);
   }
 
+  async setPaused(pipelineExternalId: string, paused: boolean): Promise<void> {
+    await this.enter('setPaused', [pipelineExternalId, paused]);
+    const p = this.fleet.pipelines.find((x) => x.externalId === pipelineExternalId);
+    if (!p) throw notFound('dag', pipelineExternalId);
+    p.paused = paused;
+  }
+
   /** A triggered run as it stands now: queued, then running task by task, then finished. */
   private runOf(t: TriggeredRun): ProviderRun {
     const tasks = this.taskRunsOf(t);

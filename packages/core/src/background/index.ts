@@ -1,13 +1,16 @@
-import type { ConnectorRepository } from '../ports/repositories';
+import type { ConnectorRepository, PipelineRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
 import type { SyncService } from '../services/sync-service';
 import { SYNC_JOB } from '../services/sync-service';
+import type { CronSchedules } from './cron';
+import { ManagedScheduleTask } from './handlers/managed-schedule';
 import { SyncScheduler } from './handlers/schedule';
 import { syncHandler } from './handlers/sync';
 import type { JobQueue } from './job-queue';
 import { Worker, type WorkerOptions } from './worker';
 
 export * from './cron';
+export { ManagedScheduleTask } from './handlers/managed-schedule';
 export { SyncScheduler } from './handlers/schedule';
 export { syncHandler } from './handlers/sync';
 export * from './job-queue';
@@ -21,9 +24,19 @@ export interface BackgroundDeps {
   ids: IdGenerator;
   logger: Logger;
   options?: Partial<WorkerOptions>;
+  /** With both, the worker also keeps managed pipelines' next run times. */
+  pipelines?: PipelineRepository;
+  cron?: CronSchedules;
 }
 
-/** The worker with every kind of background work: connector syncs, and the scheduler that queues them. */
+/**
+ * The worker with every kind of background work: connector syncs, the scheduler that queues them,
+ * and the schedules of managed pipelines.
+ */
 export function createWorker(d: BackgroundDeps): Worker {
-  return new Worker(d.jobs, { [SYNC_JOB]: syncHandler(d.syncs) }, d.clock, d.ids, d.logger, d.options, [new SyncScheduler(d.connectors, d.syncs, d.logger)]);
+  const periodic = [
+    new SyncScheduler(d.connectors, d.syncs, d.logger),
+    ...(d.pipelines && d.cron ? [new ManagedScheduleTask(d.pipelines, d.cron, d.logger)] : []),
+  ];
+  return new Worker(d.jobs, { [SYNC_JOB]: syncHandler(d.syncs) }, d.clock, d.ids, d.logger, d.options, periodic);
 }

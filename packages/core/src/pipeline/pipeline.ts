@@ -2,6 +2,7 @@ import type { Id } from '../common';
 import type { ConnectorType } from '../connector/connector';
 import { invalid } from '../errors';
 import type { RunStatus } from '../run/run';
+import type { ManagedFields, PipelineOrigin } from './managed';
 
 export const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Criticality = (typeof CRITICALITIES)[number];
@@ -21,15 +22,24 @@ export interface ProviderPipeline {
   nextRunAt: Date | null;
 }
 
+/** A connector type for a synced pipeline; `managed` for one defined in Signalbox. */
+export type PipelineProvider = ConnectorType | 'managed';
+
 /**
- * A DAG of a connector. Provider fields come from sync; `teamId` and `criticality` are product
- * fields that belong to users, and sync never writes them.
+ * A DAG of a connector (`origin` synced), or a pipeline defined in Signalbox (`origin` managed).
+ * Provider fields come from sync, or for a managed pipeline from its current version (its name is
+ * also its external id); `teamId` and `criticality` are product fields that belong to users, and
+ * sync never writes them.
  */
 export interface Pipeline extends ProviderPipeline {
   id: Id;
   spaceId: Id;
-  connectorId: Id;
-  provider: ConnectorType;
+  origin: PipelineOrigin;
+  /** The connector a synced pipeline came from; a managed one's engine connector, null for `embedded`. */
+  connectorId: Id | null;
+  provider: PipelineProvider;
+  /** Set exactly when `origin` is managed. */
+  managed: ManagedFields | null;
   teamId: Id | null;
   criticality: Criticality | null;
   /** The newest run's status and time, kept by sync and trigger so the status filter is one column. */
@@ -76,7 +86,8 @@ export const MAX_SUMMARY_DAYS = 365;
  * condition); the fields combine with AND.
  */
 export interface PipelineFilter {
-  provider?: readonly ConnectorType[];
+  provider?: readonly PipelineProvider[];
+  origin?: readonly PipelineOrigin[];
   status?: readonly PipelineStatus[];
   owner?: string;
   criticality?: readonly Criticality[];

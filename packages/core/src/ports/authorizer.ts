@@ -10,6 +10,10 @@ export const ACTIONS = {
   'comment:write': 'viewer',
   'pipeline:edit': 'editor',
   'pipeline:trigger': 'editor',
+  /** Create, update, restore and delete managed pipelines. */
+  'pipeline:define': 'editor',
+  /** Pause or resume a pipeline (in its orchestrator when synced). */
+  'pipeline:pause': 'editor',
   'connector:manage': 'admin',
   'connector:sync': 'admin',
   'team:manage': 'admin',

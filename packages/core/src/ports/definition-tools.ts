@@ -33,6 +33,12 @@ export interface ParsedText {
    * the mapping ambiguous, the nearest position the adapter can tell (at worst the string's start).
    */
   locateInString(pointer: string, offset: number): TextPosition;
+  /**
+   * Where the key of the object member at `pointer` starts (an unknown field is blamed on its
+   * key); for an array item, the root or a missing member, the same as `locate`. Optional: without
+   * it, `locate` is used.
+   */
+  locateKey?(pointer: string): TextPosition;
 }
 
 /**

@@ -52,6 +52,8 @@ export interface OrchestrationProvider {
   /** Creates a run. Throws `conflict` code `RUN_EXISTS` when `runId` exists already. */
   trigger(pipelineExternalId: string, request: TriggerRequest): Promise<ProviderRun>;
   getRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun>;
+  /** Pauses or unpauses a pipeline in the orchestrator itself. Idempotent. Throws `not_found` for an unknown pipeline. */
+  setPaused(pipelineExternalId: string, paused: boolean): Promise<void>;
 }
 
 /** How to make and configure the provider of one connector type. */

@@ -3,6 +3,7 @@ import type { JobQueue } from '../background/job-queue';
 import type { Comment, CommentTarget } from '../comment/comment';
 import type { Id, Paged, PageRequest } from '../common';
 import type { Connector } from '../connector/connector';
+import type { PipelineVersion } from '../pipeline/managed';
 import type { Pipeline, PipelineFilter, PipelineView, ProviderPipeline } from '../pipeline/pipeline';
 import type { ProviderRun, Run, RunFilter } from '../run/run';
 import type { Membership, Space, Team } from '../space/space';
@@ -141,6 +142,47 @@ export interface PipelineRepository {
   noteLastRuns(spaceId: Id, connectorId: Id, runs: { pipelineExternalId: string; status: Run['status']; runAt: Date }[]): Promise<void>;
   setTeam(spaceId: Id, id: Id, teamId: Id | null, at: Date): Promise<boolean>;
   setCriticality(spaceId: Id, id: Id, criticality: Pipeline['criticality'], at: Date): Promise<boolean>;
+  /**
+   * Inserts a managed pipeline (`origin` managed, `managed` set; its current version is stored
+   * with `PipelineVersionRepository.create` in the same unit of work). Throws conflict
+   * `PIPELINE_EXISTS` when a managed pipeline of the space has its name.
+   */
+  createManaged(pipeline: Pipeline): Promise<void>;
+  /**
+   * Replaces a managed pipeline's definition fields (name, external id, description, owner, tags,
+   * schedule, next run time, `managed`) and `updatedAt`, only while its current version number is
+   * still `expectedNumber`; checked in the write itself, so of concurrent updates from the same
+   * number exactly one gets true. False when absent, synced, or moved on. Throws conflict
+   * `PIPELINE_EXISTS` as create. Never touches paused, team, criticality or last run.
+   */
+  updateManaged(pipeline: Pipeline, expectedNumber: number): Promise<boolean>;
+  /**
+   * Deletes a managed pipeline with its versions, runs, task runs, comments and watches. False
+   * (and nothing deleted) when absent or synced.
+   */
+  deleteManaged(spaceId: Id, id: Id): Promise<boolean>;
+  /** Sets `paused` and `nextRunAt` (and `updatedAt`). False when absent. */
+  setPaused(spaceId: Id, id: Id, paused: boolean, nextRunAt: Date | null, at: Date): Promise<boolean>;
+  /** Managed pipelines of every space, not paused, whose `nextRunAt <= now`; most overdue first. */
+  dueManaged(now: Date, limit: number): Promise<Pipeline[]>;
+  /**
+   * Moves a managed pipeline's `nextRunAt` from `expected` to `next` if it still is `expected` and
+   * the pipeline is not paused: of several processes that saw it due, exactly one gets true.
+   */
+  advanceSchedule(spaceId: Id, id: Id, expected: Date, next: Date | null): Promise<boolean>;
+}
+
+/** Versions of managed pipelines: immutable once created. */
+export interface PipelineVersionRepository {
+  /**
+   * Inserts a version. Throws conflict `VERSION_CONFLICT` when the pipeline already has a
+   * version of that number.
+   */
+  create(version: PipelineVersion): Promise<void>;
+  get(spaceId: Id, pipelineId: Id, id: Id): Promise<PipelineVersion | undefined>;
+  getByNumber(spaceId: Id, pipelineId: Id, number: number): Promise<PipelineVersion | undefined>;
+  /** Newest (highest number) first. */
+  list(spaceId: Id, pipelineId: Id, page: PageRequest): Promise<Paged<PipelineVersion>>;
 }
 
 export interface WatchRepository {
@@ -223,6 +265,7 @@ export interface Repositories {
   teams: TeamRepository;
   connectors: ConnectorRepository;
   pipelines: PipelineRepository;
+  versions: PipelineVersionRepository;
   watches: WatchRepository;
   runs: RunRepository;
   taskRuns: TaskRunRepository;

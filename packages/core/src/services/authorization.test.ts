@@ -17,9 +17,22 @@ async function stage() {
   const { taskRuns } = await w.services.runs.get(w.root, 'acme', r.id);
   const team = await w.services.teams.create(w.root, 'acme', { name: 'Core' });
   const comment = await w.services.comments.add(w.root, 'acme', { kind: 'run', id: r.id }, 'first');
-  return { w, pipelineId: p.pipeline.id, runId: r.id, taskRunId: taskRuns[0].id, teamId: team.id, commentId: comment.id };
+  const managed = await w.services.managed.create(w.root, 'acme', managedDef({ name: 'managed' }));
+  const [version] = (await w.services.managed.listVersions(w.root, 'acme', managed.pipeline.id, DEFAULT_PAGE)).items;
+  return {
+    w,
+    managedId: managed.pipeline.id,
+    versionId: version.id,
+    pipelineId: p.pipeline.id,
+    runId: r.id,
+    taskRunId: taskRuns[0].id,
+    teamId: team.id,
+    commentId: comment.id,
+  };
 }
 type Stage = Awaited<ReturnType<typeof stage>>;
+
+const managedDef = (fields: Record<string, unknown>) => ({ text: JSON.stringify(fields), format: 'json' as const });
 
 const ops: [string, Need, (s: Stage, a: Actor) => Promise<unknown>][] = [
   ['get space', 'viewer', (s, a) => s.w.services.spaces.get(a, 'acme')],
@@ -40,6 +53,16 @@ const ops: [string, Need, (s: Stage, a: Actor) => Promise<unknown>][] = [
   ['clear team', 'editor', (s, a) => s.w.services.pipelines.setTeam(a, 'acme', s.pipelineId, null)],
   ['set criticality', 'editor', (s, a) => s.w.services.pipelines.setCriticality(a, 'acme', s.pipelineId, 'critical')],
   ['trigger', 'editor', (s, a) => s.w.services.runs.trigger(a, 'acme', s.pipelineId, {})],
+  ['validate a definition', 'viewer', (s, a) => s.w.services.managed.validate(a, 'acme', managedDef({ name: 'x' }))],
+  ['list versions', 'viewer', (s, a) => s.w.services.managed.listVersions(a, 'acme', s.managedId, DEFAULT_PAGE)],
+  ['get version', 'viewer', (s, a) => s.w.services.managed.getVersion(a, 'acme', s.managedId, s.versionId)],
+  ['diff versions', 'viewer', (s, a) => s.w.services.managed.diff(a, 'acme', s.managedId, s.versionId)],
+  ['create managed pipeline', 'editor', (s, a) => s.w.services.managed.create(a, 'acme', managedDef({ name: 'new' }))],
+  ['update managed pipeline', 'editor', (s, a) => s.w.services.managed.update(a, 'acme', s.managedId, managedDef({ name: 'managed', description: 'new' }))],
+  ['restore version', 'editor', (s, a) => s.w.services.managed.restore(a, 'acme', s.managedId, s.versionId)],
+  ['delete managed pipeline', 'editor', (s, a) => s.w.services.managed.delete(a, 'acme', s.managedId)],
+  ['pause managed pipeline', 'editor', (s, a) => s.w.services.managed.setPaused(a, 'acme', s.managedId, true)],
+  ['pause synced pipeline', 'editor', (s, a) => s.w.services.managed.setPaused(a, 'acme', s.pipelineId, true)],
   ['sync', 'admin', async (s, a) => runToEnd(s.w, await s.w.services.syncs.start(a, 'acme', s.w.connector.id))],
   ['create connector', 'admin', (s, a) => s.w.services.connectors.create(a, 'acme', { name: 'second', type: 'mock', config: {} })],
   ['update connector', 'admin', (s, a) => s.w.services.connectors.update(a, 'acme', s.w.connector.id, { name: 'renamed' })],

@@ -1,3 +1,4 @@
+import type { CronSchedules } from '../background/cron';
 import { type Authorizer, RoleAuthorizer } from '../ports/authorizer';
 import type { ProviderRegistry } from '../ports/provider';
 import type { Repositories } from '../ports/repositories';
@@ -6,6 +7,7 @@ import type { UnitOfWork } from '../ports/unit-of-work';
 import { AccessService } from './access-service';
 import { CommentService } from './comment-service';
 import { ConnectorService } from './connector-service';
+import { type DefinitionSupport, ManagedPipelineService } from './managed-pipeline-service';
 import { MemberService } from './member-service';
 import { PipelineService } from './pipeline-service';
 import { RunService } from './run-service';
@@ -25,6 +27,10 @@ export interface ServiceDeps {
   logger?: Logger;
   authorizer?: Authorizer;
   sync?: Partial<SyncOptions>;
+  /** Reading definitions of managed pipelines; without it, their use cases answer `unavailable`. */
+  definitions?: DefinitionSupport;
+  /** Cron schedules of managed pipelines; without it, their use cases answer `unavailable`. */
+  cron?: CronSchedules;
 }
 
 export interface Services {
@@ -35,6 +41,7 @@ export interface Services {
   connectors: ConnectorService;
   syncs: SyncService;
   pipelines: PipelineService;
+  managed: ManagedPipelineService;
   runs: RunService;
   comments: CommentService;
 }
@@ -47,6 +54,7 @@ export function createServices(deps: ServiceDeps): Services {
   const hasher = deps.hasher ?? sha256;
   const authz = deps.authorizer ?? new RoleAuthorizer(r.memberships);
   const access = new SpaceAccess(r.spaces, authz);
+  const pipelines = new PipelineService(r.pipelines, r.versions, r.runs, r.teams, r.watches, access, clock);
   return {
     access: new AccessService(r.users, r.apiKeys, clock, ids, hasher),
     spaces: new SpaceService(r.spaces, uow, access, clock, ids),
@@ -57,7 +65,8 @@ export function createServices(deps: ServiceDeps): Services {
       ...DEFAULT_SYNC_OPTIONS,
       ...deps.sync,
     }),
-    pipelines: new PipelineService(r.pipelines, r.runs, r.teams, r.watches, access, clock),
+    pipelines,
+    managed: new ManagedPipelineService(r.pipelines, r.versions, r.connectors, uow, registry, access, pipelines, deps.definitions, deps.cron, clock, ids),
     runs: new RunService(r.runs, r.taskRuns, r.pipelines, r.connectors, uow, registry, access, clock, ids, hasher),
     comments: new CommentService(r.comments, r.runs, r.taskRuns, access, authz, clock, ids),
   };
@@ -66,10 +75,24 @@ export function createServices(deps: ServiceDeps): Services {
 export type { IssuedKey } from './access-service';
 export { BOOTSTRAP_ADMIN_EMAIL } from './access-service';
 export type { ConnectorChanges, NewConnector } from './connector-service';
+export type { DefinitionSupport, DefinitionText, ValidationResult, VersionDiff, VersionWrite } from './managed-pipeline-service';
+export { definitionSupport } from './managed-pipeline-service';
 export type { PipelineDetail } from './pipeline-service';
 export { checkDays } from './pipeline-service';
 export type { RunDetail, TriggerInput } from './run-service';
 export { MAX_NOTE_LENGTH, RUN_ID_PREFIX } from './run-service';
 export type { SyncJobPayload, SyncOptions } from './sync-service';
 export { DEFAULT_SYNC_OPTIONS, SYNC_INTERRUPTED, SYNC_JOB } from './sync-service';
-export { AccessService, CommentService, ConnectorService, MemberService, PipelineService, RunService, SpaceAccess, SpaceService, SyncService, TeamService };
+export {
+  AccessService,
+  CommentService,
+  ConnectorService,
+  ManagedPipelineService,
+  MemberService,
+  PipelineService,
+  RunService,
+  SpaceAccess,
+  SpaceService,
+  SyncService,
+  TeamService,
+};

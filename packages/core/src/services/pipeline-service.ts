@@ -1,15 +1,18 @@
 import type { Actor } from '../access/access';
 import type { Paged, PageRequest } from '../common';
+import type { PipelineSpec } from '../definition/definition';
 import { invalid, notFound } from '../errors';
 import { checkCriticality, DEFAULT_SUMMARY_DAYS, MAX_SUMMARY_DAYS, type PipelineFilter, type PipelineView } from '../pipeline/pipeline';
 import { summaryWindowStart } from '../pipeline/summary';
-import type { PipelineRepository, RunRepository, TeamRepository, WatchRepository } from '../ports/repositories';
+import type { PipelineRepository, PipelineVersionRepository, RunRepository, TeamRepository, WatchRepository } from '../ports/repositories';
 import type { Clock } from '../ports/system';
 import type { Run } from '../run/run';
 import type { SpaceAccess } from './space-access';
 
 export interface PipelineDetail extends PipelineView {
   lastRun: Run | null;
+  /** A managed pipeline's normalized definition (its current version's spec); null for a synced one. */
+  definition: PipelineSpec | null;
 }
 
 export function checkDays(days: number | undefined): number {
@@ -22,6 +25,7 @@ export function checkDays(days: number | undefined): number {
 export class PipelineService {
   constructor(
     private readonly pipelines: PipelineRepository,
+    private readonly versions: PipelineVersionRepository,
     private readonly runs: RunRepository,
     private readonly teams: TeamRepository,
     private readonly watches: WatchRepository,
@@ -42,7 +46,9 @@ export class PipelineService {
     const d = checkDays(days);
     const view = await this.pipelines.view(space.id, id, actor.userId, this.since(d), d);
     if (!view) throw notFound('pipeline', id);
-    return { ...view, lastRun: (await this.runs.latest(space.id, id)) ?? null };
+    const current = view.pipeline.managed?.currentVersion;
+    const [lastRun, version] = await Promise.all([this.runs.latest(space.id, id), current ? this.versions.get(space.id, id, current.id) : undefined]);
+    return { ...view, lastRun: lastRun ?? null, definition: version?.spec ?? null };
   }
 
   /** Sets or clears the owning team; the team must be of the same space. Throws not_found | invalid. */

@@ -63,7 +63,7 @@ export class RunService {
    * derived from (pipeline, key), so a retry returns the same run and never starts a second one.
    * The stored run keeps a fingerprint of the request (conf, note, logical date): a retry whose
    * fingerprint differs is refused, as the key then names two different requests.
-   * Throws not_found | forbidden | invalid | conflict (PIPELINE_REMOVED) |
+   * Throws not_found | forbidden | invalid | conflict (PIPELINE_REMOVED, PIPELINE_NOT_RUNNABLE) |
    * unprocessable (IDEMPOTENCY_KEY_REUSED) | provider errors.
    */
   async trigger(actor: Actor, slug: string, pipelineId: string, input: TriggerInput): Promise<{ run: Run; created: boolean }> {
@@ -75,6 +75,10 @@ export class RunService {
     const pipeline = await this.pipelines.get(space.id, pipelineId);
     if (!pipeline) throw notFound('pipeline', pipelineId);
     if (pipeline.removedAt) throw conflict('PIPELINE_REMOVED', `pipeline '${pipelineId}' is no longer in its orchestrator`);
+    // Managed pipelines run on an engine, which does not start runs yet.
+    if (pipeline.origin === 'managed' || pipeline.connectorId === null) {
+      throw conflict('PIPELINE_NOT_RUNNABLE', `pipeline '${pipelineId}' is managed: its engine cannot start runs yet`);
+    }
     const connector = await this.connectors.get(space.id, pipeline.connectorId);
     if (!connector) throw notFound('connector', pipeline.connectorId);
 

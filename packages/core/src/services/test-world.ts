@@ -7,7 +7,7 @@ import type { ProviderRun } from '../run/run';
 import type { Role } from '../space/space';
 import type { SyncRecord } from '../sync/sync';
 import type { ProviderTaskRun } from '../task-run/task-run';
-import { FakeClock, FaultyUnitOfWork, SequentialIds } from '../testing/fakes';
+import { FakeClock, FaultyUnitOfWork, fakeDefinitions, HourlyCron, SequentialIds } from '../testing/fakes';
 import { InMemoryProvider } from '../testing/in-memory-provider';
 import { inMemoryPersistence } from '../testing/in-memory-repositories';
 import { createServices } from './index';
@@ -31,7 +31,9 @@ export async function world() {
     create: (c) => (c.spaceId === acme.id ? provider : otherProvider),
     checkConfig: (c) => c,
   });
-  const services = createServices({ repos, uow, registry, clock, ids, sync: { leaseMs: 60_000 } });
+  const definitions = fakeDefinitions();
+  const cron = new HourlyCron();
+  const services = createServices({ repos, uow, registry, clock, ids, sync: { leaseMs: 60_000 }, definitions, cron });
   const worker = createWorker({
     jobs: repos.jobs,
     connectors: repos.connectors,
@@ -75,6 +77,8 @@ export async function world() {
     provider,
     otherProvider,
     registry,
+    definitions,
+    cron,
     services,
     worker,
     root,

@@ -1,6 +1,11 @@
+import type { CronSchedules } from '../background/cron';
+import type { CheckedDefinition, PipelineSpec } from '../definition/definition';
+import { DomainError, type ErrorDetail, invalid } from '../errors';
+import type { DefinitionFormat, DefinitionReader } from '../ports/definition-tools';
 import type { Repositories } from '../ports/repositories';
 import type { Clock, IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
+import type { DefinitionSupport } from '../services/managed-pipeline-service';
 
 /** A clock that stands still until told to move. */
 export class FakeClock implements Clock {
@@ -69,4 +74,94 @@ export class FaultyUnitOfWork implements UnitOfWork {
     ]);
     return Object.fromEntries(wrapped) as Repositories;
   }
+}
+
+/**
+ * Cron schedules that know one form, `M * * * *` (every hour at minute M), and refuse the rest:
+ * enough for use case tests; the croner adapter is the real one.
+ */
+export class HourlyCron implements CronSchedules {
+  check(expression: string, field = 'schedule'): void {
+    if (!/^([0-5]?[0-9]) \* \* \* \*$/.test(expression)) throw invalid(field, `'${expression}' is not a schedule this fake knows`);
+  }
+  next(expression: string, after: Date): Date | null {
+    this.check(expression);
+    const minute = Number(expression.split(' ')[0]);
+    const next = new Date(after);
+    next.setUTCSeconds(0, 0);
+    next.setUTCMinutes(minute);
+    if (next.getTime() <= after.getTime()) next.setUTCHours(next.getUTCHours() + 1);
+    return next;
+  }
+}
+
+/**
+ * Definition support over a toy format, for use case tests: the text is JSON
+ * `{name, schedule?, description?, engine?, warehouse?, steps?: [name | {name, query}], problems?: [ErrorDetail]}`
+ * (plus any request field). `problems` come back as the check's errors; every other unknown
+ * top-level field is an "unknown field" error at line 1, as the real check reports it. Diffs are
+ * `-`/`+` lines of the whole texts.
+ */
+export function fakeDefinitions(): DefinitionSupport & { checks: number } {
+  const known = ['name', 'schedule', 'description', 'engine', 'warehouse', 'steps', 'problems', 'version'];
+  const reader: DefinitionReader = {
+    read(text) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        throw new DomainError('invalid', 'DEFINITION_SYNTAX', 'syntax', { details: [{ field: '', reason: String(err), line: 1, column: 1 }] });
+      }
+      return { value, locate: () => ({ line: 1, column: 1 }), locateInString: () => ({ line: 1, column: 1 }) };
+    },
+  };
+  const support = {
+    checks: 0,
+    reader,
+    async check(text: string, format: DefinitionFormat): Promise<CheckedDefinition> {
+      support.checks++;
+      let v: Record<string, unknown>;
+      try {
+        v = reader.read(text, format).value as Record<string, unknown>;
+      } catch (err) {
+        return { ok: false, errors: (err as DomainError).details, warnings: [] };
+      }
+      const errors: ErrorDetail[] = [...((v.problems as ErrorDetail[] | undefined) ?? [])];
+      for (const k of Object.keys(v)) if (!known.includes(k)) errors.push({ field: `/${k}`, reason: 'is not a known field', line: 1, column: 1 });
+      if (typeof v.name !== 'string') errors.push({ field: '/name', reason: 'is required', line: 1, column: 1 });
+      if (errors.length > 0) return { ok: false, errors, warnings: [] };
+      const steps = ((v.steps as (string | { name: string; query: string })[] | undefined) ?? ['one']).map((s) =>
+        typeof s === 'string' ? { name: s, query: `SELECT '${s}'` } : s,
+      );
+      const spec: PipelineSpec = {
+        name: v.name as string,
+        version: (v.version as string | undefined) ?? null,
+        description: (v.description as string | undefined) ?? null,
+        owner: null,
+        tags: [],
+        schedule: (v.schedule as string | undefined) ?? null,
+        engine: (v.engine as string | undefined) ?? 'embedded',
+        warehouse: (v.warehouse as string | undefined) ?? null,
+        max_active_runs: 1,
+        timeout_seconds: null,
+        variables: {},
+        steps: steps.map((s) => ({
+          name: s.name,
+          config: { query_type: 'sql', query: s.query, input_datasets: [], output_datasets: [s.name], job_type: 'extract' },
+          depends_on: [],
+        })),
+      };
+      return { ok: true, spec, warnings: [] };
+    },
+    async hash(spec: PipelineSpec) {
+      return JSON.stringify(spec);
+    },
+    diff: {
+      unified(before: string, after: string, labels: { before: string; after: string }) {
+        if (before === after) return '';
+        return `--- ${labels.before}\n+++ ${labels.after}\n-${before}\n+${after}\n`;
+      },
+    },
+  };
+  return support;
 }

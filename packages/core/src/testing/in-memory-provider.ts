@@ -102,6 +102,13 @@ export class InMemoryProvider implements OrchestrationProvider {
     return structuredClone(r);
   }
 
+  async setPaused(pipelineExternalId: string, paused: boolean): Promise<void> {
+    this.enter();
+    const p = this.pipelineList.find((x) => x.externalId === pipelineExternalId);
+    if (!p) throw notFound('dag', pipelineExternalId);
+    p.paused = paused;
+  }
+
   private enter() {
     this.callCount++;
     const i = this.failures.findIndex((f) => f.afterCalls < this.callCount);

@@ -4,6 +4,7 @@ import type { Comment, CommentTarget } from '../comment/comment';
 import { type Id, type Paged, type PageRequest, pageOf } from '../common';
 import type { Connector } from '../connector/connector';
 import { conflict } from '../errors';
+import type { PipelineVersion } from '../pipeline/managed';
 import { type Pipeline, type PipelineView, type ProviderPipeline, pipelineStatus } from '../pipeline/pipeline';
 import { inSummaryWindow, summarize } from '../pipeline/summary';
 import type {
@@ -14,6 +15,7 @@ import type {
   MembershipRepository,
   PipelineListQuery,
   PipelineRepository,
+  PipelineVersionRepository,
   Repositories,
   RunRepository,
   SpaceRepository,
@@ -50,6 +52,7 @@ class Store {
   teams = new Map<Id, Team>();
   connectors = new Map<Id, Connector>();
   pipelines = new Map<Id, Pipeline & { seenBySync: Id | null }>();
+  versions = new Map<Id, PipelineVersion>();
   watches = new Map<string, { spaceId: Id; pipelineId: Id; userId: Id }>();
   runs = new Map<Id, Run & { pipelineExternalId: string; requestHash?: string | null }>();
   taskRuns = new Map<Id, TaskRun>();
@@ -264,6 +267,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
       .filter((p) => p.spaceId === spaceId)
       .filter((p) => f.includeRemoved || p.removedAt === null)
       .filter((p) => !f.provider?.length || f.provider.includes(p.provider))
+      .filter((p) => !f.origin?.length || f.origin.includes(p.origin))
       .filter((p) => !f.status?.length || f.status.includes(pipelineStatus(p)))
       .filter((p) => !f.owner || p.owner === f.owner)
       .filter((p) => !f.criticality?.length || (p.criticality !== null && f.criticality.includes(p.criticality)))
@@ -287,8 +291,10 @@ export class InMemoryPipelineRepository implements PipelineRepository {
           ...copy(pp),
           id,
           spaceId: connector.spaceId,
+          origin: 'synced',
           connectorId: connector.id,
           provider: connector.type,
+          managed: null,
           teamId: null,
           criticality: null,
           lastRunStatus: null,
@@ -339,9 +345,87 @@ export class InMemoryPipelineRepository implements PipelineRepository {
     return true;
   }
 
+  async createManaged(pipeline: Pipeline) {
+    this.ensureNameFree(pipeline);
+    this.s.pipelines.set(pipeline.id, { ...copy(pipeline), seenBySync: null });
+  }
+
+  async updateManaged(pipeline: Pipeline, expectedNumber: number) {
+    const cur = this.s.pipelines.get(pipeline.id);
+    if (!cur || cur.spaceId !== pipeline.spaceId || !cur.managed || cur.managed.currentVersion.number !== expectedNumber) return false;
+    this.ensureNameFree(pipeline);
+    const { name, externalId, description, owner, tags, schedule, nextRunAt, managed, updatedAt } = copy(pipeline);
+    Object.assign(cur, { name, externalId, description, owner, tags, schedule, nextRunAt, managed, updatedAt });
+    return true;
+  }
+
+  async deleteManaged(spaceId: Id, id: Id) {
+    const p = this.s.pipelines.get(id);
+    if (!p || p.spaceId !== spaceId || p.origin !== 'managed') return false;
+    const runIds = new Set([...this.s.runs.values()].filter((r) => r.pipelineId === id).map((r) => r.id));
+    const taskIds = new Set([...this.s.taskRuns.values()].filter((t) => runIds.has(t.runId)).map((t) => t.id));
+    for (const [k, cm] of this.s.comments) if (runIds.has(cm.target.id) || taskIds.has(cm.target.id)) this.s.comments.delete(k);
+    for (const k of taskIds) this.s.taskRuns.delete(k);
+    for (const k of runIds) this.s.runs.delete(k);
+    for (const [k, v] of this.s.versions) if (v.pipelineId === id) this.s.versions.delete(k);
+    for (const [k, w] of this.s.watches) if (w.pipelineId === id) this.s.watches.delete(k);
+    return this.s.pipelines.delete(id);
+  }
+
+  async setPaused(spaceId: Id, id: Id, paused: boolean, nextRunAt: Date | null, at: Date) {
+    const p = this.s.pipelines.get(id);
+    if (!p || p.spaceId !== spaceId) return false;
+    Object.assign(p, { paused, nextRunAt: nextRunAt && new Date(nextRunAt), updatedAt: new Date(at) });
+    return true;
+  }
+
+  async dueManaged(now: Date, limit: number) {
+    return [...this.s.pipelines.values()]
+      .filter((p) => p.origin === 'managed' && !p.paused && p.nextRunAt !== null && p.nextRunAt.getTime() <= now.getTime())
+      .sort(byKey((p) => `${p.nextRunAt?.toISOString()}\0${p.id}`))
+      .slice(0, limit)
+      .map(strip);
+  }
+
+  async advanceSchedule(spaceId: Id, id: Id, expected: Date, next: Date | null) {
+    const p = this.s.pipelines.get(id);
+    if (!p || p.spaceId !== spaceId || p.origin !== 'managed' || p.paused || p.nextRunAt?.getTime() !== expected.getTime()) return false;
+    p.nextRunAt = next && new Date(next);
+    return true;
+  }
+
+  private ensureNameFree(pipeline: Pipeline) {
+    const taken = [...this.s.pipelines.values()].some(
+      (p) => p.id !== pipeline.id && p.spaceId === pipeline.spaceId && p.origin === 'managed' && p.externalId === pipeline.externalId,
+    );
+    if (taken) throw conflict('PIPELINE_EXISTS', `a managed pipeline named '${pipeline.externalId}' exists in this space`);
+  }
+
   private toView(p: Pipeline, viewerId: Id, since: Date, days: number): PipelineView {
     const runs = [...this.s.runs.values()].filter((r) => r.pipelineId === p.id && inSummaryWindow(r, since));
     return { pipeline: p, summary: summarize(runs, days), watched: this.s.watches.has(`${p.id}/${viewerId}`) };
+  }
+}
+
+export class InMemoryPipelineVersionRepository implements PipelineVersionRepository {
+  constructor(private readonly s: Store) {}
+  async create(v: PipelineVersion) {
+    const taken = [...this.s.versions.values()].some((x) => x.pipelineId === v.pipelineId && x.number === v.number);
+    if (taken) throw conflict('VERSION_CONFLICT', `the pipeline already has a version ${v.number}`);
+    this.s.versions.set(v.id, copy(v));
+  }
+  async get(spaceId: Id, pipelineId: Id, id: Id) {
+    const v = this.s.versions.get(id);
+    return v?.spaceId === spaceId && v.pipelineId === pipelineId ? copy(v) : undefined;
+  }
+  async getByNumber(spaceId: Id, pipelineId: Id, number: number) {
+    const v = [...this.s.versions.values()].find((x) => x.spaceId === spaceId && x.pipelineId === pipelineId && x.number === number);
+    return v && copy(v);
+  }
+  async list(spaceId: Id, pipelineId: Id, page: PageRequest) {
+    const rows = [...this.s.versions.values()].filter((x) => x.spaceId === spaceId && x.pipelineId === pipelineId).sort((a, b) => b.number - a.number);
+    const p = pageOf(rows, page);
+    return { total: p.total, items: p.items.map(copy) };
   }
 }
 
@@ -599,6 +683,7 @@ export function inMemoryRepositories(ids: IdGenerator): Repositories {
     teams: new InMemoryTeamRepository(s),
     connectors: new InMemoryConnectorRepository(s),
     pipelines: new InMemoryPipelineRepository(s, ids),
+    versions: new InMemoryPipelineVersionRepository(s),
     watches: new InMemoryWatchRepository(s),
     runs: new InMemoryRunRepository(s, ids),
     taskRuns: new InMemoryTaskRunRepository(s, ids),

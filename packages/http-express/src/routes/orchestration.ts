@@ -11,6 +11,7 @@ const P = ORCHESTRATION;
 /** The list filters as the core takes them, from the checked query. */
 const pipelineFilter = (q: Input<typeof Q.pipelines>): PipelineFilter => ({
   provider: q.provider,
+  origin: q.origin,
   status: q.status,
   owner: q.owner,
   criticality: q.criticality,

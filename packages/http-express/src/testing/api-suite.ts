@@ -259,7 +259,9 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['POST connector', 'admin', (r) => call(r, 'post', 'spaces/alpha/connectors', { name: `c ${unique()}`, type: 'mock', config: { pipelines: 1 } }), 201],
         ['DELETE connector', 'admin', async (r) => call(r, 'delete', `spaces/alpha/connectors/${await rootMakes('connector')}`), 204],
         ['DELETE member', 'admin', async (r) => call(r, 'delete', `spaces/alpha/members/${await rootMakes('member')}`), 204],
+        ['PATCH paused', 'editor', (r) => call(r, 'patch', `${P}/pipelines/${ids.pipeline2}/paused`, { paused: false }), 200],
       ];
+      // Managed pipelines have their role matrix in managed-suite.ts (a space of their own, so the counts here hold).
       let n = 0;
       const unique = () => `${++n}`;
       /** A fresh resource in alpha made by the instance admin, for an operation that destroys it. */

@@ -1,2 +1,3 @@
 export { type ApiHarness, apiSuite, type MockControl } from './api-suite';
+export { type ManagedHarness, managedApiSuite, SOURCES_YAML, stepsJson } from './managed-suite';
 export { OpenApiChecker } from './openapi-check';

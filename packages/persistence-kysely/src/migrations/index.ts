@@ -6,6 +6,7 @@ import * as searchTextDefaultCollation from './2026-11-22T06-00-00-search-text-d
 import * as spaceBoundReferences from './2026-11-27T09-00-00-space-bound-references';
 import * as runRequestHash from './2026-11-27T09-10-00-run-request-hash';
 import * as jobsAndSyncSchedule from './2026-11-27T14-00-00-jobs-and-sync-schedule';
+import * as managedPipelines from './2026-11-27T15-00-00-managed-pipelines';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T09-00-00-space-bound-references': spaceBoundReferences,
   '2026-11-27T09-10-00-run-request-hash': runRequestHash,
   '2026-11-27T14-00-00-jobs-and-sync-schedule': jobsAndSyncSchedule,
+  '2026-11-27T15-00-00-managed-pipelines': managedPipelines,
 };

@@ -1,13 +1,15 @@
 import { accessContracts } from './access-contracts';
 import { jobQueueContracts, syncScheduleContracts } from './background-contracts';
 import type { MakeRepositories } from './fixtures';
+import { managedContracts } from './managed-contracts';
 import { pipelineContracts } from './pipeline-contracts';
 import { runContracts } from './run-contracts';
 import { syncContracts } from './sync-contracts';
 import { unitOfWorkContracts } from './unit-of-work-contracts';
 
 export * from './fixtures';
-export { accessContracts, jobQueueContracts, pipelineContracts, runContracts, syncContracts, syncScheduleContracts, unitOfWorkContracts };
+export { aManaged, aSpec, storeManaged } from './managed-contracts';
+export { accessContracts, jobQueueContracts, managedContracts, pipelineContracts, runContracts, syncContracts, syncScheduleContracts, unitOfWorkContracts };
 
 /**
  * Every repository contract of the core, as Jest `describe`/`it` blocks. `make` is called before
@@ -17,6 +19,7 @@ export { accessContracts, jobQueueContracts, pipelineContracts, runContracts, sy
 export function repositoryContracts(name: string, make: MakeRepositories): void {
   accessContracts(name, make);
   pipelineContracts(name, make);
+  managedContracts(name, make);
   runContracts(name, make);
   syncContracts(name, make);
   unitOfWorkContracts(name, make);

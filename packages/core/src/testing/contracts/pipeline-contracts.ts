@@ -34,8 +34,10 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.pipelines.get(space.id, p('etl').id)).toEqual({
         id: p('etl').id,
         spaceId: space.id,
+        origin: 'synced',
         connectorId: connector.id,
         provider: connector.type,
+        managed: null,
         externalId: 'etl',
         ...fields,
         teamId: null,

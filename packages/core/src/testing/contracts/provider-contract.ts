@@ -128,6 +128,17 @@ export function providerContract(name: string, make: () => Promise<ProviderHarne
       expect(await kindOf(h.provider.trigger('no_such_pipeline_x', request))).toMatch(/^not_found\//);
       const [pipeline] = (await collect(h.provider.pipelines())).items;
       expect(await kindOf(h.provider.getRun(pipeline.externalId, 'no_such_run_x'))).toMatch(/^not_found\//);
+      expect(await kindOf(h.provider.setPaused('no_such_pipeline_x', true))).toMatch(/^not_found\//);
+    });
+
+    it('pauses and unpauses a pipeline, idempotently, as its next listing shows', async () => {
+      const [pipeline] = (await collect(h.provider.pipelines())).items;
+      const pausedOf = async () => (await collect(h.provider.pipelines())).items.find((p) => p.externalId === pipeline.externalId)?.paused;
+      await h.provider.setPaused(pipeline.externalId, !pipeline.paused);
+      await h.provider.setPaused(pipeline.externalId, !pipeline.paused);
+      expect(await pausedOf()).toBe(!pipeline.paused);
+      await h.provider.setPaused(pipeline.externalId, pipeline.paused);
+      expect(await pausedOf()).toBe(pipeline.paused);
     });
   });
 }
