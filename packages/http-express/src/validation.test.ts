@@ -11,7 +11,7 @@ describe('unstorableDetails', () => {
     const details = unstorableDetails(nested(1_000_000), 'body');
     expect(details).toHaveLength(1);
     expect(details[0].reason).toBe(`nests objects and arrays deeper than ${MAX_DEPTH} levels`);
-    expect(details[0].field.split('.')).toHaveLength(MAX_DEPTH);
+    expect(String(details[0].field).split('.')).toHaveLength(MAX_DEPTH);
   });
 
   it('accepts exactly MAX_DEPTH levels and finds a NUL at the bottom', () => {

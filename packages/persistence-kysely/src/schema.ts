@@ -169,6 +169,13 @@ export interface SyncsTable {
   error: string | null;
 }
 
+/** Request counters of the API's rate limits (rate-limiter-flexible's PostgreSQL layout: key, points, expiry in epoch ms). */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: string | null;
+}
+
 export interface Schema {
   spaces: SpacesTable;
   users: UsersTable;
@@ -182,6 +189,7 @@ export interface Schema {
   task_runs: TaskRunsTable;
   comments: CommentsTable;
   syncs: SyncsTable;
+  rate_limits: RateLimitsTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
@@ -198,4 +206,5 @@ export const TABLES: (keyof Schema)[] = [
   'api_keys',
   'users',
   'spaces',
+  'rate_limits',
 ];

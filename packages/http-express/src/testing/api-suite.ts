@@ -468,8 +468,8 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect(seen.length).toBeGreaterThan(30);
       });
 
-      it.each(['%zz', '%E0%A4%A', '%C0%AE%C0%AE', '%'])('answers a malformed percent-escape in a path parameter (%s) with 400, key or not', async (escape) => {
-        for (const url of [`${BASE}/spaces/${escape}`, `${BASE}/spaces/alpha/orchestration/runs/${escape}/comments`]) {
+      it.each(['%zz', '%E0%A4%A', '%C0%AE%C0%AE', '%'])('answers a malformed percent-escape in a path parameter (%s) with 400, key or not', async (bad) => {
+        for (const url of [`${BASE}/spaces/${bad}`, `${BASE}/spaces/alpha/orchestration/runs/${bad}/comments`]) {
           for (const auth of [{}, { Authorization: `Bearer ${ROOT_KEY}` }]) {
             const res = await request(app).get(url).set(auth);
             expect([res.status, res.body.error?.code]).toEqual([400, 'PATH_INVALID']);

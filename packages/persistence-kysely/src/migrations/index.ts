@@ -5,6 +5,7 @@ import * as livePipelinesIndex from './2026-11-22T05-45-00-live-pipelines-index'
 import * as searchTextDefaultCollation from './2026-11-22T06-00-00-search-text-default-collation';
 import * as spaceBoundReferences from './2026-11-27T09-00-00-space-bound-references';
 import * as runRequestHash from './2026-11-27T09-10-00-run-request-hash';
+import * as rateLimits from './2026-11-28T10-00-00-rate-limits';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T06-00-00-search-text-default-collation': searchTextDefaultCollation,
   '2026-11-27T09-00-00-space-bound-references': spaceBoundReferences,
   '2026-11-27T09-10-00-run-request-hash': runRequestHash,
+  '2026-11-28T10-00-00-rate-limits': rateLimits,
 };
