@@ -223,8 +223,10 @@ export class AirflowHttp {
       } catch (err) {
         const transport = transportOf(err);
         if (!transport) throw err;
-        // A refused connection sent nothing, so even a trigger may go again.
-        if (attempt < this.options.retries && (call.idempotent || transport === 'refused')) {
+        // A refused connection is final: nothing listens there, and waiting through the backoff
+        // only delays the answer (a connection check took ~3 s to say so). A timeout or a drop
+        // may pass, so idempotent calls try again.
+        if (attempt < this.options.retries && call.idempotent && transport !== 'refused') {
           await sleep(this.backoff(attempt++));
           continue;
         }

@@ -1,3 +1,4 @@
+import { Agent as HttpAgent } from 'node:http';
 import { type AirflowStub, type ApiVersion, type StubOptions, startAirflowStub, TASK_STATES } from '@signalbox/airflow-stub';
 import type { ConnectorConfig, OrchestrationProvider } from '@signalbox/core';
 import { type AirflowProviderOptions, airflowProviderFactory } from './airflow-provider';
@@ -314,17 +315,26 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     expect(stub.requests.some((r) => r.path === '/auth/token')).toBe(false);
   });
 
-  it('says unavailable when the host refuses connections, with no status', async () => {
+  it('says unavailable when the host refuses connections, with no status, after one attempt', async () => {
     stub = await start();
     const url = stub.url;
     await stub.close();
-    const factory = airflowProviderFactory(FAST);
-    const provider = factory.create(airflowConnector({ base_url: url, api_version: version }));
-    expect(await failure(collect(provider.pipelines()))).toMatchObject({ kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null });
-    expect(await failure(provider.trigger('d', { runId: 'r', conf: null, note: null, logicalDate: null }))).toMatchObject({
-      kind: 'unavailable',
-      status: null,
-    });
+    const connects = jest.spyOn(HttpAgent.prototype, 'createConnection');
+    try {
+      const factory = airflowProviderFactory(FAST);
+      const provider = factory.create(airflowConnector({ base_url: url, api_version: version }));
+      expect(await failure(provider.check())).toMatchObject({ kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null });
+      // Refused is final: one connection attempt per call, no backoff.
+      expect(connects).toHaveBeenCalledTimes(1);
+      expect(await failure(collect(provider.pipelines()))).toMatchObject({ kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null });
+      expect(await failure(provider.trigger('d', { runId: 'r', conf: null, note: null, logicalDate: null }))).toMatchObject({
+        kind: 'unavailable',
+        status: null,
+      });
+      expect(connects).toHaveBeenCalledTimes(3);
+    } finally {
+      connects.mockRestore();
+    }
     stub = await start();
   });
 });
