@@ -25,6 +25,12 @@ export interface Config {
   syncLookbackDays: number;
   airflowTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Requests per second per API key, per client address, and failed authentications per minute per address; 0 is no limit. */
+  rateLimits: { perKeyPerSecond: number; perAddressPerSecond: number; failedAuthPerMinute: number };
+  /** Largest request line plus headers Node accepts; larger is 431 HEADERS_TOO_LARGE. */
+  maxHeaderBytes: number;
+  /** Express's `trust proxy` (hops, addresses or `true`), so that the client address behind a proxy is the one limited; null trusts none. */
+  trustProxy: string | number | boolean | null;
 }
 
 /** A configuration refused at start, with one message per wrong variable. */
@@ -56,6 +62,11 @@ export const ENV_DEFAULTS = {
   SIGNALBOX_SYNC_LOOKBACK_DAYS: '30',
   AIRFLOW_TIMEOUT_SECONDS: '30',
   SHUTDOWN_TIMEOUT_SECONDS: '10',
+  SIGNALBOX_RATE_LIMIT_PER_KEY: '100',
+  SIGNALBOX_RATE_LIMIT_PER_ADDRESS: '300',
+  SIGNALBOX_RATE_LIMIT_FAILED_AUTH: '30',
+  SIGNALBOX_MAX_HEADER_BYTES: '16384',
+  SIGNALBOX_TRUST_PROXY: '',
 } as const;
 
 /** Reads and checks the environment; throws ConfigError listing every wrong variable. */
@@ -125,6 +136,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const syncLookbackDays = int('SIGNALBOX_SYNC_LOOKBACK_DAYS', 1, 3650);
   const airflowTimeoutMs = int('AIRFLOW_TIMEOUT_SECONDS', 1, 600) * 1000;
   const shutdownTimeoutMs = int('SHUTDOWN_TIMEOUT_SECONDS', 1, 600) * 1000;
+  const rateLimits = {
+    perKeyPerSecond: int('SIGNALBOX_RATE_LIMIT_PER_KEY', 0, 1_000_000),
+    perAddressPerSecond: int('SIGNALBOX_RATE_LIMIT_PER_ADDRESS', 0, 1_000_000),
+    failedAuthPerMinute: int('SIGNALBOX_RATE_LIMIT_FAILED_AUTH', 0, 1_000_000),
+  };
+  const maxHeaderBytes = int('SIGNALBOX_MAX_HEADER_BYTES', 1024, 1_048_576);
+  const trustRaw = raw('SIGNALBOX_TRUST_PROXY');
+  // A number is a count of hops (0: none), checked before the yes/no words, where '1' would mean true.
+  const trustProxy = /^\d+$/.test(trustRaw)
+    ? Number(trustRaw) || null
+    : trustRaw === '' || FALSE.includes(trustRaw.toLowerCase())
+      ? null
+      : TRUE.includes(trustRaw.toLowerCase())
+        ? true
+        : trustRaw;
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -143,5 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     syncLookbackDays,
     airflowTimeoutMs,
     shutdownTimeoutMs,
+    rateLimits,
+    maxHeaderBytes,
+    trustProxy,
   };
 }

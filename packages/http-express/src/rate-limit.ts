@@ -43,7 +43,9 @@ type Limiter = RateLimiterMemory | RateLimiterPostgres;
  * process sharing the database counts against the same limit. A database that fails to answer
  * falls back to counting in memory rather than refusing or waving every request through.
  */
-export function createRateLimiter(settings: RateLimitSettings, sql?: SqlClient): RateLimiter {
+export function createRateLimiter(settings: RateLimitSettings, sql?: SqlClient, opts: { windowSeconds?: number } = {}): RateLimiter {
+  // Tests stretch the one-second windows so that a window never ends in the middle of a count.
+  const second = opts.windowSeconds ?? 1;
   const make = (keyPrefix: string, points: number, duration: number): Limiter | undefined => {
     if (points <= 0) return undefined;
     const memory = new RateLimiterMemory({ keyPrefix, points, duration });
@@ -59,9 +61,9 @@ export function createRateLimiter(settings: RateLimitSettings, sql?: SqlClient):
       insuranceLimiter: memory,
     });
   };
-  const byAddress = make('address', settings.perAddressPerSecond, 1);
-  const byKey = make('key', settings.perKeyPerSecond, 1);
-  const failed = make('auth', settings.failedAuthPerMinute, 60);
+  const byAddress = make('address', settings.perAddressPerSecond, second);
+  const byKey = make('key', settings.perKeyPerSecond, second);
+  const failed = make('auth', settings.failedAuthPerMinute, 60 * second);
   const take = async (limiter: Limiter | undefined, id: string): Promise<number | null> => {
     if (!limiter) return null;
     try {
