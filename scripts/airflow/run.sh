@@ -53,10 +53,12 @@ for v in $VERSIONS; do
   export AIRFLOW__CORE__LOAD_EXAMPLES=False
   export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False
   # Small pages, so that the adapter's paging is exercised on a handful of DAGs and runs.
-  export AIRFLOW__API__MAXIMUM_PAGE_LIMIT=7
+  export AIRFLOW__API__MAXIMUM_PAGE_LIMIT=4
   export AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL=5
   export AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL=5
   export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=5
+  # Two cores: a few task processes at a time are plenty for six small DAGs.
+  export AIRFLOW__CORE__PARALLELISM=4
   if [ "$v" = 2 ]; then
     export AIRFLOW__API__AUTH_BACKENDS=airflow.api.auth.backend.basic_auth
     export AIRFLOW__WEBSERVER__WORKERS=1
@@ -66,8 +68,9 @@ for v in $VERSIONS; do
     export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="$USER_NAME:admin"
     export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE="$home/passwords.json"
     printf '{"%s": "%s"}\n' "$USER_NAME" "$PASSWORD" >"$home/passwords.json"
-    # Tokens live 20 s, so that the adapter renews one during the run.
-    export AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME=20
+    # Tokens live 5 s, without leeway, so that the adapter renews one during the run.
+    export AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME=5
+    export AIRFLOW__API_AUTH__JWT_LEEWAY=0
     export AIRFLOW__API_AUTH__JWT_SECRET="signalbox-test-$RANDOM$RANDOM$RANDOM"
     export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$PORT/execution/"
   fi
@@ -95,12 +98,12 @@ for v in $VERSIONS; do
   done
   echo "airflow $v: up after $((SECONDS - started)) s; running the tests"
   if ! AIRFLOW_REAL_URL="http://127.0.0.1:$PORT" AIRFLOW_REAL_VERSION="$v" AIRFLOW_REAL_USER="$USER_NAME" AIRFLOW_REAL_PASSWORD="$PASSWORD" \
-    AIRFLOW_REAL_DAGS="$home/dags" npx jest -c jest.airflow-real.config.ts --runInBand; then
+    AIRFLOW_REAL_DAGS="$home/dags" AIRFLOW_REAL_RECORD="${AIRFLOW_REAL_RECORD_DIR:+$AIRFLOW_REAL_RECORD_DIR/airflow-$v.json}" npx jest -c jest.airflow-real.config.ts --runInBand; then
     status=1
     echo "airflow $v: FAILED; the last lines of its logs:" >&2
     for f in "$home"/*.log; do
       echo "--- $f" >&2
-      tail -15 "$f" >&2
+      tail -8 "$f" | cut -c1-300 >&2
     done
   fi
   stop_airflow

@@ -338,7 +338,7 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
   app.use(express.urlencoded({ extended: false }));
 
   app.get(`${prefix}/version`, (_req, res) => {
-    res.json({ version: options.airflowVersion ?? (version === 'v1' ? '2.10.5' : '3.1.8'), git_version: null });
+    res.json({ version: options.airflowVersion ?? (version === 'v1' ? '2.10.5' : '3.3.2'), git_version: null });
   });
   if (version === 'v1') {
     app.get('/api/v1/health', (_req, res) => {
@@ -383,6 +383,9 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
     res.json({ dags: items.map(version === 'v1' ? dagV1 : dagV2), total_entries: total });
   });
 
+  // Airflow 3.3 lists runs and task instances by offset or by cursor, and says which: the stub
+  // pages by offset only, so the cursor fields are always null.
+  const offsetPaging = version === 'v2' ? { total_entries_limit: null, next_cursor: null, previous_cursor: null } : {};
   const displayName = (dagId: string) => data.dags.get(dagId)?.displayName ?? dagId;
   const renderRun = (r: StubRun) => (version === 'v1' ? runV1(r) : runV2(r, displayName(r.dagId)));
 
@@ -402,7 +405,7 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
       return rs;
     });
     const { items, total } = page(req, rows);
-    res.json({ dag_runs: items.map(renderRun), total_entries: total });
+    res.json({ dag_runs: items.map(renderRun), total_entries: total, ...offsetPaging });
   });
 
   app.post(`${prefix}/dags/:dag_id/dagRuns`, (req, res) => {
@@ -502,6 +505,7 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
         return version === 'v1' ? taskV1(t, run?.logicalDate ?? null) : taskV2(t, run, displayName(t.dagId));
       }),
       total_entries: total,
+      ...offsetPaging,
     });
   });
 

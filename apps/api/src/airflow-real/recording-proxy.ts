@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 /** One exchange that went through the proxy, with both bodies (parsed when JSON). */
 export interface Exchange {
@@ -11,6 +12,14 @@ export interface Exchange {
   status: number;
   body: unknown;
 }
+
+/** The body as text, undoing the Content-Encoding (Airflow 3 compresses larger answers). */
+const decode = (body: Buffer, encoding: string | undefined): string => {
+  if (encoding === 'gzip') return gunzipSync(body).toString('utf8');
+  if (encoding === 'deflate') return inflateSync(body).toString('utf8');
+  if (encoding === 'br') return brotliDecompressSync(body).toString('utf8');
+  return body.toString('utf8');
+};
 
 const parse = (text: string): unknown => {
   try {
@@ -45,7 +54,7 @@ export async function startRecordingProxy(target: string): Promise<{ url: string
               requestHeaders: req.headers,
               requestBody: requestBody.toString('utf8'),
               status: answer.statusCode ?? 0,
-              body: parse(text.toString('utf8')),
+              body: parse(decode(text, answer.headers['content-encoding'])),
             });
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             res.end(text);
