@@ -42,6 +42,8 @@ for v in $VERSIONS; do
   started=$SECONDS
   ensure_venv ".cache/airflow-$v" "scripts/airflow/requirements-$v.txt" "scripts/airflow/constraints-$v.txt"
   airflow_bin="$PWD/.cache/airflow-$v/bin/airflow"
+  # Airflow 2's executor runs each task as `airflow tasks run …`, found on PATH.
+  export PATH="$PWD/.cache/airflow-$v/bin:$PATH"
   if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
     echo "error: port $PORT is in use; set AIRFLOW_REAL_PORT" >&2
     exit 1
@@ -110,6 +112,7 @@ for v in $VERSIONS; do
   rm -rf "$home"
   home=""
   unset "${!AIRFLOW__@}"
+  PATH="${PATH#"$PWD/.cache/airflow-$v/bin:"}"
   echo "airflow $v: done in $((SECONDS - started)) s"
 done
 exit "$status"

@@ -24,7 +24,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
   it('detects the API version, asking v2 first', async () => {
     stub = await start();
     const info = await providerFor(stub).check();
-    expect(info).toMatchObject({ name: 'airflow', apiVersion: version, version: version === 'v1' ? '2.10.5' : '3.1.8' });
+    expect(info).toMatchObject({ name: 'airflow', apiVersion: version, version: version === 'v1' ? '2.10.5' : '3.3.2' });
     const asked = stub.requests.map((r) => r.path).filter((path) => path.endsWith('/version'));
     expect(asked).toEqual(version === 'v1' ? ['/api/v2/version', '/api/v1/version'] : ['/api/v2/version']);
   });

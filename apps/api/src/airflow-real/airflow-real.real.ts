@@ -46,7 +46,11 @@ async function airflow(method: string, path: string, body?: unknown): Promise<{ 
   }
   const res = await fetch(`${URL_}${API}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  try {
+    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  } catch {
+    throw new Error(`Airflow answered ${method} ${path} with ${res.status} and a body that is not JSON: ${text.slice(0, 300)}`);
+  }
 }
 
 const d = URL_ ? describe : describe.skip;
@@ -54,7 +58,7 @@ const d = URL_ ? describe : describe.skip;
 const document = buildOpenApi(apiRoutes()) as { paths: Record<string, Record<string, unknown>> };
 
 d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
-  jest.setTimeout(300_000);
+  jest.setTimeout(400_000);
   const KEY = 'sbx_airflow_real_key_0123456789abcdefgh';
   const auth = { Authorization: `Bearer ${KEY}` };
   const base = '/api/v1.0/spaces/real/orchestration';
@@ -110,7 +114,7 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
     request(app).post(`${base}/pipelines/${pipelineIds[dagId]}/trigger`).set(auth).set('Idempotency-Key', key).send(body);
   /** Syncs until Signalbox sees the run finished in Airflow, and answers it with its task runs. */
   const finished = async (runId: string) => {
-    for (let i = 0; i < 120; i++) {
+    for (let i = 0; i < 60; i++) {
       await sync();
       const run = (await request(app).get(`${base}/runs/${runId}`).set(auth).expect(200)).body;
       if (run.status === 'success' || run.status === 'failed') return run;
