@@ -37,11 +37,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Calls the real Airflow directly (to check what Signalbox did there, or to change it). */
 async function airflow(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  // Content-Type only with a body: Airflow 2 answers a bodiless JSON request (a DELETE) with 400.
+  const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
   if (MAJOR === 2) {
     headers.Authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   } else {
-    const token = await fetch(`${URL_}/auth/token`, { method: 'POST', headers, body: JSON.stringify({ username: USER, password: PASSWORD }) });
+    const token = await fetch(`${URL_}/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: USER, password: PASSWORD }),
+    });
     headers.Authorization = `Bearer ${((await token.json()) as { access_token: string }).access_token}`;
   }
   const res = await fetch(`${URL_}${API}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
