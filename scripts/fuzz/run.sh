@@ -56,9 +56,10 @@ for who in admin viewer; do
   key="$ADMIN_KEY"
   [ "$who" = viewer ] && key="$viewer_key"
   echo "schemathesis as $who: every operation of $base/openapi.json, up to $EXAMPLES examples each"
-  if ! .cache/schemathesis/bin/schemathesis run "$base/openapi.json" --checks "$CHECKS" -H "Authorization: Bearer $key" \
+  # From the temporary folder: schemathesis keeps a cache in its working directory.
+  if ! (cd "$work" && "$OLDPWD/.cache/schemathesis/bin/schemathesis" run "$base/openapi.json" --checks "$CHECKS" -H "Authorization: Bearer $key" \
     --max-examples "$EXAMPLES" --seed 8 --workers 1 --request-timeout 30 --suppress-health-check all \
-    --report har --report-har-path "$work/$who.har" --output-sanitize true; then
+    --report har --report-har-path "$work/$who.har" --output-sanitize true); then
     status=1
   fi
   sent="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).log.entries.length)' "$work/$who.har" 2>/dev/null || echo 0)"
