@@ -17,7 +17,8 @@ home=""
 stop_airflow() {
   [ ${#pgids[@]} -eq 0 ] && return 0
   for pgid in "${pgids[@]}"; do kill -TERM -- "-$pgid" 2>/dev/null || true; done
-  for _ in $(seq 1 30); do
+  # Ten seconds to stop (a running task would keep the scheduler busy much longer), then KILL.
+  for _ in $(seq 1 10); do
     alive=0
     for pgid in "${pgids[@]}"; do kill -0 -- "-$pgid" 2>/dev/null && alive=1; done
     [ "$alive" = 0 ] && break
