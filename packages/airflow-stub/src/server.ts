@@ -454,11 +454,17 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
     const runId = typeof b.dag_run_id === 'string' ? b.dag_run_id : `manual__${new Date(logical ?? now).toISOString().replace('Z', '+00:00')}`;
     const clash = data.findRun(dagId, runId) ?? (logical === null ? undefined : data.runs.find((r) => r.dagId === dagId && r.logicalDate === logical));
     if (clash) {
-      const msg =
-        version === 'v1'
-          ? `DAGRun with DAG ID: '${dagId}' and DAGRun ID: '${runId}' already exists`
-          : `A DAG Run already exists for DAG ${dagId} with run id ${runId}`;
-      throw new ApiError(409, msg);
+      if (version === 'v1') throw new ApiError(409, `DAGRun with DAG ID: '${dagId}' and DAGRun ID: '${runId}' already exists`);
+      // Airflow 3.3 answers a duplicate run id from its database error handler: `detail` is an
+      // object, the statement hidden unless `[api] expose_stacktrace` (seen on a real 3.3.2).
+      return res.status(409).json({
+        detail: {
+          reason: 'Unique constraint violation',
+          statement: 'hidden',
+          orig_error: 'hidden',
+          message: `Serious error when handling your request. Check logs for more details - you will find it in api server when you look for ID stub0001`,
+        },
+      });
     }
     const run = data.addRun(dagId, {
       runId,

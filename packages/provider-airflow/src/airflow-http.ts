@@ -132,7 +132,9 @@ export function airflowMessage(status: number, text: string): string {
       } else if (typeof j.detail === 'string') {
         message = j.detail;
       } else if (j.detail && typeof j.detail === 'object') {
-        message = JSON.stringify(j.detail);
+        // Airflow 3's database errors: {reason, statement, orig_error, message}.
+        const d = j.detail as Record<string, unknown>;
+        message = typeof d.reason === 'string' ? [d.reason, d.message].filter((x) => typeof x === 'string' && x).join(': ') : JSON.stringify(j.detail);
       }
     }
   } catch {

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { buildContainer } from '../container';
 import { testConfig } from '../test-support';
 import { T } from '../tokens';
-import { type Exchange, startRecordingProxy } from './recording-proxy';
+import { type Exchange, type RecordingProxy, startRecordingProxy } from './recording-proxy';
 import { shapeDiff } from './shape';
 
 /*
@@ -68,7 +68,7 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
   const auth = { Authorization: `Bearer ${KEY}` };
   const base = '/api/v1.0/spaces/real/orchestration';
   let app: Parameters<typeof request>[0];
-  let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
+  let proxy: RecordingProxy;
   let close: () => Promise<void>;
   let connectorId: string;
   const pipelineIds: Record<string, string> = {};
@@ -161,11 +161,24 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
     const runs = await airflow('GET', '/dags/sbx_succeeds/dagRuns');
     expect(runs.json.total_entries).toBe(1);
     expect(runs.json.dag_runs[0].dag_run_id).toBe(first.body.external_id);
-    for (const dag of ['sbx_fails', 'sbx_mapped']) {
-      const res = await trigger(dag, `real-${dag}`);
-      expect(res.status).toBe(201);
-      runIds[dag] = res.body.id;
-    }
+    const fails = await trigger('sbx_fails', 'real-fails');
+    expect(fails.status).toBe(201);
+    runIds.sbx_fails = fails.body.id;
+  });
+
+  it('recovers a trigger whose answer was lost: the retry finds the run Airflow made, and Airflow has one', async () => {
+    proxy.loseNextAnswer((method, url) => method === 'POST' && url.includes('/dags/sbx_mapped/dagRuns'));
+    const lost = await trigger('sbx_mapped', 'real-mapped');
+    expect([lost.status, lost.body.error.code]).toEqual([503, 'PROVIDER_UNREACHABLE']);
+    const retried = await trigger('sbx_mapped', 'real-mapped');
+    expect([200, 201]).toContain(retried.status);
+    runIds.sbx_mapped = retried.body.id;
+    const runs = await airflow('GET', '/dags/sbx_mapped/dagRuns');
+    expect(runs.json.total_entries).toBe(1);
+    expect(runs.json.dag_runs[0].dag_run_id).toBe(retried.body.external_id);
+    // The adapter asked Airflow twice (the second answered 409) and then read the run.
+    const asked = proxy.exchanges.filter((e) => e.url.includes('/dags/sbx_mapped/dagRuns')).map((e) => `${e.method} ${e.status}`);
+    expect(asked).toEqual(['POST 200', 'POST 409', 'GET 200']);
   });
 
   it('follows the runs to their end: run and task states as Airflow left them', async () => {

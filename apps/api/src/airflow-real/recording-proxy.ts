@@ -33,8 +33,17 @@ const parse = (text: string): unknown => {
  * A loopback HTTP proxy in front of one server that records every exchange: the connector talks
  * to it as to Airflow, and the test reads what the adapter asked and what Airflow answered.
  */
-export async function startRecordingProxy(target: string): Promise<{ url: string; exchanges: Exchange[]; close(): Promise<void> }> {
+export interface RecordingProxy {
+  url: string;
+  exchanges: Exchange[];
+  /** The next request that matches reaches the server, but its answer is lost: the connection is cut. */
+  loseNextAnswer(matches: (method: string, url: string) => boolean): void;
+  close(): Promise<void>;
+}
+
+export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const exchanges: Exchange[] = [];
+  let lose: ((method: string, url: string) => boolean) | undefined;
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -56,6 +65,11 @@ export async function startRecordingProxy(target: string): Promise<{ url: string
               status: answer.statusCode ?? 0,
               body: parse(decode(text, answer.headers['content-encoding'])),
             });
+            if (lose?.(req.method ?? 'GET', req.url ?? '/')) {
+              lose = undefined;
+              res.socket?.destroy();
+              return;
+            }
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             res.end(text);
           });
@@ -72,6 +86,9 @@ export async function startRecordingProxy(target: string): Promise<{ url: string
   return {
     url: `http://127.0.0.1:${port}`,
     exchanges,
+    loseNextAnswer: (matches) => {
+      lose = matches;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
