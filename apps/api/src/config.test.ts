@@ -34,6 +34,9 @@ describe('configuration from the environment', () => {
       leaseMs: 120_000,
       workerConcurrency: 4,
       workerPollMs: 1000,
+      rateLimits: { perKeyPerSecond: 100, perAddressPerSecond: 300, failedAuthPerMinute: 30 },
+      maxHeaderBytes: 16_384,
+      trustProxy: null,
     });
   });
 
@@ -48,6 +51,19 @@ describe('configuration from the environment', () => {
       expect.stringContaining('SIGNALBOX_LEASE_SECONDS'),
       expect.stringContaining('SIGNALBOX_WORKER_CONCURRENCY'),
     ]);
+  });
+
+  it('reads the rate limits (0 turns one off), the header limit and the proxies to trust', () => {
+    const c = loadConfig({
+      SIGNALBOX_RATE_LIMIT_PER_KEY: '0',
+      SIGNALBOX_RATE_LIMIT_PER_ADDRESS: '50',
+      SIGNALBOX_RATE_LIMIT_FAILED_AUTH: '5',
+      SIGNALBOX_MAX_HEADER_BYTES: '32768',
+      SIGNALBOX_TRUST_PROXY: '1',
+    });
+    expect([c.rateLimits, c.maxHeaderBytes, c.trustProxy]).toEqual([{ perKeyPerSecond: 0, perAddressPerSecond: 50, failedAuthPerMinute: 5 }, 32_768, 1]);
+    expect(loadConfig({ SIGNALBOX_TRUST_PROXY: 'loopback' }).trustProxy).toBe('loopback');
+    expect(() => loadConfig({ SIGNALBOX_RATE_LIMIT_PER_KEY: '-1' })).toThrow(/SIGNALBOX_RATE_LIMIT_PER_KEY/);
   });
 
   it('reads every variable', () => {

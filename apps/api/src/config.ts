@@ -33,6 +33,12 @@ export interface Config {
   workerConcurrency: number;
   /** How often the worker looks for due work (not an environment variable: tests shorten it). */
   workerPollMs: number;
+  /** Requests per second per API key, per client address, and failed authentications per minute per address; 0 is no limit. */
+  rateLimits: { perKeyPerSecond: number; perAddressPerSecond: number; failedAuthPerMinute: number };
+  /** Largest request line plus headers Node accepts; larger is 431 HEADERS_TOO_LARGE. */
+  maxHeaderBytes: number;
+  /** Express's `trust proxy` (hops, addresses or `true`), so that the client address behind a proxy is the one limited; null trusts none. */
+  trustProxy: string | number | boolean | null;
 }
 
 /** A configuration refused at start, with one message per wrong variable. */
@@ -67,6 +73,11 @@ export const ENV_DEFAULTS = {
   SIGNALBOX_SHUTDOWN_GRACE_SECONDS: '25',
   SIGNALBOX_LEASE_SECONDS: '120',
   SIGNALBOX_WORKER_CONCURRENCY: '4',
+  SIGNALBOX_RATE_LIMIT_PER_KEY: '100',
+  SIGNALBOX_RATE_LIMIT_PER_ADDRESS: '300',
+  SIGNALBOX_RATE_LIMIT_FAILED_AUTH: '30',
+  SIGNALBOX_MAX_HEADER_BYTES: '16384',
+  SIGNALBOX_TRUST_PROXY: '',
 } as const;
 
 /** Reads and checks the environment; throws ConfigError listing every wrong variable. */
@@ -139,6 +150,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const shutdownGraceMs = int('SIGNALBOX_SHUTDOWN_GRACE_SECONDS', 1, 3600) * 1000;
   const leaseMs = int('SIGNALBOX_LEASE_SECONDS', 2, 3600) * 1000;
   const workerConcurrency = int('SIGNALBOX_WORKER_CONCURRENCY', 1, 64);
+  const rateLimits = {
+    perKeyPerSecond: int('SIGNALBOX_RATE_LIMIT_PER_KEY', 0, 1_000_000),
+    perAddressPerSecond: int('SIGNALBOX_RATE_LIMIT_PER_ADDRESS', 0, 1_000_000),
+    failedAuthPerMinute: int('SIGNALBOX_RATE_LIMIT_FAILED_AUTH', 0, 1_000_000),
+  };
+  const maxHeaderBytes = int('SIGNALBOX_MAX_HEADER_BYTES', 1024, 1_048_576);
+  const trustRaw = raw('SIGNALBOX_TRUST_PROXY');
+  // A number is a count of hops (0: none), checked before the yes/no words, where '1' would mean true.
+  const trustProxy = /^\d+$/.test(trustRaw)
+    ? Number(trustRaw) || null
+    : trustRaw === '' || FALSE.includes(trustRaw.toLowerCase())
+      ? null
+      : TRUE.includes(trustRaw.toLowerCase())
+        ? true
+        : trustRaw;
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -161,5 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     leaseMs,
     workerConcurrency,
     workerPollMs: 1000,
+    rateLimits,
+    maxHeaderBytes,
+    trustProxy,
   };
 }

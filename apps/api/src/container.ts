@@ -13,8 +13,8 @@ import {
   systemClock,
 } from '@signalbox/core';
 import { definitionTools } from '@signalbox/definition-tools';
-import { buildApp } from '@signalbox/http-express';
-import { kyselyPersistence, openDatabase } from '@signalbox/persistence-kysely';
+import { buildApp, createRateLimiter } from '@signalbox/http-express';
+import { kyselyPersistence, openDatabase, sqlClient } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import { CronerSchedules } from '@signalbox/schedule-croner';
@@ -113,7 +113,17 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     [T.repositories, T.services, T.clock, T.ids, T.coreLogger, T.config, T.cron],
   );
   c.bind(T.app).toResolvedValue(
-    (services, db, logger, cfg: Config) => buildApp(services, { ready: () => db.ping(), logger, bodyLimit: cfg.bodyLimit, syncWaitMs: cfg.syncWaitMs }),
+    (services, db, logger, cfg: Config) =>
+      buildApp(services, {
+        ready: () => db.ping(),
+        logger,
+        bodyLimit: cfg.bodyLimit,
+        syncWaitMs: cfg.syncWaitMs,
+        // Processes sharing one PostgreSQL count against the same limits; an embedded database
+        // has one process, whose memory is enough.
+        rateLimiter: createRateLimiter(cfg.rateLimits, db.dialect === 'postgres' ? sqlClient(db.db) : undefined),
+        trustProxy: cfg.trustProxy,
+      }),
     [T.services, T.database, T.coreLogger, T.config],
   );
   return c;

@@ -1,6 +1,7 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Worker } from '@signalbox/core';
+import { clientErrorHandler } from '@signalbox/http-express';
 import { migrateToLatest } from '@signalbox/persistence-kysely';
 import type { Container } from 'inversify';
 import { ADMIN_KEY_VARIABLE, bootstrapAdmin } from './admin-key';
@@ -59,7 +60,10 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     }
 
     const app = await container.getAsync(T.app);
-    const server = app.listen(config.port, config.host);
+    // The header limit is set here, deliberately, and what Node refuses is answered in the API's shape.
+    const server = createServer({ maxHeaderSize: config.maxHeaderBytes }, app);
+    server.on('clientError', clientErrorHandler(container.get(T.coreLogger), config.maxHeaderBytes));
+    server.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);

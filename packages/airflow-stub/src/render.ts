@@ -119,8 +119,16 @@ export function dagV2(d: StubDag): Record<string, unknown> {
     next_dagrun_run_after: iso(d.nextRunAfter),
     owners: d.owners,
     file_token: fileToken(d.dagId),
+    // Airflow 3.3 (seen on a real 3.3.2): what the timetable allows. Cron, timedelta and
+    // relativedelta schedules are periodic and can be backfilled; asset schedules and none cannot.
+    timetable_periodic: periodic(d),
+    timetable_partitioned: false,
+    is_backfillable: periodic(d),
+    allowed_run_types: null,
   };
 }
+
+const periodic = (d: StubDag) => d.schedule !== null && d.schedule.kind !== 'asset';
 
 export function runV1(r: StubRun): Record<string, unknown> {
   return {
@@ -164,6 +172,7 @@ export function runV2(r: StubRun, displayName: string): Record<string, unknown> 
     bundle_version: null,
     dag_display_name: displayName,
     partition_key: null,
+    partition_date: null,
   };
 }
 

@@ -338,7 +338,7 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
   app.use(express.urlencoded({ extended: false }));
 
   app.get(`${prefix}/version`, (_req, res) => {
-    res.json({ version: options.airflowVersion ?? (version === 'v1' ? '2.10.5' : '3.1.8'), git_version: null });
+    res.json({ version: options.airflowVersion ?? (version === 'v1' ? '2.10.5' : '3.3.2'), git_version: null });
   });
   if (version === 'v1') {
     app.get('/api/v1/health', (_req, res) => {
@@ -402,6 +402,9 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
     res.json((version === 'v1' ? dagV1 : dagV2)(dag));
   });
 
+  // Airflow 3.3 lists runs and task instances by offset or by cursor, and says which: the stub
+  // pages by offset only, so the cursor fields are always null.
+  const offsetPaging = version === 'v2' ? { total_entries_limit: null, next_cursor: null, previous_cursor: null } : {};
   const displayName = (dagId: string) => data.dags.get(dagId)?.displayName ?? dagId;
   const renderRun = (r: StubRun) => (version === 'v1' ? runV1(r) : runV2(r, displayName(r.dagId)));
 
@@ -421,7 +424,7 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
       return rs;
     });
     const { items, total } = page(req, rows);
-    res.json({ dag_runs: items.map(renderRun), total_entries: total });
+    res.json({ dag_runs: items.map(renderRun), total_entries: total, ...offsetPaging });
   });
 
   app.post(`${prefix}/dags/:dag_id/dagRuns`, (req, res) => {
@@ -470,11 +473,17 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
     const runId = typeof b.dag_run_id === 'string' ? b.dag_run_id : `manual__${new Date(logical ?? now).toISOString().replace('Z', '+00:00')}`;
     const clash = data.findRun(dagId, runId) ?? (logical === null ? undefined : data.runs.find((r) => r.dagId === dagId && r.logicalDate === logical));
     if (clash) {
-      const msg =
-        version === 'v1'
-          ? `DAGRun with DAG ID: '${dagId}' and DAGRun ID: '${runId}' already exists`
-          : `A DAG Run already exists for DAG ${dagId} with run id ${runId}`;
-      throw new ApiError(409, msg);
+      if (version === 'v1') throw new ApiError(409, `DAGRun with DAG ID: '${dagId}' and DAGRun ID: '${runId}' already exists`);
+      // Airflow 3.3 answers a duplicate run id from its database error handler: `detail` is an
+      // object, the statement hidden unless `[api] expose_stacktrace` (seen on a real 3.3.2).
+      return res.status(409).json({
+        detail: {
+          reason: 'Unique constraint violation',
+          statement: 'hidden',
+          orig_error: 'hidden',
+          message: `Serious error when handling your request. Check logs for more details - you will find it in api server when you look for ID stub0001`,
+        },
+      });
     }
     const run = data.addRun(dagId, {
       runId,
@@ -521,6 +530,7 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
         return version === 'v1' ? taskV1(t, run?.logicalDate ?? null) : taskV2(t, run, displayName(t.dagId));
       }),
       total_entries: total,
+      ...offsetPaging,
     });
   });
 

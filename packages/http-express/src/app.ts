@@ -12,6 +12,8 @@ export interface AppOptions extends ApiRouterOptions {
   basePath?: string;
   /** Log one line per request (method, path, status, duration, request id; never headers). Default true. */
   accessLog?: boolean;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (and so the address rate limits count). Default: none. */
+  trustProxy?: string | number | boolean | null;
 }
 
 const health = (description: string) => ({
@@ -36,6 +38,7 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (opts.trustProxy !== undefined && opts.trustProxy !== null) app.set('trust proxy', opts.trustProxy);
   app.use(requestId);
   if (opts.accessLog !== false) {
     app.use((req, res, next) => {

@@ -52,6 +52,13 @@ export const errorHandler =
       const [status, code, message] = parser;
       return sendError(res, status, code, message, status === 400 ? [{ field: 'body', reason: message }] : []);
     }
+    if (err instanceof URIError) {
+      // Express could not decode a path parameter (`%zz`, a truncated or overlong UTF-8 escape):
+      // the client's mistake, so a 400 and a one-line log, never a stack trace.
+      logger.warn('malformed path', { request_id: res.locals.requestId, method: req.method, error: err.message });
+      const reason = 'has a malformed percent-escape (not UTF-8 encoded)';
+      return sendError(res, 400, 'PATH_INVALID', `the request path ${reason}`, [{ field: 'path', reason }]);
+    }
     logger.error('unhandled error', {
       request_id: res.locals.requestId,
       method: req.method,

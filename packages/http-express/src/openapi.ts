@@ -13,7 +13,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'Request body too large',
   415: 'Request body is neither JSON nor YAML',
   422: 'An Idempotency-Key reused with another request body',
-  429: 'The orchestrator is rate limiting',
+  429: 'Rate limited, by this server (`Retry-After` says in how many seconds to try again) or by the orchestrator',
   500: 'Unexpected server error',
   502: "The orchestrator refused the connector's credentials or failed",
   503: 'The orchestrator or the database cannot be reached',
@@ -77,10 +77,10 @@ export function buildOpenApi(routes: RouteSpec[], opts: OpenApiOptions = {}): Re
         ...(schema ? { content: { 'application/json': { schema } } } : {}),
       };
     }
-    const errors = new Set([...r.errors, 401, 500]);
-    if (r.body) for (const s of [400, 413, 415]) errors.add(s);
-    if (r.query) errors.add(400);
-    for (const status of [...errors].sort()) responses[String(status)] = errorResponse(status);
+    // Every route checks its query (an unknown parameter is 400 QUERY_INVALID) and may be rate limited.
+    const errors = new Set([...r.errors, 400, 401, 429, 500]);
+    if (r.body) for (const s of [413, 415]) errors.add(s);
+    for (const status of [...errors].sort((a, b) => a - b)) responses[String(status)] = errorResponse(status);
 
     const path = `${base}${r.path}`;
     paths[path] ??= {};

@@ -4,6 +4,7 @@ import express, { type Request, type RequestHandler, type Response, Router } fro
 import { JSON_TYPES, type Locate, locateInJson, parseYaml, YAML_TYPES } from './body';
 import { errorHandler, sendError } from './errors';
 import { setPageHeaders } from './pagination';
+import type { RateLimiter } from './rate-limit';
 import { type Ctx, PARAM_RESOURCES, type RouteSpec } from './route';
 import { connectorRoutes } from './routes/connectors';
 import { managedRoutes } from './routes/managed';
@@ -24,6 +25,8 @@ export interface ApiRouterOptions {
   syncWaitMs?: number;
   /** Answer unknown paths under the mount point with a JSON 404 (default true); false passes them on with next(). */
   answerUnknownRoutes?: boolean;
+  /** Per-key, per-address and failed-authentication limits (`createRateLimiter`). Default: none. */
+  rateLimiter?: RateLimiter;
 }
 
 /** Every route of the API, in the order they are matched. */
@@ -62,20 +65,42 @@ export const requestId: RequestHandler = (req, res, next) => {
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
-/** `Authorization: Bearer <api key>` through the core; 401 with WWW-Authenticate otherwise. */
+/** 429 in the error shape, with the wait in `Retry-After` and in the body. */
+function tooMany(res: Response, seconds: number, message: string) {
+  res.set('Retry-After', String(seconds));
+  sendError(res, 429, 'RATE_LIMITED', `${message}; retry after ${seconds} s`, [], { retry_after_seconds: seconds });
+}
+
+/**
+ * `Authorization: Bearer <api key>` through the core; 401 with WWW-Authenticate otherwise. With
+ * limits: every request counts against its address, a valid key's requests against the key, and
+ * only failed authentications against the address's failed-authentication limit, so a client
+ * with a valid key is never refused for another's wrong guesses from the same address.
+ */
 const authenticate =
-  (services: Services): RequestHandler =>
+  (services: Services, limits: RateLimiter | undefined): RequestHandler =>
   async (req, res, next) => {
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    if (limits) {
+      const wait = await limits.address(address);
+      if (wait !== null) return tooMany(res, wait, 'too many requests from this address');
+    }
     const header = req.get('authorization');
     const match = header ? BEARER.exec(header) : null;
-    if (!match) {
-      res.set('WWW-Authenticate', 'Bearer realm="signalbox"');
-      return sendError(res, 401, 'UNAUTHENTICATED', 'send an API key as "Authorization: Bearer <key>"');
-    }
-    const actor = await services.access.authenticate(match[1]);
-    if (!actor) {
+    const actor = match ? await services.access.authenticate(match[1]) : undefined;
+    if (!match || !actor) {
+      const wait = limits ? await limits.failedAuthentication(address) : null;
+      if (wait !== null) return tooMany(res, wait, 'too many failed authentications from this address');
+      if (!match) {
+        res.set('WWW-Authenticate', 'Bearer realm="signalbox"');
+        return sendError(res, 401, 'UNAUTHENTICATED', 'send an API key as "Authorization: Bearer <key>"');
+      }
       res.set('WWW-Authenticate', 'Bearer realm="signalbox", error="invalid_token", error_description="the API key is unknown, revoked or expired"');
       return sendError(res, 401, 'INVALID_API_KEY', 'the API key is unknown, revoked or expired');
+    }
+    if (limits) {
+      const wait = await limits.key(match[1]);
+      if (wait !== null) return tooMany(res, wait, 'too many requests with this API key');
     }
     res.locals.actor = actor;
     next();
@@ -191,7 +216,7 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
   const methodsByPath = new Map<string, string[]>();
   for (const spec of routes) {
     const path = toExpressPath(spec.path);
-    const chain: RequestHandler[] = [authenticate(services)];
+    const chain: RequestHandler[] = [authenticate(services, opts.rateLimiter)];
     if (spec.definitionBody) chain.push(definition);
     else if (spec.body) chain.push(json, yaml);
     router[spec.method](path, ...chain, serve(spec, services));

@@ -78,6 +78,7 @@ export const responseSchemas = {
         provider: obj({ name: str(), status: nullable(int()), message: str() }),
         sync: { $ref: '#/components/schemas/Sync' },
         current_version: int({ minimum: 1, description: 'On VERSION_CONFLICT: the current version number.' }),
+        retry_after_seconds: int({ minimum: 1, description: 'With 429 RATE_LIMITED: the seconds to wait, as in `Retry-After`.' }),
       },
       ['code', 'message', 'details'],
     ),

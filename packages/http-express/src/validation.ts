@@ -69,29 +69,46 @@ const article = (format: string) => FORMAT_NAMES[format] ?? `a valid ${format}`;
 const NUL_REASON = 'must not contain the NUL character (U+0000)';
 
 /**
+ * How deeply a body's objects and arrays may nest. Ours are a few levels deep; `conf` and
+ * variables leave room for users' own structures. Deeper input is refused before anything walks
+ * it, so no recursive code (ours, ajv's, the YAML locator's) ever sees thousands of levels.
+ */
+export const MAX_DEPTH = 64;
+
+/**
  * Every value in `data` (at any depth) that cannot be stored as it came, as `{field, reason}`:
  * strings and keys holding U+0000, which PostgreSQL refuses in text and jsonb (bad input here
- * rather than a database error later), and numbers JSON cannot write (YAML's `.inf`, `.nan`).
+ * rather than a database error later), numbers JSON cannot write (YAML's `.inf`, `.nan`), and
+ * nesting deeper than MAX_DEPTH (reported once, at the first value past it). The walk keeps its
+ * own stack: a hostile body must not be able to overflow the call stack.
  */
 export function unstorableDetails(data: unknown, root: 'body' | 'query', locate?: Locate): ErrorDetail[] {
   const out: ErrorDetail[] = [];
-  const walk = (value: unknown, path: string[]) => {
+  const stack: { value: unknown; path: string[] }[] = [{ value: data, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() as { value: unknown; path: string[] };
     if (typeof value === 'string') {
       if (value.includes('\u0000')) out.push(detail(root, path, NUL_REASON, locate));
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) out.push(detail(root, path, 'must be a finite number', locate));
-    } else if (Array.isArray(value)) {
-      for (const [i, v] of value.entries()) walk(v, [...path, String(i)]);
     } else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) {
-        if (k.includes('\u0000')) out.push(detail(root, path, `has a key that ${NUL_REASON}`, locate));
-        else walk(v, [...path, k]);
+      if (path.length >= MAX_DEPTH) {
+        // The locator would walk as deep as the body: name the place without it.
+        return [detail(root, path, `nests objects and arrays deeper than ${MAX_DEPTH} levels`)];
+      }
+      const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+      // Pushed in reverse so that problems come out in document order.
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i];
+        if (!Array.isArray(value) && k.includes('\u0000')) out.push(detail(root, path, `has a key that ${NUL_REASON}`, locate));
+        else stack.push({ value: v, path: [...path, k] });
       }
     }
-  };
-  walk(data, []);
+  }
   return out;
 }
+
+const tooDeep = (details: ErrorDetail[]) => details.some((d) => d.reason.startsWith('nests objects'));
 
 /**
  * Checks `data` and returns it typed, or throws `invalid` naming each field and why. `locate`
@@ -99,10 +116,14 @@ export function unstorableDetails(data: unknown, root: 'body' | 'query', locate?
  */
 export function check<T>(validate: ValidateFunction<T>, data: unknown, root: 'body' | 'query', locate?: () => Locate | undefined): T {
   const plain = unstorableDetails(data, root);
+  if (tooDeep(plain)) throw invalid(root, plain);
   if (validate(data) && plain.length === 0) return data;
   const where = locate?.();
   const bad = where ? unstorableDetails(data, root, where) : plain;
-  const details = [...bad, ...detailsOf(validate.errors, root, where).filter((d) => !bad.some((n) => n.field === d.field))];
+  throw invalid(root, [...bad, ...detailsOf(validate.errors, root, where).filter((d) => !bad.some((n) => n.field === d.field))]);
+}
+
+function invalid(root: 'body' | 'query', details: ErrorDetail[]): DomainError {
   const message = details.map((d) => `${d.field}${d.line === undefined ? '' : ` (line ${d.line}, column ${d.column})`}: ${d.reason}`).join('; ');
-  throw new DomainError('invalid', root === 'body' ? 'BODY_INVALID' : 'QUERY_INVALID', message, { details });
+  return new DomainError('invalid', root === 'body' ? 'BODY_INVALID' : 'QUERY_INVALID', message, { details });
 }

@@ -21,6 +21,7 @@ export { migrateToLatest } from './migrate';
 export { migrations } from './migrations';
 export { type Schema, TABLES } from './schema';
 export { SecretBox } from './secret-box';
+export { sqlClient } from './sql-client';
 export type { KyselyPersistenceOptions };
 export {
   KyselyApiKeyRepository,

@@ -214,6 +214,13 @@ export interface JobsTable {
   created_at: Timestamp;
 }
 
+/** Request counters of the API's rate limits (rate-limiter-flexible's PostgreSQL layout: key, points, expiry in epoch ms). */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: string | null;
+}
+
 export interface Schema {
   spaces: SpacesTable;
   users: UsersTable;
@@ -229,6 +236,7 @@ export interface Schema {
   comments: CommentsTable;
   syncs: SyncsTable;
   jobs: JobsTable;
+  rate_limits: RateLimitsTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
@@ -247,4 +255,5 @@ export const TABLES: (keyof Schema)[] = [
   'api_keys',
   'users',
   'spaces',
+  'rate_limits',
 ];

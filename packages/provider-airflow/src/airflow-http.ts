@@ -132,7 +132,9 @@ export function airflowMessage(status: number, text: string): string {
       } else if (typeof j.detail === 'string') {
         message = j.detail;
       } else if (j.detail && typeof j.detail === 'object') {
-        message = JSON.stringify(j.detail);
+        // Airflow 3's database errors: {reason, statement, orig_error, message}.
+        const d = j.detail as Record<string, unknown>;
+        message = typeof d.reason === 'string' ? [d.reason, d.message].filter((x) => typeof x === 'string' && x).join(': ') : JSON.stringify(j.detail);
       }
     }
   } catch {
@@ -223,8 +225,10 @@ export class AirflowHttp {
       } catch (err) {
         const transport = transportOf(err);
         if (!transport) throw err;
-        // A refused connection sent nothing, so even a trigger may go again.
-        if (attempt < this.options.retries && (call.idempotent || transport === 'refused')) {
+        // A refused connection is final: nothing listens there, and waiting through the backoff
+        // only delays the answer (a connection check took ~3 s to say so). A timeout or a drop
+        // may pass, so idempotent calls try again.
+        if (attempt < this.options.retries && call.idempotent && transport !== 'refused') {
           await sleep(this.backoff(attempt++));
           continue;
         }

@@ -1,3 +1,4 @@
+import { Agent as HttpAgent } from 'node:http';
 import { type AirflowStub, type ApiVersion, type StubOptions, startAirflowStub, TASK_STATES } from '@signalbox/airflow-stub';
 import type { ConnectorConfig, OrchestrationProvider } from '@signalbox/core';
 import { type AirflowProviderOptions, airflowProviderFactory } from './airflow-provider';
@@ -23,7 +24,7 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
   it('detects the API version, asking v2 first', async () => {
     stub = await start();
     const info = await providerFor(stub).check();
-    expect(info).toMatchObject({ name: 'airflow', apiVersion: version, version: version === 'v1' ? '2.10.5' : '3.1.8' });
+    expect(info).toMatchObject({ name: 'airflow', apiVersion: version, version: version === 'v1' ? '2.10.5' : '3.3.2' });
     const asked = stub.requests.map((r) => r.path).filter((path) => path.endsWith('/version'));
     expect(asked).toEqual(version === 'v1' ? ['/api/v2/version', '/api/v1/version'] : ['/api/v2/version']);
   });
@@ -330,17 +331,26 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     expect(stub.requests.some((r) => r.path === '/auth/token')).toBe(false);
   });
 
-  it('says unavailable when the host refuses connections, with no status', async () => {
+  it('says unavailable when the host refuses connections, with no status, after one attempt', async () => {
     stub = await start();
     const url = stub.url;
     await stub.close();
-    const factory = airflowProviderFactory(FAST);
-    const provider = factory.create(airflowConnector({ base_url: url, api_version: version }));
-    expect(await failure(collect(provider.pipelines()))).toMatchObject({ kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null });
-    expect(await failure(provider.trigger('d', { runId: 'r', conf: null, note: null, logicalDate: null }))).toMatchObject({
-      kind: 'unavailable',
-      status: null,
-    });
+    const connects = jest.spyOn(HttpAgent.prototype, 'createConnection');
+    try {
+      const factory = airflowProviderFactory(FAST);
+      const provider = factory.create(airflowConnector({ base_url: url, api_version: version }));
+      expect(await failure(provider.check())).toMatchObject({ kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null });
+      // Refused is final: one connection attempt per call, no backoff.
+      expect(connects).toHaveBeenCalledTimes(1);
+      expect(await failure(collect(provider.pipelines()))).toMatchObject({ kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null });
+      expect(await failure(provider.trigger('d', { runId: 'r', conf: null, note: null, logicalDate: null }))).toMatchObject({
+        kind: 'unavailable',
+        status: null,
+      });
+      expect(connects).toHaveBeenCalledTimes(3);
+    } finally {
+      connects.mockRestore();
+    }
     stub = await start();
   });
 });

@@ -67,6 +67,13 @@ describe('error bodies and statuses', () => {
     );
     expect(airflowMessage(401, JSON.stringify({ type: 'x', title: 'Unauthorized', status: 401 }))).toBe('Unauthorized');
     expect(airflowMessage(409, JSON.stringify({ detail: 'run exists' }))).toBe('run exists');
+    // Airflow 3.3's database error handler (a duplicate run id), as a real 3.3.2 answered it.
+    expect(
+      airflowMessage(
+        409,
+        JSON.stringify({ detail: { reason: 'Unique constraint violation', statement: 'hidden', orig_error: 'hidden', message: 'look for ID x' } }),
+      ),
+    ).toBe('Unique constraint violation: look for ID x');
     expect(
       airflowMessage(
         422,
@@ -78,7 +85,8 @@ describe('error bodies and statuses', () => {
         }),
       ),
     ).toBe('body.logical_date: Field required; query.limit: bad');
-    expect(airflowMessage(400, JSON.stringify({ detail: { reason: 'x' } }))).toBe('{"reason":"x"}');
+    expect(airflowMessage(400, JSON.stringify({ detail: { reason: 'x' } }))).toBe('x');
+    expect(airflowMessage(400, JSON.stringify({ detail: { other: 'x' } }))).toBe('{"other":"x"}');
     expect(airflowMessage(502, '<html><body>Bad gateway</body></html>')).toBe('HTTP 502');
     expect(airflowMessage(500, 'x'.repeat(2000)).length).toBeLessThan(600);
   });
