@@ -83,13 +83,17 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
       await sleep(2000);
     }
     proxy = await startRecordingProxy(URL_);
-    const config = testConfig({ inMemoryDatabase: true, secretKey: 'airflow-real-secret-0123456789', airflowTimeoutMs: 30_000 });
+    const config = testConfig({ inMemoryDatabase: true, secretKey: 'airflow-real-secret-0123456789', airflowTimeoutMs: 30_000, workerPollMs: 50 });
     const c = buildContainer(config);
     const db = await c.getAsync(T.database);
     await migrateToLatest(db.db);
     await (await c.getAsync(T.services)).access.bootstrapAdminKey(KEY);
     app = await c.getAsync(T.app);
+    // Syncs run on the background worker, as in the API process.
+    const worker = await c.getAsync(T.worker);
+    worker.start();
     close = async () => {
+      await worker.stop();
       await db.close();
       config.cleanup();
     };
@@ -97,7 +101,8 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
     const created = await request(app)
       .post('/api/v1.0/spaces/real/connectors')
       .set(auth)
-      .send({ name: `airflow-${MAJOR}`, type: 'airflow', config: { base_url: proxy.url, username: USER, password: PASSWORD } })
+      // Manual syncs only: the test decides when Signalbox looks.
+      .send({ name: `airflow-${MAJOR}`, type: 'airflow', config: { base_url: proxy.url, username: USER, password: PASSWORD }, sync_interval_seconds: null })
       .expect(201);
     connectorId = created.body.id;
   });
