@@ -5,15 +5,15 @@ import { MockProviderFactory } from '@signalbox/provider-mock';
 import { CronerSchedules } from '@signalbox/schedule-croner';
 import { apiSuite, managedApiSuite } from './testing';
 
-apiSuite('in-memory repositories', async () => {
+/** The whole core on in-memory repositories, with a worker running syncs as the API process does. */
+async function inMemoryWorld(ids: SequentialIds) {
   const clock = new FakeClock(new Date());
-  const ids = new SequentialIds();
   const mock = new MockProviderFactory(clock);
   const { repos, uow } = inMemoryPersistence(ids);
   const cron = new CronerSchedules();
   const definitions = definitionSupport({ ...definitionTools(), cron }, sha256);
   const services = createServices({ repos, uow, registry: new ProviderRegistry().register('mock', mock), clock, ids, cron, definitions });
-  // Syncs run on a worker, as in the API process; it polls often so the suite does not wait on it.
+  // It polls often so the suites do not wait on it.
   const worker = createWorker({
     jobs: repos.jobs,
     connectors: repos.connectors,
@@ -24,26 +24,9 @@ apiSuite('in-memory repositories', async () => {
     options: { pollMs: 20 },
   });
   worker.start();
-  return { services, mock, advanceClock: (ms) => clock.advance(ms), close: () => worker.stop() };
-});
+  return { services, mock, advanceClock: (ms: number) => clock.advance(ms), close: () => worker.stop() };
+}
 
-managedApiSuite('in-memory repositories', async () => {
-  const clock = new FakeClock(new Date());
-  const ids = new SequentialIds(7);
-  const mock = new MockProviderFactory(clock);
-  const { repos, uow } = inMemoryPersistence(ids);
-  const cron = new CronerSchedules();
-  const definitions = definitionSupport({ ...definitionTools(), cron }, sha256);
-  const services = createServices({ repos, uow, registry: new ProviderRegistry().register('mock', mock), clock, ids, cron, definitions });
-  const worker = createWorker({
-    jobs: repos.jobs,
-    connectors: repos.connectors,
-    syncs: services.syncs,
-    clock,
-    ids,
-    logger: silentLogger,
-    options: { pollMs: 20 },
-  });
-  worker.start();
-  return { services, mock, advanceClock: (ms) => clock.advance(ms), close: () => worker.stop() };
-});
+apiSuite('in-memory repositories', () => inMemoryWorld(new SequentialIds()));
+
+managedApiSuite('in-memory repositories', () => inMemoryWorld(new SequentialIds(7)));
