@@ -5,9 +5,10 @@ import { clientErrorHandler } from '@signalbox/http-express';
 import { migrateToLatest } from '@signalbox/persistence-kysely';
 import type { Container } from 'inversify';
 import { ADMIN_KEY_VARIABLE, bootstrapAdmin } from './admin-key';
-import { type Config, ConfigError, loadConfig } from './config';
+import { type Config, loadConfig } from './config';
 import { buildContainer } from './container';
 import { type DemoKey, demoAdmin, ensureDemo } from './demo';
+import { runProcess } from './process-main';
 import { T } from './tokens';
 
 export interface StartOptions {
@@ -123,27 +124,4 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
 }
 
 /** `npm start`: start, and stop gracefully on SIGTERM / SIGINT. */
-async function main() {
-  let running: Running;
-  try {
-    running = await start();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\nSee .env.example for every variable and its default.\n`);
-    } else {
-      process.stderr.write(`signalbox failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    }
-    process.exit(1);
-  }
-  const onSignal = (signal: string) => {
-    running.container.get(T.logger).info('signal received', { signal });
-    running.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
-}
-
-if (require.main === module) void main();
+if (require.main === module) void runProcess('signalbox', () => start());

@@ -1,8 +1,9 @@
 import type { Worker } from '@signalbox/core';
 import { migrateToLatest } from '@signalbox/persistence-kysely';
 import type { Container } from 'inversify';
-import { type Config, ConfigError, loadConfig } from './config';
+import { type Config, loadConfig } from './config';
 import { buildContainer } from './container';
+import { runProcess } from './process-main';
 import { T } from './tokens';
 
 export interface WorkerProcess {
@@ -40,27 +41,4 @@ export async function startWorker(opts: { env?: NodeJS.ProcessEnv; config?: Part
 }
 
 /** `npm run worker`: start, and stop gracefully on SIGTERM / SIGINT. */
-async function main() {
-  let running: WorkerProcess;
-  try {
-    running = await startWorker();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\nSee .env.example for every variable and its default.\n`);
-    } else {
-      process.stderr.write(`signalbox worker failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    }
-    process.exit(1);
-  }
-  const onSignal = (signal: string) => {
-    running.container.get(T.logger).info('signal received', { signal });
-    running.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
-}
-
-if (require.main === module) void main();
+if (require.main === module) void runProcess('signalbox worker', () => startWorker());
