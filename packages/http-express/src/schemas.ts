@@ -190,23 +190,23 @@ export const responseSchemas = {
 const nStr = nullable(str());
 const names = { type: 'array', items: str() } as const;
 
+/** A step's `config`, as written and as normalized (only what is required differs). */
+const stepConfig = <const Q extends JSONSchema>(query: Q) => ({
+  query_type: { enum: ['sql'] },
+  query,
+  input_datasets: names,
+  output_datasets: names,
+  job_type: { enum: [...JOB_TYPES] },
+  mode: { enum: [...LOAD_MODES] },
+  key: names,
+  incremental: obj({ cursor_column: str() }),
+});
+
 /** A step as the normalized definition has it (the seed-3 shape). */
 const stepSchema = obj(
   {
     name: str(),
-    config: obj(
-      {
-        query_type: { enum: ['sql'] },
-        query: str(),
-        input_datasets: names,
-        output_datasets: names,
-        job_type: { enum: [...JOB_TYPES] },
-        mode: { enum: [...LOAD_MODES] },
-        key: names,
-        incremental: obj({ cursor_column: str() }),
-      },
-      ['query_type', 'query', 'input_datasets', 'output_datasets', 'job_type'],
-    ),
+    config: obj(stepConfig(str()), ['query_type', 'query', 'input_datasets', 'output_datasets', 'job_type']),
     depends_on: names,
   },
   ['name', 'config', 'depends_on'],
@@ -301,19 +301,7 @@ export const definitionRequestSchema: Schema = {
           items: obj(
             {
               name: str(),
-              config: obj(
-                {
-                  query_type: { enum: ['sql'] },
-                  query: sqlQuery,
-                  input_datasets: names,
-                  output_datasets: names,
-                  job_type: { enum: [...JOB_TYPES] },
-                  mode: { enum: [...LOAD_MODES] },
-                  key: names,
-                  incremental: obj({ cursor_column: str() }),
-                },
-                ['query', 'job_type'],
-              ),
+              config: obj(stepConfig(sqlQuery), ['query', 'job_type']),
               depends_on: names,
             },
             ['name', 'config'],
