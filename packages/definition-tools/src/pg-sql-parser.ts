@@ -32,7 +32,7 @@ export function pgSqlParser(): SqlParser {
 
 function analyzeSync(sql: string): SqlAnalysis {
   // The parser refuses an empty query; an empty or comment-only text holds no statement.
-  if (sql.trim() === '') return { ok: true, tables: [], variables: [], statements: 0 };
+  if (sql.trim() === '') return { ok: true, tables: [], variables: [], statements: 0, positional: sql };
   const { rewritten, variables, edits } = rewriteVariables(sql);
   let tree: { stmts?: unknown[] };
   try {
@@ -45,7 +45,7 @@ function analyzeSync(sql: string): SqlAnalysis {
     return { ok: false, message, offset };
   }
   const statements = tree.stmts ?? [];
-  return { ok: true, tables: tablesOf(statements), variables, statements: statements.length };
+  return { ok: true, tables: tablesOf(statements), variables, statements: statements.length, positional: rewritten };
 }
 
 /** `:name` → `$n` (one number per name, first use first), outside literals, identifiers and comments. */

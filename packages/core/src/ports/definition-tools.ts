@@ -70,6 +70,8 @@ export type SqlAnalysis =
       variables: { name: string; offset: number }[];
       /** How many statements the text holds (a step runs exactly one). */
       statements: number;
+      /** The text with each variable rewritten to `$n`, n its place in `variables` (1-based): what the engine runs, the values bound. */
+      positional: string;
     }
   | { ok: false; message: string; offset: number };
 

@@ -52,6 +52,18 @@ export interface OrchestrationProvider {
   /** Creates a run. Throws `conflict` code `RUN_EXISTS` when `runId` exists already. */
   trigger(pipelineExternalId: string, request: TriggerRequest): Promise<ProviderRun>;
   getRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun>;
+  /**
+   * Stops a run in the orchestrator: marks it failed there (Airflow has no "canceled" run state;
+   * its running task instances stop). Resolves the run as the orchestrator then tells it.
+   * Throws `not_found` for an unknown run.
+   */
+  cancelRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun>;
+  /**
+   * Runs a run's failed task instances again: clears them (and the tasks downstream of them) in
+   * the orchestrator, which then schedules them; the run is queued or running again. Resolves the
+   * run as the orchestrator then tells it. Throws `not_found` for an unknown run.
+   */
+  retryRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun>;
   /** Pauses or unpauses a pipeline in the orchestrator itself. Idempotent. Throws `not_found` for an unknown pipeline. */
   setPaused(pipelineExternalId: string, paused: boolean): Promise<void>;
 }

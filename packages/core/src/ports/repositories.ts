@@ -5,7 +5,7 @@ import type { Id, Paged, PageRequest } from '../common';
 import type { Connector } from '../connector/connector';
 import type { PipelineVersion } from '../pipeline/managed';
 import type { Pipeline, PipelineFilter, PipelineView, ProviderPipeline } from '../pipeline/pipeline';
-import type { ProviderRun, Run, RunFilter } from '../run/run';
+import type { ManagedRunPatch, ProviderRun, Run, RunFilter, RunStatus } from '../run/run';
 import type { Membership, Space, Team } from '../space/space';
 import type { SyncRecord } from '../sync/sync';
 import type { ProviderTaskRun, TaskRun } from '../task-run/task-run';
@@ -97,6 +97,8 @@ export interface ConnectorRepository {
   update(connector: Connector): Promise<boolean>;
   /** Records the outcome of a sync. The cursor only moves when given, and the schedule only when given. */
   recordSync(spaceId: Id, id: Id, outcome: ConnectorSyncOutcome): Promise<void>;
+  /** A connector by its name in the space (with its secrets in clear, as `get`). */
+  getByName(spaceId: Id, name: string): Promise<Connector | undefined>;
   /** Connectors of every space whose scheduled sync is due (`nextSyncAt <= now`), most overdue first. */
   dueForSync(now: Date, limit: number): Promise<Connector[]>;
   /**
@@ -161,6 +163,18 @@ export interface PipelineRepository {
    * (and nothing deleted) when absent or synced.
    */
   deleteManaged(spaceId: Id, id: Id): Promise<boolean>;
+  /**
+   * Moves a pipeline's last run to the given one when it is at least as recent as the stored one,
+   * as `noteLastRuns` does for synced pipelines (managed ones have no connector to key them by).
+   */
+  noteLastRun(spaceId: Id, id: Id, run: { status: RunStatus; runAt: Date }): Promise<void>;
+  /**
+   * A managed pipeline's incremental state: the cursor each incremental source step reached in the
+   * last run that succeeded (step name → cursor text); `{}` before any, or when absent.
+   */
+  incrementalState(spaceId: Id, id: Id): Promise<Record<string, string>>;
+  /** Sets the cursors of the given steps, keeping the others. */
+  saveIncrementalState(spaceId: Id, id: Id, cursors: Record<string, string>): Promise<void>;
   /** Sets `paused` and `nextRunAt` (and `updatedAt`). False when absent. */
   setPaused(spaceId: Id, id: Id, paused: boolean, nextRunAt: Date | null, at: Date): Promise<boolean>;
   /** Managed pipelines of every space, not paused, whose `nextRunAt <= now`; most overdue first. */
@@ -213,6 +227,26 @@ export interface RunRepository {
    * found it in the orchestrator).
    */
   insertTriggered(run: Run, requestHash: string | null): Promise<Run>;
+  /**
+   * Writes what a managed run's engine reports (status, times, progress, rows, error, engine), and
+   * `updatedAt`. Only while the run is not finished: a finished run is never changed again, so a
+   * late write of a taken-over worker cannot undo the outcome. False when absent or finished.
+   */
+  updateManaged(spaceId: Id, id: Id, patch: ManagedRunPatch, at: Date): Promise<boolean>;
+  /**
+   * Starts a queued managed run (status running, `startedAt` and `runAt` set to `at` when unset)
+   * if its pipeline has room: fewer than `maxActiveRuns` other runs running (dry runs never count
+   * and never wait) and no older queued run that is not a dry run. Atomic across processes: of
+   * runs started at once, never more than the limit start. `busy` when it must wait; `not_queued`
+   * when the run is absent or not queued (running already: a resumed run; or finished).
+   */
+  startManaged(spaceId: Id, id: Id, maxActiveRuns: number, at: Date): Promise<'started' | 'busy' | 'not_queued'>;
+  /**
+   * Asks a managed run to stop. A queued run is canceled at once (status canceled, `finishedAt`);
+   * a running one gets `cancelRequestedAt` (its engine stops it); a finished one is left as it is.
+   * Resolves the run as it is after, or undefined when absent.
+   */
+  requestCancel(spaceId: Id, id: Id, at: Date): Promise<Run | undefined>;
   /** The fingerprint a triggered run was stored with; null for a synced run, or when absent. */
   requestHash(spaceId: Id, id: Id): Promise<string | null>;
 }
@@ -226,6 +260,11 @@ export interface TaskRunRepository {
    * unknown are skipped. Returns how many were written.
    */
   upsertFromProvider(connector: Connector, taskRuns: ProviderTaskRun[], seenAt: Date): Promise<number>;
+  /**
+   * Inserts or replaces the task runs of a managed run's steps, keyed by (run, task id, map index):
+   * every field but `id` and `createdAt` of a stored one is replaced.
+   */
+  putSteps(taskRuns: TaskRun[]): Promise<void>;
 }
 
 export interface CommentRepository {

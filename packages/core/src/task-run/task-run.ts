@@ -29,8 +29,20 @@ export interface TaskRun extends Omit<ProviderTaskRun, 'pipelineExternalId' | 'r
   spaceId: Id;
   runId: Id;
   externalId: string;
+  /** Rows the step wrote (for a merge, inserted plus updated); managed runs only, null otherwise or until it finished. */
+  rows: number | null;
+  /** Why the step failed (the database's message); managed runs only. */
+  error: string | null;
+  /** A dry run's plan of the step: the warehouse's plan and its estimated rows. */
+  plan: StepPlan | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface StepPlan {
+  /** The warehouse's own plan (PostgreSQL's `EXPLAIN (FORMAT JSON)`). */
+  plan: unknown;
+  estimatedRows: number | null;
 }
 
 export const taskRunExternalId = (taskId: string, mapIndex: number) => (mapIndex >= 0 ? `${taskId}[${mapIndex}]` : taskId);

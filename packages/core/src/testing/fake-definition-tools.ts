@@ -115,6 +115,7 @@ export const fakeSqlParser: SqlParser = {
     for (const m of sql.matchAll(/(?<![:\w]):([A-Za-z_]\w*)/g)) {
       if (!variables.some((v) => v.name === m[1])) variables.push({ name: m[1], offset: m.index });
     }
-    return { ok: true, tables, variables, statements };
+    const positional = sql.replace(/(?<![:\w]):([A-Za-z_]\w*)/g, (_m, name: string) => ` $${variables.findIndex((v) => v.name === name) + 1}`);
+    return { ok: true, tables, variables, statements, positional };
   },
 };
