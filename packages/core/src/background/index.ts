@@ -1,12 +1,14 @@
+import { type EmbeddedEngine, MANAGED_RUN_JOB } from '../engine/embedded-engine';
 import type { ConnectorRepository, PipelineRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
+import type { RunService } from '../services/run-service';
 import type { SyncService } from '../services/sync-service';
 import { SYNC_JOB } from '../services/sync-service';
 import type { CronSchedules } from './cron';
 import { ManagedScheduleTask } from './handlers/managed-schedule';
 import { SyncScheduler } from './handlers/schedule';
 import { syncHandler } from './handlers/sync';
-import type { JobQueue } from './job-queue';
+import type { Job, JobQueue } from './job-queue';
 import { Worker, type WorkerOptions } from './worker';
 
 export * from './cron';
@@ -27,6 +29,9 @@ export interface BackgroundDeps {
   /** With both, the worker also keeps managed pipelines' next run times. */
   pipelines?: PipelineRepository;
   cron?: CronSchedules;
+  /** With both, the worker runs managed runs and queues the runs of due schedules. */
+  engine?: EmbeddedEngine;
+  runs?: RunService;
 }
 
 /**
@@ -36,7 +41,14 @@ export interface BackgroundDeps {
 export function createWorker(d: BackgroundDeps): Worker {
   const periodic = [
     new SyncScheduler(d.connectors, d.syncs, d.logger),
-    ...(d.pipelines && d.cron ? [new ManagedScheduleTask(d.pipelines, d.cron, d.logger)] : []),
+    ...(d.pipelines && d.cron
+      ? [new ManagedScheduleTask(d.pipelines, d.cron, d.logger, d.runs && d.engine ? (p, tick) => d.runs!.triggerScheduled(p, tick) : undefined)]
+      : []),
   ];
-  return new Worker(d.jobs, { [SYNC_JOB]: syncHandler(d.syncs) }, d.clock, d.ids, d.logger, d.options, periodic);
+  const engine = d.engine;
+  const handlers = {
+    [SYNC_JOB]: syncHandler(d.syncs),
+    ...(engine ? { [MANAGED_RUN_JOB]: (job: Job, signal: AbortSignal) => engine.execute(job, signal) } : {}),
+  };
+  return new Worker(d.jobs, handlers, d.clock, d.ids, d.logger, d.options, periodic);
 }

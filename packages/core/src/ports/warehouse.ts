@@ -41,8 +41,11 @@ export interface StepStatement {
    * its datasets live), then `public`.
    */
   searchPath: string[];
-  /** Where the query's rows go. */
-  output: TableName;
+  /**
+   * Where the query's rows go; null for a step that names no output dataset, whose statement runs
+   * as it is (its rows: those it affected).
+   */
+  output: TableName | null;
   /** `replace` swaps the table's contents in the step's transaction; `append` adds rows; `merge` upserts on `key`. */
   mode: LoadMode;
   key?: string[];

@@ -1,9 +1,13 @@
 import type { CronSchedules } from '../background/cron';
+import { DEFAULT_ENGINE_OPTIONS, EmbeddedEngine, type EngineOptions } from '../engine/embedded-engine';
+import { ManagedRuns } from '../engine/managed-runs';
+import { warehouseConnectors } from '../engine/warehouse-connector';
 import { type Authorizer, RoleAuthorizer } from '../ports/authorizer';
 import type { ProviderRegistry } from '../ports/provider';
 import type { Repositories } from '../ports/repositories';
 import { type Clock, type Hasher, type IdGenerator, type Logger, randomIds, sha256, silentLogger, systemClock } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
+import type { Warehouses } from '../ports/warehouse';
 import { AccessService } from './access-service';
 import { CommentService } from './comment-service';
 import { ConnectorService } from './connector-service';
@@ -31,6 +35,14 @@ export interface ServiceDeps {
   definitions?: DefinitionSupport;
   /** Cron schedules of managed pipelines; without it, their use cases answer `unavailable`. */
   cron?: CronSchedules;
+  /** Where the embedded engine runs steps; with `definitions`, managed pipelines can run. */
+  warehouses?: Warehouses;
+  /**
+   * Whether the space's embedded warehouse may be used (default true). False when Signalbox runs
+   * on PostgreSQL: a managed pipeline must then name a `warehouse` connector.
+   */
+  embeddedWarehouse?: boolean;
+  engine?: Partial<EngineOptions>;
 }
 
 export interface Services {
@@ -44,17 +56,44 @@ export interface Services {
   managed: ManagedPipelineService;
   runs: RunService;
   comments: CommentService;
+  /** The job handler of managed runs; present when the deps have warehouses and definition tools. */
+  engine?: EmbeddedEngine;
 }
 
 /** Wires every use case over one set of repositories: the whole core for an embedding service. */
 export function createServices(deps: ServiceDeps): Services {
   const { repos: r, uow, registry } = deps;
+  // Warehouse connectors hold data: their type is the core's own, whatever providers are installed.
+  if (!registry.supports('warehouse')) registry.register('warehouse', warehouseConnectors);
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
   const hasher = deps.hasher ?? sha256;
   const authz = deps.authorizer ?? new RoleAuthorizer(r.memberships);
   const access = new SpaceAccess(r.spaces, authz);
   const pipelines = new PipelineService(r.pipelines, r.versions, r.runs, r.teams, r.watches, access, clock);
+  const embeddedWarehouse = deps.embeddedWarehouse ?? true;
+  const canRun = deps.warehouses !== undefined && deps.definitions !== undefined;
+  const managedRuns = canRun ? new ManagedRuns(r.runs, r.taskRuns, r.versions, r.connectors, uow, clock, ids, { embeddedWarehouse }) : undefined;
+  const engine =
+    deps.warehouses && deps.definitions
+      ? new EmbeddedEngine(
+          r.runs,
+          r.taskRuns,
+          r.pipelines,
+          r.versions,
+          r.connectors,
+          uow,
+          deps.warehouses,
+          deps.definitions.sql,
+          clock,
+          ids,
+          deps.logger ?? silentLogger,
+          {
+            ...DEFAULT_ENGINE_OPTIONS,
+            ...deps.engine,
+          },
+        )
+      : undefined;
   return {
     access: new AccessService(r.users, r.apiKeys, clock, ids, hasher),
     spaces: new SpaceService(r.spaces, uow, access, clock, ids),
@@ -66,9 +105,12 @@ export function createServices(deps: ServiceDeps): Services {
       ...deps.sync,
     }),
     pipelines,
-    managed: new ManagedPipelineService(r.pipelines, r.versions, r.connectors, uow, registry, access, pipelines, deps.definitions, deps.cron, clock, ids),
-    runs: new RunService(r.runs, r.taskRuns, r.pipelines, r.connectors, uow, registry, access, clock, ids, hasher),
+    managed: new ManagedPipelineService(r.pipelines, r.versions, r.connectors, uow, registry, access, pipelines, deps.definitions, deps.cron, clock, ids, {
+      embeddedWarehouse,
+    }),
+    runs: new RunService(r.runs, r.taskRuns, r.pipelines, r.connectors, uow, registry, access, clock, ids, hasher, managedRuns),
     comments: new CommentService(r.comments, r.runs, r.taskRuns, access, authz, clock, ids),
+    ...(engine ? { engine } : {}),
   };
 }
 
@@ -80,7 +122,7 @@ export { definitionSupport } from './managed-pipeline-service';
 export type { PipelineDetail } from './pipeline-service';
 export { checkDays } from './pipeline-service';
 export type { RunDetail, TriggerInput } from './run-service';
-export { MAX_NOTE_LENGTH, RUN_ID_PREFIX } from './run-service';
+export { MAX_NOTE_LENGTH, MAX_WAIT_SECONDS, RUN_ID_PREFIX } from './run-service';
 export type { SyncJobPayload, SyncOptions } from './sync-service';
 export { DEFAULT_SYNC_OPTIONS, SYNC_INTERRUPTED, SYNC_JOB } from './sync-service';
 export {

@@ -6,7 +6,7 @@ import { canonicalJson, specHash } from '../definition/spec-hash';
 import { conflict, DomainError, type ErrorDetail, invalid, notFound } from '../errors';
 import { MANAGED_PROVIDER, type PipelineVersion, versionInfo } from '../pipeline/managed';
 import type { Pipeline } from '../pipeline/pipeline';
-import type { DefinitionFormat, DefinitionReader, ParsedText, TextDiffer } from '../ports/definition-tools';
+import type { DefinitionFormat, DefinitionReader, ParsedText, SqlParser, TextDiffer } from '../ports/definition-tools';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, PipelineVersionRepository } from '../ports/repositories';
 import type { Clock, Hasher, IdGenerator } from '../ports/system';
@@ -25,6 +25,8 @@ export interface DefinitionSupport {
   hash(spec: PipelineSpec): Promise<string>;
   reader: DefinitionReader;
   diff: TextDiffer;
+  /** The SQL parser of the checks: the engine rewrites a query's variables with it. */
+  sql: SqlParser;
 }
 
 /**
@@ -37,6 +39,7 @@ export function definitionSupport(tools: DefinitionTools & { diff: TextDiffer },
     hash: (spec) => specHash(spec, hasher),
     reader: tools.reader,
     diff: tools.diff,
+    sql: tools.sql,
   };
 }
 
@@ -96,12 +99,13 @@ export class ManagedPipelineService {
     private readonly cron: CronSchedules | undefined,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly settings: { embeddedWarehouse: boolean } = { embeddedWarehouse: true },
   ) {}
 
   /** Checks a definition and stores nothing. Any member may. Throws not_found | forbidden only. */
   async validate(actor: Actor, slug: string, input: DefinitionText): Promise<ValidationResult> {
-    await this.access.resolve(actor, slug, 'space:read');
-    const read = await this.read(input);
+    const space = await this.access.resolve(actor, slug, 'space:read');
+    const read = await this.read(input, space.id);
     if (!read.ok) return { valid: false, errors: read.errors, warnings: read.warnings, steps: [] };
     return { valid: true, errors: [], warnings: read.warnings, steps: read.spec.steps };
   }
@@ -112,7 +116,7 @@ export class ManagedPipelineService {
    */
   async create(actor: Actor, slug: string, input: DefinitionText): Promise<PipelineDetail> {
     const space = await this.access.resolve(actor, slug, 'pipeline:define');
-    const def = await this.mustRead(input);
+    const def = await this.mustRead(input, space.id);
     const now = this.clock.now();
     const id = this.ids.id();
     const version = this.versionOf(space.id, id, 1, def, actor, now);
@@ -151,7 +155,7 @@ export class ManagedPipelineService {
     const space = await this.access.resolve(actor, slug, 'pipeline:define');
     const current = await this.managedPipeline(space.id, id);
     const ifMatch = input.ifMatch === undefined ? undefined : parseIfMatch(input.ifMatch);
-    const def = await this.mustRead(input);
+    const def = await this.mustRead(input, space.id);
     const base = def.baseVersion ?? ifMatch;
     return this.writeVersion(actor, slug, current, def, base);
   }
@@ -347,6 +351,7 @@ export class ManagedPipelineService {
    */
   private async read(
     input: DefinitionText,
+    spaceId: Id,
   ): Promise<({ ok: true } & ReadDefinition & { warnings: ErrorDetail[] }) | { ok: false; errors: ErrorDetail[]; warnings: ErrorDetail[] }> {
     const tools = this.tools();
     const checked = await tools.check(input.text, input.format);
@@ -385,9 +390,10 @@ export class ManagedPipelineService {
         );
     }
     if (spec) {
-      // Until the engines exist, only the embedded engine and its own warehouse can run anything.
+      // Until the Argo engine exists, only the embedded engine can run anything.
       if (spec.engine !== EMBEDDED_ENGINE) extra.push(at('/engine', `must be '${EMBEDDED_ENGINE}' (other engines are not available yet)`));
-      if (spec.warehouse !== null) extra.push(at('/warehouse', 'must be null: the embedded warehouse (other warehouses are not available yet)'));
+      const warehouse = await this.warehouseProblem(spaceId, spec.warehouse);
+      if (warehouse) extra.push(at('/warehouse', warehouse));
     }
     const all = [...errors, ...extra].sort(byPlace);
     if (!spec || all.length > 0) return { ok: false, errors: all, warnings: checked.warnings };
@@ -403,8 +409,19 @@ export class ManagedPipelineService {
     };
   }
 
-  private async mustRead(input: DefinitionText): Promise<ReadDefinition> {
-    const read = await this.read(input);
+  /** Why a definition's warehouse cannot serve it here, if it cannot. */
+  private async warehouseProblem(spaceId: Id, name: string | null): Promise<string | undefined> {
+    if (name === null) {
+      return this.settings.embeddedWarehouse
+        ? undefined
+        : 'is required: this Signalbox runs on PostgreSQL, where the embedded warehouse is not available; name a `warehouse` connector of the space';
+    }
+    const connector = await this.connectors.getByName(spaceId, name);
+    return connector?.type === 'warehouse' ? undefined : `names no \`warehouse\` connector of the space ('${name}')`;
+  }
+
+  private async mustRead(input: DefinitionText, spaceId: Id): Promise<ReadDefinition> {
+    const read = await this.read(input, spaceId);
     if (!read.ok) {
       const [first] = read.errors;
       const where = first?.line === undefined ? '' : ` (line ${first.line}, column ${first.column})`;

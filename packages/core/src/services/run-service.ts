@@ -1,20 +1,34 @@
 import type { Actor } from '../access/access';
 import type { Paged, PageRequest } from '../common';
+import type { ManagedRuns, ManagedTriggerOptions } from '../engine/managed-runs';
 import { conflict, DomainError, invalid, isDomainError, notFound } from '../errors';
+import type { Pipeline } from '../pipeline/pipeline';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
 import type { Clock, Hasher, IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
-import { durationOf, type ProviderRun, type Run, type RunFilter, runAtOf } from '../run/run';
+import { durationOf, isFinished, type ProviderRun, type Run, type RunFilter, type RunType, runAtOf } from '../run/run';
 import type { TaskRun } from '../task-run/task-run';
 import type { SpaceAccess } from './space-access';
 
-export interface TriggerInput {
+/** A trigger: `conf` and `logicalDate` for synced pipelines, the managed options for managed ones. */
+export interface TriggerInput extends ManagedTriggerOptions {
   conf?: Record<string, unknown> | null;
   note?: string | null;
   logicalDate?: Date | null;
   idempotencyKey?: string;
 }
+
+/** Longest wait of `GET …/runs/{id}?wait_seconds=`. */
+export const MAX_WAIT_SECONDS = 60;
+const WAIT_POLL_MS = 250;
+const MANAGED_ONLY: [keyof ManagedTriggerOptions, string][] = [
+  ['fullRefresh', 'full_refresh'],
+  ['dryRun', 'dry_run'],
+  ['variables', 'variables'],
+  ['versionId', 'version_id'],
+  ['fromStep', 'from_step'],
+];
 
 export interface RunDetail {
   run: Run;
@@ -38,6 +52,8 @@ export class RunService {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly hasher: Hasher,
+    /** Runs of managed pipelines; without it, triggering one answers PIPELINE_NOT_RUNNABLE. */
+    private readonly managed?: ManagedRuns,
   ) {}
 
   /** Runs of a pipeline, newest first. Throws not_found | invalid. */
@@ -50,12 +66,77 @@ export class RunService {
     return this.runs.listForPipeline(space.id, pipelineId, filter, page);
   }
 
-  /** A run with its task runs. Throws not_found. */
-  async get(actor: Actor, slug: string, runId: string): Promise<RunDetail> {
+  /**
+   * A run with its task runs. With `waitSeconds` (0–60), answers once the run has finished or the
+   * time is up, whichever comes first; waiting never changes the run. Throws not_found | invalid.
+   */
+  async get(actor: Actor, slug: string, runId: string, waitSeconds = 0): Promise<RunDetail> {
+    if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
+      throw invalid('wait_seconds', `must be an integer from 0 to ${MAX_WAIT_SECONDS}`);
+    }
     const space = await this.access.resolve(actor, slug, 'space:read');
+    let run = await this.runs.get(space.id, runId);
+    if (!run) throw notFound('run', runId);
+    const deadline = Date.now() + waitSeconds * 1000;
+    while (!isFinished(run.status) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, deadline - Date.now())));
+      run = (await this.runs.get(space.id, runId)) ?? run;
+    }
+    return { run, taskRuns: await this.taskRuns.listForRun(space.id, run.id) };
+  }
+
+  /**
+   * Stops a run: a managed run's engine cancels its running statement and starts no other step (a
+   * queued one is canceled at once); a synced run is marked failed in its orchestrator. Throws
+   * not_found | forbidden | conflict (RUN_FINISHED) | provider errors.
+   */
+  async cancel(actor: Actor, slug: string, runId: string): Promise<Run> {
+    const space = await this.access.resolve(actor, slug, 'pipeline:trigger');
     const run = await this.runs.get(space.id, runId);
     if (!run) throw notFound('run', runId);
-    return { run, taskRuns: await this.taskRuns.listForRun(space.id, run.id) };
+    if (isFinished(run.status)) throw conflict('RUN_FINISHED', `run '${runId}' has finished (${run.status}): there is nothing to cancel`);
+    if (run.origin === 'managed') return this.managedRuns().cancel(run);
+    return this.inOrchestrator(run, (provider, pipelineExternalId) => provider.cancelRun(pipelineExternalId, run.externalId));
+  }
+
+  /**
+   * Runs again what failed. A managed run: a new run of the same version and options, from
+   * `fromStep` or its first step that did not succeed (201). A synced run: its failed task
+   * instances are cleared in the orchestrator, which runs them again (the same run, 200).
+   * Throws not_found | forbidden | invalid | conflict | provider errors.
+   */
+  async retry(actor: Actor, slug: string, runId: string, input: { fromStep?: string | null } = {}): Promise<{ run: Run; created: boolean }> {
+    const space = await this.access.resolve(actor, slug, 'pipeline:trigger');
+    const run = await this.runs.get(space.id, runId);
+    if (!run) throw notFound('run', runId);
+    if (run.origin === 'managed') {
+      const managed = this.managedRuns();
+      const { versionId, options } = await managed.retryOptions(run, input.fromStep ?? null);
+      const pipeline = await this.livePipeline(space.id, run.pipelineId);
+      const prepared = await managed.prepare(pipeline, {
+        versionId,
+        fullRefresh: options.full_refresh,
+        dryRun: options.dry_run,
+        variables: options.variables,
+        fromStep: options.from_step,
+      });
+      const fresh = { runType: 'manual' as const, externalId: this.freshRunId(), note: run.note, triggeredBy: actor.userId };
+      return managed.enqueue(pipeline, prepared.version, prepared.options, fresh, null);
+    }
+    if (input.fromStep !== undefined && input.fromStep !== null) throw invalid('from_step', 'is for runs of managed pipelines');
+    if (!isFinished(run.status)) throw conflict('RUN_NOT_FINISHED', `run '${runId}' is ${run.status}: only a finished run can be retried`);
+    return { run: await this.inOrchestrator(run, (provider, pipelineExternalId) => provider.retryRun(pipelineExternalId, run.externalId)), created: false };
+  }
+
+  /**
+   * Queues a run of a managed pipeline on its schedule (no actor): the scheduler calls it once per
+   * due tick, keyed by the tick so that a repeated call finds the same run.
+   */
+  async triggerScheduled(pipeline: Pipeline, tick: Date): Promise<Run> {
+    const managed = this.managedRuns();
+    const { version, options } = await managed.prepare(pipeline, {});
+    const externalId = `${RUN_ID_PREFIX}${(await this.hasher.hash(`${pipeline.id}\nscheduled ${tick.toISOString()}`)).slice(0, 32)}`;
+    return (await managed.enqueue(pipeline, version, options, { runType: 'scheduled', externalId, note: null, triggeredBy: null }, null)).run;
   }
 
   /**
@@ -72,20 +153,16 @@ export class RunService {
       throw invalid('idempotencyKey', 'must be 1-255 visible ASCII characters');
     }
     if (input.note && input.note.length > MAX_NOTE_LENGTH) throw invalid('note', `must be at most ${MAX_NOTE_LENGTH} characters`);
-    const pipeline = await this.pipelines.get(space.id, pipelineId);
-    if (!pipeline) throw notFound('pipeline', pipelineId);
-    if (pipeline.removedAt) throw conflict('PIPELINE_REMOVED', `pipeline '${pipelineId}' is no longer in its orchestrator`);
-    // Managed pipelines run on an engine, which does not start runs yet.
-    if (pipeline.origin === 'managed' || pipeline.connectorId === null) {
-      throw conflict('PIPELINE_NOT_RUNNABLE', `pipeline '${pipelineId}' is managed: its engine cannot start runs yet`);
+    const pipeline = await this.livePipeline(space.id, pipelineId);
+    if (pipeline.origin === 'managed') return this.triggerManaged(actor, pipeline, input);
+    for (const [key, field] of MANAGED_ONLY) {
+      if (input[key] !== undefined) throw invalid(field, 'is for managed pipelines: a synced pipeline takes conf and logical_date');
     }
+    if (pipeline.connectorId === null) throw conflict('PIPELINE_NOT_RUNNABLE', `pipeline '${pipelineId}' has no connector to run it`);
     const connector = await this.connectors.get(space.id, pipeline.connectorId);
     if (!connector) throw notFound('connector', pipeline.connectorId);
 
-    const runId =
-      input.idempotencyKey === undefined
-        ? `${RUN_ID_PREFIX}${this.ids.id().replace(/-/g, '')}`
-        : `${RUN_ID_PREFIX}${(await this.hasher.hash(`${pipeline.id}\n${input.idempotencyKey}`)).slice(0, 32)}`;
+    const runId = await this.runIdFor(pipeline, input.idempotencyKey);
 
     const requestHash = await this.hasher.hash(
       canonicalJson({ conf: input.conf ?? null, note: input.note ?? null, logical_date: input.logicalDate?.toISOString() ?? null }),
@@ -117,6 +194,8 @@ export class RunService {
       spaceId: space.id,
       connectorId: connector.id,
       pipelineId: pipeline.id,
+      origin: 'synced',
+      managed: null,
       externalId: providerRun.externalId,
       status: providerRun.status,
       nativeStatus: providerRun.nativeStatus,
@@ -143,6 +222,65 @@ export class RunService {
     // Two first requests with one key at once: the one that stored second replays the first.
     if (stored.id !== run.id) await this.ensureSameRequest(space.id, stored, requestHash);
     return { run: stored, created: created && stored.id === run.id };
+  }
+
+  /** A managed pipeline's run: queued for its engine; the idempotency key as for synced runs. */
+  private async triggerManaged(actor: Actor, pipeline: Pipeline, input: TriggerInput): Promise<{ run: Run; created: boolean }> {
+    const managed = this.managedRuns();
+    if (input.conf !== undefined && input.conf !== null) throw invalid('conf', 'is for synced pipelines: a managed pipeline takes variables');
+    if (input.logicalDate !== undefined && input.logicalDate !== null) throw invalid('logical_date', 'is for synced pipelines');
+    const { version, options } = await managed.prepare(pipeline, input);
+    const requestHash = await this.hasher.hash(canonicalJson({ note: input.note ?? null, version_id: version.id, options }));
+    const fresh = {
+      runType: 'manual' as const,
+      externalId: await this.runIdFor(pipeline, input.idempotencyKey),
+      note: input.note ?? null,
+      triggeredBy: actor.userId,
+    };
+    const { run, created } = await managed.enqueue(pipeline, version, options, fresh, requestHash);
+    // A replay of the key: the first request must have been the same one.
+    if (!created) await this.ensureSameRequest(pipeline.spaceId, run, requestHash);
+    return { run, created };
+  }
+
+  /** Run ids: fresh, or derived from (pipeline, idempotency key) so that a retry names the same run. */
+  private async runIdFor(pipeline: Pipeline, idempotencyKey: string | undefined): Promise<string> {
+    if (idempotencyKey === undefined) return this.freshRunId();
+    return `${RUN_ID_PREFIX}${(await this.hasher.hash(`${pipeline.id}\n${idempotencyKey}`)).slice(0, 32)}`;
+  }
+
+  private freshRunId(): string {
+    return `${RUN_ID_PREFIX}${this.ids.id().replace(/-/g, '')}`;
+  }
+
+  private async livePipeline(spaceId: string, pipelineId: string): Promise<Pipeline> {
+    const pipeline = await this.pipelines.get(spaceId, pipelineId);
+    if (!pipeline) throw notFound('pipeline', pipelineId);
+    if (pipeline.removedAt) throw conflict('PIPELINE_REMOVED', `pipeline '${pipelineId}' is no longer in its orchestrator`);
+    return pipeline;
+  }
+
+  private managedRuns(): ManagedRuns {
+    if (!this.managed) throw conflict('PIPELINE_NOT_RUNNABLE', 'this service has no engine: managed pipelines cannot run');
+    return this.managed;
+  }
+
+  /** A synced run changed in its orchestrator, stored as the orchestrator then tells it. */
+  private async inOrchestrator(
+    run: Run,
+    change: (provider: ReturnType<ProviderRegistry['forConnector']>, pipelineExternalId: string) => Promise<ProviderRun>,
+  ): Promise<Run> {
+    const pipeline = await this.pipelines.get(run.spaceId, run.pipelineId);
+    if (!pipeline || run.connectorId === null) throw notFound('pipeline', run.pipelineId);
+    const connector = await this.connectors.get(run.spaceId, run.connectorId);
+    if (!connector) throw notFound('connector', run.connectorId);
+    const told = await change(this.registry.forConnector(connector), pipeline.externalId);
+    const now = this.clock.now();
+    await this.uow.run(async (r) => {
+      await r.runs.upsertFromProvider(connector, [told], now);
+      await r.pipelines.noteLastRuns(run.spaceId, connector.id, [{ pipelineExternalId: pipeline.externalId, status: told.status, runAt: runAtOf(told, now) }]);
+    });
+    return (await this.runs.get(run.spaceId, run.id)) ?? run;
   }
 
   /** A run stored without a fingerprint (synced, or from before fingerprints) replays as it is. */

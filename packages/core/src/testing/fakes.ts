@@ -1,11 +1,12 @@
 import type { CronSchedules } from '../background/cron';
-import type { CheckedDefinition, PipelineSpec } from '../definition/definition';
+import type { CheckedDefinition, JobType, LoadMode, PipelineSpec, VariableValue } from '../definition/definition';
 import { DomainError, type ErrorDetail, invalid } from '../errors';
 import type { DefinitionFormat, DefinitionReader } from '../ports/definition-tools';
 import type { Repositories } from '../ports/repositories';
 import type { Clock, IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import type { DefinitionSupport } from '../services/managed-pipeline-service';
+import { fakeSqlParser } from './fake-definition-tools';
 
 /** A clock that stands still until told to move. */
 export class FakeClock implements Clock {
@@ -103,7 +104,7 @@ export class HourlyCron implements CronSchedules {
  * `-`/`+` lines of the whole texts.
  */
 export function fakeDefinitions(): DefinitionSupport & { checks: number } {
-  const known = ['name', 'schedule', 'description', 'engine', 'warehouse', 'steps', 'problems', 'version'];
+  const known = ['name', 'schedule', 'description', 'engine', 'warehouse', 'steps', 'problems', 'version', 'variables', 'max_active_runs', 'timeout_seconds'];
   const reader: DefinitionReader = {
     read(text) {
       let value: unknown;
@@ -130,8 +131,9 @@ export function fakeDefinitions(): DefinitionSupport & { checks: number } {
       for (const k of Object.keys(v)) if (!known.includes(k)) errors.push({ field: `/${k}`, reason: 'is not a known field', line: 1, column: 1 });
       if (typeof v.name !== 'string') errors.push({ field: '/name', reason: 'is required', line: 1, column: 1 });
       if (errors.length > 0) return { ok: false, errors, warnings: [] };
-      const steps = ((v.steps as (string | { name: string; query: string })[] | undefined) ?? ['one']).map((s) =>
-        typeof s === 'string' ? { name: s, query: `SELECT '${s}'` } : s,
+      type FakeStep = { name: string; query: string; job_type?: JobType; mode?: LoadMode; incremental?: { cursor_column: string } };
+      const steps = ((v.steps as (string | FakeStep)[] | undefined) ?? ['one']).map(
+        (s): FakeStep => (typeof s === 'string' ? { name: s, query: `SELECT '${s}'` } : s),
       );
       const spec: PipelineSpec = {
         name: v.name as string,
@@ -142,12 +144,20 @@ export function fakeDefinitions(): DefinitionSupport & { checks: number } {
         schedule: (v.schedule as string | undefined) ?? null,
         engine: (v.engine as string | undefined) ?? 'embedded',
         warehouse: (v.warehouse as string | undefined) ?? null,
-        max_active_runs: 1,
-        timeout_seconds: null,
-        variables: {},
+        max_active_runs: (v.max_active_runs as number | undefined) ?? 1,
+        timeout_seconds: (v.timeout_seconds as number | undefined) ?? null,
+        variables: (v.variables as Record<string, VariableValue> | undefined) ?? {},
         steps: steps.map((s) => ({
           name: s.name,
-          config: { query_type: 'sql', query: s.query, input_datasets: [], output_datasets: [s.name], job_type: 'extract' },
+          config: {
+            query_type: 'sql',
+            query: s.query,
+            input_datasets: [],
+            output_datasets: [s.name],
+            job_type: s.job_type ?? 'extract',
+            ...(s.mode ? { mode: s.mode } : {}),
+            ...(s.incremental ? { incremental: s.incremental } : {}),
+          },
           depends_on: [],
         })),
       };
@@ -156,6 +166,7 @@ export function fakeDefinitions(): DefinitionSupport & { checks: number } {
     async hash(spec: PipelineSpec) {
       return JSON.stringify(spec);
     },
+    sql: fakeSqlParser,
     diff: {
       unified(before: string, after: string, labels: { before: string; after: string }) {
         if (before === after) return '';
