@@ -1,14 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { generateFleet } from '@signalbox/provider-mock';
 import pg from 'pg';
+import { logged, type Proc, sleep, spawnProcess, until } from './test-processes';
 import { freshDatabase } from './test-support';
 
 jest.setTimeout(180_000);
 
-const ROOT = resolve(__dirname, '../../..');
 const KEY = 'sbx_background_test_key_0123456789abcdef';
 const LEASE_S = 4;
 const GRACE_S = 3;
@@ -17,60 +16,6 @@ const GRACE_S = 3;
 const FLEET = { pipelines: 30, runs_per_pipeline: 1, seed: 5, page_cap: 6, page_delay_ms: 400 };
 const INTERVAL_S = 10;
 const OBSERVE_MS = 60_000;
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  logs: Record<string, unknown>[];
-  url?: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-/** One API process (`main.ts`) or worker process (`worker-main.ts`) on the test's database, JSON logs collected. */
-function spawnProcess(name: string, script: 'main' | 'worker-main', env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', `apps/api/src/${script}.ts`], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc: Proc = {
-    name,
-    child,
-    logs: [],
-    exited: new Promise((r) => child.on('exit', (code, signal) => r({ code, signal, at: Date.now() }))),
-  };
-  let rest = '';
-  child.stdout!.on('data', (d) => {
-    const lines = (rest + String(d)).split('\n');
-    rest = lines.pop()!;
-    for (const line of lines.filter(Boolean)) {
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        proc.logs.push({ ...entry, seen: Date.now() });
-        if (entry.message === 'listening') proc.url = entry.url as string;
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  child.stderr!.on('data', () => {});
-  return proc;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** The log entries of a message, from a process. */
-const logged = (p: Proc, message: string) => p.logs.filter((l) => l.message === message);
 
 describe('background work across processes on one PostgreSQL', () => {
   let database: { url: string; drop(): Promise<void> };

@@ -39,6 +39,8 @@ export interface Config {
   maxHeaderBytes: number;
   /** Express's `trust proxy` (hops, addresses or `true`), so that the client address behind a proxy is the one limited; null trusts none. */
   trustProxy: string | number | boolean | null;
+  /** An open warehouse (the embedded one's thread, a connector's pool) unused this long is closed. */
+  warehouseIdleMs: number;
 }
 
 /** A configuration refused at start, with one message per wrong variable. */
@@ -61,6 +63,7 @@ export const ENV_DEFAULTS = {
   DATABASE_POOL_SIZE: '10',
   DATABASE_SCHEMA: '',
   SIGNALBOX_DATA_DIR: './.data',
+  SIGNALBOX_WAREHOUSE_IDLE_SECONDS: '60',
   SIGNALBOX_SECRET_KEY: '',
   SIGNALBOX_ADMIN_API_KEY: '',
   LOG_LEVEL: 'info',
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     failedAuthPerMinute: int('SIGNALBOX_RATE_LIMIT_FAILED_AUTH', 0, 1_000_000),
   };
   const maxHeaderBytes = int('SIGNALBOX_MAX_HEADER_BYTES', 1024, 1_048_576);
+  const warehouseIdleMs = int('SIGNALBOX_WAREHOUSE_IDLE_SECONDS', 1, 86_400) * 1000;
   const trustRaw = raw('SIGNALBOX_TRUST_PROXY');
   // A number is a count of hops (0: none), checked before the yes/no words, where '1' would mean true.
   const trustProxy = /^\d+$/.test(trustRaw)
@@ -190,5 +194,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     rateLimits,
     maxHeaderBytes,
     trustProxy,
+    warehouseIdleMs,
   };
 }

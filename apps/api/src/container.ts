@@ -18,6 +18,7 @@ import { kyselyPersistence, openDatabase, sqlClient } from '@signalbox/persisten
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import { CronerSchedules } from '@signalbox/schedule-croner';
+import { postgresWarehouses } from '@signalbox/warehouse-postgres';
 import { Container } from 'inversify';
 import type { Config } from './config';
 import { coreLogger, createLogger } from './logging';
@@ -80,9 +81,16 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   );
 
   c.bind(T.cron).toConstantValue(new CronerSchedules());
+  // Embedded warehouses live beside the embedded database (in memory when it is); never inside it.
+  c.bind(T.warehouses)
+    .toResolvedValue(
+      (cfg: Config, logger) => postgresWarehouses({ dataDir: cfg.inMemoryDatabase ? null : cfg.dataDir, idleMs: cfg.warehouseIdleMs, logger }),
+      [T.config, T.coreLogger],
+    )
+    .onDeactivation((w) => w.close());
 
   c.bind(T.services).toResolvedValue(
-    (repos, uow, registry, clock, ids, hasher, logger, cfg: Config, cron) =>
+    (repos, uow, registry, clock, ids, hasher, logger, cfg: Config, cron, warehouses) =>
       createServices({
         repos,
         uow,
@@ -94,8 +102,11 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
         sync: { leaseMs: cfg.leaseMs },
         cron,
         definitions: definitionSupport({ ...definitionTools(), cron }, hasher),
+        warehouses,
+        // On PostgreSQL any process's worker may take a run, and a PGlite folder belongs to one process.
+        embeddedWarehouse: cfg.databaseUrl === null,
       }),
-    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config, T.cron],
+    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config, T.cron, T.warehouses],
   );
   c.bind(T.worker).toResolvedValue(
     (repos: Repositories, services: Services, clock, ids, logger, cfg: Config, cron) =>
@@ -105,6 +116,8 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
         syncs: services.syncs,
         pipelines: repos.pipelines,
         cron,
+        ...(services.engine ? { engine: services.engine } : {}),
+        runs: services.runs,
         clock,
         ids,
         logger,

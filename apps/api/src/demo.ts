@@ -67,3 +67,32 @@ export async function ensureDemo(services: Services, actor: Actor, logger: Logge
   else logger.info('demo space created', { space: DEMO_SLUG, ...done.counts });
   return { created: true, pipelines: done.counts.pipelines };
 }
+
+/** The demo's managed pipeline, in the sources / transforms / destinations shape: the README applies the same file. */
+export const DEMO_PIPELINE_FILE = join(__dirname, '..', '..', '..', 'examples', 'user-analytics.yaml');
+const DEMO_RUN_WAIT_SECONDS = 60;
+
+/**
+ * Defines the demo's managed pipeline once and runs it, so a newcomer sees a managed run with its
+ * steps and rows at once. Left as it is when the pipeline exists (an earlier start made it), and
+ * skipped where it cannot run (Signalbox on PostgreSQL has no embedded warehouse).
+ */
+export async function ensureDemoPipeline(services: Services, actor: Actor, logger: Logger): Promise<void> {
+  const existing = await services.pipelines.list(actor, DEMO_SLUG, { origin: ['managed'], q: 'user-analytics' }, { page: 1, perPage: 1 });
+  if (existing.total > 0) return;
+  let pipelineId: string;
+  try {
+    const text = await readFile(DEMO_PIPELINE_FILE, 'utf8');
+    pipelineId = (await services.managed.create(actor, DEMO_SLUG, { text, format: 'yaml' })).pipeline.id;
+  } catch (err) {
+    if (isDomainError(err) && (err.code === 'PIPELINE_EXISTS' || err.code === 'DEFINITION_INVALID')) {
+      logger.warn('demo pipeline not created', { code: err.code, error: err.message });
+      return;
+    }
+    throw err;
+  }
+  const { run } = await services.runs.trigger(actor, DEMO_SLUG, pipelineId, { note: 'the demo’s first run' });
+  const done = await services.runs.get(actor, DEMO_SLUG, run.id, DEMO_RUN_WAIT_SECONDS);
+  if (done.run.status !== 'success') logger.warn('demo pipeline run did not succeed', { status: done.run.status, error: done.run.managed?.error?.message });
+  else logger.info('demo pipeline ran', { pipeline: 'user-analytics', rows_loaded: done.run.managed?.rowsLoaded, duration_ms: done.run.managed?.durationMs });
+}

@@ -7,7 +7,7 @@ import type { Container } from 'inversify';
 import { ADMIN_KEY_VARIABLE, bootstrapAdmin } from './admin-key';
 import { type Config, loadConfig } from './config';
 import { buildContainer } from './container';
-import { type DemoKey, demoAdmin, ensureDemo } from './demo';
+import { type DemoKey, demoAdmin, ensureDemo, ensureDemoPipeline } from './demo';
 import { runProcess } from './process-main';
 import { T } from './tokens';
 
@@ -57,6 +57,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     if (config.demo) {
       const admin = await demoAdmin(services, config);
       await ensureDemo(services, admin.actor, container.get(T.coreLogger));
+      await ensureDemoPipeline(services, admin.actor, container.get(T.coreLogger));
       demo = admin.key;
     }
 
@@ -93,6 +94,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
         // Requests and background work wind down side by side: the worker within its grace period.
         await Promise.all([closed, running.stop()]);
         clearTimeout(timer);
+        await container.get(T.warehouses).close();
         await db.close();
         logger.info('stopped');
       })());
@@ -118,6 +120,10 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     return { server, url, container, demo: demoInfo, stop };
   } catch (err) {
     await worker?.stop().catch(() => {});
+    await container
+      .get(T.warehouses)
+      .close()
+      .catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }

@@ -75,6 +75,7 @@ export async function countingHarness(overrides: Partial<Config>): Promise<Manag
     },
     close: async () => {
       await worker.stop();
+      await container.get(T.warehouses).close();
       await db.close();
       config.cleanup();
     },

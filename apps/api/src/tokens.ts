@@ -9,6 +9,7 @@ import type {
   Repositories,
   Services,
   UnitOfWork,
+  Warehouses,
   Worker,
 } from '@signalbox/core';
 import type { buildApp } from '@signalbox/http-express';
@@ -43,6 +44,8 @@ export const T = {
   registry: token<ProviderRegistry>('registry'),
   /** Cron schedules (croner), for the scheduler of managed pipelines. */
   cron: token<CronSchedules>('cron'),
+  /** Where managed pipelines' steps run: the spaces' embedded warehouses and `warehouse` connectors. */
+  warehouses: token<Warehouses>('warehouses'),
   /** async */
   services: token<Services>('services'),
   /** async: the background worker of this process */

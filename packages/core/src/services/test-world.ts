@@ -7,6 +7,7 @@ import type { ProviderRun } from '../run/run';
 import type { Role } from '../space/space';
 import type { SyncRecord } from '../sync/sync';
 import type { ProviderTaskRun } from '../task-run/task-run';
+import { FakeWarehouses } from '../testing/fake-warehouse';
 import { FakeClock, FaultyUnitOfWork, fakeDefinitions, HourlyCron, SequentialIds } from '../testing/fakes';
 import { InMemoryProvider } from '../testing/in-memory-provider';
 import { inMemoryPersistence } from '../testing/in-memory-repositories';
@@ -33,11 +34,27 @@ export async function world() {
   });
   const definitions = fakeDefinitions();
   const cron = new HourlyCron();
-  const services = createServices({ repos, uow, registry, clock, ids, sync: { leaseMs: 60_000 }, definitions, cron });
+  const warehouses = new FakeWarehouses();
+  const services = createServices({
+    repos,
+    uow,
+    registry,
+    clock,
+    ids,
+    sync: { leaseMs: 60_000 },
+    definitions,
+    cron,
+    warehouses,
+    engine: { cancelPollMs: 10, busyRetryMs: 0 },
+  });
   const worker = createWorker({
     jobs: repos.jobs,
     connectors: repos.connectors,
     syncs: services.syncs,
+    engine: services.engine,
+    runs: services.runs,
+    pipelines: repos.pipelines,
+    cron,
     clock,
     ids,
     logger: silentLogger,
@@ -79,6 +96,7 @@ export async function world() {
     registry,
     definitions,
     cron,
+    warehouses,
     services,
     worker,
     root,
