@@ -117,6 +117,8 @@ export class RunService {
       spaceId: space.id,
       connectorId: connector.id,
       pipelineId: pipeline.id,
+      origin: 'synced',
+      managed: null,
       externalId: providerRun.externalId,
       status: providerRun.status,
       nativeStatus: providerRun.nativeStatus,
