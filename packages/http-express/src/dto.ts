@@ -4,6 +4,7 @@ import {
   type Connector,
   type ErrorDetail,
   type IssuedKey,
+  type ManagedRun,
   type Membership,
   type PipelineDetail,
   type PipelineVersion,
@@ -180,10 +181,15 @@ export const pipelineDto = ({ pipeline: p, summary: s, watched }: PipelineView) 
 
 export const pipelineDetailDto = (d: PipelineDetail) => ({ ...pipelineDto(d), last_run: d.lastRun ? runDto(d.lastRun) : null, definition: d.definition });
 
+/**
+ * A run on the wire. The fields of managed runs are always present, and null on a synced run: a
+ * client reads one shape whatever the run's origin.
+ */
 export const runDto = (r: Run) => ({
   id: r.id,
   pipeline_id: r.pipelineId,
   connector_id: r.connectorId,
+  origin: r.origin,
   external_id: r.externalId,
   status: r.status,
   native_status: r.nativeStatus,
@@ -198,6 +204,28 @@ export const runDto = (r: Run) => ({
   triggered_by: r.triggeredBy,
   created_at: iso(r.createdAt),
   updated_at: iso(r.updatedAt),
+  ...managedRunDto(r.managed),
+});
+
+// Options, progress, engine and error are stored in their wire shape; they are copied field by
+// field all the same, so that what the API answers is exactly what its document declares.
+const managedRunDto = (m: ManagedRun | null) => ({
+  pipeline_version_id: m?.pipelineVersionId ?? null,
+  options: m ? { full_refresh: m.options.full_refresh, dry_run: m.options.dry_run, variables: m.options.variables, from_step: m.options.from_step } : null,
+  progress: m
+    ? {
+        stage: m.progress.stage,
+        step: m.progress.step,
+        rows_processed: m.progress.rows_processed,
+        steps_done: m.progress.steps_done,
+        steps_total: m.progress.steps_total,
+      }
+    : null,
+  rows_loaded: m?.rowsLoaded ?? null,
+  duration_ms: m?.durationMs ?? null,
+  engine: m ? { type: m.engine.type, manifest: m.engine.manifest, metadata: m.engine.metadata } : null,
+  error: m?.error ? { code: m.error.code, message: m.error.message, step: m.error.step } : null,
+  cancel_requested_at: iso(m?.cancelRequestedAt),
 });
 
 export const taskRunDto = (t: TaskRun) => ({
@@ -215,6 +243,9 @@ export const taskRunDto = (t: TaskRun) => ({
   operator: t.operator,
   created_at: iso(t.createdAt),
   updated_at: iso(t.updatedAt),
+  rows: t.rows,
+  error: t.error,
+  plan: t.plan ? { plan: t.plan.plan, estimated_rows: t.plan.estimatedRows } : null,
 });
 
 export const runDetailDto = (d: RunDetail) => ({ ...runDto(d.run), task_runs: d.taskRuns.map(taskRunDto) });

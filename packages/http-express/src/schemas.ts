@@ -1,5 +1,6 @@
 import {
   CONNECTOR_TYPES,
+  type ConnectorType,
   CRITICALITIES,
   DEFAULT_PER_PAGE,
   DEFAULT_SUMMARY_DAYS,
@@ -12,10 +13,12 @@ import {
   MAX_PER_PAGE,
   MAX_SUMMARY_DAYS,
   MAX_SYNC_INTERVAL_SECONDS,
+  MAX_WAIT_SECONDS,
   MIN_SYNC_INTERVAL_SECONDS,
   PIPELINE_ORIGINS,
   PIPELINE_STATUSES,
   ROLES,
+  RUN_STAGES,
   RUN_STATUSES,
   RUN_TYPES,
   TASK_RUN_STATUSES,
@@ -49,6 +52,10 @@ const obj = <const P extends Readonly<Record<string, JSONSchema>>, const R exten
   };
 const id = str({ format: 'uuid' });
 const name = str({ minLength: 1, maxLength: 200 });
+/** A nullable component: the referenced schema, or null. */
+const refOrNull = (component: string) => ({ oneOf: [{ $ref: `#/components/schemas/${component}` }, { type: 'null' }] }) as const;
+/** Pipeline providers: the connector types that sync pipelines (a warehouse syncs none), and `managed`. */
+const PROVIDERS = [...CONNECTOR_TYPES.filter((t): t is Exclude<ConnectorType, 'warehouse'> => t !== 'warehouse'), MANAGED_PROVIDER] as const;
 
 // ---------------------------------------------------------------- responses (components)
 
@@ -101,7 +108,11 @@ export const responseSchemas = {
     id,
     name: str(),
     type: { enum: [...CONNECTOR_TYPES] },
-    config: { type: 'object', description: 'Settings without secrets: `password` and `token` appear as `password_set` / `token_set`.' },
+    config: {
+      type: 'object',
+      description:
+        'Settings without secrets: `password` and `token` appear as `password_set` / `token_set`. A `warehouse` connector shows `{url, password_set}`: a password written in the URL was moved out of it when stored.',
+    },
     cursor: nullable(str()),
     last_sync_at: nDateTime,
     last_sync_status: { enum: ['succeeded', 'failed', null] },
@@ -141,7 +152,11 @@ export const responseSchemas = {
   Run: obj({
     id,
     pipeline_id: id,
-    connector_id: id,
+    connector_id: {
+      ...nullable(id),
+      description: "The connector a synced run came from; for a managed run its engine's connector, null on the `embedded` engine.",
+    },
+    origin: { enum: [...PIPELINE_ORIGINS], description: 'Whether the run came from an orchestrator (`synced`) or ran a managed pipeline (`managed`).' },
     external_id: str(),
     status: { enum: [...RUN_STATUSES] },
     native_status: nullable(str()),
@@ -156,6 +171,48 @@ export const responseSchemas = {
     triggered_by: nullable(id),
     created_at: dateTime,
     updated_at: dateTime,
+    pipeline_version_id: { ...nullable(id), description: 'Managed runs: the version the run executes. Null for synced runs, as every field below.' },
+    options: refOrNull('RunOptions'),
+    progress: refOrNull('RunProgress'),
+    rows_loaded: nullable(int({ minimum: 0, description: 'Rows written by load steps; null until the run has loaded anything, and for dry runs.' })),
+    duration_ms: nullable(int({ minimum: 0, description: 'From start to end, once finished.' })),
+    engine: refOrNull('RunEngine'),
+    error: refOrNull('RunError'),
+    cancel_requested_at: {
+      ...nDateTime,
+      description: 'When a cancel was asked for while the run ran; its engine stops it soon after (the status then becomes `canceled`).',
+    },
+  }),
+  RunOptions: obj({
+    full_refresh: { type: 'boolean', description: 'Incremental state ignored: sources read everything, destinations are replaced.' },
+    dry_run: { type: 'boolean', description: 'Planned (EXPLAIN) in a rolled-back transaction; nothing in the warehouse changed.' },
+    variables: {
+      type: 'object',
+      additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+      description: 'Every variable of the version: the value given, else its default.',
+    },
+    from_step: { ...nullable(str()), description: 'The first step that ran; earlier steps were skipped and their outputs reused.' },
+  }),
+  RunProgress: obj({
+    stage: { enum: [...RUN_STAGES], description: '`queued` until the first step starts, then the stage of the step: `extract`, `transform` or `load`.' },
+    step: { ...nullable(str()), description: 'The step running now, or the last one that ran; null while queued.' },
+    rows_processed: int({ minimum: 0, description: "The sum of the finished steps' rows." }),
+    steps_done: int({ minimum: 0 }),
+    steps_total: int({ minimum: 0 }),
+  }),
+  RunEngine: obj({
+    type: str({ description: '`embedded`, or the engine that ran it' }),
+    manifest: { ...nullable({ type: 'object' }), description: 'What was submitted to the engine (the Argo Workflow); null on the embedded engine.' },
+    metadata: { ...nullable({ type: 'object' }), description: "The engine's metadata of the submitted run; null on the embedded engine." },
+  }),
+  RunError: obj({
+    code: str({ description: '`STEP_FAILED`, `RUN_TIMEOUT`, `RUN_CANCELED`, `WAREHOUSE_UNREACHABLE` …' }),
+    message: str(),
+    step: { ...nullable(str()), description: 'The step that failed; null when the run failed before any step.' },
+  }),
+  StepPlan: obj({
+    plan: { description: "The warehouse's own plan: PostgreSQL's `EXPLAIN (FORMAT JSON)`." },
+    estimated_rows: nullable({ type: 'number' }),
   }),
   TaskRun: obj({
     id,
@@ -172,6 +229,14 @@ export const responseSchemas = {
     operator: nullable(str()),
     created_at: dateTime,
     updated_at: dateTime,
+    rows: nullable(
+      int({
+        minimum: 0,
+        description: 'Steps of managed runs: rows the step wrote (for a merge, inserted plus updated); null otherwise, or until it finished.',
+      }),
+    ),
+    error: { ...nullable(str()), description: 'Steps of managed runs: why the step failed (the database message).' },
+    plan: { ...refOrNull('StepPlan'), description: "Steps of managed dry runs: the step's plan and its estimated rows." },
   }),
   Comment: obj({
     id,
@@ -277,8 +342,13 @@ const definitionCommon = {
   tags: names,
   schedule: nullable(str({ description: '5-field cron, UTC' })),
   variables: variablesSchema,
-  engine: str({ description: '`embedded` (the default; the only engine until the engine issues)' }),
-  warehouse: nullable(str({ description: 'null: the embedded warehouse (the only one until the engine issues)' })),
+  engine: str({ description: '`embedded` (the default; the only engine that runs pipelines yet)' }),
+  warehouse: nullable(
+    str({
+      description:
+        "A `warehouse` connector's name: the PostgreSQL the steps run on. Null: the space's embedded warehouse (refused with WAREHOUSE_REQUIRED when Signalbox runs on PostgreSQL).",
+    }),
+  ),
   max_active_runs: int({ minimum: 1 }),
   timeout_seconds: nullable(int({ minimum: 1 })),
   base_version: int({ minimum: 1, description: 'PUT only: the version number this update is based on; another current version is 409 VERSION_CONFLICT.' }),
@@ -336,7 +406,7 @@ const pipelineProps: Record<string, Schema> = {
   id,
   origin: { enum: [...PIPELINE_ORIGINS] },
   connector_id: { ...nullable(id), description: "The connector it was synced from; for a managed pipeline its engine's connector, null for `embedded`." },
-  provider: { enum: [...CONNECTOR_TYPES, MANAGED_PROVIDER] },
+  provider: { enum: PROVIDERS },
   engine: { ...nStr, description: 'Managed pipelines: the engine that runs it; null for synced ones.' },
   current_version: { oneOf: [{ $ref: '#/components/schemas/VersionInfo' }, { type: 'null' }] },
   external_id: str(),
@@ -404,7 +474,7 @@ const anyOf = <const V extends readonly string[]>(values: V, what: string) =>
 export const querySchemas = {
   page: query(pageQuery),
   pipelines: query({
-    provider: anyOf([...CONNECTOR_TYPES, MANAGED_PROVIDER] as const, 'pipelines whose provider is'),
+    provider: anyOf(PROVIDERS, 'pipelines whose provider is'),
     origin: anyOf(PIPELINE_ORIGINS, 'pipelines whose origin is'),
     status: anyOf(PIPELINE_STATUSES, 'pipelines whose status is'),
     owner: str({ minLength: 1, maxLength: 200 }),
@@ -424,6 +494,14 @@ export const querySchemas = {
     status: anyOf(RUN_STATUSES, 'runs whose status is'),
     run_type: anyOf(RUN_TYPES, 'runs whose run type is'),
     ...pageQuery,
+  }),
+  run: query({
+    wait_seconds: int({
+      minimum: 0,
+      maximum: MAX_WAIT_SECONDS,
+      default: 0,
+      description: `Answer as soon as the run has finished, or after this many seconds (0 to ${MAX_WAIT_SECONDS}), whichever comes first. Waiting never cancels.`,
+    }),
   }),
   diff: query({ against: { ...id, description: 'The version to compare with; default: the one before.' } }),
   sync: query({ wait: { type: 'boolean', default: false, description: 'Wait (bounded) for the sync to end and answer 200 with its result.' } }),
@@ -455,9 +533,30 @@ export const bodySchemas = {
   setCriticality: obj({ criticality: { enum: [...CRITICALITIES, null] } }),
   trigger: obj(
     {
-      conf: nullable({ type: 'object' }),
+      conf: { ...nullable({ type: 'object' }), description: 'Synced pipelines: the run conf handed to the orchestrator.' },
       note: nullable(str({ maxLength: MAX_NOTE_LENGTH })),
-      logical_date: nDateTime,
+      logical_date: { ...nDateTime, description: 'Synced pipelines: the logical date of the run.' },
+      full_refresh: {
+        type: 'boolean',
+        description: 'Managed pipelines: ignore incremental state (sources read everything, destinations are replaced). Default false.',
+      },
+      dry_run: { type: 'boolean', description: 'Managed pipelines: plan every step (EXPLAIN) and change nothing in the warehouse. Default false.' },
+      variables: {
+        type: 'object',
+        additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+        description: "Managed pipelines: values for the version's variables, over their defaults; an unknown name is 400 naming `variables.<name>`.",
+      },
+      version_id: { ...id, description: 'Managed pipelines: run this version of the pipeline instead of the current one.' },
+      from_step: str({ minLength: 1, description: 'Managed pipelines: start at this step; earlier steps are skipped and their outputs reused.' }),
+    },
+    [],
+  ),
+  retry: obj(
+    {
+      from_step: str({
+        minLength: 1,
+        description: 'Managed runs: start the new run at this step; default the first step of the run that did not succeed.',
+      }),
     },
     [],
   ),

@@ -9,8 +9,11 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 /** A JSON Schema object as this package writes them (a subset shared by ajv and OpenAPI 3.1). */
 export type Schema = Record<string, unknown>;
 
-/** Bodies: no coercion, every error reported. */
-const bodyAjv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
+/**
+ * Bodies: no coercion, every error reported. Union types are allowed: a variable's value is one
+ * of several scalars, and one `type` list gives one error for it where `anyOf` would give one per branch.
+ */
+const bodyAjv = new Ajv({ allErrors: true, strict: true, useDefaults: false, allowUnionTypes: true });
 /** Query strings and path parameters arrive as strings: numbers and booleans are coerced. */
 const queryAjv = new Ajv({ allErrors: true, strict: true, coerceTypes: true, useDefaults: true });
 addFormats(bodyAjv, ['date-time', 'email', 'uuid', 'uri']);

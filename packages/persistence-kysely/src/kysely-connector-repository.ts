@@ -38,6 +38,12 @@ export class KyselyConnectorRepository implements ConnectorRepository {
     return row && this.toConnector(row);
   }
 
+  async getByName(spaceId: Id, name: string) {
+    if (!isUuid(spaceId)) return undefined;
+    const row = await this.db.selectFrom('connectors').selectAll().where('space_id', '=', spaceId).where('name', '=', name).executeTakeFirst();
+    return row && this.toConnector(row);
+  }
+
   async list(spaceId: Id, page: PageRequest): Promise<Paged<Connector>> {
     if (!isUuid(spaceId)) return { items: [], total: 0 };
     const { limit, offset } = limitOffset(page);

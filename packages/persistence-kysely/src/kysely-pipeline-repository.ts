@@ -343,6 +343,34 @@ export class KyselyPipelineRepository implements PipelineRepository {
         AND (p.last_run_at IS NULL OR p.last_run_at <= n.run_at)`.execute(this.db);
   }
 
+  async noteLastRun(spaceId: Id, id: Id, run: { status: RunStatus; runAt: Date }) {
+    if (!isUuid(spaceId) || !isUuid(id)) return;
+    await this.db
+      .updateTable('pipelines')
+      .set({ last_run_status: run.status, last_run_at: run.runAt })
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_run_at', 'is', null), eb('last_run_at', '<=', run.runAt)]))
+      .execute();
+  }
+
+  async incrementalState(spaceId: Id, id: Id) {
+    if (!isUuid(spaceId) || !isUuid(id)) return {};
+    const row = await this.db.selectFrom('pipelines').select('incremental_state').where('space_id', '=', spaceId).where('id', '=', id).executeTakeFirst();
+    return row?.incremental_state ?? {};
+  }
+
+  /** jsonb `||` merges at the top level: the given steps' cursors replace theirs, the others stay. */
+  async saveIncrementalState(spaceId: Id, id: Id, cursors: Record<string, string>) {
+    if (!isUuid(spaceId) || !isUuid(id)) return;
+    await this.db
+      .updateTable('pipelines')
+      .set({ incremental_state: sql`incremental_state || ${JSON.stringify(cursors)}::jsonb` })
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .execute();
+  }
+
   async setTeam(spaceId: Id, id: Id, teamId: Id | null, at: Date) {
     if (!isUuid(spaceId) || !isUuid(id)) return false;
     // The use case checked that the team is in the space; one deleted since then breaks the foreign key.

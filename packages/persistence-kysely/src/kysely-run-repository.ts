@@ -3,9 +3,12 @@ import {
   durationOf,
   type Id,
   type IdGenerator,
+  type ManagedRun,
+  type ManagedRunPatch,
   notFound,
   type Paged,
   type PageRequest,
+  type PipelineOrigin,
   type ProviderRun,
   type Run,
   type RunFilter,
@@ -13,15 +16,17 @@ import {
   type RunStatus,
   type RunType,
 } from '@signalbox/core';
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { RunsTable, Schema } from './schema';
-import { isUuid, limitOffset, mustDate, toCount, toDate, uniqueByKey } from './sql-support';
+import { inTransaction, isUuid, limitOffset, mustDate, toCount, toDate, toInt, uniqueByKey } from './sql-support';
 
 export const toRun = (r: Selectable<RunsTable>): Run => ({
   id: r.id,
   spaceId: r.space_id,
   connectorId: r.connector_id,
   pipelineId: r.pipeline_id,
+  origin: r.origin as PipelineOrigin,
+  managed: toManaged(r),
   externalId: r.external_id,
   status: r.status as RunStatus,
   nativeStatus: r.native_status,
@@ -38,6 +43,54 @@ export const toRun = (r: Selectable<RunsTable>): Run => ({
   createdAt: mustDate(r.created_at),
   updatedAt: mustDate(r.updated_at),
 });
+
+/** A managed row's fields; the schema's CHECK sets them exactly for managed rows. */
+function toManaged(r: Selectable<RunsTable>): ManagedRun | null {
+  if (r.origin !== 'managed' || r.pipeline_version_id === null || !r.options || !r.progress || !r.engine) return null;
+  return {
+    pipelineVersionId: r.pipeline_version_id,
+    options: r.options,
+    progress: r.progress,
+    rowsLoaded: toInt(r.rows_loaded),
+    durationMs: toInt(r.duration_ms),
+    engine: r.engine,
+    error: r.error ?? null,
+    cancelRequestedAt: toDate(r.cancel_requested_at),
+  };
+}
+
+/** The managed columns of a run as written (all null for a synced one). */
+const managedColumns = (m: ManagedRun | null) => ({
+  pipeline_version_id: m?.pipelineVersionId ?? null,
+  options: m ? JSON.stringify(m.options) : null,
+  progress: m ? JSON.stringify(m.progress) : null,
+  rows_loaded: m?.rowsLoaded ?? null,
+  duration_ms: m?.durationMs ?? null,
+  engine: m ? JSON.stringify(m.engine) : null,
+  error: m?.error ? JSON.stringify(m.error) : null,
+  cancel_requested_at: m?.cancelRequestedAt ?? null,
+});
+
+/** The columns of a ManagedRunPatch that are given: an absent field is left out, so its column stays. */
+function patchColumns(p: ManagedRunPatch): Updateable<RunsTable> {
+  const json = (v: unknown) => (v === undefined ? undefined : v === null ? null : JSON.stringify(v));
+  const columns: Updateable<RunsTable> = {
+    status: p.status,
+    native_status: p.nativeStatus,
+    started_at: p.startedAt,
+    finished_at: p.finishedAt,
+    duration_seconds: p.durationSeconds,
+    progress: json(p.progress),
+    rows_loaded: p.rowsLoaded,
+    duration_ms: p.durationMs,
+    engine: json(p.engine),
+    error: json(p.error),
+  };
+  return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined));
+}
+
+/** A managed run that is not a dry run: only those count against `max_active_runs` and queue. */
+const NOT_DRY = sql<boolean>`(options->>'dry_run') IS DISTINCT FROM 'true'`;
 
 export class KyselyRunRepository implements RunRepository {
   constructor(
@@ -178,6 +231,8 @@ export class KyselyRunRepository implements RunRepository {
         note: run.note,
         triggered_by: run.triggeredBy,
         request_hash: requestHash,
+        origin: run.origin,
+        ...managedColumns(run.managed),
         run_at: run.runAt,
         created_at: run.createdAt,
         updated_at: run.updatedAt,
@@ -205,5 +260,93 @@ export class KyselyRunRepository implements RunRepository {
       .where('external_id', '=', run.externalId)
       .executeTakeFirstOrThrow();
     return toRun(stored);
+  }
+
+  /** One UPDATE whose WHERE is the guard: a finished run, or a synced one, matches nothing. */
+  async updateManaged(spaceId: Id, id: Id, patch: ManagedRunPatch, at: Date) {
+    if (!isUuid(spaceId) || !isUuid(id)) return false;
+    const r = await this.db
+      .updateTable('runs')
+      .set({
+        ...patchColumns(patch),
+        // The run time follows the start, as a sync's does (runAtOf: started, else queued, else logical, else first seen).
+        ...(patch.startedAt === undefined ? {} : { run_at: sql<Date>`coalesce(${patch.startedAt}::timestamptz, queued_at, logical_date, created_at)` }),
+        updated_at: at,
+      })
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .where('origin', '=', 'managed')
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * In one transaction (the unit of work's, inside one). A run that is not a dry run first locks
+   * its pipeline's row (FOR NO KEY UPDATE: other starts of the pipeline wait, inserts of its runs
+   * do not), then counts under that lock, in statements that see every start committed before it:
+   * so of concurrent starts, whichever process makes them, each sees the ones before. Queue order
+   * is the order runs were stored in (created_at, then id).
+   */
+  async startManaged(spaceId: Id, id: Id, maxActiveRuns: number, at: Date): Promise<'started' | 'busy' | 'not_queued'> {
+    if (!isUuid(spaceId) || !isUuid(id)) return 'not_queued';
+    return inTransaction(this.db, async (trx) => {
+      const run = await trx
+        .selectFrom('runs')
+        .select(['pipeline_id', 'status', 'created_at', NOT_DRY.as('counts')])
+        .where('space_id', '=', spaceId)
+        .where('id', '=', id)
+        .where('origin', '=', 'managed')
+        .executeTakeFirst();
+      if (run?.status !== 'queued') return 'not_queued';
+      if (run.counts) {
+        await trx.selectFrom('pipelines').select('id').where('space_id', '=', spaceId).where('id', '=', run.pipeline_id).forNoKeyUpdate().execute();
+        const { rows } = await sql<{ busy: boolean }>`
+          SELECT (SELECT count(*) FROM runs
+                   WHERE space_id = ${spaceId}::uuid AND pipeline_id = ${run.pipeline_id}::uuid AND origin = 'managed'
+                     AND status = 'running' AND ${NOT_DRY}) >= ${maxActiveRuns}
+              OR EXISTS (SELECT 1 FROM runs
+                   WHERE space_id = ${spaceId}::uuid AND pipeline_id = ${run.pipeline_id}::uuid AND origin = 'managed'
+                     AND status = 'queued' AND ${NOT_DRY} AND (created_at, id) < (${mustDate(run.created_at)}::timestamptz, ${id}::uuid)) AS busy`.execute(trx);
+        if (rows[0].busy) return 'busy';
+      }
+      const started = await trx
+        .updateTable('runs')
+        .set({
+          status: 'running',
+          started_at: sql<Date>`coalesce(started_at, ${at}::timestamptz)`,
+          run_at: sql<Date>`coalesce(started_at, ${at}::timestamptz)`,
+          updated_at: at,
+        })
+        .where('space_id', '=', spaceId)
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
+      return Number(started.numUpdatedRows) > 0 ? 'started' : 'not_queued';
+    });
+  }
+
+  /**
+   * One UPDATE decides from the row as it is when locked, so a cancel and a start of one queued
+   * run cannot both take effect: a queued run is canceled, a running one marked (the first request's
+   * time is kept). Anything else, or a synced run, is read back as it is.
+   */
+  async requestCancel(spaceId: Id, id: Id, at: Date) {
+    if (!isUuid(spaceId) || !isUuid(id)) return undefined;
+    const changed = await this.db
+      .updateTable('runs')
+      .set({
+        status: sql<string>`CASE WHEN status = 'queued' THEN 'canceled' ELSE status END`,
+        finished_at: sql<Date>`CASE WHEN status = 'queued' THEN ${at}::timestamptz ELSE finished_at END`,
+        cancel_requested_at: sql<Date>`CASE WHEN status = 'running' THEN ${at}::timestamptz ELSE cancel_requested_at END`,
+        updated_at: at,
+      })
+      .where('space_id', '=', spaceId)
+      .where('id', '=', id)
+      .where('origin', '=', 'managed')
+      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('cancel_requested_at', 'is', null)])]))
+      .returningAll()
+      .executeTakeFirst();
+    return changed ? toRun(changed) : this.get(spaceId, id);
   }
 }

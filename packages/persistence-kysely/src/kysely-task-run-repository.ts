@@ -11,7 +11,7 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, TaskRunsTable } from './schema';
-import { isUuid, mustDate, toDate, uniqueByKey } from './sql-support';
+import { isUuid, mustDate, toDate, toInt, uniqueByKey } from './sql-support';
 
 const toTaskRun = (r: Selectable<TaskRunsTable>): TaskRun => ({
   id: r.id,
@@ -27,6 +27,9 @@ const toTaskRun = (r: Selectable<TaskRunsTable>): TaskRun => ({
   finishedAt: toDate(r.finished_at),
   durationSeconds: r.duration_seconds === null ? null : Number(r.duration_seconds),
   operator: r.operator,
+  rows: toInt(r.rows),
+  error: r.error,
+  plan: r.plan ? { plan: r.plan.plan, estimatedRows: r.plan.estimated_rows } : null,
   createdAt: mustDate(r.created_at),
   updatedAt: mustDate(r.updated_at),
 });
@@ -105,5 +108,54 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
       written.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, runExternalId: w.run_external_id, taskId: w.task_id, mapIndex: w.map_index })),
     );
     return taskRuns.filter((t) => keys.has(key(t))).length;
+  }
+
+  /**
+   * One INSERT … SELECT … ON CONFLICT for the batch, in key order (see uniqueByKey). The run is
+   * joined in its space, so a step of a run that is absent there is not written.
+   */
+  async putSteps(taskRuns: TaskRun[]) {
+    const key = (t: TaskRun) => JSON.stringify([t.runId, t.taskId, t.mapIndex]);
+    const batch = uniqueByKey(
+      taskRuns.filter((t) => isUuid(t.spaceId) && isUuid(t.runId)),
+      key,
+    );
+    if (batch.length === 0) return;
+    const rows = batch.map((t) => ({
+      id: t.id,
+      space_id: t.spaceId,
+      run_id: t.runId,
+      external_id: t.externalId,
+      task_id: t.taskId,
+      map_index: t.mapIndex,
+      status: t.status,
+      native_status: t.nativeStatus,
+      try_number: t.tryNumber,
+      started_at: t.startedAt,
+      finished_at: t.finishedAt,
+      duration_seconds: t.durationSeconds,
+      operator: t.operator,
+      rows: t.rows,
+      error: t.error,
+      plan: t.plan && { plan: t.plan.plan, estimated_rows: t.plan.estimatedRows },
+      created_at: t.createdAt,
+      updated_at: t.updatedAt,
+    }));
+    await sql`
+      INSERT INTO task_runs AS t (id, space_id, run_id, external_id, task_id, map_index, status, native_status, try_number,
+                                  started_at, finished_at, duration_seconds, operator, rows, error, plan, created_at, updated_at)
+      SELECT x.id, r.space_id, r.id, x.external_id, x.task_id, x.map_index, x.status, x.native_status, x.try_number,
+             x.started_at, x.finished_at, x.duration_seconds, x.operator, x.rows, x.error, x.plan, x.created_at, x.updated_at
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, space_id uuid, run_id uuid, external_id text,
+             task_id text, map_index integer, status text, native_status text, try_number integer, started_at timestamptz,
+             finished_at timestamptz, duration_seconds double precision, operator text, rows bigint, error text, plan jsonb,
+             created_at timestamptz, updated_at timestamptz)
+      JOIN runs r ON r.space_id = x.space_id AND r.id = x.run_id
+      ORDER BY r.id, x.task_id, x.map_index
+      ON CONFLICT (run_id, task_id, map_index) DO UPDATE SET
+        external_id = excluded.external_id, status = excluded.status, native_status = excluded.native_status,
+        try_number = excluded.try_number, started_at = excluded.started_at, finished_at = excluded.finished_at,
+        duration_seconds = excluded.duration_seconds, operator = excluded.operator, rows = excluded.rows, error = excluded.error,
+        plan = excluded.plan, updated_at = excluded.updated_at`.execute(this.db);
   }
 }

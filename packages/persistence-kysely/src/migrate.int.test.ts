@@ -1,9 +1,9 @@
 import { newConnector } from '@signalbox/core';
-import { providerPipeline, providerRun, providerTaskRun, SequentialIds, T0 } from '@signalbox/core/testing';
+import { aManagedRun, providerPipeline, providerRun, providerTaskRun, SequentialIds, storeManaged, T0 } from '@signalbox/core/testing';
 import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { openDatabase } from './database';
-import { kyselyRepositories } from './index';
+import { kyselyPersistence, kyselyRepositories } from './index';
 import { migrateToLatest } from './migrate';
 import { migrations } from './migrations';
 import { dropSchema, type Flavour, openTestDatabase, TEST_DATABASE_URL, TEST_SECRET_KEY, uniqueSchema } from './testing/test-database';
@@ -170,7 +170,8 @@ describe.each<Flavour>(['pglite', 'postgres'])('the managed pipelines migration 
       };
       const before = await dump();
       expect(Object.values(before).every((r) => r.length >= 1)).toBe(true);
-      await migrateToLatest(database.db);
+      // Up to this migration only: later ones add columns of their own.
+      expect((await migrator.migrateTo('2026-11-27T15-00-00-managed-pipelines')).error).toBeUndefined();
       expect(await dump()).toEqual(before);
       const origins = await sql<{ origin: string; n: number }>`SELECT origin, count(*)::int AS n FROM pipelines GROUP BY origin`.execute(database.db);
       expect(origins.rows).toEqual([{ origin: 'synced', n: 2 }]);
@@ -178,6 +179,103 @@ describe.each<Flavour>(['pglite', 'postgres'])('the managed pipelines migration 
       await expect(sql`UPDATE pipelines SET connector_id = NULL WHERE id = ${pipelineIds[0].id}::uuid`.execute(database.db)).rejects.toMatchObject({
         code: '23514',
       });
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+});
+
+describe.each<Flavour>(['pglite', 'postgres'])('the managed runs migration on %s', (flavour) => {
+  const LAST_BEFORE = '2026-11-27T16-00-00-rate-limits';
+  const THIS = '2026-11-27T17-00-00-managed-runs';
+  const TABLES_WITH_ROWS = ['pipelines', 'runs', 'task_runs', 'comments'];
+
+  it('keeps every row, each run synced; its CHECKs and keys hold; down removes managed runs only', async () => {
+    const database = await openTestDatabase(flavour, 'managedruns', { migrate: false });
+    try {
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(database.db);
+      const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0].schema });
+      expect((await migrator.migrateTo(LAST_BEFORE)).error).toBeUndefined();
+
+      const ids = new SequentialIds();
+      const s = { ...kyselyPersistence(database.db, { secretKey: TEST_SECRET_KEY, ids }), ids };
+      const space = { id: ids.id(), slug: 'one', name: 'one', createdAt: T0 };
+      const other = { id: ids.id(), slug: 'two', name: 'two', createdAt: T0 };
+      for (const sp of [space, other]) await s.repos.spaces.create(sp);
+      const user = { id: ids.id(), email: 'one@example.com', name: 'one', instanceAdmin: false, createdAt: T0 };
+      await s.repos.users.create(user);
+      const connector = newConnector({ id: ids.id(), spaceId: space.id, name: 'c', type: 'mock', config: {} }, T0);
+      await s.repos.connectors.create(connector);
+      await s.repos.pipelines.upsertFromProvider(connector, [providerPipeline('etl')], ids.id(), T0);
+      await s.repos.runs.upsertFromProvider(connector, [providerRun('etl', 'r1'), providerRun('etl', 'r2')], T0);
+      await s.repos.taskRuns.upsertFromProvider(connector, [providerTaskRun('etl', 'r1', 'a')], T0);
+      const synced = (await s.repos.runs.getByExternalId(space.id, connector.id, 'etl', 'r1'))!;
+      await s.repos.comments.create({
+        id: ids.id(),
+        spaceId: space.id,
+        target: { kind: 'run', id: synced.id },
+        authorId: user.id,
+        body: 'hi',
+        createdAt: T0,
+        updatedAt: T0,
+      });
+      const managed = (await storeManaged(s, space.id, 'orders')).pipeline;
+      const elsewhere = (await storeManaged(s, other.id, 'orders')).pipeline;
+
+      const dump = async () => {
+        const all: Record<string, Record<string, unknown>[]> = {};
+        for (const table of TABLES_WITH_ROWS) {
+          const { rows } = await sql<{ row: Record<string, unknown> }>`SELECT to_jsonb(t) AS row FROM ${sql.table(table)} t ORDER BY id`.execute(database.db);
+          all[table] = rows.map((r) => r.row);
+        }
+        return all;
+      };
+      const before = await dump();
+      expect(Object.values(before).every((r) => r.length >= 1)).toBe(true);
+      expect((await migrator.migrateTo(THIS)).error).toBeUndefined();
+      const after = await dump();
+      for (const table of TABLES_WITH_ROWS) {
+        // Every value kept; the new columns take their defaults: synced runs, no managed fields, no state.
+        const added = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([k]) => !(k in before[table][0])));
+        expect(after[table].map((row) => Object.fromEntries(Object.keys(before[table][0]).map((k) => [k, row[k]])))).toEqual(before[table]);
+        const defaults = { pipelines: { incremental_state: {} }, task_runs: { rows: null, error: null, plan: null }, comments: {} }[table as 'pipelines'];
+        for (const row of after[table]) {
+          if (table === 'runs') {
+            expect(added(row)).toEqual({
+              origin: 'synced',
+              pipeline_version_id: null,
+              options: null,
+              progress: null,
+              rows_loaded: null,
+              duration_ms: null,
+              engine: null,
+              error: null,
+              cancel_requested_at: null,
+            });
+          } else expect(added(row)).toEqual(defaults);
+        }
+      }
+
+      // A managed run has no connector on the embedded engine, and the new columns read back.
+      const run = aManagedRun(s, managed, {}, { rowsLoaded: 5_000_000_000, durationMs: 1500 });
+      expect(await s.repos.runs.insertTriggered(run, null)).toEqual(run);
+      const refused = async (statement: ReturnType<typeof sql>, code: string) => expect(statement.execute(database.db)).rejects.toMatchObject({ code });
+      // A synced run keeps its connector; a managed one has its version, options, progress and engine.
+      await refused(sql`UPDATE runs SET connector_id = NULL WHERE id = ${synced.id}::uuid`, '23514');
+      await refused(sql`UPDATE runs SET options = NULL WHERE id = ${run.id}::uuid`, '23514');
+      await refused(sql`UPDATE runs SET origin = 'synced' WHERE id = ${run.id}::uuid`, '23514');
+      await refused(sql`UPDATE runs SET origin = 'other' WHERE id = ${synced.id}::uuid`, '23514');
+      await refused(sql`UPDATE runs SET rows_loaded = -1 WHERE id = ${run.id}::uuid`, '23514');
+      await refused(sql`UPDATE task_runs SET rows = -1`, '23514');
+      // The version is one of the run's own space.
+      await refused(sql`UPDATE runs SET pipeline_version_id = ${elsewhere.managed!.currentVersion.id}::uuid WHERE id = ${run.id}::uuid`, '23503');
+
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      const runs = await sql<{ id: string }>`SELECT id FROM runs ORDER BY id`.execute(database.db);
+      expect(runs.rows.map((r) => r.id)).toEqual(before.runs.map((r) => r.id));
+      await refused(sql`UPDATE runs SET connector_id = NULL WHERE id = ${synced.id}::uuid`, '23502');
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await s.repos.runs.get(space.id, synced.id)).toEqual({ ...synced, origin: 'synced', managed: null });
     } finally {
       await database.close();
     }

@@ -1,3 +1,4 @@
+import type { RunEngine, RunError, RunOptions, RunProgress } from '@signalbox/core';
 import type { ColumnType, Generated } from 'kysely';
 
 /*
@@ -101,6 +102,8 @@ export interface PipelinesTable {
   timeout_seconds: number | null;
   current_version_id: string | null;
   current_version_number: number | null;
+  /** A managed pipeline's cursors (step name → cursor text); `{}` for every other. */
+  incremental_state: ColumnType<Record<string, string>, string | undefined, string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -130,10 +133,16 @@ export interface WatchesTable {
   created_at: Timestamp;
 }
 
+/** bigint: pg reads it as text, PGlite as a number or a bigint; the repositories convert. */
+type Int8 = ColumnType<string | number | bigint, number, number>;
+
 export interface RunsTable {
   id: string;
   space_id: string;
-  connector_id: string;
+  /** 'synced' or 'managed'. */
+  origin: Generated<string>;
+  /** Null only for a managed run on the embedded engine. */
+  connector_id: string | null;
   pipeline_id: string;
   external_id: string;
   status: string;
@@ -149,6 +158,15 @@ export interface RunsTable {
   triggered_by: string | null;
   /** Fingerprint of the trigger request (conf, note, logical date); null for synced runs. */
   request_hash: string | null;
+  /** Managed runs only (null for synced ones): the version run, the wire documents, and what the engine reported. */
+  pipeline_version_id: string | null;
+  options: Json<RunOptions> | null;
+  progress: Json<RunProgress> | null;
+  rows_loaded: Int8 | null;
+  duration_ms: Int8 | null;
+  engine: Json<RunEngine> | null;
+  error: Json<RunError> | null;
+  cancel_requested_at: Timestamp | null;
   run_at: Timestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -168,6 +186,10 @@ export interface TaskRunsTable {
   finished_at: Timestamp | null;
   duration_seconds: number | null;
   operator: string | null;
+  /** Managed steps only: rows written, the database's error, and a dry run's plan (`{plan, estimated_rows}`). */
+  rows: Int8 | null;
+  error: string | null;
+  plan: Json<{ plan: unknown; estimated_rows: number | null }> | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

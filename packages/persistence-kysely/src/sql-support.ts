@@ -61,6 +61,9 @@ export const likeLiteral = (text: string) => `%${text.replace(/[\\%_]/g, (c) => 
 /** count(*) comes back as a string (pg, bigint) or a number; totals fit in a double. */
 export const toCount = (v: unknown) => Number(v ?? 0);
 
+/** A bigint column: text from pg, a number or a bigint from PGlite. Counts of rows and milliseconds fit in a double. */
+export const toInt = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
+
 export const toDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
 export const mustDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
 

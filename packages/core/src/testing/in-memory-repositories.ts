@@ -3,7 +3,7 @@ import type { Job } from '../background/job-queue';
 import type { Comment, CommentTarget } from '../comment/comment';
 import { type Id, type Paged, type PageRequest, pageOf } from '../common';
 import type { Connector } from '../connector/connector';
-import { conflict } from '../errors';
+import { conflict, notFound } from '../errors';
 import type { PipelineVersion } from '../pipeline/managed';
 import { type Pipeline, type PipelineView, type ProviderPipeline, pipelineStatus } from '../pipeline/pipeline';
 import { inSummaryWindow, summarize } from '../pipeline/summary';
@@ -27,7 +27,7 @@ import type {
 } from '../ports/repositories';
 import type { IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
-import { durationOf, type ProviderRun, type Run, type RunFilter, runAtOf } from '../run/run';
+import { durationOf, isFinished, type ManagedRunPatch, type ProviderRun, type Run, type RunFilter, type RunStatus, runAtOf } from '../run/run';
 import type { Membership, Space, Team } from '../space/space';
 import type { SyncRecord } from '../sync/sync';
 import { type ProviderTaskRun, type TaskRun, taskRunExternalId } from '../task-run/task-run';
@@ -51,7 +51,7 @@ class Store {
   memberships = new Map<string, Membership>();
   teams = new Map<Id, Team>();
   connectors = new Map<Id, Connector>();
-  pipelines = new Map<Id, Pipeline & { seenBySync: Id | null }>();
+  pipelines = new Map<Id, Pipeline & { seenBySync: Id | null; incrementalState?: Record<string, string> }>();
   versions = new Map<Id, PipelineVersion>();
   watches = new Map<string, { spaceId: Id; pipelineId: Id; userId: Id }>();
   runs = new Map<Id, Run & { pipelineExternalId: string; requestHash?: string | null }>();
@@ -182,6 +182,9 @@ export class InMemoryConnectorRepository implements ConnectorRepository {
   async get(spaceId: Id, id: Id) {
     const c = this.s.connectors.get(id);
     return c?.spaceId === spaceId ? copy(c) : undefined;
+  }
+  async getByName(spaceId: Id, name: string) {
+    return copy([...this.s.connectors.values()].find((c) => c.spaceId === spaceId && c.name === name));
   }
   async list(spaceId: Id, page: PageRequest) {
     const rows = [...this.s.connectors.values()].filter((c) => c.spaceId === spaceId).sort(byKey((c) => `${c.name}\0${c.id}`));
@@ -329,6 +332,23 @@ export class InMemoryPipelineRepository implements PipelineRepository {
     }
   }
 
+  async noteLastRun(spaceId: Id, id: Id, run: { status: RunStatus; runAt: Date }) {
+    const p = this.s.pipelines.get(id);
+    if (p?.spaceId !== spaceId || (p.lastRunAt !== null && p.lastRunAt.getTime() > run.runAt.getTime())) return;
+    p.lastRunAt = new Date(run.runAt);
+    p.lastRunStatus = run.status;
+  }
+
+  async incrementalState(spaceId: Id, id: Id) {
+    const p = this.s.pipelines.get(id);
+    return p?.spaceId === spaceId ? copy(p.incrementalState ?? {}) : {};
+  }
+
+  async saveIncrementalState(spaceId: Id, id: Id, cursors: Record<string, string>) {
+    const p = this.s.pipelines.get(id);
+    if (p?.spaceId === spaceId) p.incrementalState = { ...p.incrementalState, ...copy(cursors) };
+  }
+
   async setTeam(spaceId: Id, id: Id, teamId: Id | null, at: Date) {
     const p = this.s.pipelines.get(id);
     if (!p || p.spaceId !== spaceId) return false;
@@ -429,8 +449,8 @@ export class InMemoryPipelineVersionRepository implements PipelineVersionReposit
   }
 }
 
-const strip = (p: Pipeline & { seenBySync?: Id | null }): Pipeline => {
-  const { seenBySync: _, ...rest } = p;
+const strip = (p: Pipeline & { seenBySync?: Id | null; incrementalState?: Record<string, string> }): Pipeline => {
+  const { seenBySync: _, incrementalState: __, ...rest } = p;
   return copy(rest);
 };
 
@@ -498,6 +518,8 @@ export class InMemoryRunRepository implements RunRepository {
           spaceId: connector.spaceId,
           connectorId: connector.id,
           pipelineId: pipeline.id,
+          origin: 'synced',
+          managed: null,
           pipelineExternalId: pr.pipelineExternalId,
           triggeredBy: null,
           createdAt: new Date(seenAt),
@@ -509,9 +531,11 @@ export class InMemoryRunRepository implements RunRepository {
     return n;
   }
 
+  /** Keyed by (pipeline, external id), as the database's unique key: managed runs have no connector to key them by. */
   async insertTriggered(run: Run, requestHash: string | null) {
-    const pipeline = this.s.pipelines.get(run.pipelineId)!;
-    const cur = this.find(run.connectorId, pipeline.externalId, run.externalId);
+    const pipeline = this.s.pipelines.get(run.pipelineId);
+    if (pipeline?.spaceId !== run.spaceId) throw notFound('pipeline', run.pipelineId);
+    const cur = [...this.s.runs.values()].find((r) => r.pipelineId === run.pipelineId && r.externalId === run.externalId);
     if (cur) {
       cur.requestHash ??= requestHash;
       return stripRun(cur);
@@ -525,10 +549,56 @@ export class InMemoryRunRepository implements RunRepository {
     return (r?.spaceId === spaceId && r.requestHash) || null;
   }
 
+  async updateManaged(spaceId: Id, id: Id, patch: ManagedRunPatch, at: Date) {
+    const r = this.managed(spaceId, id);
+    if (!r?.managed || isFinished(r.status)) return false;
+    const { progress, rowsLoaded, durationMs, engine, error, ...times } = copy(patch);
+    const given = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+    Object.assign(r, given(times), { updatedAt: new Date(at) });
+    Object.assign(r.managed, given({ progress, rowsLoaded, durationMs, engine, error }));
+    if (patch.startedAt !== undefined) r.runAt = runAtOf(r, r.createdAt);
+    return true;
+  }
+
+  /** No lock needed: this method never awaits, so concurrent calls run one after the other. */
+  async startManaged(spaceId: Id, id: Id, maxActiveRuns: number, at: Date) {
+    const r = this.managed(spaceId, id);
+    if (!r?.managed || r.status !== 'queued') return 'not_queued' as const;
+    if (!r.managed.options.dry_run) {
+      const counted = [...this.s.runs.values()].filter((o) => o.pipelineId === r.pipelineId && o.managed && !o.managed.options.dry_run);
+      const running = counted.filter((o) => o.status === 'running').length;
+      const older = counted.some((o) => o.status === 'queued' && queueOrder(o, r) < 0);
+      if (running >= maxActiveRuns || older) return 'busy' as const;
+    }
+    r.status = 'running';
+    r.startedAt ??= new Date(at);
+    r.runAt = new Date(r.startedAt);
+    r.updatedAt = new Date(at);
+    return 'started' as const;
+  }
+
+  async requestCancel(spaceId: Id, id: Id, at: Date) {
+    const r = this.managed(spaceId, id);
+    if (r?.status === 'queued') Object.assign(r, { status: 'canceled', finishedAt: new Date(at), updatedAt: new Date(at) });
+    else if (r?.managed && r.status === 'running' && r.managed.cancelRequestedAt === null) {
+      r.managed.cancelRequestedAt = new Date(at);
+      r.updatedAt = new Date(at);
+    }
+    return this.get(spaceId, id);
+  }
+
+  private managed(spaceId: Id, id: Id) {
+    const r = this.s.runs.get(id);
+    return r?.spaceId === spaceId && r.origin === 'managed' ? r : undefined;
+  }
+
   private find(connectorId: Id, pipelineExternalId: string, externalId: string) {
     return [...this.s.runs.values()].find((r) => r.connectorId === connectorId && r.pipelineExternalId === pipelineExternalId && r.externalId === externalId);
   }
 }
+
+/** The queue's order: the order runs were stored in (created, then id). */
+const queueOrder = (a: Run, b: Run) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 const newestFirst = (a: Run, b: Run) => b.runAt.getTime() - a.runAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
@@ -600,11 +670,31 @@ export class InMemoryTaskRunRepository implements TaskRunRepository {
       if (cur) Object.assign(cur, copy(fields), { updatedAt: new Date(seenAt) });
       else {
         const id = this.ids.id();
-        this.s.taskRuns.set(id, { ...copy(fields), id, spaceId: connector.spaceId, runId: run.id, createdAt: new Date(seenAt), updatedAt: new Date(seenAt) });
+        this.s.taskRuns.set(id, {
+          ...copy(fields),
+          id,
+          spaceId: connector.spaceId,
+          runId: run.id,
+          rows: null,
+          error: null,
+          plan: null,
+          createdAt: new Date(seenAt),
+          updatedAt: new Date(seenAt),
+        });
       }
       n++;
     }
     return n;
+  }
+
+  /** Keyed by (run, task id, map index); a step of a run absent in its space is not written. */
+  async putSteps(taskRuns: TaskRun[]) {
+    for (const t of taskRuns) {
+      if (this.s.runs.get(t.runId)?.spaceId !== t.spaceId) continue;
+      const cur = [...this.s.taskRuns.values()].find((x) => x.runId === t.runId && x.taskId === t.taskId && x.mapIndex === t.mapIndex);
+      if (cur) Object.assign(cur, copy({ ...t, id: cur.id, createdAt: cur.createdAt }));
+      else this.s.taskRuns.set(t.id, copy(t));
+    }
   }
 }
 

@@ -24,7 +24,7 @@ export const connectorRoutes: RouteSpec[] = [
     tag: 'connectors',
     who: 'space admin',
     summary:
-      'Create a connector: `{name, type, config, sync_interval_seconds?}` (default 300 s for airflow, null for mock: manual only); airflow config `{base_url, api_version?, username?, password?, token?}`, mock config `{pipelines, runs_per_pipeline, seed, page_cap}`',
+      'Create a connector: `{name, type, config, sync_interval_seconds?}` (default 300 s for airflow, null for mock and warehouse: manual only); airflow config `{base_url, api_version?, username?, password?, token?}`, mock config `{pipelines, runs_per_pipeline, seed, page_cap}`, warehouse config `{url, password?}` (a PostgreSQL URL that managed pipelines name as their `warehouse`; a password in the URL is moved to the write-only `password`)',
     body: B.newConnector,
     responses: { 201: { description: 'The new connector', body: 'Connector' } },
     errors: [400, 403, 404, 409],
@@ -80,9 +80,10 @@ export const connectorRoutes: RouteSpec[] = [
     operationId: 'checkConnector',
     tag: 'connectors',
     who: 'space admin',
-    summary: "Ask the orchestrator whether it answers and accepts the connector's credentials",
+    summary:
+      "Ask the orchestrator whether it answers and accepts the connector's credentials. A `warehouse` connector is no orchestrator: 409 `CONNECTOR_NOT_SYNCABLE`.",
     responses: { 200: { description: 'What the orchestrator said of itself', body: 'ConnectorCheck' } },
-    errors: [403, 404, 429, 502, 503, 504],
+    errors: [403, 404, 409, 429, 502, 503, 504],
     handle: async (c, s) => ok(connectorCheckDto(await s.connectors.check(c.actor, c.params.slug, c.params.connector_id))),
   }),
 ];

@@ -2,11 +2,13 @@ import type { CommentTarget, CommentTargetKind, PipelineFilter } from '@signalbo
 import { commentDto, pipelineDetailDto, pipelineDto, runDetailDto, runDto, syncDto } from '../dto';
 import { type Ctx, type Input, list, pageRequest, type RouteSpec, route } from '../route';
 import { bodySchemas as B, querySchemas as Q } from '../schemas';
-import { noContent, ORCHESTRATION, ok } from './replies';
+import { date, noContent, ORCHESTRATION, ok } from './replies';
 
 /** The seed contract under `/spaces/{slug}/orchestration`. */
 
 const P = ORCHESTRATION;
+
+const runLocation = (c: Ctx<unknown, unknown>, runId: string) => `${c.req.baseUrl}/spaces/${c.params.slug}/orchestration/runs/${runId}`;
 
 /** The list filters as the core takes them, from the checked query. */
 const pipelineFilter = (q: Input<typeof Q.pipelines>): PipelineFilter => ({
@@ -154,7 +156,7 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     tag: 'runs',
     who: 'editor',
     summary:
-      'Start a run in the orchestrator and store it at once. With an `Idempotency-Key`, a retry with the same body returns the same run (200) and never starts a second one; the same key with another body (conf, note, logical_date) is 422 `IDEMPOTENCY_KEY_REUSED`.',
+      'Start a run and store it at once: a synced pipeline’s in its orchestrator (`conf`, `logical_date`), a managed pipeline’s queued for its engine (`full_refresh`, `dry_run`, `variables`, `version_id`, `from_step`; each of these on a synced pipeline, or `conf`/`logical_date` on a managed one, is 400 naming the field). With an `Idempotency-Key`, a retry with the same body returns the same run (200) and never starts a second one; the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. A managed pipeline whose warehouse cannot serve it is 400 naming `warehouse` (`WAREHOUSE_REQUIRED` when Signalbox runs on PostgreSQL and the definition names none); one whose engine cannot run is 409 `ENGINE_UNAVAILABLE` or `PIPELINE_NOT_RUNNABLE`.',
     body: B.trigger,
     bodyOptional: true,
     headers: [
@@ -172,14 +174,20 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     errors: [400, 403, 404, 409, 422, 429, 502, 503, 504],
     handle: async (c, s) => {
       const key = c.header('idempotency-key');
+      const b = c.body;
+      // Absent stays undefined: the core refuses each option the pipeline's origin does not take, by name.
       const { run, created } = await s.runs.trigger(c.actor, c.params.slug, c.params.pipeline_id, {
-        conf: c.body.conf,
-        note: c.body.note,
-        logicalDate: c.body.logical_date == null ? c.body.logical_date : new Date(c.body.logical_date),
+        conf: b.conf,
+        note: b.note,
+        logicalDate: date(b.logical_date),
+        fullRefresh: b.full_refresh,
+        dryRun: b.dry_run,
+        variables: b.variables,
+        versionId: b.version_id,
+        fromStep: b.from_step,
         ...(key === undefined ? {} : { idempotencyKey: key }),
       });
-      const location = `${c.req.baseUrl}/spaces/${c.params.slug}/orchestration/runs/${run.id}`;
-      return { status: created ? 201 : 200, json: runDto(run), headers: { Location: location } };
+      return { status: created ? 201 : 200, json: runDto(run), headers: { Location: runLocation(c, run.id) } };
     },
   }),
   route({
@@ -209,10 +217,44 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     operationId: 'getRun',
     tag: 'runs',
     who: 'member',
-    summary: 'One run with its task runs',
+    summary:
+      'One run with its task runs (a managed run’s steps). With `wait_seconds`, a long poll: answers as soon as the run has finished, or when the time is up with the run as it stands.',
+    query: Q.run,
     responses: { 200: { description: 'The run', body: 'RunDetail' } },
-    errors: [404],
-    handle: async (c, s) => ok(runDetailDto(await s.runs.get(c.actor, c.params.slug, c.params.run_id))),
+    errors: [400, 404],
+    handle: async (c, s) => ok(runDetailDto(await s.runs.get(c.actor, c.params.slug, c.params.run_id, c.query.wait_seconds))),
+  }),
+  route({
+    method: 'post',
+    path: `${P}/runs/{run_id}/cancel`,
+    operationId: 'cancelRun',
+    tag: 'runs',
+    who: 'editor',
+    summary:
+      'Stop a run. A managed run: queued, it is canceled at once; running, its statement is cancelled and no later step starts (`cancel_requested_at` is set, the status becomes `canceled` soon after). A synced run is marked failed in its orchestrator (Airflow). A finished run is 409 `RUN_FINISHED`.',
+    responses: { 202: { description: 'The run as it is after the request', body: 'Run' } },
+    errors: [403, 404, 409, 429, 502, 503, 504],
+    handle: async (c, s) => ({ status: 202, json: runDto(await s.runs.cancel(c.actor, c.params.slug, c.params.run_id)) }),
+  }),
+  route({
+    method: 'post',
+    path: `${P}/runs/{run_id}/retry`,
+    operationId: 'retryRun',
+    tag: 'runs',
+    who: 'editor',
+    summary:
+      'Run again what failed. A managed run: a new run of the same version and options, from `from_step` or the first step that did not succeed (earlier outputs reused): 201. A synced run: its failed task instances are cleared in its orchestrator (Airflow), which runs them again: 200 with the same run. A run not finished is 409 `RUN_NOT_FINISHED`; a managed run with nothing that failed, 409 `RUN_SUCCEEDED` (give `from_step`).',
+    body: B.retry,
+    bodyOptional: true,
+    responses: {
+      201: { description: 'Managed runs: the new run', body: 'Run' },
+      200: { description: 'Synced runs: the run, as its orchestrator tells it after the clear', body: 'Run' },
+    },
+    errors: [400, 403, 404, 409, 429, 502, 503, 504],
+    handle: async (c, s) => {
+      const { run, created } = await s.runs.retry(c.actor, c.params.slug, c.params.run_id, { fromStep: c.body.from_step });
+      return created ? { status: 201, json: runDto(run), headers: { Location: runLocation(c, run.id) } } : ok(runDto(run));
+    },
   }),
   ...commentRoutes('run', 'runs', 'run_id', 'Run'),
   ...commentRoutes('task_run', 'task-runs', 'task_run_id', 'TaskRun'),
@@ -239,7 +281,7 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     tag: 'connectors',
     who: 'space admin',
     summary:
-      'Start a sync of the connector: 202 with the sync record. With `wait=true`, waits for it (bounded) and answers 200 with the result, or 202 with the sync as it stands when the wait runs out. A sync already running answers 409 with it in `error.sync`.',
+      'Start a sync of the connector: 202 with the sync record. With `wait=true`, waits for it (bounded) and answers 200 with the result, or 202 with the sync as it stands when the wait runs out. A sync already running answers 409 with it in `error.sync`; a `warehouse` connector has nothing to sync: 409 `CONNECTOR_NOT_SYNCABLE`.',
     query: Q.sync,
     responses: {
       202: { description: 'The sync, started (or still running after the wait)', body: 'Sync' },

@@ -47,6 +47,8 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       pipeline2: string;
       betaPipeline: string;
       run: string;
+      /** A run of `pipeline` that has finished (succeeded or failed). */
+      finishedRun: string;
       taskRun: string;
       betaRun: string;
       betaTaskRun: string;
@@ -124,6 +126,7 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       ids.pipeline2 = withRuns[1].id;
       const runs = (await call('root', 'get', `spaces/alpha/orchestration/pipelines/${ids.pipeline}/runs`)).body;
       ids.run = runs[0].id;
+      ids.finishedRun = runs.find((r: any) => r.status === 'success' || r.status === 'failed').id;
       ids.taskRun = (await call('root', 'get', `spaces/alpha/orchestration/runs/${ids.run}`)).body.task_runs[0].id;
 
       const betaPipes = (await call('root', 'get', 'spaces/beta/orchestration/pipelines?per_page=500')).body;
@@ -148,6 +151,8 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
           expect.arrayContaining([
             `${BASE}/spaces/{slug}/orchestration/pipelines`,
             `${BASE}/spaces/{slug}/orchestration/pipelines/{pipeline_id}/trigger`,
+            `${BASE}/spaces/{slug}/orchestration/runs/{run_id}/cancel`,
+            `${BASE}/spaces/{slug}/orchestration/runs/{run_id}/retry`,
             `${BASE}/spaces/{slug}/orchestration/connectors/{connector_id}/sync`,
             `${BASE}/spaces/{slug}/connectors/{connector_id}/syncs/{sync_id}`,
             `${BASE}/me/api-keys/{key_id}`,
@@ -250,6 +255,9 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['POST trigger', 'editor', (r) => call(r, 'post', `${P}/pipelines/${ids.pipeline2}/trigger`, { note: `by ${r}` }), 201],
         ['GET runs', 'viewer', (r) => call(r, 'get', `${P}/pipelines/${ids.pipeline}/runs`), 200],
         ['GET run', 'viewer', (r) => call(r, 'get', `${P}/runs/${ids.run}`), 200],
+        // Past the role check, a finished run cannot be canceled and a synced run takes no from_step.
+        ['POST run cancel', 'editor', (r) => call(r, 'post', `${P}/runs/${ids.finishedRun}/cancel`), 409],
+        ['POST run retry', 'editor', (r) => call(r, 'post', `${P}/runs/${ids.finishedRun}/retry`, { from_step: 'extract' }), 400],
         ['GET run comments', 'viewer', (r) => call(r, 'get', `${P}/runs/${ids.run}/comments`), 200],
         ['POST run comment', 'viewer', (r) => call(r, 'post', `${P}/runs/${ids.run}/comments`, { body: `from ${r}` }), 201],
         ['GET task run comments', 'viewer', (r) => call(r, 'get', `${P}/task-runs/${ids.taskRun}/comments`), 200],
@@ -312,6 +320,9 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['trigger', () => call('root', 'post', `${P}/pipelines/${ids.betaPipeline}/trigger`, {}), 'PIPELINE_NOT_FOUND'],
         ['runs', () => call('root', 'get', `${P}/pipelines/${ids.betaPipeline}/runs`), 'PIPELINE_NOT_FOUND'],
         ['run', () => call('root', 'get', `${P}/runs/${ids.betaRun}`), 'RUN_NOT_FOUND'],
+        ['run wait', () => call('root', 'get', `${P}/runs/${ids.betaRun}?wait_seconds=5`), 'RUN_NOT_FOUND'],
+        ['run cancel', () => call('root', 'post', `${P}/runs/${ids.betaRun}/cancel`), 'RUN_NOT_FOUND'],
+        ['run retry', () => call('root', 'post', `${P}/runs/${ids.betaRun}/retry`, {}), 'RUN_NOT_FOUND'],
         ['run comments', () => call('root', 'get', `${P}/runs/${ids.betaRun}/comments`), 'RUN_NOT_FOUND'],
         ['task run comments', () => call('root', 'post', `${P}/task-runs/${ids.betaTaskRun}/comments`, { body: 'x' }), 'TASK_RUN_NOT_FOUND'],
         ['comment edit', () => call('root', 'put', `${P}/comments/${ids.betaComment}`, { body: 'x' }), 'COMMENT_NOT_FOUND'],
@@ -436,6 +447,69 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ],
         ['NUL in a trigger conf key', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { conf: { a: { 'k\u0000': 1 } } }), 'conf.a', /NUL/],
         ['NUL in trigger note', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { note: 'hi\u0000' }), 'note', /NUL/],
+        // The options of managed runs, on a synced pipeline: refused by name, even when false.
+        ...(
+          [
+            ['full_refresh', true],
+            ['dry_run', false],
+            ['variables', { since: '2026-01-01' }],
+            ['version_id', '00000000-0000-4000-8000-000000000001'],
+            ['from_step', 'extract'],
+          ] as const
+        ).map(
+          ([field, value]) =>
+            [
+              `trigger ${field} on a synced pipeline`,
+              () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { [field]: value }),
+              field,
+              /is for managed pipelines/,
+            ] as [string, () => Promise<request.Response>, string, RegExp | null],
+        ),
+        [
+          'trigger variable of no scalar type',
+          () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { variables: { x: [1] } }),
+          'variables.x',
+          null,
+        ],
+        ['trigger version_id format', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { version_id: 'v1' }), 'version_id', /UUID/],
+        ['trigger empty from_step', () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { from_step: '' }), 'from_step', null],
+        [
+          'trigger full_refresh as text',
+          () => call('root', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { full_refresh: 'yes' }),
+          'full_refresh',
+          /boolean/,
+        ],
+        ['wait_seconds above 60', () => call('root', 'get', `${P}/runs/${ids.run}?wait_seconds=61`), 'wait_seconds', /<= 60/],
+        ['wait_seconds negative', () => call('root', 'get', `${P}/runs/${ids.run}?wait_seconds=-1`), 'wait_seconds', />= 0/],
+        ['wait_seconds fractional', () => call('root', 'get', `${P}/runs/${ids.run}?wait_seconds=1.5`), 'wait_seconds', /integer/],
+        ['wait_seconds not a number', () => call('root', 'get', `${P}/runs/${ids.run}?wait_seconds=soon`), 'wait_seconds', /integer/],
+        ['retry from_step of a synced run', () => call('root', 'post', `${P}/runs/${ids.finishedRun}/retry`, { from_step: 'extract' }), 'from_step', /managed/],
+        ['retry unknown body field', () => call('root', 'post', `${P}/runs/${ids.finishedRun}/retry`, { step: 'extract' }), 'step', /not an accepted field/],
+        [
+          'provider warehouse (no pipeline comes from one)',
+          () => call('root', 'get', `${P}/pipelines?provider=warehouse`),
+          'provider',
+          /one of airflow, mock, managed$/,
+        ],
+        [
+          'warehouse connector without url',
+          () => call('root', 'post', 'spaces/alpha/connectors', { name: 'wh', type: 'warehouse', config: {} }),
+          'config.url',
+          /required/,
+        ],
+        [
+          'warehouse connector of another database',
+          () => call('root', 'post', 'spaces/alpha/connectors', { name: 'wh', type: 'warehouse', config: { url: 'mysql://db.example.com/analytics' } }),
+          'config.url',
+          /postgres/,
+        ],
+        [
+          'warehouse connector with an orchestrator setting',
+          () =>
+            call('root', 'post', 'spaces/alpha/connectors', { name: 'wh', type: 'warehouse', config: { url: 'postgres://db.example.com/a', base_url: 'x' } }),
+          'config.base_url',
+          null,
+        ],
       ];
       it.each(cases)('%s → 400 naming the field', async (_name, op, field, reason) => {
         const res = await op();
@@ -901,6 +975,52 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect(listed).toEqual(expect.arrayContaining([first.body.id, other.body.id]));
       });
 
+      it('answers a synced run with origin synced and every field of managed runs null, its task runs without rows, error or plan', async () => {
+        const one = (await call('viewer', 'get', `${P}/runs/${ids.finishedRun}`)).body;
+        expect(one).toMatchObject({
+          origin: 'synced',
+          connector_id: ids.alphaConnector,
+          pipeline_version_id: null,
+          options: null,
+          progress: null,
+          rows_loaded: null,
+          duration_ms: null,
+          engine: null,
+          error: null,
+          cancel_requested_at: null,
+        });
+        expect(one.task_runs.length).toBeGreaterThan(0);
+        for (const t of one.task_runs) expect(t).toMatchObject({ rows: null, error: null, plan: null });
+        const listed = (await call('viewer', 'get', `${P}/pipelines/${ids.pipeline}/runs`)).body;
+        expect(listed.find((r: any) => r.id === ids.finishedRun)).toMatchObject({ origin: 'synced', options: null, progress: null });
+      });
+
+      it('waits with wait_seconds only while the run has not finished', async () => {
+        let started = Date.now();
+        const finished = await call('viewer', 'get', `${P}/runs/${ids.finishedRun}?wait_seconds=20`);
+        expect(finished.status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        // A triggered run stays queued here until the next sync tells otherwise: the wait runs out.
+        const fresh = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, { note: 'waited on' });
+        started = Date.now();
+        const waited = await call('viewer', 'get', `${P}/runs/${fresh.body.id}?wait_seconds=1`);
+        expect([waited.status, waited.body.status]).toEqual([200, 'queued']);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+        started = Date.now();
+        expect((await call('viewer', 'get', `${P}/runs/${fresh.body.id}?wait_seconds=0`)).body.id).toBe(fresh.body.id);
+        expect(Date.now() - started).toBeLessThan(900);
+      });
+
+      it('refuses to cancel a finished run (409 RUN_FINISHED) and to retry a synced run that has not finished (409 RUN_NOT_FINISHED)', async () => {
+        const cancel = await call('editor', 'post', `${P}/runs/${ids.finishedRun}/cancel`);
+        expect([cancel.status, cancel.body.error.code]).toEqual([409, 'RUN_FINISHED']);
+        const fresh = await call('editor', 'post', `${P}/pipelines/${ids.pipeline}/trigger`, {});
+        expect(fresh.body.status).toBe('queued');
+        // No body at all: the retry body is optional.
+        const retry = await call('editor', 'post', `${P}/runs/${fresh.body.id}/retry`);
+        expect([retry.status, retry.body.error.code]).toEqual([409, 'RUN_NOT_FINISHED']);
+      });
+
       it.each([
         [503, 503, 'PROVIDER_UNAVAILABLE'],
         [504, 504, 'PROVIDER_TIMEOUT'],
@@ -954,6 +1074,36 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect((await call('admin', 'delete', `spaces/alpha/connectors/${c.body.id}`)).status).toBe(204);
         expect((await call('viewer', 'get', `spaces/alpha/connectors/${c.body.id}`)).status).toBe(404);
         expect((await call('viewer', 'get', `spaces/alpha/orchestration/pipelines?connector_id=${c.body.id}`)).body).toEqual([]);
+      });
+
+      it('keeps a warehouse connector’s password write-only, also one written in its URL, and has nothing to sync or check', async () => {
+        const url = 'postgres://loader@db.example.com:5432/analytics';
+        const c = await call('admin', 'post', 'spaces/alpha/connectors', {
+          name: 'warehouse',
+          type: 'warehouse',
+          config: { url: 'postgres://loader:s3cr%40t@db.example.com:5432/analytics' },
+        });
+        expect(c.status).toBe(201);
+        expect(c.body).toMatchObject({ type: 'warehouse', config: { url, password_set: true }, sync_interval_seconds: null, next_sync_at: null });
+        const got = await call('viewer', 'get', `spaces/alpha/connectors/${c.body.id}`);
+        expect(got.body.config).toEqual({ url, password_set: true });
+        const listed = (await call('viewer', 'get', 'spaces/alpha/connectors?per_page=500')).body.find((x: any) => x.id === c.body.id);
+        expect(listed.config).toEqual({ url, password_set: true });
+        const renamed = await call('admin', 'patch', `spaces/alpha/connectors/${c.body.id}`, { name: 'warehouse-2' });
+        expect(renamed.body).toMatchObject({ name: 'warehouse-2', config: { url, password_set: true } });
+        const given = await call('admin', 'post', 'spaces/alpha/connectors', {
+          name: 'warehouse-3',
+          type: 'warehouse',
+          config: { url: 'postgresql://reader@db.example.com/analytics', password: 'hunter2' },
+        });
+        expect(given.body.config).toEqual({ url: 'postgresql://reader@db.example.com/analytics', password_set: true });
+        for (const body of [c.body, renamed.body, got.body, listed, given.body]) expect(JSON.stringify(body)).not.toMatch(/s3cr|hunter2/);
+        const sync = await call('admin', 'post', `spaces/alpha/orchestration/connectors/${c.body.id}/sync?wait=true`);
+        expect([sync.status, sync.body.error.code]).toEqual([409, 'CONNECTOR_NOT_SYNCABLE']);
+        const check = await call('admin', 'post', `spaces/alpha/connectors/${c.body.id}/check`);
+        expect([check.status, check.body.error.code]).toEqual([409, 'CONNECTOR_NOT_SYNCABLE']);
+        expect((await call('admin', 'get', `spaces/alpha/connectors/${c.body.id}/syncs`)).body).toEqual([]);
+        for (const id of [c.body.id, given.body.id]) expect((await call('admin', 'delete', `spaces/alpha/connectors/${id}`)).status).toBe(204);
       });
 
       it('syncs a connector by itself on its interval, shows the schedule, and stops when the interval is cleared', async () => {

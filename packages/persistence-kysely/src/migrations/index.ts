@@ -8,6 +8,7 @@ import * as runRequestHash from './2026-11-27T09-10-00-run-request-hash';
 import * as jobsAndSyncSchedule from './2026-11-27T14-00-00-jobs-and-sync-schedule';
 import * as managedPipelines from './2026-11-27T15-00-00-managed-pipelines';
 import * as rateLimits from './2026-11-27T16-00-00-rate-limits';
+import * as managedRuns from './2026-11-27T17-00-00-managed-runs';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T14-00-00-jobs-and-sync-schedule': jobsAndSyncSchedule,
   '2026-11-27T15-00-00-managed-pipelines': managedPipelines,
   '2026-11-27T16-00-00-rate-limits': rateLimits,
+  '2026-11-27T17-00-00-managed-runs': managedRuns,
 };

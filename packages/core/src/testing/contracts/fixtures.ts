@@ -1,11 +1,11 @@
 import type { ApiKey, User } from '../../access/access';
 import { DEFAULT_PER_PAGE } from '../../common';
 import { type Connector, newConnector } from '../../connector/connector';
-import type { ProviderPipeline } from '../../pipeline/pipeline';
+import type { Pipeline, ProviderPipeline } from '../../pipeline/pipeline';
 import type { PipelineListQuery, Repositories } from '../../ports/repositories';
 import type { IdGenerator } from '../../ports/system';
 import type { UnitOfWork } from '../../ports/unit-of-work';
-import type { ProviderRun } from '../../run/run';
+import type { ManagedRun, ProviderRun, Run, RunOptions } from '../../run/run';
 import type { Space } from '../../space/space';
 import type { ProviderTaskRun } from '../../task-run/task-run';
 
@@ -138,4 +138,49 @@ export async function aSetting(s: ContractSubject) {
   const connector = await aConnector(s, space.id);
   const viewer = await aUser(s);
   return { space, connector, viewer };
+}
+
+export const RUN_OPTIONS: RunOptions = { full_refresh: false, dry_run: false, variables: {}, from_step: null };
+
+/**
+ * A queued run of a managed pipeline's current version (not stored), triggered at T0 on its
+ * engine: the pipeline's connector, none for `embedded`.
+ */
+export function aManagedRun(s: ContractSubject, pipeline: Pipeline, fields: Partial<Run> = {}, managed: Partial<ManagedRun> = {}): Run {
+  if (!pipeline.managed) throw new Error(`pipeline ${pipeline.id} is not managed`);
+  const id = fields.id ?? s.ids.id();
+  return {
+    id,
+    spaceId: pipeline.spaceId,
+    connectorId: pipeline.connectorId,
+    pipelineId: pipeline.id,
+    origin: 'managed',
+    externalId: `run-${id}`,
+    status: 'queued',
+    nativeStatus: null,
+    runType: 'manual',
+    logicalDate: null,
+    queuedAt: T0,
+    startedAt: null,
+    finishedAt: null,
+    durationSeconds: null,
+    conf: null,
+    note: null,
+    triggeredBy: null,
+    runAt: T0,
+    createdAt: T0,
+    updatedAt: T0,
+    ...fields,
+    managed: {
+      pipelineVersionId: pipeline.managed.currentVersion.id,
+      options: RUN_OPTIONS,
+      progress: { stage: 'queued', step: null, rows_processed: 0, steps_done: 0, steps_total: 1 },
+      rowsLoaded: null,
+      durationMs: null,
+      engine: { type: pipeline.managed.engine, manifest: null, metadata: null },
+      error: null,
+      cancelRequestedAt: null,
+      ...managed,
+    },
+  };
 }

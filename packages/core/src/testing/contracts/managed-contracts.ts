@@ -1,9 +1,9 @@
 import type { PipelineSpec } from '../../definition/definition';
 import { MANAGED_PROVIDER, type PipelineVersion } from '../../pipeline/managed';
 import type { Pipeline } from '../../pipeline/pipeline';
-import type { Run } from '../../run/run';
 import {
   aConnector,
+  aManagedRun,
   aSpace,
   at,
   aUser,
@@ -230,27 +230,7 @@ export function managedContracts(name: string, make: MakeRepositories) {
       // An engine with a connector: its runs carry the connector, as synced ones do.
       const { pipeline, version } = await storeManaged(s, space.id, 'orders', { connectorId: connector.id });
       await s.repos.watches.watch(space.id, pipeline.id, user.id, T0);
-      const run: Run = {
-        id: s.ids.id(),
-        spaceId: space.id,
-        connectorId: connector.id,
-        pipelineId: pipeline.id,
-        externalId: 'run-1',
-        status: 'success',
-        nativeStatus: null,
-        runType: 'manual',
-        logicalDate: null,
-        queuedAt: null,
-        startedAt: null,
-        finishedAt: null,
-        durationSeconds: null,
-        conf: null,
-        note: null,
-        triggeredBy: null,
-        runAt: T0,
-        createdAt: T0,
-        updatedAt: T0,
-      };
+      const run = aManagedRun(s, pipeline, { status: 'success' });
       await s.repos.runs.insertTriggered(run, null);
       expect(await s.repos.pipelines.deleteManaged(space.id, synced.id)).toBe(false);
       expect(await s.repos.pipelines.deleteManaged((await aSpace(s)).id, pipeline.id)).toBe(false);

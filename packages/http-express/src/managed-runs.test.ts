@@ -1,0 +1,160 @@
+import {
+  type Clock,
+  createServices,
+  createWorker,
+  definitionSupport,
+  notFound,
+  type OrchestrationProvider,
+  type ProviderFactory,
+  ProviderRegistry,
+  type ProviderRun,
+  type StepOutcome,
+  type StepPlan,
+  type StepStatement,
+  sha256,
+  silentLogger,
+  systemClock,
+  type Warehouse,
+  type Warehouses,
+  type WarehouseTarget,
+} from '@signalbox/core';
+import { InMemoryProvider, inMemoryPersistence, SequentialIds } from '@signalbox/core/testing';
+import { definitionTools } from '@signalbox/definition-tools';
+import { CronerSchedules } from '@signalbox/schedule-croner';
+import { managedRunsApiSuite, type StepBehaviour, type WarehouseControl } from './testing';
+
+/**
+ * A warehouse that runs nothing: each step answers what the test told it (by step name), honours
+ * its abort signal at once, and records what it was asked.
+ */
+class StubWarehouses implements Warehouses, WarehouseControl {
+  readonly calls: { target: WarehouseTarget; step: StepStatement }[] = [];
+  private readonly behaviours = new Map<string, StepBehaviour>();
+
+  step(name: string, behaviour: StepBehaviour): this {
+    this.behaviours.set(name, behaviour);
+    return this;
+  }
+
+  executed(step: string): StepStatement[] {
+    return this.calls.filter((c) => c.step.step === step).map((c) => c.step);
+  }
+
+  of(target: WarehouseTarget): Warehouse {
+    return { execute: (step, signal) => this.execute(target, step, signal), plan: (steps, signal) => this.plan(steps, signal) };
+  }
+
+  async close(): Promise<void> {}
+
+  private async execute(target: WarehouseTarget, step: StepStatement, signal: AbortSignal): Promise<StepOutcome> {
+    this.calls.push({ target, step });
+    const b = this.behaviours.get(step.step) ?? {};
+    if (b.gate) {
+      const gate = b.gate;
+      await new Promise<void>((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        gate.then(resolve);
+      });
+    }
+    if (b.fail) throw b.fail;
+    return { rows: b.rows ?? 1, cursor: null, replayed: false };
+  }
+
+  private async plan(steps: StepStatement[], signal: AbortSignal): Promise<StepPlan[]> {
+    if (signal.aborted) throw signal.reason;
+    return steps.map((s) => {
+      const rows = this.behaviours.get(s.step)?.rows ?? 1;
+      return { plan: [{ Plan: { 'Node Type': 'Result', 'Plan Rows': rows } }], estimatedRows: rows };
+    });
+  }
+}
+
+/**
+ * An orchestrator of one pipeline with a running run and a failed one, which cancels (marks failed)
+ * and retries (queues again) runs as Airflow does: the in-memory provider, with those two calls.
+ */
+function orchestrator(clock: Clock): ProviderFactory {
+  const memory = new InMemoryProvider(clock, 50);
+  const at = new Date(clock.now().getTime() - 3600_000);
+  memory.pipelineList.push({
+    externalId: 'nightly',
+    name: 'nightly',
+    description: null,
+    owner: null,
+    tags: [],
+    schedule: null,
+    paused: false,
+    nextRunAt: null,
+  });
+  const run = (externalId: string, status: 'running' | 'failed'): ProviderRun => ({
+    pipelineExternalId: 'nightly',
+    externalId,
+    status,
+    nativeStatus: status,
+    runType: 'scheduled',
+    logicalDate: at,
+    queuedAt: at,
+    startedAt: at,
+    finishedAt: status === 'failed' ? at : null,
+    durationSeconds: null,
+    conf: null,
+    note: null,
+    updatedAt: at,
+  });
+  memory.runList.push(run('scheduled__running', 'running'), run('scheduled__failed', 'failed'));
+  const change =
+    (apply: (r: ProviderRun) => void) =>
+    async (pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> => {
+      const r = memory.runList.find((x) => x.pipelineExternalId === pipelineExternalId && x.externalId === runExternalId);
+      if (!r) throw notFound('dag run', runExternalId);
+      apply(r);
+      r.updatedAt = clock.now();
+      return structuredClone(r);
+    };
+  const provider: OrchestrationProvider = {
+    check: () => memory.check(),
+    pipelines: () => memory.pipelines(),
+    changes: (cursor) => memory.changes(cursor),
+    trigger: (pipeline, request) => memory.trigger(pipeline, request),
+    getRun: (pipeline, id) => memory.getRun(pipeline, id),
+    setPaused: (pipeline, paused) => memory.setPaused(pipeline, paused),
+    cancelRun: change((r) => Object.assign(r, { status: 'failed', nativeStatus: 'failed', finishedAt: clock.now() })),
+    retryRun: change((r) => Object.assign(r, { status: 'queued', nativeStatus: 'queued', finishedAt: null })),
+  };
+  return { create: () => provider, checkConfig: (config) => config };
+}
+
+/** The core on in-memory repositories with the embedded engine on the stub warehouse, and a worker running its jobs. */
+managedRunsApiSuite('in-memory repositories, stub warehouse', async () => {
+  const ids = new SequentialIds(11);
+  const clock = systemClock;
+  const { repos, uow } = inMemoryPersistence(ids);
+  const cron = new CronerSchedules();
+  const warehouse = new StubWarehouses();
+  const services = createServices({
+    repos,
+    uow,
+    registry: new ProviderRegistry().register('airflow', orchestrator(clock)),
+    clock,
+    ids,
+    cron,
+    definitions: definitionSupport({ ...definitionTools(), cron }, sha256),
+    warehouses: warehouse,
+    // Cancels are seen within a tenth of a second, and a run waiting its turn is looked at again soon.
+    engine: { cancelPollMs: 50, busyRetryMs: 100 },
+  });
+  const worker = createWorker({
+    jobs: repos.jobs,
+    connectors: repos.connectors,
+    syncs: services.syncs,
+    clock,
+    ids,
+    logger: silentLogger,
+    options: { pollMs: 20 },
+    engine: services.engine,
+    runs: services.runs,
+  });
+  worker.start();
+  return { services, warehouse, orchestrator: { type: 'airflow', config: { base_url: 'http://airflow.example.com' } }, close: () => worker.stop() };
+});
