@@ -8,67 +8,14 @@ import {
   type ProviderFactory,
   ProviderRegistry,
   type ProviderRun,
-  type StepOutcome,
-  type StepPlan,
-  type StepStatement,
   sha256,
   silentLogger,
   systemClock,
-  type Warehouse,
-  type Warehouses,
-  type WarehouseTarget,
 } from '@signalbox/core';
-import { InMemoryProvider, inMemoryPersistence, SequentialIds } from '@signalbox/core/testing';
+import { FakeWarehouses, InMemoryProvider, inMemoryPersistence, SequentialIds } from '@signalbox/core/testing';
 import { definitionTools } from '@signalbox/definition-tools';
 import { CronerSchedules } from '@signalbox/schedule-croner';
 import { managedRunsApiSuite, type StepBehaviour, type WarehouseControl } from './testing';
-
-/**
- * A warehouse that runs nothing: each step answers what the test told it (by step name), honours
- * its abort signal at once, and records what it was asked.
- */
-class StubWarehouses implements Warehouses, WarehouseControl {
-  readonly calls: { target: WarehouseTarget; step: StepStatement }[] = [];
-  private readonly behaviours = new Map<string, StepBehaviour>();
-
-  step(name: string, behaviour: StepBehaviour): this {
-    this.behaviours.set(name, behaviour);
-    return this;
-  }
-
-  executed(step: string): StepStatement[] {
-    return this.calls.filter((c) => c.step.step === step).map((c) => c.step);
-  }
-
-  of(target: WarehouseTarget): Warehouse {
-    return { execute: (step, signal) => this.execute(target, step, signal), plan: (steps, signal) => this.plan(steps, signal) };
-  }
-
-  async close(): Promise<void> {}
-
-  private async execute(target: WarehouseTarget, step: StepStatement, signal: AbortSignal): Promise<StepOutcome> {
-    this.calls.push({ target, step });
-    const b = this.behaviours.get(step.step) ?? {};
-    if (b.gate) {
-      const gate = b.gate;
-      await new Promise<void>((resolve, reject) => {
-        if (signal.aborted) return reject(signal.reason);
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-        gate.then(resolve);
-      });
-    }
-    if (b.fail) throw b.fail;
-    return { rows: b.rows ?? 1, cursor: null, replayed: false };
-  }
-
-  private async plan(steps: StepStatement[], signal: AbortSignal): Promise<StepPlan[]> {
-    if (signal.aborted) throw signal.reason;
-    return steps.map((s) => {
-      const rows = this.behaviours.get(s.step)?.rows ?? 1;
-      return { plan: [{ Plan: { 'Node Type': 'Result', 'Plan Rows': rows } }], estimatedRows: rows };
-    });
-  }
-}
 
 /**
  * An orchestrator of one pipeline with a running run and a failed one, which cancels (marks failed)
@@ -125,13 +72,13 @@ function orchestrator(clock: Clock): ProviderFactory {
   return { create: () => provider, checkConfig: (config) => config };
 }
 
-/** The core on in-memory repositories with the embedded engine on the stub warehouse, and a worker running its jobs. */
-managedRunsApiSuite('in-memory repositories, stub warehouse', async () => {
+/** The core on in-memory repositories with the embedded engine on the fake warehouse, and a worker running its jobs. */
+managedRunsApiSuite('in-memory repositories, fake warehouse', async () => {
   const ids = new SequentialIds(11);
   const clock = systemClock;
   const { repos, uow } = inMemoryPersistence(ids);
   const cron = new CronerSchedules();
-  const warehouse = new StubWarehouses();
+  const warehouse = new FakeWarehouses();
   const services = createServices({
     repos,
     uow,

@@ -65,8 +65,12 @@ export const newConnector = (
   };
 };
 
-export function checkSyncInterval(value: number | null): number | null {
+/** Types that hold data rather than pipelines: nothing to sync, so no sync interval. */
+const NOTHING_TO_SYNC: readonly ConnectorType[] = ['warehouse'];
+
+export function checkSyncInterval(value: number | null, type?: ConnectorType): number | null {
   if (value === null) return null;
+  if (type !== undefined && NOTHING_TO_SYNC.includes(type)) throw invalid('sync_interval_seconds', `must be null: a ${type} connector has nothing to sync`);
   if (!Number.isInteger(value) || value < MIN_SYNC_INTERVAL_SECONDS || value > MAX_SYNC_INTERVAL_SECONDS) {
     throw invalid('sync_interval_seconds', `must be null or an integer from ${MIN_SYNC_INTERVAL_SECONDS} to ${MAX_SYNC_INTERVAL_SECONDS}`);
   }

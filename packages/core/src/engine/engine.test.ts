@@ -3,7 +3,7 @@ import type { Job } from '../background/job-queue';
 import { silentLogger } from '../ports/system';
 import { WarehouseError } from '../ports/warehouse';
 import type { Run } from '../run/run';
-import { HOUR, type World, world } from '../services/test-world';
+import { dag, HOUR, syncAcme, type World, world } from '../services/test-world';
 import { gate } from '../testing/fake-warehouse';
 import { MANAGED_RUN_JOB, managedRunJobKey } from './embedded-engine';
 
@@ -110,15 +110,15 @@ describe('the embedded engine', () => {
     await expect(trigger({ fromStep: 'nope' })).rejects.toMatchObject({ kind: 'invalid', details: [{ field: 'from_step' }] });
     await expect(trigger({ versionId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ kind: 'invalid', details: [{ field: 'version_id' }] });
     await expect(trigger({ conf: { a: 1 } })).rejects.toMatchObject({ kind: 'invalid', details: [{ field: 'conf' }] });
-    expect((await w.repos.runs.listForPipeline(p.spaceId, p.id, {}, { page: 1, pageSize: 10 })).total).toBe(0);
+    expect((await w.repos.runs.listForPipeline(p.spaceId, p.id, {}, { page: 1, perPage: 10 })).total).toBe(0);
   });
 
   it('refuses managed options on a synced pipeline', async () => {
     const w = await world();
-    w.provider.pipelines.push({ externalId: 'etl', name: 'etl', description: null, owner: null, tags: [], schedule: null, paused: false, nextRunAt: null });
-    await w.services.syncs.runNow(w.admin, 'acme', w.connector.id);
+    w.provider.pipelineList = [dag('etl')];
+    await syncAcme(w);
     const [synced] = (
-      await w.repos.pipelines.list(w.acme.id, { filter: {}, page: { page: 1, pageSize: 10 }, viewerId: w.admin.userId, since: new Date(0), days: 7 })
+      await w.repos.pipelines.list(w.acme.id, { filter: {}, page: { page: 1, perPage: 10 }, viewerId: w.admin.userId, since: new Date(0), days: 7 })
     ).items;
     await expect(w.services.runs.trigger(w.editor, 'acme', synced.pipeline.id, { dryRun: true })).rejects.toMatchObject({
       kind: 'invalid',
@@ -371,7 +371,7 @@ describe('the embedded engine', () => {
     w.clock.advance(HOUR);
     await new ManagedScheduleTask(w.repos.pipelines, w.cron, silentLogger, (x, tick) => w.services.runs.triggerScheduled(x, tick)).run(w.clock.now());
     await new ManagedScheduleTask(w.repos.pipelines, w.cron, silentLogger, (x, tick) => w.services.runs.triggerScheduled(x, tick)).run(w.clock.now());
-    const runs = (await w.repos.runs.listForPipeline(p.spaceId, p.id, {}, { page: 1, pageSize: 10 })).items;
+    const runs = (await w.repos.runs.listForPipeline(p.spaceId, p.id, {}, { page: 1, perPage: 10 })).items;
     expect(runs.map((r) => [r.runType, r.triggeredBy])).toEqual([['scheduled', null]]);
   });
 
@@ -391,5 +391,12 @@ describe('the embedded engine', () => {
       password: 'secret',
     });
     await expect(w.services.syncs.start(w.admin, 'acme', wh.id)).rejects.toMatchObject({ kind: 'conflict', code: 'CONNECTOR_NOT_SYNCABLE' });
+    // Nothing to sync, so nothing to schedule.
+    await expect(w.services.connectors.update(w.root, 'acme', wh.id, { syncIntervalSeconds: 60 })).rejects.toMatchObject({
+      details: [{ field: 'sync_interval_seconds' }],
+    });
+    await expect(
+      w.services.connectors.create(w.root, 'acme', { name: 'wh2', type: 'warehouse', config: { url: 'postgres://db.example/dw' }, syncIntervalSeconds: 60 }),
+    ).rejects.toMatchObject({ details: [{ field: 'sync_interval_seconds' }] });
   });
 });

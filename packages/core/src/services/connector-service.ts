@@ -57,7 +57,7 @@ export class ConnectorService {
         name: checkName(input.name),
         type,
         config: this.registry.factory(type).checkConfig(input.config),
-        ...(input.syncIntervalSeconds === undefined ? {} : { syncIntervalSeconds: checkSyncInterval(input.syncIntervalSeconds) }),
+        ...(input.syncIntervalSeconds === undefined ? {} : { syncIntervalSeconds: checkSyncInterval(input.syncIntervalSeconds, type) }),
       },
       this.clock.now(),
     );
@@ -120,7 +120,7 @@ export class ConnectorService {
   private schedule(current: Connector, interval: number | null | undefined): Pick<Connector, 'syncIntervalSeconds' | 'nextSyncAt'> {
     if (interval === undefined || interval === current.syncIntervalSeconds)
       return { syncIntervalSeconds: current.syncIntervalSeconds, nextSyncAt: current.nextSyncAt };
-    const checked = checkSyncInterval(interval);
+    const checked = checkSyncInterval(interval, current.type);
     if (checked === null) return { syncIntervalSeconds: null, nextSyncAt: null };
     const now = this.clock.now();
     const soonest = new Date(now.getTime() + checked * 1000);

@@ -108,7 +108,7 @@ export function createServices(deps: ServiceDeps): Services {
     managed: new ManagedPipelineService(r.pipelines, r.versions, r.connectors, uow, registry, access, pipelines, deps.definitions, deps.cron, clock, ids, {
       embeddedWarehouse,
     }),
-    runs: new RunService(r.runs, r.taskRuns, r.pipelines, r.connectors, uow, registry, access, clock, ids, hasher, managedRuns),
+    runs: new RunService(r.runs, r.taskRuns, r.pipelines, r.versions, r.connectors, uow, registry, access, clock, ids, hasher, managedRuns),
     comments: new CommentService(r.comments, r.runs, r.taskRuns, access, authz, clock, ids),
     ...(engine ? { engine } : {}),
   };

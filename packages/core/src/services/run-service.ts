@@ -4,7 +4,7 @@ import type { ManagedRuns, ManagedTriggerOptions } from '../engine/managed-runs'
 import { conflict, DomainError, invalid, isDomainError, notFound } from '../errors';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { ProviderRegistry } from '../ports/provider';
-import type { ConnectorRepository, PipelineRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
+import type { ConnectorRepository, PipelineRepository, PipelineVersionRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
 import type { Clock, Hasher, IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { durationOf, isFinished, type ProviderRun, type Run, type RunFilter, type RunType, runAtOf } from '../run/run';
@@ -45,6 +45,7 @@ export class RunService {
     private readonly runs: RunRepository,
     private readonly taskRuns: TaskRunRepository,
     private readonly pipelines: PipelineRepository,
+    private readonly versions: PipelineVersionRepository,
     private readonly connectors: ConnectorRepository,
     private readonly uow: UnitOfWork,
     private readonly registry: ProviderRegistry,
@@ -82,7 +83,16 @@ export class RunService {
       await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, deadline - Date.now())));
       run = (await this.runs.get(space.id, runId)) ?? run;
     }
-    return { run, taskRuns: await this.taskRuns.listForRun(space.id, run.id) };
+    return { run, taskRuns: await this.inRunOrder(run, await this.taskRuns.listForRun(space.id, run.id)) };
+  }
+
+  /** A managed run's steps in the order its version runs them (they may start in one millisecond, or not at all). */
+  private async inRunOrder(run: Run, taskRuns: TaskRun[]): Promise<TaskRun[]> {
+    if (!run.managed) return taskRuns;
+    const version = await this.versions.get(run.spaceId, run.pipelineId, run.managed.pipelineVersionId);
+    if (!version) return taskRuns;
+    const order = new Map(version.spec.steps.map((s, i) => [s.name, i]));
+    return [...taskRuns].sort((a, b) => (order.get(a.taskId) ?? order.size) - (order.get(b.taskId) ?? order.size));
   }
 
   /**
@@ -101,8 +111,8 @@ export class RunService {
 
   /**
    * Runs again what failed. A managed run: a new run of the same version and options, from
-   * `fromStep` or its first step that did not succeed (201). A synced run: its failed task
-   * instances are cleared in the orchestrator, which runs them again (the same run, 200).
+   * `fromStep` or its first step that did not succeed (`created`). A synced run: its failed task
+   * instances are cleared in the orchestrator, which runs them again (the same run).
    * Throws not_found | forbidden | invalid | conflict | provider errors.
    */
   async retry(actor: Actor, slug: string, runId: string, input: { fromStep?: string | null } = {}): Promise<{ run: Run; created: boolean }> {

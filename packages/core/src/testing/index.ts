@@ -3,6 +3,7 @@ export * from './contracts/authorizer-contract';
 export * from './contracts/provider-contract';
 export * from './contracts/system-contract';
 export * from './fake-definition-tools';
+export * from './fake-warehouse';
 export * from './fakes';
 export * from './in-memory-job-queue';
 export * from './in-memory-provider';

@@ -243,17 +243,16 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     tag: 'runs',
     who: 'editor',
     summary:
-      'Run again what failed. A managed run: a new run of the same version and options, from `from_step` or the first step that did not succeed (earlier outputs reused): 201. A synced run: its failed task instances are cleared in its orchestrator (Airflow), which runs them again: 200 with the same run. A run not finished is 409 `RUN_NOT_FINISHED`; a managed run with nothing that failed, 409 `RUN_SUCCEEDED` (give `from_step`).',
+      'Run again what failed. A managed run: a new run of the same version and options, from `from_step` or the first step that did not succeed (earlier outputs reused): 201. A synced run: its failed task instances are cleared in its orchestrator (Airflow), which runs them again: 201 with the same run, as its orchestrator then tells it. A run not finished is 409 `RUN_NOT_FINISHED`; a managed run with nothing that failed, 409 `RUN_SUCCEEDED` (give `from_step`).',
     body: B.retry,
     bodyOptional: true,
     responses: {
-      201: { description: 'Managed runs: the new run', body: 'Run' },
-      200: { description: 'Synced runs: the run, as its orchestrator tells it after the clear', body: 'Run' },
+      201: { description: 'The run that runs again: a managed run’s new run, or the synced run itself after the clear', body: 'Run' },
     },
     errors: [400, 403, 404, 409, 429, 502, 503, 504],
     handle: async (c, s) => {
-      const { run, created } = await s.runs.retry(c.actor, c.params.slug, c.params.run_id, { fromStep: c.body.from_step });
-      return created ? { status: 201, json: runDto(run), headers: { Location: runLocation(c, run.id) } } : ok(runDto(run));
+      const { run } = await s.runs.retry(c.actor, c.params.slug, c.params.run_id, { fromStep: c.body.from_step });
+      return { status: 201, json: runDto(run), headers: { Location: runLocation(c, run.id) } };
     },
   }),
   ...commentRoutes('run', 'runs', 'run_id', 'Run'),

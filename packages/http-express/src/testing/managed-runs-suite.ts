@@ -458,10 +458,10 @@ export function managedRunsApiSuite(label: string, setup: () => Promise<ManagedR
         expect((await call('viewer', 'get', `${P}/runs/${running.id}`)).body.status).toBe('failed');
 
         const retried = await call('editor', 'post', `${P}/runs/${failed.id}/retry`);
-        expect(retried.status).toBe(200);
+        expect(retried.status).toBe(201);
         expect(retried.body.id).toBe(failed.id);
         expect(['queued', 'running']).toContain(retried.body.status);
-        expect(retried.headers.location).toBeUndefined();
+        expect(retried.headers.location).toMatch(new RegExp(`/runs/${failed.id}$`));
         const fromStep = await call('editor', 'post', `${P}/runs/${failed.id}/retry`, { from_step: 'extract' });
         expect([fromStep.status, fromStep.body.error.details[0].field]).toEqual([400, 'from_step']);
       });
