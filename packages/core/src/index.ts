@@ -15,6 +15,7 @@ export * from './ports/provider';
 export * from './ports/repositories';
 export * from './ports/system';
 export * from './ports/unit-of-work';
+export * from './ports/warehouse';
 export * from './run/run';
 export * from './services';
 export * from './space/space';
