@@ -40,13 +40,11 @@ export class PgBackend implements Backend {
   private pool: pg.Pool | null = null;
   private readonly config: pg.ClientConfig | null;
   private readonly where: string;
-  private readonly secrets: string[];
 
   constructor(
     target: PgTarget,
     private readonly options: PgBackendOptions,
   ) {
-    this.secrets = target.password ? [target.password, encodeURIComponent(target.password)] : [];
     try {
       const parsed = parseIntoClientConfig(target.url);
       this.config = {
@@ -89,7 +87,7 @@ export class PgBackend implements Backend {
     if (!this.pool) {
       this.pool = new pg.Pool({ ...this.config, max: this.options.poolSize });
       // An idle client whose connection drops emits here; without a listener it would end the process.
-      this.pool.on('error', (err) => this.options.logger.warn('warehouse: idle connection failed', { warehouse: this.where, error: this.scrub(err.message) }));
+      this.pool.on('error', (err) => this.options.logger.warn('warehouse: idle connection failed', { warehouse: this.where, error: err.message }));
     }
     return this.pool;
   }
@@ -99,7 +97,7 @@ export class PgBackend implements Backend {
     let done = false;
     const onError = (err: Error) => {
       broken = true;
-      this.options.logger.warn('warehouse: connection failed', { warehouse: this.where, error: this.scrub(err.message) });
+      this.options.logger.warn('warehouse: connection failed', { warehouse: this.where, error: err.message });
     };
     client.on('error', onError);
     const giveBack = (discard: boolean) => {
@@ -152,19 +150,14 @@ export class PgBackend implements Backend {
 
   private failure(err: unknown): WarehouseError {
     const code = (err as { code?: unknown }).code;
-    if (isSqlState(code) && !connectionFailure(code)) return new WarehouseError('STEP_FAILED', this.scrub((err as Error).message), code);
+    if (isSqlState(code) && !connectionFailure(code)) return new WarehouseError('STEP_FAILED', (err as Error).message, code);
     return this.unreachable(err);
   }
 
   private unreachable(err: unknown): WarehouseError {
     if (err instanceof WarehouseError) return err;
     const code = (err as { code?: unknown }).code;
-    const reason = this.scrub(err instanceof Error ? err.message : String(err));
+    const reason = err instanceof Error ? err.message : String(err);
     return new WarehouseError('WAREHOUSE_UNREACHABLE', `cannot reach the warehouse at ${this.where}: ${reason}`, isSqlState(code) ? code : null);
-  }
-
-  /** A message from the driver or the server, with the password taken out should it appear. */
-  private scrub(message: string): string {
-    return this.secrets.reduce((text, secret) => text.replaceAll(secret, '***'), message);
   }
 }

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { type Logger, WarehouseError } from '@signalbox/core';
 import { type Backend, type Lease, raceAbort } from './backend-warehouse';
 import { Lock } from './lock';
-import type { QueryResult, Session } from './step-sql';
+import type { QueryResult } from './step-sql';
 
 /** Plain JavaScript, shipped beside this file: a worker thread's entry is loaded by Node itself, untransformed. */
 const THREAD_FILE = join(__dirname, 'pglite-thread.mjs');

@@ -42,7 +42,11 @@ export function postgresWarehouses(options: PostgresWarehousesOptions): Postgres
   const cache = new Map<string, BackendWarehouse>();
   let temporaryRoot: string | null = null;
 
-  const dataRoot = () => options.dataDir ?? (temporaryRoot ??= mkdtempSync(join(tmpdir(), 'signalbox-warehouses-')));
+  const dataRoot = () => {
+    if (options.dataDir) return options.dataDir;
+    temporaryRoot ??= mkdtempSync(join(tmpdir(), 'signalbox-warehouses-'));
+    return temporaryRoot;
+  };
 
   const create = (target: WarehouseTarget, key: string): BackendWarehouse => {
     if (target.kind === 'embedded') {

@@ -6,7 +6,7 @@ import type { PostgresWarehouse } from '../backend-warehouse';
  * PGlite alike. The suite shares one warehouse per file; each test works in schemas of its own.
  */
 
-export const never = () => new AbortController().signal;
+export const never = (): AbortSignal => new AbortController().signal;
 
 let counter = 0;
 
