@@ -33,7 +33,7 @@ class PgliteThread {
     this.worker = new Worker(THREAD_FILE, { workerData: { dataDir } });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('message', (m: Ready) => (m.ready ? resolve() : reject(new Error(m.error.message))));
-      this.worker.once('exit', () => reject(this.ended));
+      this.worker.once('exit', () => reject(this.ended ?? new ThreadEnded('the embedded warehouse stopped while opening')));
     });
     this.ready.catch(() => undefined);
     this.worker.on('message', (m: Reply | Ready) => {
