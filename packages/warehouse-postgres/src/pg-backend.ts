@@ -23,7 +23,7 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * the server shutting down or refusing connections (57P01–57P03), authentication (28) and an
  * unknown database (3D000).
  */
-const connectionFailure = (code: string | undefined) => !code || /^(08|28)/.test(code) || /^57P0[123]$/.test(code) || code === '3D000';
+const connectionFailure = (code: string) => /^(08|28)/.test(code) || /^57P0[123]$/.test(code) || code === '3D000';
 
 const isSqlState = (code: unknown): code is string => typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 
@@ -46,6 +46,8 @@ export class PgBackend implements Backend {
     private readonly options: PgBackendOptions,
   ) {
     try {
+      // pg-connection-string reads anything as a URL relative to `postgres://base`: only a PostgreSQL URL is one.
+      if (!/^postgres(ql)?:\/\//i.test(target.url)) throw new Error('not a PostgreSQL URL');
       const parsed = parseIntoClientConfig(target.url);
       this.config = {
         ...parsed,

@@ -182,8 +182,10 @@ describe('PostgreSQL specifics', () => {
     });
 
     it('an invalid URL', async () => {
-      const outcome = await attempt('not a url at all', 'secret-pw');
-      expect(outcome.error).toMatchObject({ code: 'WAREHOUSE_UNREACHABLE' });
+      for (const url of ['not a url at all', 'http://127.0.0.1:5432/test']) {
+        const outcome = await attempt(url, 'secret-pw');
+        expect(outcome.error).toMatchObject({ code: 'WAREHOUSE_UNREACHABLE', message: 'the warehouse URL is not a valid PostgreSQL URL' });
+      }
     });
 
     describe('a wrong password', () => {
