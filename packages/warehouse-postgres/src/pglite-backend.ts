@@ -106,8 +106,9 @@ export class PgliteBackend implements Backend {
   private readonly lock = new Lock();
   private thread: PgliteThread | null = null;
 
+  /** `folder` is asked on each start, so a temporary one is made only when a thread first needs it. */
   constructor(
-    private readonly dataDir: string,
+    private readonly folder: () => string,
     private readonly name: string,
     private readonly logger: Logger,
   ) {}
@@ -144,8 +145,9 @@ export class PgliteBackend implements Backend {
     const startedAt = Date.now();
     let thread: PgliteThread | undefined;
     try {
-      mkdirSync(this.dataDir, { recursive: true });
-      thread = new PgliteThread(this.dataDir);
+      const dataDir = this.folder();
+      mkdirSync(dataDir, { recursive: true });
+      thread = new PgliteThread(dataDir);
       await thread.ready;
     } catch (err) {
       await thread?.terminate();

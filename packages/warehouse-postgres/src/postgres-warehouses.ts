@@ -52,7 +52,7 @@ export function postgresWarehouses(options: PostgresWarehousesOptions): Postgres
     if (target.kind === 'embedded') {
       if (!FOLDER_NAME.test(target.spaceId)) throw new Error(`space id ${JSON.stringify(target.spaceId)} cannot name a warehouse folder`);
       const name = `embedded:${target.spaceId}`;
-      const backend = new PgliteBackend(join(dataRoot(), 'warehouses', target.spaceId), name, logger);
+      const backend = new PgliteBackend(() => join(dataRoot(), 'warehouses', target.spaceId), name, logger);
       return new BackendWarehouse(backend, name, { idleMs, logger });
     }
     const name = `connector:${target.connectorId}`;

@@ -65,6 +65,7 @@ describe('PostgreSQL specifics', () => {
     expect(w.of(connector(db.url, 'b'))).not.toBe(w.of(connector(db.url, 'a')));
     expect(w.of(connector(`${db.url}?x=1`, 'a'))).not.toBe(w.of(connector(db.url, 'a')));
     expect(w.of({ kind: 'embedded', spaceId: 's' })).toBe(w.of({ kind: 'embedded', spaceId: 's' }));
+    return w.close();
   });
 
   it('closes the pool when idle and connects again on the next step', async () => {
