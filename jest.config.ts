@@ -12,6 +12,7 @@ const packages = [
   'packages/schedule-croner',
   'packages/definition-tools',
   'packages/persistence-kysely',
+  'packages/warehouse-postgres',
   'packages/airflow-stub',
   'packages/provider-airflow',
   'packages/http-express',

@@ -1,0 +1,2 @@
+export type { PostgresWarehouse } from './backend-warehouse';
+export { type PostgresWarehouses, type PostgresWarehousesOptions, postgresWarehouses } from './postgres-warehouses';
