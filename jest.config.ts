@@ -29,11 +29,11 @@ const project = (dir: string): Config => ({
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
-  testTimeout: 60_000,
 });
 
 const config: Config = {
   // A global option: Jest reads it here, not from the projects.
+  testTimeout: 60_000,
   projects: packages.map(project),
 };
 

@@ -102,26 +102,30 @@ export const ensureLedger = (s: Session): Promise<void> =>
 /** Resolves the step's unqualified names in its search path, and creates the schemas it writes to. */
 async function enterStep(s: Session, step: StepStatement): Promise<void> {
   if (step.searchPath.length > 0) await s.query(`SET LOCAL search_path TO ${step.searchPath.map(quoteIdent).join(', ')}`);
-  const schemas = new Set([step.output.schema, ...step.searchPath.slice(0, 1)]);
+  const schemas = new Set([...(step.output ? [step.output.schema] : []), ...step.searchPath.slice(0, 1)]);
   for (const schema of schemas) await ensureSchema(s, schema);
 }
 
 const tableExists = async (s: Session, table: TableName) =>
   (await s.query('SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = $2', [table.schema, table.name])).rows.length > 0;
 
+/** A step that writes a table: what the SQL below needs of it. */
+type Writing = StepStatement & { output: TableName };
+
 /** An empty table of the query's shape; the query is planned, not run. */
-const createShape = (s: Session, step: StepStatement, ifNotExists: boolean) =>
+const createShape = (s: Session, step: Writing, ifNotExists: boolean) =>
   s.query(`CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${tableRef(step.output)} AS SELECT * FROM ${subquery(step.sql)} WITH NO DATA`, step.params);
 
 /** The query's column names, from a run that stops before its first row. */
-const columnsOf = async (s: Session, step: StepStatement) =>
-  (await s.query(`SELECT * FROM ${subquery(step.sql)} LIMIT 0`, step.params)).fields.map((f) => f.name);
+const columnsOf = async (s: Session, step: Writing) => (await s.query(`SELECT * FROM ${subquery(step.sql)} LIMIT 0`, step.params)).fields.map((f) => f.name);
 
 /**
  * Writes the query's rows to the output and answers how many. PGlite does not report the row
  * count of CREATE TABLE AS, so every mode creates the table's shape first and counts an INSERT or a MERGE.
  */
 async function write(s: Session, step: StepStatement): Promise<number> {
+  // A step without an output dataset runs its statement as it is (its own INSERT, UPDATE …).
+  if (!isWriting(step)) return (await s.query(userQuery(step.sql), step.params)).affectedRows;
   const out = tableRef(step.output);
   const from = subquery(step.sql);
   if (step.mode === 'replace') {
@@ -145,8 +149,10 @@ async function write(s: Session, step: StepStatement): Promise<number> {
   return (await s.query(merge, step.params)).affectedRows;
 }
 
+const isWriting = (step: StepStatement): step is Writing => step.output !== null;
+
 async function greatestCursor(s: Session, step: StepStatement): Promise<string | null> {
-  if (!step.cursorColumn) return null;
+  if (!step.cursorColumn || !isWriting(step)) return null;
   const result = await s.query(`SELECT max(${quoteIdent(step.cursorColumn)})::text AS cursor FROM ${tableRef(step.output)}`);
   return (result.rows[0]?.cursor as string | null | undefined) ?? null;
 }
@@ -156,8 +162,10 @@ async function greatestCursor(s: Session, step: StepStatement): Promise<string |
  * runs creating the same new table would otherwise collide, and a step resumed while its first
  * attempt still runs then finds that attempt's ledger row instead of writing twice.
  */
-const lockOutput = (s: Session, table: TableName) =>
-  s.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`signalbox.output:${JSON.stringify([table.schema, table.name])}`]);
+const lockOutput = (s: Session, step: StepStatement) =>
+  s.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+    step.output ? `signalbox.output:${JSON.stringify([step.output.schema, step.output.name])}` : `signalbox.step:${JSON.stringify([step.runId, step.step])}`,
+  ]);
 
 async function committedBefore(s: Session, step: StepStatement): Promise<StepOutcome | null> {
   const found = await s.query(`SELECT rows, cursor FROM ${LEDGER} WHERE run_id = $1 AND step = $2`, [step.runId, step.step]);
@@ -168,7 +176,7 @@ async function committedBefore(s: Session, step: StepStatement): Promise<StepOut
 /** Writes a step's output and its ledger row in one transaction; a step in the ledger already is answered from it. The ledger must exist. */
 export const executeStep = (s: Session, step: StepStatement): Promise<StepOutcome> =>
   inTransaction(s, async () => {
-    await lockOutput(s, step.output);
+    await lockOutput(s, step);
     const before = await committedBefore(s, step);
     if (before) return before;
     await enterStep(s, step);
@@ -188,7 +196,7 @@ async function planStep(s: Session, step: StepStatement): Promise<StepPlan> {
   await enterStep(s, step);
   const explained = await s.query(`EXPLAIN (FORMAT JSON) ${userQuery(step.sql)}`, step.params);
   const plan = explained.rows[0]?.['QUERY PLAN'] ?? null;
-  if (step.mode === 'replace' || !(await tableExists(s, step.output))) {
+  if (isWriting(step) && (step.mode === 'replace' || !(await tableExists(s, step.output)))) {
     await s.query(`DROP TABLE IF EXISTS ${tableRef(step.output)}`);
     await createShape(s, step, false);
   }

@@ -102,6 +102,18 @@ export function warehouseContract(name: string, subject: () => PostgresWarehouse
       });
     });
 
+    describe('a step without an output dataset', () => {
+      it('runs its own statement, answering the rows it affected, once per run', async () => {
+        const out = { schema: freshSchema('own'), name: 'log' };
+        await w().execute(aStep({ output: out, sql: 'SELECT 1 AS n' }), never());
+        const own = aStep({ output: out, sql: `INSERT INTO ${out.schema}.log SELECT g FROM generate_series(2, 4) g` });
+        const step = { ...own, output: null };
+        expect(await w().execute(step, never())).toEqual({ rows: 3, cursor: null, replayed: false });
+        expect(await w().execute(step, never())).toEqual({ rows: 3, cursor: null, replayed: true });
+        expect(await contents(w(), out)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+      });
+    });
+
     describe('append', () => {
       it('creates the table, then adds rows by column name, answering how many it added', async () => {
         const out = { schema: freshSchema('append'), name: 'events' };
