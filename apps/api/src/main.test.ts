@@ -47,12 +47,29 @@ describe('start (npm start)', () => {
     const url = /"(http[^"]+)"$/.exec(running.demo!.curl)![1];
     const res = await fetch(url, { headers: { Authorization: `Bearer ${key}` } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-total-count')).toBe(String(DEMO_FLEET.pipelines));
+    // The mock fleet, and the demo's managed pipeline.
+    expect(res.headers.get('x-total-count')).toBe(String(DEMO_FLEET.pipelines + 1));
     const pipelines = (await res.json()) as { summary: { runs: number } }[];
     expect(pipelines).toHaveLength(5);
     const runs = await fetch(`${running.url}/api/v1.0/spaces/demo/connectors`, { headers: { Authorization: `Bearer ${key}` } });
     expect(((await runs.json()) as { last_sync_status: string }[])[0].last_sync_status).toBe('succeeded');
     expect((await fetch(`${running.url}/health/ready`)).status).toBe(200);
+
+    // The managed pipeline ran once at start: a newcomer sees its steps and rows at once.
+    const managed = await fetch(`${running.url}/api/v1.0/spaces/demo/orchestration/pipelines?origin=managed`, { headers: { Authorization: `Bearer ${key}` } });
+    const [analytics] = (await managed.json()) as { id: string; name: string }[];
+    expect(analytics.name).toBe('user-analytics');
+    const runsRes = await fetch(`${running.url}/api/v1.0/spaces/demo/orchestration/pipelines/${analytics.id}/runs`, { headers: { Authorization: `Bearer ${key}` } });
+    const [demoRun] = (await runsRes.json()) as { id: string; status: string; rows_loaded: number }[];
+    expect(demoRun).toMatchObject({ status: 'success', rows_loaded: 50 });
+    const detail = (await (await fetch(`${running.url}/api/v1.0/spaces/demo/orchestration/runs/${demoRun.id}`, { headers: { Authorization: `Bearer ${key}` } })).json()) as {
+      task_runs: { task_id: string; rows: number }[];
+    };
+    expect(detail.task_runs.map((t) => [t.task_id, t.rows])).toEqual([
+      ['events', 1000],
+      ['user_activity', 50],
+      ['analytics.user_activity', 50],
+    ]);
   });
 
   it('finishes a request in flight, and the sync it waits for, before it closes the server and the database', async () => {

@@ -37,8 +37,10 @@ parentPort.on('message', async ({ id, sql, params, close }) => {
       parentPort.postMessage({ id, closed: true });
       return;
     }
-    const { rows, fields, affectedRows } = await db.query(sql, params);
-    parentPort.postMessage({ id, rows, fields, affectedRows: affectedRows ?? 0 });
+    // The command tag's count, as pg reports it: rows written by CREATE TABLE AS too (PGlite's own
+    // affectedRows leaves those out).
+    const { rows, fields, affectedRows, rowCount } = await db.query(sql, params);
+    parentPort.postMessage({ id, rows, fields, affectedRows: rowCount ?? affectedRows ?? 0 });
   } catch (err) {
     parentPort.postMessage({ id, error: failure(err) });
   }

@@ -9,7 +9,10 @@ import { type StepOutcome, type StepPlan, type StepStatement, type TableName, Wa
 export interface QueryResult {
   rows: Record<string, unknown>[];
   fields: { name: string }[];
-  /** Rows an INSERT, UPDATE, DELETE or MERGE touched; 0 for anything else. */
+  /**
+   * The count of the statement's command tag: rows an INSERT, UPDATE, DELETE, MERGE or COPY
+   * touched, rows a CREATE TABLE AS wrote (rows a SELECT answered); 0 for anything else.
+   */
   affectedRows: number;
 }
 
@@ -99,11 +102,19 @@ export const ensureLedger = (s: Session): Promise<void> =>
     await createConcurrently(s, CREATE_LEDGER);
   });
 
-/** Resolves the step's unqualified names in its search path, and creates the schemas it writes to. */
+/**
+ * Resolves the step's unqualified names in its search path, and creates the schemas it writes to
+ * (one round trip when they exist, as they do after a pipeline's first run).
+ */
 async function enterStep(s: Session, step: StepStatement): Promise<void> {
-  if (step.searchPath.length > 0) await s.query(`SET LOCAL search_path TO ${step.searchPath.map(quoteIdent).join(', ')}`);
-  const schemas = new Set([...(step.output ? [step.output.schema] : []), ...step.searchPath.slice(0, 1)]);
-  for (const schema of schemas) await ensureSchema(s, schema);
+  const schemas = [...new Set([...(step.output ? [step.output.schema] : []), ...step.searchPath.slice(0, 1)])];
+  const path = step.searchPath.map(quoteIdent).join(', ');
+  const { rows } = await s.query(
+    `SELECT set_config('search_path', $1, true) AS path, array(SELECT nspname::text FROM pg_catalog.pg_namespace WHERE nspname = ANY($2::text[])) AS found`,
+    [path, schemas],
+  );
+  const found = new Set(rows[0]?.found as string[]);
+  for (const schema of schemas) if (!found.has(schema)) await createConcurrently(s, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
 }
 
 const tableExists = async (s: Session, table: TableName) =>
@@ -120,8 +131,9 @@ const createShape = (s: Session, step: Writing, ifNotExists: boolean) =>
 const columnsOf = async (s: Session, step: Writing) => (await s.query(`SELECT * FROM ${subquery(step.sql)} LIMIT 0`, step.params)).fields.map((f) => f.name);
 
 /**
- * Writes the query's rows to the output and answers how many. PGlite does not report the row
- * count of CREATE TABLE AS, so every mode creates the table's shape first and counts an INSERT or a MERGE.
+ * Writes the query's rows to the output and answers how many. A replace drops and creates the
+ * table in the step's transaction (CREATE TABLE AS, PostgreSQL's fastest way to write a new
+ * table); append and merge create its shape when it is missing, then insert or merge by column name.
  */
 async function write(s: Session, step: StepStatement): Promise<number> {
   // A step without an output dataset runs its statement as it is (its own INSERT, UPDATE …).
@@ -130,8 +142,7 @@ async function write(s: Session, step: StepStatement): Promise<number> {
   const from = subquery(step.sql);
   if (step.mode === 'replace') {
     await s.query(`DROP TABLE IF EXISTS ${out}`);
-    await createShape(s, step, false);
-    return (await s.query(`INSERT INTO ${out} SELECT * FROM ${from}`, step.params)).affectedRows;
+    return (await s.query(`CREATE TABLE ${out} AS ${userQuery(step.sql)}`, step.params)).affectedRows;
   }
   await createShape(s, step, true);
   const columns = await columnsOf(s, step);

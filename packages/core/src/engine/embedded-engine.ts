@@ -88,19 +88,22 @@ export class EmbeddedEngine {
     const { options } = run.managed;
     const steps = stepsToRun(version.spec, options.from_step);
     const done = new Map((await this.taskRuns.listForRun(run.spaceId, run.id)).filter((t) => t.status === 'success').map((t) => [t.taskId, t]));
-    // A resumed run counts what its first worker finished; `rowsLoaded` was stored step by step.
+    // A resumed run counts what its first worker finished, from the steps it recorded.
+    const rowsOf = (kind?: 'load') => steps.filter((s) => !kind || s.config.job_type === kind).reduce((sum, s) => sum + (done.get(s.name)?.rows ?? 0), 0);
     const progress: RunProgress = {
       ...run.managed.progress,
       steps_total: steps.length,
       steps_done: steps.filter((s) => done.has(s.name)).length,
-      rows_processed: steps.reduce((sum, s) => sum + (done.get(s.name)?.rows ?? 0), 0),
+      rows_processed: rowsOf(),
     };
-    let rowsLoaded = run.managed.rowsLoaded;
+    let rowsLoaded = steps.some((s) => s.config.job_type === 'load' && done.has(s.name)) ? rowsOf('load') : null;
 
     const control = this.control(run, pipeline.managed?.timeoutSeconds ?? null, jobSignal);
     try {
       const target = await this.target(run.spaceId, version.spec.warehouse);
-      if ('error' in target) return await this.finish(run, 'failed', progress, rowsLoaded, target.error, steps, 'upstream_failed');
+      if ('error' in target) {
+        return await this.finish(run, 'failed', progress, rowsLoaded, target.error, steps.map((s) => this.taskRun(run, s, 'upstream_failed', null)));
+      }
       const warehouse = this.warehouses.of(target);
       const statements = await compileSteps(
         {
@@ -116,15 +119,18 @@ export class EmbeddedEngine {
       if (options.dry_run) return await this.dryRun(run, warehouse, steps, statements, progress, control.signal);
 
       const cursors: Record<string, string> = {};
+      // A step's end is written with the next step's start: two writes a step, not four.
+      let ended: TaskRun[] = [];
       for (const [i, step] of steps.entries()) {
         if (done.has(step.name)) continue;
         const statement = statements[i];
         const startedAt = this.clock.now();
         const task = this.taskRun(run, step, 'running', startedAt);
-        await this.taskRuns.putSteps([task]);
         progress.stage = STAGE_OF[step.config.job_type];
         progress.step = step.name;
-        await this.runs.updateManaged(run.spaceId, run.id, { progress: { ...progress } }, startedAt);
+        await this.taskRuns.putSteps([...ended, task]);
+        await this.runs.updateManaged(run.spaceId, run.id, { progress: { ...progress }, rowsLoaded }, startedAt);
+        ended = [];
         let outcome: StepOutcome;
         try {
           control.check();
@@ -132,25 +138,17 @@ export class EmbeddedEngine {
         } catch (err) {
           const failure = this.failureOf(err, step, control.signal);
           if (failure === 'released') throw err;
-          await this.taskRuns.putSteps([{ ...task, ...this.ended(startedAt), status: 'failed', error: failure.taskError }]);
-          return await this.finish(
-            run,
-            failure.status,
-            progress,
-            rowsLoaded,
-            failure.error,
-            steps.slice(i + 1),
-            failure.status === 'canceled' ? 'skipped' : 'upstream_failed',
-          );
+          const failed: TaskRun = { ...task, ...this.ended(startedAt), status: 'failed', error: failure.taskError };
+          const notRun = failure.status === 'canceled' ? 'skipped' : 'upstream_failed';
+          return await this.finish(run, failure.status, progress, rowsLoaded, failure.error, [failed, ...steps.slice(i + 1).map((s) => this.taskRun(run, s, notRun, null))]);
         }
-        await this.taskRuns.putSteps([{ ...task, ...this.ended(startedAt), status: 'success', rows: outcome.rows }]);
+        ended = [{ ...task, ...this.ended(startedAt), status: 'success', rows: outcome.rows }];
         progress.steps_done += 1;
         progress.rows_processed += outcome.rows;
         if (step.config.job_type === 'load') rowsLoaded = (rowsLoaded ?? 0) + outcome.rows;
         if (outcome.cursor !== null && statement.cursorColumn !== undefined) cursors[step.name] = outcome.cursor;
-        await this.runs.updateManaged(run.spaceId, run.id, { progress: { ...progress }, rowsLoaded }, this.clock.now());
       }
-      await this.finish(run, 'success', progress, rowsLoaded, null, [], null, cursors);
+      await this.finish(run, 'success', progress, rowsLoaded, null, ended, cursors);
     } finally {
       control.dispose();
     }
@@ -169,34 +167,26 @@ export class EmbeddedEngine {
     await this.taskRuns.putSteps(steps.map((s) => this.taskRun(run, s, 'running', startedAt)));
     try {
       const plans = await warehouse.plan(statements, signal);
-      await this.taskRuns.putSteps(steps.map((s, i) => ({ ...this.taskRun(run, s, 'success', startedAt), ...this.ended(startedAt), plan: plans[i] })));
+      const planned = steps.map((s, i): TaskRun => ({ ...this.taskRun(run, s, 'success', startedAt), ...this.ended(startedAt), plan: plans[i] }));
       const last = steps.at(-1);
-      await this.finish(
-        run,
-        'success',
-        { ...progress, steps_done: steps.length, step: last?.name ?? null, stage: last ? STAGE_OF[last.config.job_type] : progress.stage },
-        null,
-        null,
-        [],
-        null,
-      );
+      const stage = last ? STAGE_OF[last.config.job_type] : progress.stage;
+      await this.finish(run, 'success', { ...progress, steps_done: steps.length, step: last?.name ?? null, stage }, null, null, planned);
     } catch (err) {
       const failure = this.failureOf(err, null, signal);
       if (failure === 'released') throw err;
       await this.taskRuns.putSteps(steps.map((s) => ({ ...this.taskRun(run, s, 'failed', startedAt), ...this.ended(startedAt), error: failure.taskError })));
-      await this.finish(run, failure.status, progress, null, failure.error, [], null);
+      await this.finish(run, failure.status, progress, null, failure.error, []);
     }
   }
 
-  /** Ends a run: its status, the steps that never ran, and on success the incremental cursors, in one unit. */
+  /** Ends a run: its status, its steps' last states, and on success the incremental cursors, in one unit. */
   private async finish(
     run: Run & { managed: ManagedRun },
     status: RunStatus,
     progress: RunProgress,
     rowsLoaded: number | null,
     error: RunError | null,
-    notRun: StepSpec[],
-    notRunStatus: TaskRunStatus | null,
+    taskRuns: TaskRun[],
     cursors: Record<string, string> = {},
   ): Promise<void> {
     const now = this.clock.now();
@@ -210,9 +200,7 @@ export class EmbeddedEngine {
         now,
       );
       if (!finished) return;
-      if (notRunStatus !== null && notRun.length > 0) {
-        await r.taskRuns.putSteps(notRun.map((s) => this.taskRun(run, s, notRunStatus, null)));
-      }
+      if (taskRuns.length > 0) await r.taskRuns.putSteps(taskRuns);
       if (status === 'success' && Object.keys(cursors).length > 0) await r.pipelines.saveIncrementalState(run.spaceId, run.pipelineId, cursors);
       await r.pipelines.noteLastRun(run.spaceId, run.pipelineId, { status, runAt: run.runAt });
     });
