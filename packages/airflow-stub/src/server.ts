@@ -656,6 +656,11 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
     const dagId = String(req.params.dag_id);
     const runId = String(req.params.run_id);
     if (dagId === '~' && runId !== '~') throw new ApiError(400, 'Run id must be ~ when dag id is ~');
+    // Airflow 3 looks the run (or the DAG) up first; Airflow 2.10 only filters by them.
+    if (version === 'v2' && runId !== '~' && !data.findRun(dagId, runId)) {
+      throw new ApiError(404, `DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
+    }
+    if (version === 'v2' && dagId !== '~' && !data.dags.has(dagId)) throw new ApiError(404, `The Dag with ID: \`${dagId}\` was not found`);
     const keys = version === 'v2' ? orderKeys(req, TASK_ORDER) : undefined;
     const range = updatedRange(req);
     const states = ([] as unknown[]).concat(req.query.state ?? []).map(String);
