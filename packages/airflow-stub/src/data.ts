@@ -63,6 +63,8 @@ export interface StubDag {
   nextRunLogical: number | null;
   nextRunAfter: number | null;
   lastParsed: number;
+  /** Task id → the task ids directly downstream of it, for clears that include relatives. */
+  downstream: Record<string, string[]>;
 }
 
 export interface StubRun {
@@ -174,6 +176,26 @@ export interface UpdatedRange {
   lt?: number;
 }
 
+/** What POST …/clearTaskInstances picks, in the store's terms. */
+export interface ClearSelection {
+  dagId: string;
+  /** One run; else every run of the DAG whose logical date is inside [from, to] (open ends: null). */
+  runId: string | null;
+  from: number | null;
+  to: number | null;
+  /** These tasks (all map indexes); null: every task. */
+  taskIds: string[] | null;
+  downstream: boolean;
+  upstream: boolean;
+  onlyFailed: boolean;
+  onlyRunning: boolean;
+}
+
+/** States that end a task instance; everything else (no state included) is unfinished. */
+const FINISHED: ReadonlySet<TaskState> = new Set<TaskState>(['success', 'failed', 'skipped', 'upstream_failed', 'removed']);
+/** Task instances that hold a worker or a trigger: marking the run stops them with the run's state. */
+const RUNNING: ReadonlySet<TaskState> = new Set<TaskState>(['running', 'deferred', 'up_for_reschedule']);
+
 export class StubStore {
   readonly dags = new Map<string, StubDag>();
   /** Sorted by (updatedAt, seq). */
@@ -246,6 +268,7 @@ export class StubStore {
         nextRunLogical: next === null ? null : next - 3_600_000,
         nextRunAfter: next,
         lastParsed: now - Math.floor(rnd() * 60_000),
+        downstream: {},
       });
     }
 
@@ -408,6 +431,109 @@ export class StubStore {
     return run;
   }
 
+  /**
+   * What PATCH …/dagRuns/{run} `{state}` does in Airflow (`set_dag_run_state_to_*`). `failed`, and
+   * `success` on Airflow 3: task instances that hold a worker or a trigger take that state, every
+   * other unfinished one is skipped. `success` on Airflow 2.10 (`everyTaskOnSuccess`) marks every
+   * task instance success. `queued` moves the run alone. The run's times follow Airflow's
+   * `DagRun.set_state`: finishing sets the end date, queueing clears start and end.
+   */
+  patchRunState(dagId: string, runId: string, state: 'queued' | 'success' | 'failed', everyTaskOnSuccess = false): StubRun {
+    const run = this.findRun(dagId, runId);
+    if (!run) throw new Error(`no run ${dagId}/${runId}`);
+    const now = this.stamp();
+    if (state !== 'queued') {
+      for (const t of this.tasks.filter((x) => x.dagId === dagId && x.runId === runId)) {
+        let next: TaskState | undefined;
+        if (state === 'success' && everyTaskOnSuccess) next = t.state === 'success' ? undefined : 'success';
+        else if (RUNNING.has(t.state)) next = state;
+        else if (!FINISHED.has(t.state)) next = 'skipped';
+        if (next === undefined) continue;
+        t.state = next;
+        t.startDate ??= now;
+        t.endDate ??= now;
+        this.touchTask(t, now);
+      }
+    }
+    if (run.state === state) return run;
+    const was = run.state;
+    run.state = state;
+    if (state === 'queued') {
+      run.queuedAt = now;
+      run.startDate = null;
+      run.endDate = null;
+    } else if (was === 'queued' || was === 'running') {
+      run.endDate = now;
+    }
+    this.touchRun(run, now);
+    return run;
+  }
+
+  /** The task instances a clear picks, in the store's order (see ClearSelection). */
+  tasksToClear(sel: ClearSelection): StubTask[] {
+    const runs = new Set(
+      this.runs
+        .filter((r) => r.dagId === sel.dagId && (sel.runId !== null ? r.runId === sel.runId : inside(r.logicalDate, sel.from, sel.to)))
+        .map((r) => r.runId),
+    );
+    const ids = sel.taskIds === null ? null : this.relatives(sel.dagId, sel.taskIds, sel.downstream, sel.upstream);
+    const states = new Set<TaskState>([
+      ...(sel.onlyFailed ? (['failed', 'upstream_failed'] as const) : []),
+      ...(sel.onlyRunning ? (['running'] as const) : []),
+    ]);
+    return this.tasks.filter(
+      (t) => t.dagId === sel.dagId && runs.has(t.runId) && (ids === null || ids.has(t.taskId)) && (states.size === 0 || states.has(t.state)),
+    );
+  }
+
+  /**
+   * What Airflow's `clear_task_instances` does: each task instance goes back to no state (a running
+   * one to restarting, so that Airflow stops it), keeping its try number; `max_tries` becomes at
+   * least the try number (the stub knows no task's retries). With `resetRuns`, each finished run
+   * among theirs is queued again, as `DagRun.set_state` leaves a queued run.
+   */
+  clearTasks(tasks: StubTask[], resetRuns: boolean): void {
+    if (tasks.length === 0) return;
+    const now = this.stamp();
+    for (const t of tasks) {
+      t.state = t.state === 'running' ? 'restarting' : null;
+      t.maxTries = Math.max(t.maxTries, t.tryNumber);
+      this.touchTask(t, now);
+    }
+    if (!resetRuns) return;
+    for (const key of new Set(tasks.map((t) => runKey(t.dagId, t.runId)))) {
+      const run = this.runByKey.get(key);
+      if (!run || (run.state !== 'success' && run.state !== 'failed')) continue;
+      run.state = 'queued';
+      run.queuedAt = now;
+      run.startDate = null;
+      run.endDate = null;
+      run.lastSchedulingDecision = null;
+      this.touchRun(run, now);
+    }
+  }
+
+  /** Task ids with everything downstream and/or upstream of them in the DAG's graph. */
+  private relatives(dagId: string, taskIds: string[], downstream: boolean, upstream: boolean): Set<string> {
+    const edges = this.dags.get(dagId)?.downstream ?? {};
+    const reach = (next: (id: string) => string[]) => {
+      const seen = new Set<string>();
+      const todo = [...taskIds];
+      for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+        for (const n of next(id)) {
+          if (seen.has(n)) continue;
+          seen.add(n);
+          todo.push(n);
+        }
+      }
+      return seen;
+    };
+    const out = new Set(taskIds);
+    if (downstream) for (const id of reach((id) => edges[id] ?? [])) out.add(id);
+    if (upstream) for (const id of reach((id) => Object.keys(edges).filter((from) => edges[from].includes(id)))) out.add(id);
+    return out;
+  }
+
   setRunNote(dagId: string, runId: string, note: string | null): StubRun {
     const run = this.findRun(dagId, runId);
     if (!run) throw new Error(`no run ${dagId}/${runId}`);
@@ -463,6 +589,7 @@ export class StubStore {
       nextRunLogical: null,
       nextRunAfter: null,
       lastParsed: this.stamp(),
+      downstream: {},
       ...init,
     };
     this.dags.set(dagId, dag);
@@ -486,6 +613,9 @@ export class StubStore {
 }
 
 const runKey = (dagId: string, runId: string) => `${dagId}\u0000${runId}`;
+
+const inside = (t: number | null, from: number | null, to: number | null) =>
+  (from === null || (t !== null && t >= from)) && (to === null || (t !== null && t <= to));
 
 function taskStateFor(run: StubRun, t: number, rnd: () => number): TaskState {
   if (run.state === 'success') return rnd() < 0.05 ? 'skipped' : 'success';

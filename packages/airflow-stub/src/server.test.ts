@@ -1,4 +1,4 @@
-import { StubStore } from './data';
+import { type RunState, StubStore, type TaskState } from './data';
 import { specValidator } from './openapi';
 import { type AirflowStub, type ApiVersion, startAirflowStub } from './server';
 
@@ -186,6 +186,9 @@ describe.each<ApiVersion>(['v1', 'v2'])('the stub speaking %s', (version) => {
     const res = await call(stub, auth, 'GET', `${p}/dags/nope/dagRuns/nope`, sp('/dags/{dag_id}/dagRuns/{dag_run_id}'));
     expect(res.status).toBe(404);
     expect(res.errors).toEqual([]);
+    // The task instances of an unknown run: Airflow 3 says 404, Airflow 2.10 lists none.
+    const tis = await call(stub, auth, 'GET', `${p}/dags/nope/dagRuns/nope/taskInstances`, sp('/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances'));
+    expect([tis.status, tis.errors]).toEqual([version === 'v1' ? 200 : 404, []]);
     const trig = await call(stub, auth, 'POST', `${p}/dags/nope/dagRuns`, sp('/dags/{dag_id}/dagRuns'), version === 'v1' ? {} : { logical_date: null });
     expect(trig.status).toBe(404);
     expect(trig.errors).toEqual([]);
@@ -229,6 +232,119 @@ describe.each<ApiVersion>(['v1', 'v2'])('the stub speaking %s', (version) => {
     stub.faults.add({ kind: 'drop', path: '/dags' });
     await expect(fetch(`${stub.url}${p}/dags`, { headers: { authorization: auth } })).rejects.toThrow();
     stub.faults.clear();
+  });
+});
+
+describe.each<ApiVersion>(['v1', 'v2'])('the stub marking and clearing runs as %s', (version) => {
+  let stub: AirflowStub;
+  let auth: string;
+  const p = version === 'v1' ? '/api/v1' : '/api/v2';
+  const sp = (path: string) => (version === 'v1' ? path : `/api/v2${path}`);
+  const RUN = sp('/dags/{dag_id}/dagRuns/{dag_run_id}');
+  const CLEAR = sp('/dags/{dag_id}/clearTaskInstances');
+
+  /** A DAG extract → transform → load plus a lone task, and one run of it with the given task states. */
+  function etlRun(runId: string, states: Record<string, TaskState>, runState: RunState) {
+    if (!stub.data.dags.has('etl')) stub.data.addDag('etl', { downstream: { extract: ['transform'], transform: ['load'] } });
+    stub.data.addRun('etl', { runId, logicalDate: Date.parse(`2026-02-0${stub.data.runs.length % 9}T00:00:00Z`) });
+    for (const [task, state] of Object.entries(states)) stub.data.setTaskState('etl', runId, task, state);
+    stub.data.setRunState('etl', runId, runState);
+    return stub.data.findRun('etl', runId)!;
+  }
+  const states = (runId: string) => Object.fromEntries(stub.data.tasks.filter((t) => t.dagId === 'etl' && t.runId === runId).map((t) => [t.taskId, t.state]));
+
+  beforeEach(async () => {
+    stub = await startAirflowStub({ apiVersion: version, seed: 4, dags: 2, runs: 4, taskInstances: 8 });
+    auth = version === 'v1' ? basic('admin', 'admin') : `Bearer ${await tokenFor(stub)}`;
+  });
+  afterEach(() => stub.close());
+
+  it('marks a run failed: running task instances failed, unfinished ones skipped, finished ones kept', async () => {
+    const run = etlRun('r1', { extract: 'success', transform: 'running', load: null, lone: 'up_for_retry', sensor: 'deferred' }, 'running');
+    const before = run.updatedAt;
+    const res = await call(stub, auth, 'PATCH', `${p}/dags/etl/dagRuns/r1`, RUN, { state: 'failed' });
+    expect(res.status).toBe(200);
+    expect(res.errors).toEqual([]);
+    expect(res.json).toMatchObject({ dag_run_id: 'r1', state: 'failed' });
+    expect(res.json.end_date).not.toBeNull();
+    expect(states('r1')).toEqual({ extract: 'success', transform: 'failed', load: 'skipped', lone: 'skipped', sensor: 'failed' });
+    // The sync cursor sees the change: the run and the task instances it touched moved forward.
+    expect(run.updatedAt).toBeGreaterThan(before);
+    const since = encodeURIComponent(new Date(run.updatedAt).toISOString());
+    const changed = await call(
+      stub,
+      auth,
+      'GET',
+      `${p}/dags/~/dagRuns/~/taskInstances?updated_at_gte=${since}`,
+      sp('/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances'),
+    );
+    expect(changed.json.task_instances.map((t: { task_id: string }) => t.task_id).sort()).toEqual(['load', 'lone', 'sensor', 'transform']);
+    // Marking it failed again changes nothing.
+    const at = run.updatedAt;
+    expect((await call(stub, auth, 'PATCH', `${p}/dags/etl/dagRuns/r1`, RUN, { state: 'failed' })).status).toBe(200);
+    expect(run.updatedAt).toBe(at);
+  });
+
+  it('marks a run success or queued as the version does, and refuses an unknown state or run', async () => {
+    etlRun('r2', { extract: 'failed', transform: 'running', load: null }, 'running');
+    const ok = await call(stub, auth, 'PATCH', `${p}/dags/etl/dagRuns/r2`, RUN, { state: 'success' });
+    expect([ok.status, ok.errors, ok.json.state]).toEqual([200, [], 'success']);
+    // Airflow 2.10 marks every task instance success; Airflow 3 stops the running ones with the run's state and skips the rest.
+    expect(states('r2')).toEqual(
+      version === 'v1' ? { extract: 'success', transform: 'success', load: 'success' } : { extract: 'failed', transform: 'success', load: 'skipped' },
+    );
+    const queued = await call(stub, auth, 'PATCH', `${p}/dags/etl/dagRuns/r2`, RUN, { state: 'queued' });
+    expect([queued.status, queued.json.state, queued.json.start_date, queued.json.end_date]).toEqual([200, 'queued', null, null]);
+    const bad = await call(stub, auth, 'PATCH', `${p}/dags/etl/dagRuns/r2`, RUN, { state: 'running' });
+    expect([bad.status, bad.errors]).toEqual([version === 'v1' ? 400 : 422, []]);
+    const extra = await call(stub, auth, 'PATCH', `${p}/dags/etl/dagRuns/r2`, RUN, { state: 'failed', reason: 'x' });
+    expect(extra.status).toBe(version === 'v1' ? 400 : 422);
+    const unknown = await call(stub, auth, 'PATCH', `${p}/dags/etl/dagRuns/nope`, RUN, { state: 'failed' });
+    expect([unknown.status, unknown.errors]).toEqual([404, []]);
+    if (version === 'v2') {
+      const note = await call(stub, auth, 'PATCH', `${p}/dags/etl/dagRuns/r2`, RUN, { note: 'checked' });
+      expect([note.status, note.json.note, note.json.state]).toEqual([200, 'checked', 'queued']);
+    }
+  });
+
+  it('clears the given tasks of a run with their downstream, and queues the run again', async () => {
+    const run = etlRun('r3', { extract: 'failed', transform: 'upstream_failed', load: 'skipped', lone: 'success' }, 'failed');
+    const body = { dry_run: false, dag_run_id: 'r3', task_ids: ['extract'], include_downstream: true, only_failed: false, reset_dag_runs: true };
+    const res = await call(stub, auth, 'POST', `${p}/dags/etl/clearTaskInstances`, CLEAR, body);
+    expect([res.status, res.errors]).toEqual([200, []]);
+    expect(res.json.task_instances.map((t: { task_id: string }) => t.task_id).sort()).toEqual(['extract', 'load', 'transform']);
+    expect(res.json.task_instances.every((t: { dag_run_id: string }) => t.dag_run_id === 'r3')).toBe(true);
+    if (version === 'v2') expect(res.json.total_entries).toBe(3);
+    expect(states('r3')).toEqual({ extract: null, transform: null, load: null, lone: 'success' });
+    expect(stub.data.tasks.find((t) => t.runId === 'r3' && t.taskId === 'extract')!.tryNumber).toBe(1);
+    expect([run.state, run.startDate, run.endDate]).toEqual(['queued', null, null]);
+    expect(stub.requests.at(-1)!.body).toEqual(body);
+  });
+
+  it('clears only the failed ones by default, changes nothing on a dry run, and keeps the run without reset_dag_runs on v1', async () => {
+    const run = etlRun('r4', { extract: 'failed', transform: 'upstream_failed', load: 'skipped', lone: 'success' }, 'failed');
+    const dry = await call(stub, auth, 'POST', `${p}/dags/etl/clearTaskInstances`, CLEAR, { dag_run_id: 'r4' });
+    expect(dry.json.task_instances.map((t: { task_id: string }) => t.task_id).sort()).toEqual(['extract', 'transform']);
+    expect(states('r4')).toMatchObject({ extract: 'failed', transform: 'upstream_failed' });
+    const res = await call(stub, auth, 'POST', `${p}/dags/etl/clearTaskInstances`, CLEAR, { dag_run_id: 'r4', dry_run: false });
+    expect([res.status, res.errors]).toEqual([200, []]);
+    expect(states('r4')).toEqual({ extract: null, transform: null, load: 'skipped', lone: 'success' });
+    // Airflow 2.10's reset_dag_runs defaults to false: the run stays failed. Airflow 3's defaults to true.
+    expect(run.state).toBe(version === 'v1' ? 'failed' : 'queued');
+  });
+
+  it('refuses a clear of an unknown DAG or run (404) and a body the spec does not allow', async () => {
+    etlRun('r5', { extract: 'failed' }, 'failed');
+    const dag = await call(stub, auth, 'POST', `${p}/dags/nope/clearTaskInstances`, CLEAR, { dag_run_id: 'r5', dry_run: false });
+    expect([dag.status, dag.errors]).toEqual([404, []]);
+    const run = await call(stub, auth, 'POST', `${p}/dags/etl/clearTaskInstances`, CLEAR, { dag_run_id: 'nope', dry_run: false });
+    expect([run.status, run.errors]).toEqual([404, []]);
+    const extra = await call(stub, auth, 'POST', `${p}/dags/etl/clearTaskInstances`, CLEAR, { dag_run_id: 'r5', bogus: true });
+    expect(extra.status).toBe(version === 'v1' ? 400 : 422);
+    if (version === 'v2') expect(extra.errors).toEqual([]);
+    const both = await call(stub, auth, 'POST', `${p}/dags/etl/clearTaskInstances`, CLEAR, { dag_run_id: 'r5', only_failed: true, only_running: true });
+    expect(both.status).toBe(version === 'v1' ? 400 : 422);
+    expect(states('r5')).toEqual({ extract: 'failed' });
   });
 });
 

@@ -45,6 +45,8 @@ export interface LoggedRequest {
   method: string;
   path: string;
   query: Record<string, unknown>;
+  /** The JSON or form body, once read (absent for requests refused before). */
+  body?: unknown;
   status?: number;
 }
 
@@ -194,6 +196,12 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
       ? new ApiError(400, `'${String(input)}' is not valid for '${name}': ${msg}`)
       : new ApiError(422, msg, [{ type, loc: [where, name], msg, input }]);
 
+  /** A body's problems as the version says them: v1 one 400, v2 a 422 list. */
+  const refuse = (problems: NonNullable<ApiError['validation']>): ApiError =>
+    version === 'v1'
+      ? new ApiError(400, problems.map((p) => `${p.loc.slice(1).join('.')}: ${p.type === 'extra_forbidden' ? 'Unknown field.' : p.msg}`).join('; '))
+      : new ApiError(422, 'invalid body', problems);
+
   // ---- query parsing --------------------------------------------------------------------------
 
   const one = (req: Request, name: string): string | undefined => {
@@ -293,6 +301,7 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
 
   app.use((req, res, next) => {
     const entry: LoggedRequest = { method: req.method, path: req.path, query: { ...req.query } };
+    res.locals.logged = entry;
     requests.push(entry);
     if (requests.length > 10_000) requests.splice(0, requests.length - 10_000);
     res.on('finish', () => {
@@ -336,6 +345,10 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
 
   app.use(express.json({ type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false }));
+  app.use((req, res, next) => {
+    if (req.body !== undefined) (res.locals.logged as LoggedRequest).body = req.body;
+    next();
+  });
 
   app.get(`${prefix}/version`, (_req, res) => {
     res.json({ version: options.airflowVersion ?? (version === 'v1' ? '2.10.5' : '3.3.2'), git_version: null });
@@ -454,11 +467,7 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
       if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string')
         problems.push({ type: 'string_type', loc: ['body', k], msg: 'Input should be a valid string', input: b[k] });
     }
-    if (problems.length) {
-      if (version === 'v1')
-        throw new ApiError(400, problems.map((p) => `${p.loc.slice(1).join('.')}: ${p.type === 'extra_forbidden' ? 'Unknown field.' : p.msg}`).join('; '));
-      throw new ApiError(422, 'invalid body', problems);
-    }
+    if (problems.length) throw refuse(problems);
     const dag = data.dags.get(dagId);
     if (!dag?.active) throw new ApiError(404, version === 'v1' ? `DAG with dag_id: '${dagId}' not found` : `The Dag with ID: \`${dagId}\` was not found`);
     const now = clock();
@@ -494,23 +503,164 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
     res.status(200).json(renderRun(run));
   });
 
+  const runNotFound = (dagId: string, runId: string, v1Detail: string) =>
+    new ApiError(404, version === 'v1' ? v1Detail : `The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
+
   app.get(`${prefix}/dags/:dag_id/dagRuns/:run_id`, (req, res) => {
-    const run = data.findRun(String(req.params.dag_id), String(req.params.run_id));
-    if (!run) {
-      throw new ApiError(
-        404,
-        version === 'v1'
-          ? `DAGRun with DAG ID: '${req.params.dag_id}' and DagRun ID: '${req.params.run_id}' not found`
-          : `The DagRun with dag_id: \`${req.params.dag_id}\` and run_id: \`${req.params.run_id}\` was not found`,
-      );
-    }
+    const dagId = String(req.params.dag_id);
+    const runId = String(req.params.run_id);
+    const run = data.findRun(dagId, runId);
+    if (!run) throw runNotFound(dagId, runId, `DAGRun with DAG ID: '${dagId}' and DagRun ID: '${runId}' not found`);
     res.json(renderRun(run));
+  });
+
+  /** The body as an object, with each key that is not `known` as a problem. */
+  const bodyOf = (req: Request, known: string[], problems: NonNullable<ApiError['validation']>): Record<string, unknown> => {
+    const body: unknown = req.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badParam('body', 'body', 'Input should be a valid dictionary', 'dict_type', body);
+    const b = body as Record<string, unknown>;
+    for (const k of Object.keys(b)) {
+      if (!known.includes(k)) problems.push({ type: 'extra_forbidden', loc: ['body', k], msg: 'Extra inputs are not permitted', input: b[k] });
+    }
+    return b;
+  };
+  const booleanIn = (b: Record<string, unknown>, key: string, fallback: boolean, problems: NonNullable<ApiError['validation']>): boolean => {
+    const v = b[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') problems.push({ type: 'bool_type', loc: ['body', key], msg: 'Input should be a valid boolean', input: v });
+    return v === true;
+  };
+  const dateIn = (b: Record<string, unknown>, key: string, problems: NonNullable<ApiError['validation']>): number | null => {
+    const v = b[key];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string' || !DATE_TIME.test(v)) {
+      problems.push({ type: 'datetime_from_date_parsing', loc: ['body', key], msg: 'Input should be a valid datetime', input: v });
+      return null;
+    }
+    return Date.parse(v);
+  };
+
+  // Marks a run queued, success or failed (Airflow's "mark run as"); v2 also takes a note. v1
+  // looks the run up before it reads the body, v2 validates the body first.
+  app.patch(`${prefix}/dags/:dag_id/dagRuns/:run_id`, (req, res) => {
+    const dagId = String(req.params.dag_id);
+    const runId = String(req.params.run_id);
+    const run = data.findRun(dagId, runId);
+    const missing = () => runNotFound(dagId, runId, `Dag Run id ${runId} not found in dag ${dagId}`);
+    if (!run && version === 'v1') throw missing();
+    const problems: NonNullable<ApiError['validation']> = [];
+    const b = bodyOf(req, version === 'v1' ? ['state'] : ['state', 'note'], problems);
+    const states = ['queued', 'success', 'failed'];
+    if (b.state !== undefined && (b.state !== null || version === 'v1') && !states.includes(String(b.state))) {
+      problems.push({ type: 'enum', loc: ['body', 'state'], msg: "Input should be 'queued', 'success' or 'failed'", input: b.state });
+    }
+    if (version === 'v1' && b.state === undefined)
+      problems.push({ type: 'missing', loc: ['body', 'state'], msg: 'Missing data for required field.', input: b });
+    if (b.note !== undefined && b.note !== null && (typeof b.note !== 'string' || b.note.length > 1000)) {
+      problems.push({ type: 'string_type', loc: ['body', 'note'], msg: 'Input should be a valid string of at most 1000 characters', input: b.note });
+    }
+    if (problems.length) throw refuse(problems);
+    if (!run) throw missing();
+    const mask = ([] as unknown[]).concat(req.query.update_mask ?? []).map(String);
+    const applies = (field: string) => field in b && (version === 'v1' || mask.length === 0 || mask.includes(field));
+    if (applies('note')) data.setRunNote(dagId, runId, (b.note as string | null) ?? null);
+    if (applies('state') && b.state !== null) data.patchRunState(dagId, runId, b.state as 'queued' | 'success' | 'failed', version === 'v1');
+    res.json(renderRun(run));
+  });
+
+  // Clears task instances: of one run (dag_run_id) or of the runs whose logical date is inside
+  // [start_date, end_date], all or the given task ids with their relatives, all states or only the
+  // failed (the default) or only the running ones. dry_run (the default) changes nothing.
+  // Airflow 2.10 leaves the runs as they are unless reset_dag_runs; Airflow 3 queues them again.
+  app.post(`${prefix}/dags/:dag_id/clearTaskInstances`, (req, res) => {
+    const dagId = String(req.params.dag_id);
+    const problems: NonNullable<ApiError['validation']> = [];
+    const flags = ['dry_run', 'only_failed', 'only_running', 'reset_dag_runs', 'include_upstream', 'include_downstream', 'include_future', 'include_past'];
+    const known = [
+      ...flags,
+      'start_date',
+      'end_date',
+      'task_ids',
+      'dag_run_id',
+      ...(version === 'v1' ? ['include_subdags', 'include_parentdag'] : ['run_on_latest_version', 'prevent_running_task', 'note']),
+    ];
+    const b = bodyOf(req, known, problems);
+    const dryRun = booleanIn(b, 'dry_run', true, problems);
+    const onlyFailed = booleanIn(b, 'only_failed', true, problems);
+    const onlyRunning = booleanIn(b, 'only_running', false, problems);
+    const resetRuns = booleanIn(b, 'reset_dag_runs', version === 'v2', problems);
+    const upstream = booleanIn(b, 'include_upstream', false, problems);
+    const downstream = booleanIn(b, 'include_downstream', false, problems);
+    const past = booleanIn(b, 'include_past', false, problems);
+    const future = booleanIn(b, 'include_future', false, problems);
+    let from = dateIn(b, 'start_date', problems);
+    let to = dateIn(b, 'end_date', problems);
+    const runId = b.dag_run_id ?? null;
+    if (runId !== null && typeof runId !== 'string')
+      problems.push({ type: 'string_type', loc: ['body', 'dag_run_id'], msg: 'Input should be a valid string', input: runId });
+    let taskIds: string[] | null = null;
+    if (b.task_ids !== undefined && b.task_ids !== null) {
+      // v2 also takes [task_id, map_index]; the stub clears every map index of the task.
+      const ok = Array.isArray(b.task_ids) && b.task_ids.length > 0;
+      taskIds = ok
+        ? (b.task_ids as unknown[]).map((t) => (Array.isArray(t) && version === 'v2' ? t[0] : t)).filter((t): t is string => typeof t === 'string')
+        : [];
+      if (!ok || taskIds.length !== (b.task_ids as unknown[]).length) {
+        problems.push({ type: 'list_type', loc: ['body', 'task_ids'], msg: 'task_ids list should have at least 1 element of task ids', input: b.task_ids });
+      }
+    }
+    if (onlyFailed && onlyRunning) problems.push({ type: 'value_error', loc: ['body'], msg: 'only_failed and only_running both are set to True', input: b });
+    if (runId !== null && (from !== null || to !== null)) {
+      problems.push({ type: 'value_error', loc: ['body'], msg: 'Exactly one of dag_run_id or (start_date and end_date) must be provided', input: b });
+    }
+    if (problems.length) throw refuse(problems);
+    const dag = data.dags.get(dagId);
+    if (!dag) throw new ApiError(404, version === 'v1' ? `Dag id ${dagId} not found` : `The Dag with ID: \`${dagId}\` was not found`);
+    if (typeof runId === 'string') {
+      const run = data.findRun(dagId, runId);
+      if (!run) throw new ApiError(404, `Dag Run id ${runId} not found in dag ${dagId}`);
+      from = run.logicalDate;
+      to = run.logicalDate;
+    }
+    if (past) from = null;
+    if (future) to = null;
+    const picked = data.tasksToClear({
+      dagId,
+      runId: typeof runId === 'string' && !past && !future ? runId : null,
+      from,
+      to,
+      taskIds,
+      downstream,
+      upstream,
+      onlyFailed,
+      onlyRunning,
+    });
+    if (!dryRun) data.clearTasks(picked, resetRuns);
+    if (version === 'v1') {
+      const ref = (t: StubTask) => ({
+        task_id: t.taskId,
+        dag_id: t.dagId,
+        execution_date: taskV1(t, data.findRun(t.dagId, t.runId)?.logicalDate ?? null).execution_date,
+        dag_run_id: t.runId,
+      });
+      return res.json({ task_instances: picked.map(ref) });
+    }
+    res.json({
+      task_instances: picked.map((t) => taskV2(t, data.findRun(t.dagId, t.runId), displayName(t.dagId))),
+      total_entries: picked.length,
+      ...offsetPaging,
+    });
   });
 
   app.get(`${prefix}/dags/:dag_id/dagRuns/:run_id/taskInstances`, (req, res) => {
     const dagId = String(req.params.dag_id);
     const runId = String(req.params.run_id);
     if (dagId === '~' && runId !== '~') throw new ApiError(400, 'Run id must be ~ when dag id is ~');
+    // Airflow 3 looks the run (or the DAG) up first; Airflow 2.10 only filters by them.
+    if (version === 'v2' && runId !== '~' && !data.findRun(dagId, runId)) {
+      throw new ApiError(404, `DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
+    }
+    if (version === 'v2' && dagId !== '~' && !data.dags.has(dagId)) throw new ApiError(404, `The Dag with ID: \`${dagId}\` was not found`);
     const keys = version === 'v2' ? orderKeys(req, TASK_ORDER) : undefined;
     const range = updatedRange(req);
     const states = ([] as unknown[]).concat(req.query.state ?? []).map(String);

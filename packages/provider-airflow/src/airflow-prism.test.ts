@@ -90,7 +90,10 @@ describe('requests checked by Prism mocks of the official specs', () => {
     const fetched = await provider.getRun('example_dag', 'signalbox__prism');
     // Prism answers with an example DAG; the request (path, update_mask, body) is what it checks.
     await provider.setPaused('example_dag', true);
-    return { info, pipelines, runs, all, tasks, run, dated, fetched };
+    const canceled = await provider.cancelRun('example_dag', 'signalbox__prism');
+    // Prism lists some task instances (random ones) as failed, so the clear is sent too.
+    const retried = await provider.retryRun('example_dag', 'signalbox__prism');
+    return { info, pipelines, runs, all, tasks, run, dated, fetched, canceled, retried };
   }
 
   it('Prism answers 422 to a request that breaks the spec (so the checks below can fail)', async () => {
@@ -103,7 +106,7 @@ describe('requests checked by Prism mocks of the official specs', () => {
     expect(bad.status).toBe(422);
   });
 
-  it('v1: version, DAGs, runs, task instances, trigger, get run and pause all pass validation', async () => {
+  it('v1: version, DAGs, runs, task instances, trigger, get run, pause, cancel and retry all pass validation', async () => {
     const factory = airflowProviderFactory({ retries: 0, apiPrefix: { v1: '' } });
     const provider = factory.create(airflowConnector(factory.checkConfig({ base_url: v1!.url, api_version: 'v1', username: 'admin', password: 'admin' })));
     const from = v1!.log.length;
@@ -114,11 +117,14 @@ describe('requests checked by Prism mocks of the official specs', () => {
     expect(r.tasks.items.length).toBeGreaterThan(0);
     expect(r.run.externalId).toEqual(expect.any(String));
     expect(r.fetched.status).toEqual(expect.any(String));
+    expect(r.canceled.externalId).toEqual(expect.any(String));
+    expect(v1!.log.slice(from).join('')).toMatch(/patch \/dags\/example_dag\/dagRuns\/signalbox__prism/);
+    expect(v1!.log.slice(from).join('')).toMatch(/post \/dags\/example_dag\/clearTaskInstances/);
     expect(v1!.log.slice(from).join('')).toMatch(/VALIDATOR\] ✔/);
     expect(v1!.log.slice(from).join('')).not.toMatch(/VALIDATOR\] ✖/);
   });
 
-  it('v2: version, DAGs, runs, task instances, trigger, get run and pause all pass validation', async () => {
+  it('v2: version, DAGs, runs, task instances, trigger, get run, pause, cancel and retry all pass validation', async () => {
     const factory = airflowProviderFactory({ retries: 0 });
     const provider = factory.create(airflowConnector(factory.checkConfig({ base_url: v2!.url, api_version: 'v2', token: 'a-static-token' })));
     const from = v2!.log.length;
@@ -128,6 +134,9 @@ describe('requests checked by Prism mocks of the official specs', () => {
     expect(r.runs.items.length).toBeGreaterThan(0);
     expect(r.tasks.items.length).toBeGreaterThan(0);
     expect(r.dated.externalId).toEqual(expect.any(String));
+    expect(r.retried.externalId).toEqual(expect.any(String));
+    expect(v2!.log.slice(from).join('')).toMatch(/patch \/api\/v2\/dags\/example_dag\/dagRuns\/signalbox__prism/);
+    expect(v2!.log.slice(from).join('')).toMatch(/post \/api\/v2\/dags\/example_dag\/clearTaskInstances/);
     expect(v2!.log.slice(from).join('')).toMatch(/VALIDATOR\] ✔/);
     expect(v2!.log.slice(from).join('')).not.toMatch(/VALIDATOR\] ✖/);
   });

@@ -304,6 +304,96 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     expect(await failure(provider.setPaused('no_such_dag', true))).toMatchObject({ kind: 'not_found', code: 'PIPELINE_NOT_FOUND', status: 404 });
   });
 
+  it('cancels a run: Airflow marks it failed, stops its running task and skips the rest, and the next listing shows it', async () => {
+    stub = await start();
+    const provider = providerFor(stub);
+    const dagId = stub.data.listDags()[0].dagId;
+    await provider.trigger(dagId, { runId: 'signalbox__cancel', conf: null, note: null, logicalDate: null });
+    stub.data.setTaskState(dagId, 'signalbox__cancel', 'extract', 'success');
+    stub.data.setTaskState(dagId, 'signalbox__cancel', 'transform', 'running');
+    stub.data.setTaskState(dagId, 'signalbox__cancel', 'load', null);
+    stub.data.setRunState(dagId, 'signalbox__cancel', 'running');
+    const { cursor } = await changesOf(provider, null);
+    const run = await provider.cancelRun(dagId, 'signalbox__cancel');
+    expect(run).toMatchObject({ pipelineExternalId: dagId, externalId: 'signalbox__cancel', status: 'failed', nativeStatus: 'failed' });
+    expect(run.finishedAt).not.toBeNull();
+    const patched = stub.requests.filter((r) => r.method === 'PATCH');
+    expect(patched.map((r) => [r.path, r.body])).toEqual([[`${p}/dags/${dagId}/dagRuns/signalbox__cancel`, { state: 'failed' }]]);
+    const next = await changesOf(provider, cursor);
+    expect(next.runs.find((r) => r.externalId === 'signalbox__cancel')).toMatchObject({ status: 'failed' });
+    const tasks = next.taskRuns.filter((t) => t.runExternalId === 'signalbox__cancel');
+    // The cursor has the server's whole seconds, so the finished extract may be listed again, unchanged.
+    expect(Object.fromEntries(tasks.map((t) => [t.taskId, t.status]))).toMatchObject({ transform: 'failed', load: 'skipped' });
+    expect(tasks.find((t) => t.taskId === 'extract')?.status ?? 'success').toBe('success');
+    expect(await failure(provider.cancelRun(dagId, 'nope'))).toMatchObject({ kind: 'not_found', code: 'RUN_NOT_FOUND', status: 404 });
+    expect(await failure(provider.cancelRun('no_such_dag', 'nope'))).toMatchObject({ kind: 'not_found', code: 'RUN_NOT_FOUND', status: 404 });
+  });
+
+  it('sends a cancel again after a 503 (marking a run failed twice changes nothing)', async () => {
+    stub = await start();
+    const provider = providerFor(stub);
+    const run = stub.data.runs.find((r) => r.state === 'running')!;
+    stub.faults.add({ kind: 'status', status: 503, method: 'PATCH', times: 1 });
+    expect((await provider.cancelRun(run.dagId, run.runId)).status).toBe('failed');
+    expect(stub.requests.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([503, 200]);
+  });
+
+  it('retries a run: lists its failed task instances page by page, clears them by id with their downstream, and the run is queued again', async () => {
+    stub = await start({ maximumPageLimit: 2 });
+    const provider = providerFor(stub);
+    stub.data.addDag('etl', { downstream: { prep: ['extract'], extract: ['transform'], transform: ['load', 'report'] } });
+    stub.data.addRun('etl', { runId: 'r', logicalDate: Date.parse('2026-03-01T00:00:00Z') });
+    const given = { prep: 'success', extract: 'failed', transform: 'upstream_failed', load: 'skipped', report: 'upstream_failed', lone: 'success' } as const;
+    for (const [task, state] of Object.entries(given)) stub.data.setTaskState('etl', 'r', task, state);
+    for (const i of [0, 1, 2]) stub.data.setTaskState('etl', 'r', 'square', 'failed', i);
+    stub.data.setRunState('etl', 'r', 'failed');
+    const before = stub.requests.length;
+
+    const run = await provider.retryRun('etl', 'r');
+    expect(run).toMatchObject({ externalId: 'r', status: 'queued', nativeStatus: 'queued', startedAt: null, finishedAt: null });
+    const states = Object.fromEntries(stub.data.tasks.filter((t) => t.runId === 'r' && t.mapIndex <= 0).map((t) => [t.taskId, t.state]));
+    // Failed, upstream_failed and what is downstream of them (a skipped load) cleared; upstream and unrelated tasks kept.
+    expect(states).toEqual({ prep: 'success', extract: null, transform: null, load: null, report: null, lone: 'success', square: null });
+    const asked = stub.requests.slice(before);
+    const listed = asked.filter((r) => r.path === `${p}/dags/etl/dagRuns/r/taskInstances`);
+    expect(listed.map((r) => r.query.offset)).toEqual(['0', '2', '4']);
+    expect(listed.every((r) => JSON.stringify(r.query.state) === JSON.stringify(['failed', 'upstream_failed']))).toBe(true);
+    const cleared = asked.filter((r) => r.path === `${p}/dags/etl/clearTaskInstances`);
+    expect(cleared.map((r) => [r.method, r.body])).toEqual([
+      [
+        'POST',
+        {
+          dry_run: false,
+          dag_run_id: 'r',
+          task_ids: ['extract', 'report', 'square', 'transform'],
+          include_downstream: true,
+          include_upstream: false,
+          only_failed: false,
+          reset_dag_runs: true,
+        },
+      ],
+    ]);
+    expect(asked.at(-1)).toMatchObject({ method: 'GET', path: `${p}/dags/etl/dagRuns/r` });
+
+    // Nothing failed is left: a second retry clears nothing and answers the run as it is.
+    const again = await provider.retryRun('etl', 'r');
+    expect(again.status).toBe('queued');
+    expect(stub.requests.filter((r) => r.path.endsWith('/clearTaskInstances'))).toHaveLength(1);
+    expect(await failure(provider.retryRun('etl', 'nope'))).toMatchObject({ kind: 'not_found', code: 'RUN_NOT_FOUND', status: 404 });
+  });
+
+  it('never resends a clear whose answer was lost; calling retryRun again finds nothing left to clear', async () => {
+    stub = await start();
+    const provider = providerFor(stub);
+    const run = stub.data.runs.find((r) => r.state === 'failed' && stub.data.tasks.some((t) => t.runId === r.runId && t.state === 'failed'))!;
+    stub.faults.add({ kind: 'lose_response', method: 'POST', path: '/clearTaskInstances', times: 1 });
+    expect(await failure(provider.retryRun(run.dagId, run.runId))).toMatchObject({ kind: 'unavailable', code: 'PROVIDER_UNREACHABLE' });
+    expect(stub.requests.filter((r) => r.path.endsWith('/clearTaskInstances'))).toHaveLength(1);
+    expect(run.state).toBe('queued');
+    expect((await provider.retryRun(run.dagId, run.runId)).status).toBe('queued');
+    expect(stub.requests.filter((r) => r.path.endsWith('/clearTaskInstances'))).toHaveLength(1);
+  });
+
   it('says PROVIDER_AUTH_FAILED (bad_gateway) when Airflow refuses the credentials', async () => {
     stub = await start();
     const f = await failure(providerFor(stub, { password: 'wrong' }).check());
@@ -313,12 +403,16 @@ describe.each<ApiVersion>(['v1', 'v2'])('Airflow %s over HTTP', (version) => {
     expect(sync).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 401 });
   });
 
-  it('says PROVIDER_AUTH_FAILED with 403 when the user may read but not trigger', async () => {
+  it('says PROVIDER_AUTH_FAILED with 403 when the user may read but not trigger, cancel or retry', async () => {
     stub = await start({ users: [{ username: 'viewer', password: 'v', readOnly: true }] });
     const provider = providerFor(stub, { username: 'viewer', password: 'v' });
     expect((await collect(provider.pipelines())).items.length).toBe(12);
     const f = await failure(provider.trigger(stub.data.listDags()[0].dagId, { runId: 'signalbox__x', conf: null, note: null, logicalDate: null }));
     expect(f).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 403 });
+    const failed = stub.data.runs.find((r) => r.state === 'failed' && stub.data.tasks.some((t) => t.runId === r.runId && t.state === 'failed'))!;
+    for (const call of [provider.cancelRun(failed.dagId, failed.runId), provider.retryRun(failed.dagId, failed.runId)]) {
+      expect(await failure(call)).toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED', status: 403 });
+    }
   });
 
   it('accepts a static bearer token, and refuses a wrong one without asking for a new token', async () => {

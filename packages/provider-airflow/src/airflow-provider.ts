@@ -17,7 +17,7 @@ import { AirflowHttp, type Auth, badResponse, basicAuth, noAuth, staticToken, To
 import { v1Dialect } from './airflow-v1';
 import { v2Dialect } from './airflow-v2';
 import { type AirflowConfig, type ApiVersion, checkAirflowConfig, readAirflowConfig } from './config';
-import type { Dialect, Dto } from './dialect';
+import { type Dialect, type Dto, FAILED_TASK_STATES, text } from './dialect';
 
 export interface AirflowProviderOptions {
   /** Per request; a request that sends nothing back for this long fails with `timeout`. Default 30 s. */
@@ -62,6 +62,9 @@ interface Detected {
 }
 
 const encode = encodeURIComponent;
+
+const runPath = (dialect: Dialect, pipelineExternalId: string, runExternalId: string) =>
+  `${dialect.prefix}/dags/${encode(pipelineExternalId)}/dagRuns/${encode(runExternalId)}`;
 
 /** An Airflow 2 (/api/v1) or Airflow 3 (/api/v2) instance, as the core sees an orchestrator. */
 export class AirflowProvider implements OrchestrationProvider {
@@ -150,13 +153,19 @@ export class AirflowProvider implements OrchestrationProvider {
     path: string,
     params: Record<string, unknown>,
     key: string,
-    opts: { totals?: Set<number>; began?: (at: Date) => void } = {},
+    opts: { totals?: Set<number>; began?: (at: Date) => void; notFoundCode?: string } = {},
   ): AsyncGenerator<{ items: Dto[]; listedAt: Date }> {
     let offset = 0;
     let listedAt: Date | undefined;
     for (;;) {
       const sentAt = this.shared.now();
-      const res = await this.http.call<Dto | null>({ method: 'GET', path, params: { ...params, limit: this.shared.pageSize, offset }, idempotent: true });
+      const res = await this.http.call<Dto | null>({
+        method: 'GET',
+        path,
+        params: { ...params, limit: this.shared.pageSize, offset },
+        idempotent: true,
+        notFoundCode: opts.notFoundCode,
+      });
       if (!listedAt) {
         listedAt = res.serverDate && res.serverDate < sentAt ? res.serverDate : sentAt;
         opts.began?.(listedAt);
@@ -233,11 +242,63 @@ export class AirflowProvider implements OrchestrationProvider {
     const sentAt = this.shared.now();
     const res = await this.http.call<Dto>({
       method: 'GET',
-      path: `${dialect.prefix}/dags/${encode(pipelineExternalId)}/dagRuns/${encode(runExternalId)}`,
+      path: runPath(dialect, pipelineExternalId, runExternalId),
       idempotent: true,
       notFoundCode: 'RUN_NOT_FOUND',
     });
     return this.runOf(dialect, res.data, res.serverDate ?? sentAt, 'GET dagRun');
+  }
+
+  /**
+   * `PATCH …/dags/{id}/dagRuns/{run}` `{state: "failed"}`: Airflow marks the run failed, its
+   * running task instances failed (their processes are stopped) and its unfinished ones skipped,
+   * and answers the run. Airflow does this to a finished run too; the caller decides whether a run
+   * may be cancelled.
+   */
+  async cancelRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> {
+    const { dialect } = await this.dialect();
+    const sentAt = this.shared.now();
+    const res = await this.http.call<Dto>({
+      method: 'PATCH',
+      path: runPath(dialect, pipelineExternalId, runExternalId),
+      body: dialect.cancelBody(),
+      // Marking a failed run failed changes nothing.
+      idempotent: true,
+      notFoundCode: 'RUN_NOT_FOUND',
+    });
+    return this.runOf(dialect, res.data, res.serverDate ?? sentAt, 'PATCH dagRun');
+  }
+
+  /**
+   * Lists the run's failed and upstream_failed task instances, clears them with everything
+   * downstream of them (`POST …/dags/{id}/clearTaskInstances` with their task ids), then reads the
+   * run. Clearing by task id is what reaches downstream: both versions ignore `include_downstream`
+   * without `task_ids`, and `only_failed` would leave the skipped tasks of a cancelled run behind.
+   * A run with no such task instance is left as it is. Calling it again after a lost answer is
+   * safe: once the clear took effect, nothing is failed to list.
+   */
+  async retryRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> {
+    const { dialect } = await this.dialect();
+    const taskIds = new Set<string>();
+    const listed = this.pages(
+      `${runPath(dialect, pipelineExternalId, runExternalId)}/taskInstances`,
+      { ...dialect.tasksQuery(null), state: FAILED_TASK_STATES },
+      'task_instances',
+      { notFoundCode: 'RUN_NOT_FOUND' },
+    );
+    for await (const page of listed) for (const t of page.items) taskIds.add(text(t.task_id));
+    if (taskIds.size > 0) {
+      await this.http.call<Dto>({
+        method: 'POST',
+        path: `${dialect.prefix}/dags/${encode(pipelineExternalId)}/clearTaskInstances`,
+        body: dialect.clearBody(runExternalId, [...taskIds].sort()),
+        // Never resent: a second clear would restart what the first one set going. Calling retryRun
+        // again is safe instead: once a clear took effect, nothing is failed to list.
+        idempotent: false,
+        notFoundCode: 'RUN_NOT_FOUND',
+      });
+    }
+    return this.getRun(pipelineExternalId, runExternalId);
   }
 
   /**

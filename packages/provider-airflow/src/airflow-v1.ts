@@ -46,5 +46,19 @@ export function v1Dialect(prefix = '/api/v1'): Dialect {
       if (req.logicalDate) body.logical_date = req.logicalDate.toISOString();
       return body;
     },
+
+    // UpdateDagRunState: `state` is the only field.
+    cancelBody: () => ({ state: 'failed' }),
+    // Every flag is sent: Airflow 2.10 defaults dry_run to true and reset_dag_runs to false (the
+    // run would stay failed), which the spec leaves unsaid.
+    clearBody: (runId, taskIds) => ({
+      dry_run: false,
+      dag_run_id: runId,
+      task_ids: taskIds,
+      include_downstream: true,
+      include_upstream: false,
+      only_failed: false,
+      reset_dag_runs: true,
+    }),
   };
 }

@@ -30,5 +30,19 @@ export function v2Dialect(prefix = '/api/v2'): Dialect {
       if (req.note !== null) body.note = req.note;
       return body;
     },
+
+    // DAGRunPatchBody takes `state` and `note`; without update_mask every field sent is applied.
+    cancelBody: () => ({ state: 'failed' }),
+    // ClearTaskInstancesBody refuses unknown keys; dry_run defaults to true, reset_dag_runs to true.
+    // run_on_latest_version is left out: the run is cleared on its own DAG version.
+    clearBody: (runId, taskIds) => ({
+      dry_run: false,
+      dag_run_id: runId,
+      task_ids: taskIds,
+      include_downstream: true,
+      include_upstream: false,
+      only_failed: false,
+      reset_dag_runs: true,
+    }),
   };
 }

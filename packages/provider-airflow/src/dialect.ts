@@ -17,7 +17,14 @@ export interface Dialect {
   run(run: Dto, listedAt: Date): ProviderRun;
   task(task: Dto, listedAt: Date): ProviderTaskRun;
   triggerBody(request: TriggerRequest): Dto;
+  /** The PATCH body that marks a run failed. */
+  cancelBody(): Dto;
+  /** The clearTaskInstances body that clears these task ids of one run, and their downstream. */
+  clearBody(runId: string, taskIds: string[]): Dto;
 }
+
+/** The task instance states a retry clears: failed, and upstream_failed below a failure. */
+export const FAILED_TASK_STATES = ['failed', 'upstream_failed'];
 
 /**
  * Airflow's strings with U+0000 removed. PostgreSQL refuses that character in text and jsonb, so

@@ -81,6 +81,107 @@ describe('MockProvider', () => {
     expect((await p.getRun(dag.externalId, 'r2')).status).toBe('failed');
   });
 
+  /** The task runs of one run, by task id: [status, try number]. */
+  const tasksOf = async (p: MockProvider, runId: string, pipelineExternalId?: string) => {
+    const out: Record<string, [string, number]> = {};
+    for await (const c of p.changes(null)) {
+      if (c.kind !== 'taskRuns') continue;
+      for (const t of c.taskRuns) {
+        if (t.runExternalId === runId && (pipelineExternalId === undefined || t.pipelineExternalId === pipelineExternalId))
+          out[t.taskId] = [t.status, t.tryNumber];
+      }
+    }
+    return out;
+  };
+
+  it('cancels a running triggered run as Airflow does: the running task fails, the rest are skipped', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider(config, clock);
+    const [dag] = (await drain(p.pipelines()))[0];
+    await p.trigger(dag.externalId, { runId: 'c1', conf: null, note: null, logicalDate: null });
+    clock.advance(TRIGGERED_RUN_TIMELINE.startAfterMs + TRIGGERED_RUN_TIMELINE.taskMs + 1_000);
+    const at = clock.now();
+    const run = await p.cancelRun(dag.externalId, 'c1');
+    expect(run).toMatchObject({ status: 'failed', finishedAt: at, updatedAt: at });
+    expect(await tasksOf(p, 'c1')).toEqual({ extract: ['success', 1], transform: ['failed', 1], load: ['skipped', 1] });
+    // Time goes on; nothing moves any more.
+    clock.advance(60_000);
+    expect((await p.getRun(dag.externalId, 'c1')).status).toBe('failed');
+    expect(await tasksOf(p, 'c1')).toEqual({ extract: ['success', 1], transform: ['failed', 1], load: ['skipped', 1] });
+  });
+
+  it('retries a cancelled run from its failed task: that task and the ones after it run again, with the next try', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider(config, clock);
+    const [dag] = (await drain(p.pipelines()))[0];
+    await p.trigger(dag.externalId, { runId: 'c2', conf: null, note: null, logicalDate: null });
+    clock.advance(TRIGGERED_RUN_TIMELINE.startAfterMs + TRIGGERED_RUN_TIMELINE.taskMs + 1_000);
+    await p.cancelRun(dag.externalId, 'c2');
+    clock.advance(1_000);
+    const retried = await p.retryRun(dag.externalId, 'c2');
+    expect(retried).toMatchObject({ status: 'queued', queuedAt: clock.now(), startedAt: null, finishedAt: null });
+    expect(await tasksOf(p, 'c2')).toEqual({ extract: ['success', 1], transform: ['pending', 2], load: ['pending', 2] });
+    clock.advance(TRIGGERED_RUN_TIMELINE.startAfterMs + 2 * TRIGGERED_RUN_TIMELINE.taskMs);
+    expect((await p.getRun(dag.externalId, 'c2')).status).toBe('success');
+    expect(await tasksOf(p, 'c2')).toEqual({ extract: ['success', 1], transform: ['success', 2], load: ['success', 2] });
+  });
+
+  it('fails a retried run again when its conf asks for it, and leaves a run cancelled before it began as it is', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider(config, clock);
+    const [dag] = (await drain(p.pipelines()))[0];
+    await p.trigger(dag.externalId, { runId: 'c3', conf: { fail: true }, note: null, logicalDate: null });
+    clock.advance(60_000);
+    await p.retryRun(dag.externalId, 'c3');
+    clock.advance(60_000);
+    expect((await p.getRun(dag.externalId, 'c3')).status).toBe('failed');
+    expect(await tasksOf(p, 'c3')).toEqual({ extract: ['success', 1], transform: ['success', 1], load: ['failed', 2] });
+    // Cancelled while queued: every task skipped, none failed, so there is nothing to retry (as in Airflow).
+    await p.trigger(dag.externalId, { runId: 'c4', conf: null, note: null, logicalDate: null });
+    await p.cancelRun(dag.externalId, 'c4');
+    expect((await p.retryRun(dag.externalId, 'c4')).status).toBe('failed');
+    expect(await tasksOf(p, 'c4')).toEqual({ extract: ['skipped', 1], transform: ['skipped', 1], load: ['skipped', 1] });
+  });
+
+  it('cancels a running fleet run and retries a failed one, whose tasks from the failed one on then run with the clock', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider({ pipelines: 40, runsPerPipeline: 3, seed: 7 }, clock);
+    const all = (
+      await drain(
+        (async function* () {
+          for await (const c of p.changes(null)) if (c.kind === 'runs') yield c.runs;
+        })(),
+      )
+    ).flat();
+    const running = all.find((r) => r.status === 'running')!;
+    const failed = all.find((r) => r.status === 'failed')!;
+    const size = p.size.runs;
+
+    expect((await p.cancelRun(running.pipelineExternalId, running.externalId)).status).toBe('failed');
+    const canceled = Object.values(await tasksOf(p, running.externalId, running.pipelineExternalId)).map(([status]) => status);
+    expect(canceled).toContain('failed');
+    expect(canceled.every((x) => x === 'success' || x === 'failed' || x === 'skipped')).toBe(true);
+
+    // In the order the tasks run (a listing orders them by update time).
+    const inOrder = async (runId: string) => {
+      const tasks = await tasksOf(p, runId, failed.pipelineExternalId);
+      return ['extract', 'validate', 'transform', 'load', 'notify'].filter((id) => id in tasks).map((id) => [id, tasks[id]] as const);
+    };
+    const before = await inOrder(failed.externalId);
+    const first = before.findIndex(([, [status]]) => status === 'failed');
+    const run = await p.retryRun(failed.pipelineExternalId, failed.externalId);
+    expect(run).toMatchObject({ status: 'queued', runType: failed.runType, logicalDate: failed.logicalDate });
+    expect(p.size.runs).toBe(size);
+    const after = await inOrder(failed.externalId);
+    expect(after.map(([taskId]) => taskId)).toEqual(before.map(([taskId]) => taskId));
+    expect(after.map(([, [status]]) => status)).toEqual(before.map(([, [status]], k) => (k < first ? status : 'pending')));
+    clock.advance(TRIGGERED_RUN_TIMELINE.startAfterMs + after.length * TRIGGERED_RUN_TIMELINE.taskMs);
+    expect((await p.getRun(failed.pipelineExternalId, failed.externalId)).status).toBe('success');
+    const tries = (await inOrder(failed.externalId)).slice(first).map(([, [status, tryNumber]]) => [status, tryNumber]);
+    const next = Math.max(...before.map(([, [, n]]) => n)) + 1;
+    expect(tries).toEqual(tries.map(() => ['success', next]));
+  });
+
   it('fails the next calls with an injected fault, keeping the status', async () => {
     const p = new MockProvider(config, new FakeClock());
     p.failNext({ status: 503, message: 'scheduler down', times: 2 });

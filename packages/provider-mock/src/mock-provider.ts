@@ -14,6 +14,7 @@ import {
   type ProviderTaskRun,
   providerError,
   type RunStatus,
+  type RunType,
   type TaskRunStatus,
   type TriggerRequest,
 } from '@signalbox/core';
@@ -33,16 +34,35 @@ export const DEFAULT_LOOKBACK_MS = 30 * 24 * 3600_000;
 export const TRIGGERED_RUN_TIMELINE = { startAfterMs: 5_000, taskMs: 10_000 } as const;
 const TRIGGERED_TASKS = ['extract', 'transform', 'load'];
 
-interface TriggeredRun {
+/** One go of a live run's tasks from `firstTask` on: queued at `queuedAt`, then one task after the other. */
+interface Attempt {
+  queuedAt: Date;
+  firstTask: number;
+  tryNumber: number;
+  /** When the run was marked failed during this attempt. */
+  canceledAt: Date | null;
+}
+
+/**
+ * A run that moves with the clock: one triggered here, or a fleet run once it is retried. Each
+ * task belongs to the last attempt that reached it; tasks before the first attempt keep the state
+ * they had (a fleet run's history).
+ */
+interface LiveRun {
   pipelineExternalId: string;
   externalId: string;
+  runType: RunType;
   conf: Record<string, unknown> | null;
   note: string | null;
   logicalDate: Date | null;
-  queuedAt: Date;
-  /** conf `{"fail": true}` makes the run fail at its last task, to try failure paths. */
-  fails: boolean;
+  tasks: { taskId: string; operator: string }[];
+  /** The task that fails whenever it runs, or -1: conf `{"fail": true}` makes it the last, to try failure paths. */
+  failingTask: number;
+  before: ProviderTaskRun[];
+  attempts: Attempt[];
 }
+
+const CLEARED: ReadonlySet<TaskRunStatus> = new Set<TaskRunStatus>(['failed', 'upstream_failed']);
 
 /**
  * A deterministic in-process orchestrator: a fleet generated from `{pipelines, runs_per_pipeline,
@@ -51,7 +71,7 @@ interface TriggeredRun {
  */
 export class MockProvider implements OrchestrationProvider {
   private readonly fleet: Fleet;
-  private readonly triggered = new Map<string, TriggeredRun>();
+  private readonly live = new Map<string, LiveRun>();
   private faults: MockFault[] = [];
   private latencyMs = 0;
   /** Calls made, by method, so tests can see how the provider was used. */
@@ -93,7 +113,7 @@ export class MockProvider implements OrchestrationProvider {
   }
 
   get size() {
-    return { pipelines: this.fleet.pipelines.length, runs: this.fleet.runs.length + this.triggered.size, taskRuns: this.fleet.taskRuns.length };
+    return { pipelines: this.fleet.pipelines.length, runs: this.fleet.runs.length + this.live.size, taskRuns: this.fleet.taskRuns.length };
   }
 
   async check(): Promise<ProviderInfo> {
@@ -114,9 +134,9 @@ export class MockProvider implements OrchestrationProvider {
     const listedAt = this.clock.now();
     const parsed = cursor === null ? Number.NaN : Date.parse(cursor);
     const since = new Date(Number.isNaN(parsed) ? listedAt.getTime() - this.lookbackMs : parsed);
-    const runs = () => this.changedSince([...this.fleet.runs, ...[...this.triggered.values()].map((t) => this.runOf(t))], since);
+    const runs = () => this.changedSince([...this.fleet.runs, ...[...this.live.values()].map((t) => this.runOf(t))], since);
     for await (const page of this.paged('runs', runs)) yield { kind: 'runs', runs: page };
-    const taskRuns = () => this.changedSince([...this.fleet.taskRuns, ...[...this.triggered.values()].flatMap((t) => this.taskRunsOf(t))], since);
+    const taskRuns = () => this.changedSince([...this.fleet.taskRuns, ...[...this.live.values()].flatMap((t) => this.taskRunsOf(t))], since);
     for await (const page of this.paged('taskRuns', taskRuns)) yield { kind: 'taskRuns', taskRuns: page };
     yield { kind: 'cursor', cursor: listedAt.toISOString() };
   }
@@ -125,29 +145,104 @@ export class MockProvider implements OrchestrationProvider {
     await this.enter('trigger', [pipelineExternalId, request]);
     if (!this.fleet.pipelines.some((p) => p.externalId === pipelineExternalId)) throw notFound('dag', pipelineExternalId);
     const key = `${pipelineExternalId}/${request.runId}`;
-    if (this.triggered.has(key) || this.fleet.runs.some((r) => r.pipelineExternalId === pipelineExternalId && r.externalId === request.runId)) {
+    if (this.live.has(key) || this.fleetRun(pipelineExternalId, request.runId)) {
       throw conflict('RUN_EXISTS', `run '${request.runId}' of '${pipelineExternalId}' exists`);
     }
-    const run: TriggeredRun = {
+    const run: LiveRun = {
       pipelineExternalId,
       externalId: request.runId,
+      runType: 'manual',
       conf: request.conf,
       note: request.note,
       logicalDate: request.logicalDate,
-      queuedAt: this.clock.now(),
-      fails: request.conf?.fail === true,
+      tasks: TRIGGERED_TASKS.map((taskId) => ({ taskId, operator: 'PythonOperator' })),
+      failingTask: request.conf?.fail === true ? TRIGGERED_TASKS.length - 1 : -1,
+      before: [],
+      attempts: [{ queuedAt: this.clock.now(), firstTask: 0, tryNumber: 1, canceledAt: null }],
     };
-    this.triggered.set(key, run);
+    this.live.set(key, run);
     return this.runOf(run);
   }
 
   async getRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> {
     await this.enter('getRun', [pipelineExternalId, runExternalId]);
-    const t = this.triggered.get(`${pipelineExternalId}/${runExternalId}`);
+    const t = this.live.get(`${pipelineExternalId}/${runExternalId}`);
     if (t) return this.runOf(t);
-    const r = this.fleet.runs.find((x) => x.pipelineExternalId === pipelineExternalId && x.externalId === runExternalId);
+    const r = this.fleetRun(pipelineExternalId, runExternalId);
     if (!r) throw notFound('dag run', runExternalId);
     return structuredClone(r);
+  }
+
+  /**
+   * Marks a run failed, as Airflow does: the running task fails, the tasks not yet run are
+   * skipped. A failed run stays as it is; a finished one is marked failed with its tasks as they are.
+   */
+  async cancelRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> {
+    await this.enter('cancelRun', [pipelineExternalId, runExternalId]);
+    const now = this.clock.now();
+    const live = this.live.get(`${pipelineExternalId}/${runExternalId}`);
+    if (live) {
+      if (this.runOf(live).status !== 'failed') live.attempts[live.attempts.length - 1].canceledAt = now;
+      return this.runOf(live);
+    }
+    const run = this.fleetRun(pipelineExternalId, runExternalId);
+    if (!run) throw notFound('dag run', runExternalId);
+    if (run.status === 'failed') return structuredClone(run);
+    for (const t of this.fleetTaskRuns(run)) {
+      if (t.status === 'success' || t.status === 'failed' || t.status === 'skipped' || t.status === 'upstream_failed' || t.status === 'removed') continue;
+      t.status = t.status === 'running' ? 'failed' : 'skipped';
+      t.nativeStatus = t.status;
+      t.startedAt ??= now;
+      t.finishedAt = now;
+      t.durationSeconds = (now.getTime() - t.startedAt.getTime()) / 1000;
+      t.updatedAt = now;
+    }
+    if (run.status === 'queued' || run.status === 'running') {
+      run.finishedAt = now;
+      run.durationSeconds = run.startedAt ? (now.getTime() - run.startedAt.getTime()) / 1000 : null;
+    }
+    run.status = 'failed';
+    run.nativeStatus = 'failed';
+    run.updatedAt = now;
+    return structuredClone(run);
+  }
+
+  /**
+   * Runs the failed tasks of a run again, with every task after them (the tasks run in a line): the
+   * run is queued now and goes on with the clock. A fleet run's retried tasks succeed; a triggered
+   * run whose conf asks to fail fails again. A run with no failed task stays as it is.
+   */
+  async retryRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> {
+    await this.enter('retryRun', [pipelineExternalId, runExternalId]);
+    const key = `${pipelineExternalId}/${runExternalId}`;
+    const now = this.clock.now();
+    let live = this.live.get(key);
+    if (!live) {
+      const run = this.fleetRun(pipelineExternalId, runExternalId);
+      if (!run) throw notFound('dag run', runExternalId);
+      const tasks = this.fleetTaskRuns(run);
+      const first = tasks.findIndex((t) => CLEARED.has(t.status));
+      if (first < 0) return structuredClone(run);
+      live = {
+        pipelineExternalId,
+        externalId: runExternalId,
+        runType: run.runType,
+        conf: run.conf,
+        note: run.note,
+        logicalDate: run.logicalDate,
+        tasks: tasks.map((t) => ({ taskId: t.taskId, operator: t.operator ?? 'PythonOperator' })),
+        failingTask: -1,
+        before: tasks.slice(0, first).map((t) => structuredClone(t)),
+        attempts: [{ queuedAt: now, firstTask: first, tryNumber: Math.max(...tasks.map((t) => t.tryNumber)) + 1, canceledAt: null }],
+      };
+      this.fleet.runs.splice(this.fleet.runs.indexOf(run), 1);
+      this.fleet.taskRuns = this.fleet.taskRuns.filter((t) => !tasks.includes(t));
+      this.live.set(key, live);
+      return this.runOf(live);
+    }
+    const first = this.taskRunsOf(live).findIndex((t) => CLEARED.has(t.status));
+    if (first >= 0) live.attempts.push({ queuedAt: now, firstTask: first, tryNumber: live.attempts[live.attempts.length - 1].tryNumber + 1, canceledAt: null });
+    return this.runOf(live);
   }
 
   async setPaused(pipelineExternalId: string, paused: boolean): Promise<void> {
@@ -157,43 +252,75 @@ export class MockProvider implements OrchestrationProvider {
     p.paused = paused;
   }
 
-  /** A triggered run as it stands now: queued, then running task by task, then finished. */
-  private runOf(t: TriggeredRun): ProviderRun {
+  private fleetRun(pipelineExternalId: string, runExternalId: string): ProviderRun | undefined {
+    return this.fleet.runs.find((r) => r.pipelineExternalId === pipelineExternalId && r.externalId === runExternalId);
+  }
+
+  /** A fleet run's task runs, in the order they run. */
+  private fleetTaskRuns(run: ProviderRun): ProviderTaskRun[] {
+    return this.fleet.taskRuns.filter((t) => t.pipelineExternalId === run.pipelineExternalId && t.runExternalId === run.externalId);
+  }
+
+  /** A live run as it stands now: queued, then running task by task, then finished (or failed when cancelled). */
+  private runOf(t: LiveRun): ProviderRun {
     const tasks = this.taskRunsOf(t);
-    const startedAt = new Date(t.queuedAt.getTime() + TRIGGERED_RUN_TIMELINE.startAfterMs);
+    const attempt = t.attempts[t.attempts.length - 1];
     const now = this.clock.now().getTime();
-    const last = tasks[tasks.length - 1];
+    const begin = attempt.queuedAt.getTime() + TRIGGERED_RUN_TIMELINE.startAfterMs;
+    const end = begin + (t.tasks.length - attempt.firstTask) * TRIGGERED_RUN_TIMELINE.taskMs;
+    const canceled = attempt.canceledAt?.getTime() ?? null;
     let status: RunStatus = 'queued';
-    if (now >= startedAt.getTime()) status = 'running';
-    const finishedAt = last.finishedAt;
-    if (finishedAt) status = tasks.some((x) => x.status === 'failed') ? 'failed' : 'success';
+    let finishedAt: Date | null = null;
+    if (canceled !== null) {
+      status = 'failed';
+      finishedAt = new Date(Math.min(canceled, end));
+    } else if (now >= end) {
+      status = tasks.some((x) => x.status === 'failed') ? 'failed' : 'success';
+      finishedAt = new Date(end);
+    } else if (now >= begin) {
+      status = 'running';
+    }
+    const startedAt = status === 'queued' || (canceled !== null && canceled < begin) ? null : new Date(begin);
     return {
       pipelineExternalId: t.pipelineExternalId,
       externalId: t.externalId,
       status,
       nativeStatus: status,
-      runType: 'manual',
+      runType: t.runType,
       logicalDate: t.logicalDate,
-      queuedAt: t.queuedAt,
-      startedAt: status === 'queued' ? null : startedAt,
+      queuedAt: attempt.queuedAt,
+      startedAt,
       finishedAt,
-      durationSeconds: finishedAt ? (finishedAt.getTime() - startedAt.getTime()) / 1000 : null,
+      durationSeconds: finishedAt && startedAt ? (finishedAt.getTime() - startedAt.getTime()) / 1000 : null,
       conf: structuredClone(t.conf),
       note: t.note,
-      updatedAt: finishedAt ?? (status === 'running' ? startedAt : t.queuedAt),
+      updatedAt: canceled !== null ? new Date(canceled) : (finishedAt ?? startedAt ?? attempt.queuedAt),
     };
   }
 
-  private taskRunsOf(t: TriggeredRun): ProviderTaskRun[] {
+  private taskRunsOf(t: LiveRun): ProviderTaskRun[] {
     const now = this.clock.now().getTime();
-    const begin = t.queuedAt.getTime() + TRIGGERED_RUN_TIMELINE.startAfterMs;
-    return TRIGGERED_TASKS.map((taskId, k) => {
-      const start = begin + k * TRIGGERED_RUN_TIMELINE.taskMs;
+    return t.tasks.map(({ taskId, operator }, k) => {
+      if (k < t.attempts[0].firstTask) return structuredClone(t.before[k]);
+      const attempt = t.attempts.findLast((a) => a.firstTask <= k)!;
+      const start = attempt.queuedAt.getTime() + TRIGGERED_RUN_TIMELINE.startAfterMs + (k - attempt.firstTask) * TRIGGERED_RUN_TIMELINE.taskMs;
       const end = start + TRIGGERED_RUN_TIMELINE.taskMs;
-      const failsHere = t.fails && k === TRIGGERED_TASKS.length - 1;
+      const canceled = attempt.canceledAt?.getTime() ?? null;
       let status: TaskRunStatus = 'pending';
-      if (now >= end) status = failsHere ? 'failed' : 'success';
-      else if (now >= start) status = 'running';
+      let began: number | null = null;
+      let ended: number | null = null;
+      if (canceled !== null && canceled < end) {
+        // Marking the run failed stops the running task (failed) and skips the ones not yet begun.
+        status = canceled >= start ? 'failed' : 'skipped';
+        began = Math.min(start, canceled);
+        ended = canceled;
+      } else if (now >= end) {
+        status = k === t.failingTask ? 'failed' : 'success';
+        [began, ended] = [start, end];
+      } else if (now >= start) {
+        status = 'running';
+        began = start;
+      }
       return {
         pipelineExternalId: t.pipelineExternalId,
         runExternalId: t.externalId,
@@ -201,12 +328,12 @@ export class MockProvider implements OrchestrationProvider {
         mapIndex: -1,
         status,
         nativeStatus: status === 'pending' ? null : status,
-        tryNumber: 1,
-        startedAt: status === 'pending' ? null : new Date(start),
-        finishedAt: now >= end ? new Date(end) : null,
-        durationSeconds: now >= end ? TRIGGERED_RUN_TIMELINE.taskMs / 1000 : null,
-        operator: 'PythonOperator',
-        updatedAt: new Date(now >= end ? end : now >= start ? start : t.queuedAt.getTime()),
+        tryNumber: attempt.tryNumber,
+        startedAt: began === null ? null : new Date(began),
+        finishedAt: ended === null ? null : new Date(ended),
+        durationSeconds: began !== null && ended !== null ? (ended - began) / 1000 : null,
+        operator,
+        updatedAt: new Date(ended ?? began ?? attempt.queuedAt.getTime()),
       };
     });
   }

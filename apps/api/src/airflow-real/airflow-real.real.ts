@@ -1,8 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AirflowStub, startAirflowStub } from '@signalbox/airflow-stub';
+import { newConnector, type OrchestrationProvider } from '@signalbox/core';
 import { apiRoutes, buildOpenApi } from '@signalbox/http-express';
 import { migrateToLatest } from '@signalbox/persistence-kysely';
+import { airflowProviderFactory } from '@signalbox/provider-airflow';
 import request from 'supertest';
 import { buildContainer } from '../container';
 import { testConfig } from '../test-support';
@@ -21,7 +23,7 @@ const USER = process.env.AIRFLOW_REAL_USER ?? 'admin';
 const PASSWORD = process.env.AIRFLOW_REAL_PASSWORD ?? 'admin';
 const DAGS = process.env.AIRFLOW_REAL_DAGS ?? '';
 const API = MAJOR === 2 ? '/api/v1' : '/api/v2';
-const DAG_IDS = ['sbx_doomed', 'sbx_fails', 'sbx_mapped', 'sbx_paused', 'sbx_slow', 'sbx_succeeds'];
+const DAG_IDS = ['sbx_cancel', 'sbx_doomed', 'sbx_fails', 'sbx_mapped', 'sbx_paused', 'sbx_slow', 'sbx_succeeds'];
 /** Values that are users' data or Airflow's internals, compared only as values of one type. */
 const FREE_FORM = ['conf', 'rendered_fields', 'params', 'executor_config', 'dag_version', 'bundle_version'];
 
@@ -34,6 +36,25 @@ interface TaskRunDto {
 type Json = any;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks until `check` answers something other than undefined, every two seconds. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`Airflow did not get there in time: ${what}`);
+    await sleep(2000);
+  }
+}
+
+interface TaskInstance {
+  task_id: string;
+  state: string | null;
+  try_number: number;
+  /** The task's process, on this machine (the test's Airflow runs here). */
+  pid: number | null;
+}
 
 /** Calls the real Airflow directly (to check what Signalbox did there, or to change it). */
 async function airflow(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
@@ -236,6 +257,113 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
     expect(list.map((p) => p.external_id)).not.toContain('sbx_doomed');
   });
 
+  describe('the provider itself: cancel and retry', () => {
+    // The provider over the same proxy as the API, so the differential check replays its calls too.
+    let provider: OrchestrationProvider;
+    beforeAll(() => {
+      const factory = airflowProviderFactory({ timeoutMs: 30_000 });
+      const config = factory.checkConfig({ base_url: proxy.url, username: USER, password: PASSWORD });
+      provider = factory.create(newConnector({ id: 'real-provider', spaceId: 'real', name: 'airflow', type: 'airflow', config }, new Date()));
+    });
+    /** The run's task instances in Airflow, by task id, read directly (not through the proxy). */
+    const tasks = async (dagId: string, runId: string): Promise<Record<string, TaskInstance>> => {
+      const res = await airflow('GET', `/dags/${dagId}/dagRuns/${runId}/taskInstances`);
+      expect(res.status).toBe(200);
+      return Object.fromEntries((res.json.task_instances as TaskInstance[]).map((t) => [t.task_id, t]));
+    };
+    const runState = async (dagId: string, runId: string) => (await airflow('GET', `/dags/${dagId}/dagRuns/${runId}`)).json.state as string;
+    const holding = (runId: string) =>
+      until(`sbx_cancel ${runId}: hold running`, async () => ((await tasks('sbx_cancel', runId)).hold?.state === 'running' ? true : undefined));
+    const cleared = (state: string | null) => [null, 'scheduled', 'queued', 'running'].includes(state);
+    /** The process of the cancelled task. */
+    let cancelledPid: number | null = null;
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    it('cancelRun marks a running run failed in Airflow: the running task failed, the one after it skipped', async () => {
+      const runId = 'signalbox__real_cancel';
+      await provider.trigger('sbx_cancel', { runId, conf: null, note: null, logicalDate: null });
+      await holding(runId);
+      const run = await provider.cancelRun('sbx_cancel', runId);
+      expect(run).toMatchObject({ externalId: runId, status: 'failed', nativeStatus: 'failed' });
+      expect(run.finishedAt).not.toBeNull();
+      expect(await runState('sbx_cancel', runId)).toBe('failed');
+      const after = await tasks('sbx_cancel', runId);
+      expect([after.hold.state, after.after.state]).toEqual(['failed', 'skipped']);
+      cancelledPid = after.hold.pid;
+      const patched = proxy.exchanges.filter((e) => e.method === 'PATCH' && e.url.includes(`/dagRuns/${runId}`));
+      expect(patched.map((e) => [e.status, e.requestBody])).toEqual([[200, '{"state":"failed"}']]);
+    });
+
+    it('retryRun clears the cancelled run: the failed task and the skipped one after it run again, with the next try', async () => {
+      const runId = 'signalbox__real_cancel';
+      // Airflow 2 stops a task marked failed at its LocalTaskJob's second heartbeat after the mark
+      // (~10 s); if the task was cleared by then, the dying process records its own failure on it
+      // and the retry is undone (seen here: the cleared task failed again on its old try). So wait
+      // for that process to end. Airflow 3 gives a cleared task instance a new id, which the old
+      // process cannot touch: there the retry follows the cancel at once.
+      if (MAJOR === 2) {
+        expect(cancelledPid).toEqual(expect.any(Number));
+        await until('the cancelled task has stopped', async () => (alive(cancelledPid!) ? undefined : true), 60_000);
+      }
+      const before = await tasks('sbx_cancel', runId);
+      const run = await provider.retryRun('sbx_cancel', runId);
+      expect(run.externalId).toBe(runId);
+      expect(['queued', 'running']).toContain(run.status);
+      expect(['queued', 'running']).toContain(await runState('sbx_cancel', runId));
+      const now = await tasks('sbx_cancel', runId);
+      // Cleared by task id with what is downstream: the skipped task too, which only_failed would leave.
+      expect([cleared(now.hold.state), cleared(now.after.state)]).toEqual([true, true]);
+      const clear = proxy.exchanges.find((e) => e.method === 'POST' && e.url.endsWith('/dags/sbx_cancel/clearTaskInstances'))!;
+      expect(clear.status).toBe(200);
+      expect(JSON.parse(clear.requestBody)).toMatchObject({
+        dag_run_id: runId,
+        task_ids: ['hold'],
+        include_downstream: true,
+        only_failed: false,
+        dry_run: false,
+      });
+      expect(((clear.body as Json).task_instances as TaskInstance[]).map((t) => t.task_id).sort()).toEqual(['after', 'hold']);
+      // It runs again, one try later; then the second cancel frees the executor for what follows.
+      await holding(runId);
+      expect((await tasks('sbx_cancel', runId)).hold.try_number).toBe(before.hold.try_number + 1);
+      expect((await provider.cancelRun('sbx_cancel', runId)).status).toBe('failed');
+    });
+
+    it('retryRun runs a failed task and its upstream_failed downstream again; the failing task fails again on its next try', async () => {
+      const runId = 'signalbox__real_retry';
+      await provider.trigger('sbx_fails', { runId, conf: null, note: null, logicalDate: null });
+      await until('sbx_fails failed', async () => ((await runState('sbx_fails', runId)) === 'failed' ? true : undefined));
+      const before = await tasks('sbx_fails', runId);
+      expect([before.boom.state, before.after.state]).toEqual(['failed', 'upstream_failed']);
+      const run = await provider.retryRun('sbx_fails', runId);
+      expect(['queued', 'running']).toContain(run.status);
+      const now = await tasks('sbx_fails', runId);
+      expect([cleared(now.boom.state), cleared(now.after.state)]).toEqual([true, true]);
+      await until('sbx_fails failed again', async () => ((await runState('sbx_fails', runId)) === 'failed' ? true : undefined));
+      const again = await tasks('sbx_fails', runId);
+      expect([again.boom.state, again.after.state]).toEqual(['failed', 'upstream_failed']);
+      expect(again.boom.try_number).toBe(before.boom.try_number + 1);
+      // A run with nothing failed is left as it is: sbx_succeeds' run is not cleared.
+      const ok = (await airflow('GET', '/dags/sbx_succeeds/dagRuns')).json.dag_runs[0];
+      const clears = proxy.exchanges.filter((e) => e.url.includes('/clearTaskInstances')).length;
+      expect((await provider.retryRun('sbx_succeeds', ok.dag_run_id)).status).toBe('success');
+      expect(proxy.exchanges.filter((e) => e.url.includes('/clearTaskInstances'))).toHaveLength(clears);
+    });
+
+    it('says RUN_NOT_FOUND for a run Airflow does not have', async () => {
+      for (const call of [provider.cancelRun('sbx_fails', 'no_such_run'), provider.retryRun('sbx_fails', 'no_such_run')]) {
+        await expect(call).rejects.toMatchObject({ kind: 'not_found', code: 'RUN_NOT_FOUND', provider: { status: 404 } });
+      }
+    });
+  });
+
   it('sees a slow run running', async () => {
     const res = await trigger('sbx_slow', 'real-slow');
     expect(res.status).toBe(201);
@@ -277,7 +405,9 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
 
     it('answers every request the adapter made with documents of the same shape', async () => {
       stub = await startAirflowStub({ apiVersion: MAJOR === 2 ? 'v1' : 'v2', seed: 3, dags: 4, runs: 30, taskInstances: 90, maximumPageLimit: 4 });
-      for (const id of DAG_IDS) stub.data.addDag(id, {});
+      // With the test DAGs' graphs, so that a clear with downstream tasks picks what Airflow picks.
+      const downstream: Record<string, Record<string, string[]>> = { sbx_cancel: { hold: ['after'] }, sbx_fails: { boom: ['after'] } };
+      for (const id of DAG_IDS) stub.data.addDag(id, { downstream: downstream[id] ?? {} });
       let stubAuth = 'Basic YWRtaW46YWRtaW4='; // admin:admin, the stub's default user
       if (MAJOR === 3) {
         const t = await fetch(`${stub.url}/auth/token`, {
@@ -292,6 +422,14 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
       for (const e of proxy.exchanges as Exchange[]) {
         // A refused expired token and the token endpoint itself are about credentials, not documents.
         if (e.status === 401 || e.url.startsWith('/auth/token')) continue;
+        // The stub's copy of a run has no task instances: give it the ones Airflow cleared, as failed.
+        const clearOf = /\/dags\/([^/]+)\/clearTaskInstances$/.exec(e.url.split('?')[0]);
+        if (clearOf && e.status === 200) {
+          const runId = JSON.parse(e.requestBody).dag_run_id as string;
+          for (const t of (e.body as Json).task_instances as { task_id: string; map_index?: number }[]) {
+            stub.data.setTaskState(clearOf[1], runId, t.task_id, 'failed', t.map_index ?? -1);
+          }
+        }
         const headers: Record<string, string> = { Authorization: stubAuth };
         if (e.requestHeaders['content-type']) headers['Content-Type'] = String(e.requestHeaders['content-type']);
         const res = await fetch(`${stub.url}${e.url}`, { method: e.method, headers, ...(e.requestBody ? { body: e.requestBody } : {}) });
@@ -309,6 +447,9 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
           drift.push(`${what}: status ${e.status} (Airflow) vs ${res.status} (stub)`);
           continue;
         }
+        // A clear must pick what Airflow picked (the shapes alone would pass an empty answer).
+        const count = (x: unknown) => ((x as Json)?.task_instances ?? []).length;
+        if (clearOf && count(e.body) !== count(body)) drift.push(`${what}: Airflow cleared ${count(e.body)} task instances, the stub ${count(body)}`);
         for (const line of shapeDiff(e.body, body, { freeForm: FREE_FORM }))
           drift.push(`${what} ${e.status}: ${line.replace('only in the first', 'only in Airflow').replace('only in the second', 'only in the stub')}`);
       }

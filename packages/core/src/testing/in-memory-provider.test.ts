@@ -48,5 +48,14 @@ providerContract('InMemoryProvider', async () => {
     operator: null,
     updatedAt: r.updatedAt,
   }));
+  // A failed run: its first task failed, the one after it upstream_failed.
+  const failed = { ...run('report', 'r4', -10), status: 'failed' as const, nativeStatus: 'failed' };
+  provider.runList.push(failed);
+  for (const [taskId, status] of [
+    ['extract', 'failed'],
+    ['load', 'upstream_failed'],
+  ] as const) {
+    provider.taskRunList.push({ ...provider.taskRunList[0], pipelineExternalId: 'report', runExternalId: 'r4', taskId, status, nativeStatus: status });
+  }
   return { provider, advance: (ms) => clock.advance(ms) };
 });

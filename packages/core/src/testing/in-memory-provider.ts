@@ -4,9 +4,10 @@ import type { ProviderPipeline } from '../pipeline/pipeline';
 import type { ChangePage, OrchestrationProvider, ProviderFactory, ProviderInfo, TriggerRequest } from '../ports/provider';
 import type { Clock } from '../ports/system';
 import type { ProviderRun } from '../run/run';
-import type { ProviderTaskRun } from '../task-run/task-run';
+import type { ProviderTaskRun, TaskRunStatus } from '../task-run/task-run';
 
 const CURSOR_PREFIX = 'memory:';
+const UNFINISHED: ReadonlySet<TaskRunStatus> = new Set<TaskRunStatus>(['pending', 'queued', 'running', 'retrying']);
 
 /**
  * A hand-fed orchestrator for core tests: tests put pipelines, runs and task runs in, and see
@@ -21,6 +22,8 @@ export class InMemoryProvider implements OrchestrationProvider {
   /** The cursor each `changes` call was given, in order. */
   readonly cursorsAsked: (string | null)[] = [];
   triggerCalls = 0;
+  cancelCalls = 0;
+  retryCalls = 0;
   /** Called before each page is served: lets a test act in the middle of a listing. */
   beforePage?: () => Promise<void> | void;
   /** When set, the next trigger creates its run and then fails as if the response were lost. */
@@ -100,6 +103,59 @@ export class InMemoryProvider implements OrchestrationProvider {
     const r = this.runList.find((x) => x.pipelineExternalId === pipelineExternalId && x.externalId === runExternalId);
     if (!r) throw notFound('dag run', runExternalId);
     return structuredClone(r);
+  }
+
+  /** Marks the run failed as Airflow does: running task runs fail, unfinished ones are skipped. */
+  async cancelRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> {
+    this.enter();
+    this.cancelCalls++;
+    const run = this.run(pipelineExternalId, runExternalId);
+    const now = this.clock.now();
+    for (const t of this.taskRunsOf(run)) {
+      if (!UNFINISHED.has(t.status)) continue;
+      t.status = t.status === 'running' ? 'failed' : 'skipped';
+      t.nativeStatus = t.status;
+      t.startedAt ??= now;
+      t.finishedAt = now;
+      t.updatedAt = now;
+    }
+    if (run.status !== 'failed') {
+      if (run.status === 'queued' || run.status === 'running') run.finishedAt = now;
+      run.status = 'failed';
+      run.nativeStatus = 'failed';
+      run.updatedAt = now;
+    }
+    return structuredClone(run);
+  }
+
+  /**
+   * Clears the run's failed and upstream_failed task runs (it knows no task graph, so nothing else
+   * is downstream) and queues a finished run again; a run with none stays as it is.
+   */
+  async retryRun(pipelineExternalId: string, runExternalId: string): Promise<ProviderRun> {
+    this.enter();
+    this.retryCalls++;
+    const run = this.run(pipelineExternalId, runExternalId);
+    const cleared = this.taskRunsOf(run).filter((t) => t.status === 'failed' || t.status === 'upstream_failed');
+    if (cleared.length === 0) return structuredClone(run);
+    const now = this.clock.now();
+    for (const t of cleared)
+      Object.assign(t, { status: 'pending', nativeStatus: null, startedAt: null, finishedAt: null, durationSeconds: null, updatedAt: now });
+    if (run.status === 'success' || run.status === 'failed') {
+      Object.assign(run, { status: 'queued', nativeStatus: 'queued', queuedAt: now, startedAt: null, finishedAt: null, durationSeconds: null });
+    }
+    run.updatedAt = now;
+    return structuredClone(run);
+  }
+
+  private run(pipelineExternalId: string, runExternalId: string): ProviderRun {
+    const r = this.runList.find((x) => x.pipelineExternalId === pipelineExternalId && x.externalId === runExternalId);
+    if (!r) throw notFound('dag run', runExternalId);
+    return r;
+  }
+
+  private taskRunsOf(run: ProviderRun): ProviderTaskRun[] {
+    return this.taskRunList.filter((t) => t.pipelineExternalId === run.pipelineExternalId && t.runExternalId === run.externalId);
   }
 
   async setPaused(pipelineExternalId: string, paused: boolean): Promise<void> {

@@ -47,7 +47,8 @@ const kindOf = async (p: Promise<unknown>) => {
 
 /**
  * The contract every OrchestrationProvider keeps. `make` gives a provider over an orchestrator
- * with at least two pipelines, runs and task runs, where triggering is allowed.
+ * with at least two pipelines, runs and task runs (among them a successful run, and a failed run
+ * with a failed task run), where triggering, cancelling and retrying are allowed.
  */
 export function providerContract(name: string, make: () => Promise<ProviderHarness>): void {
   describe(`OrchestrationProvider contract: ${name}`, () => {
@@ -129,6 +130,51 @@ export function providerContract(name: string, make: () => Promise<ProviderHarne
       const [pipeline] = (await collect(h.provider.pipelines())).items;
       expect(await kindOf(h.provider.getRun(pipeline.externalId, 'no_such_run_x'))).toMatch(/^not_found\//);
       expect(await kindOf(h.provider.setPaused('no_such_pipeline_x', true))).toMatch(/^not_found\//);
+    });
+
+    it('cancels a run: it is failed, as getRun and the next listing tell; not_found for an unknown run', async () => {
+      const [pipeline] = (await collect(h.provider.pipelines())).items;
+      await h.provider.trigger(pipeline.externalId, { runId: 'signalbox__contract_cancel', conf: null, note: null, logicalDate: null });
+      const before = await collectChanges(h.provider.changes(null));
+      await h.advance?.(1000);
+      const run = await h.provider.cancelRun(pipeline.externalId, 'signalbox__contract_cancel');
+      expect(run).toMatchObject({ pipelineExternalId: pipeline.externalId, externalId: 'signalbox__contract_cancel', status: 'failed' });
+      expect((await h.provider.getRun(pipeline.externalId, run.externalId)).status).toBe('failed');
+      const next = await collectChanges(h.provider.changes(before.cursor));
+      expect(next.runs.find((r) => r.externalId === run.externalId)?.status).toBe('failed');
+      for (const t of next.taskRuns.filter((x) => x.runExternalId === run.externalId)) expect(['running', 'queued', 'pending']).not.toContain(t.status);
+      expect(await kindOf(h.provider.cancelRun(pipeline.externalId, 'no_such_run_x'))).toMatch(/^not_found\//);
+      expect(await kindOf(h.provider.cancelRun('no_such_pipeline_x', 'no_such_run_x'))).toMatch(/^not_found\//);
+    });
+
+    it('retries a failed run: its failed task runs are cleared and it is queued or running again; not_found for an unknown run', async () => {
+      const { runs, taskRuns } = await collectChanges(h.provider.changes(null));
+      const key = (x: { pipelineExternalId: string }, runId: string) => `${x.pipelineExternalId}/${runId}`;
+      const failedTasks = (r: ProviderRun) => taskRuns.filter((t) => key(t, t.runExternalId) === key(r, r.externalId) && t.status === 'failed');
+      const failed = runs.find((r) => r.status === 'failed' && failedTasks(r).length > 0);
+      expect(failed).toBeDefined();
+      await h.advance?.(1000);
+      const run = await h.provider.retryRun(failed!.pipelineExternalId, failed!.externalId);
+      expect(run.externalId).toBe(failed!.externalId);
+      expect(['queued', 'running']).toContain(run.status);
+      expect(['queued', 'running']).toContain((await h.provider.getRun(failed!.pipelineExternalId, failed!.externalId)).status);
+      const after = await collectChanges(h.provider.changes(null));
+      for (const was of failedTasks(failed!)) {
+        const now = after.taskRuns.find(
+          (t) => key(t, t.runExternalId) === key(was, was.runExternalId) && t.taskId === was.taskId && t.mapIndex === was.mapIndex,
+        );
+        expect(now?.status).not.toBe('failed');
+      }
+      expect(await kindOf(h.provider.retryRun(failed!.pipelineExternalId, 'no_such_run_x'))).toMatch(/^not_found\//);
+    });
+
+    it('leaves a successful run as it is when asked to retry it', async () => {
+      const { runs } = await collectChanges(h.provider.changes(null));
+      const done = runs.find((r) => r.status === 'success');
+      expect(done).toBeDefined();
+      const run = await h.provider.retryRun(done!.pipelineExternalId, done!.externalId);
+      expect(run.status).toBe('success');
+      expect((await h.provider.getRun(done!.pipelineExternalId, done!.externalId)).status).toBe('success');
     });
 
     it('pauses and unpauses a pipeline, idempotently, as its next listing shows', async () => {
