@@ -178,7 +178,9 @@ async function main() {
     console.log(`\n${STEPS} trivial steps (median of ${REPEAT}):`);
     console.log('warehouse          engine ms   direct ms   overhead per step ms');
     for (const r of trivial) {
-      console.log(`${r.warehouse.padEnd(18)} ${r.engine.toFixed(0).padStart(9)}   ${r.direct.toFixed(0).padStart(9)}   ${((r.engine - r.direct) / STEPS).toFixed(2)}`);
+      console.log(
+        `${r.warehouse.padEnd(18)} ${r.engine.toFixed(0).padStart(9)}   ${r.direct.toFixed(0).padStart(9)}   ${((r.engine - r.direct) / STEPS).toFixed(2)}`,
+      );
     }
   } finally {
     await worker.stop();

@@ -37,7 +37,18 @@ describe('configuration from the environment', () => {
       rateLimits: { perKeyPerSecond: 100, perAddressPerSecond: 300, failedAuthPerMinute: 30 },
       maxHeaderBytes: 16_384,
       trustProxy: null,
+      warehouseIdleMs: 60_000,
+      embeddedWarehouse: true,
     });
+  });
+
+  it('refuses the embedded warehouse on PostgreSQL unless one process is vouched for', () => {
+    const pgEnv = { DATABASE_URL: 'postgres://u:p@db:5432/sbx', SIGNALBOX_SECRET_KEY: 'x'.repeat(20) };
+    expect(loadConfig(pgEnv, '/srv/app').embeddedWarehouse).toBe(false);
+    expect(loadConfig({ ...pgEnv, SIGNALBOX_EMBEDDED_WAREHOUSE: '1' }, '/srv/app').embeddedWarehouse).toBe(true);
+    expect(loadConfig({ SIGNALBOX_EMBEDDED_WAREHOUSE: '0' }, '/srv/app').embeddedWarehouse).toBe(false);
+    expect(() => loadConfig({ SIGNALBOX_EMBEDDED_WAREHOUSE: 'maybe' }, '/srv/app')).toThrow(/SIGNALBOX_EMBEDDED_WAREHOUSE/);
+    expect(loadConfig({ SIGNALBOX_WAREHOUSE_IDLE_SECONDS: '5' }, '/srv/app').warehouseIdleMs).toBe(5000);
   });
 
   it('reads the background work settings and refuses a lease under 2 s or no concurrency', () => {

@@ -41,6 +41,12 @@ export interface Config {
   trustProxy: string | number | boolean | null;
   /** An open warehouse (the embedded one's thread, a connector's pool) unused this long is closed. */
   warehouseIdleMs: number;
+  /**
+   * Whether managed pipelines may run on the space's embedded PGlite warehouse. By default only on
+   * the embedded database: with DATABASE_URL, processes share the work and a PGlite folder belongs
+   * to one of them, so a pipeline must name a `warehouse` connector (1 allows it for one process).
+   */
+  embeddedWarehouse: boolean;
 }
 
 /** A configuration refused at start, with one message per wrong variable. */
@@ -64,6 +70,7 @@ export const ENV_DEFAULTS = {
   DATABASE_SCHEMA: '',
   SIGNALBOX_DATA_DIR: './.data',
   SIGNALBOX_WAREHOUSE_IDLE_SECONDS: '60',
+  SIGNALBOX_EMBEDDED_WAREHOUSE: '',
   SIGNALBOX_SECRET_KEY: '',
   SIGNALBOX_ADMIN_API_KEY: '',
   LOG_LEVEL: 'info',
@@ -160,6 +167,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
   const maxHeaderBytes = int('SIGNALBOX_MAX_HEADER_BYTES', 1024, 1_048_576);
   const warehouseIdleMs = int('SIGNALBOX_WAREHOUSE_IDLE_SECONDS', 1, 86_400) * 1000;
+  const embeddedRaw = raw('SIGNALBOX_EMBEDDED_WAREHOUSE').toLowerCase();
+  if (embeddedRaw !== '' && ![...TRUE, ...FALSE].includes(embeddedRaw)) {
+    problems.push(`SIGNALBOX_EMBEDDED_WAREHOUSE=${JSON.stringify(embeddedRaw)}: must be empty (on only without DATABASE_URL), 1 or 0`);
+  }
+  const embeddedWarehouse = embeddedRaw === '' ? databaseUrl === null : TRUE.includes(embeddedRaw);
   const trustRaw = raw('SIGNALBOX_TRUST_PROXY');
   // A number is a count of hops (0: none), checked before the yes/no words, where '1' would mean true.
   const trustProxy = /^\d+$/.test(trustRaw)
@@ -195,5 +207,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxHeaderBytes,
     trustProxy,
     warehouseIdleMs,
+    embeddedWarehouse,
   };
 }

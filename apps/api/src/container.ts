@@ -104,7 +104,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
         definitions: definitionSupport({ ...definitionTools(), cron }, hasher),
         warehouses,
         // On PostgreSQL any process's worker may take a run, and a PGlite folder belongs to one process.
-        embeddedWarehouse: cfg.databaseUrl === null,
+        embeddedWarehouse: cfg.embeddedWarehouse,
       }),
     [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config, T.cron, T.warehouses],
   );

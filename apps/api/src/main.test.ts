@@ -59,10 +59,14 @@ describe('start (npm start)', () => {
     const managed = await fetch(`${running.url}/api/v1.0/spaces/demo/orchestration/pipelines?origin=managed`, { headers: { Authorization: `Bearer ${key}` } });
     const [analytics] = (await managed.json()) as { id: string; name: string }[];
     expect(analytics.name).toBe('user-analytics');
-    const runsRes = await fetch(`${running.url}/api/v1.0/spaces/demo/orchestration/pipelines/${analytics.id}/runs`, { headers: { Authorization: `Bearer ${key}` } });
+    const runsRes = await fetch(`${running.url}/api/v1.0/spaces/demo/orchestration/pipelines/${analytics.id}/runs`, {
+      headers: { Authorization: `Bearer ${key}` },
+    });
     const [demoRun] = (await runsRes.json()) as { id: string; status: string; rows_loaded: number }[];
     expect(demoRun).toMatchObject({ status: 'success', rows_loaded: 50 });
-    const detail = (await (await fetch(`${running.url}/api/v1.0/spaces/demo/orchestration/runs/${demoRun.id}`, { headers: { Authorization: `Bearer ${key}` } })).json()) as {
+    const detail = (await (
+      await fetch(`${running.url}/api/v1.0/spaces/demo/orchestration/runs/${demoRun.id}`, { headers: { Authorization: `Bearer ${key}` } })
+    ).json()) as {
       task_runs: { task_id: string; rows: number }[];
     };
     expect(detail.task_runs.map((t) => [t.task_id, t.rows])).toEqual([

@@ -52,7 +52,14 @@ export async function containerHarness(overrides: Partial<Config>): Promise<ApiH
 
 /** The container harness that can also count the rows of every table. */
 export async function countingHarness(overrides: Partial<Config>): Promise<ManagedHarness> {
-  const config = testConfig({ secretKey: 'test-secret-key-0123456789', inMemoryDatabase: !overrides.databaseUrl, workerPollMs: 20, ...overrides });
+  // One process: the embedded warehouse serves it on PostgreSQL too.
+  const config = testConfig({
+    secretKey: 'test-secret-key-0123456789',
+    inMemoryDatabase: !overrides.databaseUrl,
+    workerPollMs: 20,
+    embeddedWarehouse: true,
+    ...overrides,
+  });
   const container = buildContainer(config);
   const clock = new FakeClock(new Date());
   container.rebind(T.clock).toConstantValue(clock);

@@ -24,6 +24,7 @@ describe('pgSqlParser tables', () => {
       ],
       variables: [],
       statements: 1,
+      positional: sql,
     });
   });
 
@@ -109,7 +110,14 @@ describe('pgSqlParser variables', () => {
       tables: [{ schema: null, name: 't' }],
       variables: [{ name: 'real', offset: at(sql, ':real') }],
       statements: 1,
+      // Only the variable is rewritten: what looks like one inside literals, identifiers and comments stays.
+      positional: sql.replace(':real', ' $1'),
     });
+  });
+
+  it('numbers each variable once, in order of first use, for every use', async () => {
+    const result = await analyze('select :b, :a, :b::int, x::text from t where c = :a');
+    expect(result).toMatchObject({ ok: true, positional: 'select  $1,  $2,  $1::int, x::text from t where c =  $2' });
   });
 
   it('counts offsets in UTF-16 units after non-ASCII text', async () => {
@@ -171,9 +179,9 @@ describe('pgSqlParser errors and statements', () => {
   });
 
   it('answers an empty or comment-only text with no statement', async () => {
-    const none = { ok: true, tables: [], variables: [], statements: 0 };
-    expect(await analyze('')).toEqual(none);
-    expect(await analyze('  \n ')).toEqual(none);
-    expect(await analyze('-- nothing here')).toEqual(none);
+    const none = (positional: string) => ({ ok: true, tables: [], variables: [], statements: 0, positional });
+    expect(await analyze('')).toEqual(none(''));
+    expect(await analyze('  \n ')).toEqual(none('  \n '));
+    expect(await analyze('-- nothing here')).toEqual(none('-- nothing here'));
   });
 });

@@ -15,7 +15,7 @@ import {
 import { FakeWarehouses, InMemoryProvider, inMemoryPersistence, SequentialIds } from '@signalbox/core/testing';
 import { definitionTools } from '@signalbox/definition-tools';
 import { CronerSchedules } from '@signalbox/schedule-croner';
-import { managedRunsApiSuite, type StepBehaviour, type WarehouseControl } from './testing';
+import { managedRunsApiSuite } from './testing';
 
 /**
  * An orchestrator of one pipeline with a running run and a failed one, which cancels (marks failed)

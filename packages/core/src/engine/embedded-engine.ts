@@ -102,7 +102,14 @@ export class EmbeddedEngine {
     try {
       const target = await this.target(run.spaceId, version.spec.warehouse);
       if ('error' in target) {
-        return await this.finish(run, 'failed', progress, rowsLoaded, target.error, steps.map((s) => this.taskRun(run, s, 'upstream_failed', null)));
+        return await this.finish(
+          run,
+          'failed',
+          progress,
+          rowsLoaded,
+          target.error,
+          steps.map((s) => this.taskRun(run, s, 'upstream_failed', null)),
+        );
       }
       const warehouse = this.warehouses.of(target);
       const statements = await compileSteps(
@@ -122,8 +129,16 @@ export class EmbeddedEngine {
       // A step's end is written with the next step's start: two writes a step, not four.
       let ended: TaskRun[] = [];
       for (const [i, step] of steps.entries()) {
-        if (done.has(step.name)) continue;
         const statement = statements[i];
+        if (done.has(step.name)) {
+          // Done before a takeover: an incremental source's cursor is read back from the warehouse's
+          // record of the step, which answers without running anything.
+          if (statement.cursorColumn !== undefined) {
+            const replay = await warehouse.execute(statement, control.signal);
+            if (replay.cursor !== null) cursors[step.name] = replay.cursor;
+          }
+          continue;
+        }
         const startedAt = this.clock.now();
         const task = this.taskRun(run, step, 'running', startedAt);
         progress.stage = STAGE_OF[step.config.job_type];
@@ -140,7 +155,10 @@ export class EmbeddedEngine {
           if (failure === 'released') throw err;
           const failed: TaskRun = { ...task, ...this.ended(startedAt), status: 'failed', error: failure.taskError };
           const notRun = failure.status === 'canceled' ? 'skipped' : 'upstream_failed';
-          return await this.finish(run, failure.status, progress, rowsLoaded, failure.error, [failed, ...steps.slice(i + 1).map((s) => this.taskRun(run, s, notRun, null))]);
+          return await this.finish(run, failure.status, progress, rowsLoaded, failure.error, [
+            failed,
+            ...steps.slice(i + 1).map((s) => this.taskRun(run, s, notRun, null)),
+          ]);
         }
         ended = [{ ...task, ...this.ended(startedAt), status: 'success', rows: outcome.rows }];
         progress.steps_done += 1;
@@ -211,7 +229,7 @@ export class EmbeddedEngine {
   private async target(spaceId: Id, name: string | null): Promise<WarehouseTarget | { error: RunError }> {
     if (name === null) return { kind: 'embedded', spaceId };
     const connector = await this.connectors.getByName(spaceId, name);
-    if (!connector || connector.type !== 'warehouse') {
+    if (connector?.type !== 'warehouse') {
       return { error: { code: 'WAREHOUSE_UNREACHABLE', message: `the warehouse connector '${name}' does not exist`, step: null } };
     }
     return {

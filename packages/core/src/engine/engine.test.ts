@@ -338,6 +338,31 @@ describe('the embedded engine', () => {
     expect((await steps(w, run)).daily).toMatchObject({ status: 'success', rows: 7 });
   });
 
+  it('keeps the cursor of an incremental source that ran before a takeover, read back from the warehouse', async () => {
+    const w = await world();
+    const p = await pipeline(w, {
+      steps: [
+        { name: 'events', query: 'SELECT * FROM raw WHERE ts > :last_cursor', job_type: 'extract', incremental: { cursor_column: 'ts' } },
+        THREE_STEPS[1],
+      ],
+      variables: {},
+    });
+    w.warehouses.step('events', { cursor: '2026-03-01 09:00:00+00' }).step('daily', { gate: new Promise(() => undefined) });
+    const { run } = await w.services.runs.trigger(w.editor, 'acme', p.id, {});
+    const job = (await w.repos.jobs.get(managedRunJobKey(run.id))) as Job;
+    const lost = new AbortController();
+    const first = w.services.engine!.execute(job, lost.signal);
+    await until(async () => (await steps(w, run)).daily?.status === 'running');
+    lost.abort('lease-lost');
+    await expect(first).rejects.toBeDefined();
+
+    w.warehouses.step('daily', {});
+    await w.services.engine!.execute(job, new AbortController().signal);
+    expect((await w.repos.runs.get(run.spaceId, run.id))?.status).toBe('success');
+    expect(w.warehouses.executed('events')).toHaveLength(1);
+    expect(await w.repos.pipelines.incrementalState(p.spaceId, p.id)).toEqual({ events: '2026-03-01 09:00:00+00' });
+  });
+
   it('replays a trigger with the same idempotency key, and refuses the key with other options', async () => {
     const w = await world();
     const p = await pipeline(w);

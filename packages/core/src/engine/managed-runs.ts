@@ -176,6 +176,6 @@ export class ManagedRuns {
       );
     }
     const connector = await this.connectors.getByName(spaceId, name);
-    if (!connector || connector.type !== 'warehouse') throw invalid('warehouse', `names no \`warehouse\` connector of the space ('${name}')`);
+    if (connector?.type !== 'warehouse') throw invalid('warehouse', `names no \`warehouse\` connector of the space ('${name}')`);
   }
 }

@@ -1,7 +1,8 @@
 import { ManagedScheduleTask } from '../background/handlers/managed-schedule';
 import { silentLogger } from '../ports/system';
 import { page } from '../testing/contracts/fixtures';
-import { dag, HOUR, providerRun, syncAcme, type World, world } from './test-world';
+import { createServices } from './index';
+import { dag, HOUR, syncAcme, type World, world } from './test-world';
 
 const def = (fields: Record<string, unknown>) => ({ text: JSON.stringify(fields), format: 'json' as const });
 
@@ -278,10 +279,19 @@ describe('ManagedPipelineService', () => {
     });
   });
 
-  it('refuses to trigger a managed pipeline until its engine can run it', async () => {
+  it('refuses to trigger a managed pipeline where the service has no engine (no warehouses)', async () => {
     const w = await world();
     const { pipeline } = await created(w);
-    await expect(w.services.runs.trigger(w.editor, 'acme', pipeline.id, {})).rejects.toMatchObject({ kind: 'conflict', code: 'PIPELINE_NOT_RUNNABLE' });
-    void providerRun;
+    const engineless = createServices({
+      repos: w.repos,
+      uow: w.uow,
+      registry: w.registry,
+      clock: w.clock,
+      ids: w.ids,
+      definitions: w.definitions,
+      cron: w.cron,
+    });
+    expect(engineless.engine).toBeUndefined();
+    await expect(engineless.runs.trigger(w.editor, 'acme', pipeline.id, {})).rejects.toMatchObject({ kind: 'conflict', code: 'PIPELINE_NOT_RUNNABLE' });
   });
 });

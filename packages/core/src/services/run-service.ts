@@ -7,7 +7,7 @@ import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, PipelineVersionRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
 import type { Clock, Hasher, IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
-import { durationOf, isFinished, type ProviderRun, type Run, type RunFilter, type RunType, runAtOf } from '../run/run';
+import { durationOf, isFinished, type ProviderRun, type Run, type RunFilter, runAtOf } from '../run/run';
 import type { TaskRun } from '../task-run/task-run';
 import type { SpaceAccess } from './space-access';
 
