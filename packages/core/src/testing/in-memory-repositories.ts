@@ -314,7 +314,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
   async markRemoved(spaceId: Id, connectorId: Id, syncId: Id, at: Date) {
     let n = 0;
     for (const p of this.s.pipelines.values()) {
-      if (p.spaceId === spaceId && p.connectorId === connectorId && p.removedAt === null && p.seenBySync !== syncId) {
+      if (p.spaceId === spaceId && p.connectorId === connectorId && p.origin === 'synced' && p.removedAt === null && p.seenBySync !== syncId) {
         p.removedAt = new Date(at);
         n++;
       }

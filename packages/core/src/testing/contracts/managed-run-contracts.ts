@@ -447,6 +447,17 @@ export function managedRunContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.connectors.getByName('not-an-id', 'prod')).toBeUndefined();
     });
 
+    it('never marks removed the managed pipelines a connector runs when its sync did not list them', async () => {
+      const s = subject();
+      const space = await aSpace(s);
+      const connector = await aConnector(s, space.id);
+      const synced = (await somePipelines(s, connector, [providerPipeline('etl')]))('etl');
+      const { pipeline } = await storeManaged(s, space.id, 'remote', { connectorId: connector.id });
+      expect(await s.repos.pipelines.markRemoved(space.id, connector.id, s.ids.id(), at(1))).toBe(1);
+      expect((await s.repos.pipelines.get(space.id, synced.id))?.removedAt).toEqual(at(1));
+      expect(await s.repos.pipelines.get(space.id, pipeline.id)).toEqual(pipeline);
+    });
+
     it('deletes with a connector the managed pipelines it runs, with their versions, runs and steps', async () => {
       const s = subject();
       const space = await aSpace(s);
