@@ -312,6 +312,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
         updated_at = excluded.updated_at`.execute(this.db);
   }
 
+  /** Synced pipelines only: a managed pipeline whose engine is the connector is never listed by its sync. */
   async markRemoved(spaceId: Id, connectorId: Id, syncId: Id, at: Date) {
     if (!isUuid(spaceId) || !isUuid(connectorId)) return 0;
     const r = await this.db
@@ -319,6 +320,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
       .set({ removed_at: at })
       .where('space_id', '=', spaceId)
       .where('connector_id', '=', connectorId)
+      .where('origin', '=', 'synced')
       .where('removed_at', 'is', null)
       .where(sql<boolean>`seen_by_sync IS DISTINCT FROM ${isUuid(syncId) ? syncId : null}::uuid`)
       .executeTakeFirst();

@@ -293,7 +293,7 @@ export class KyselyRunRepository implements RunRepository {
     return inTransaction(this.db, async (trx) => {
       const run = await trx
         .selectFrom('runs')
-        .select(['pipeline_id', 'status', 'created_at', NOT_DRY.as('counts')])
+        .select(['pipeline_id', 'status', NOT_DRY.as('counts')])
         .where('space_id', '=', spaceId)
         .where('id', '=', id)
         .where('origin', '=', 'managed')
@@ -305,9 +305,9 @@ export class KyselyRunRepository implements RunRepository {
           SELECT (SELECT count(*) FROM runs
                    WHERE space_id = ${spaceId}::uuid AND pipeline_id = ${run.pipeline_id}::uuid AND origin = 'managed'
                      AND status = 'running' AND ${NOT_DRY}) >= ${maxActiveRuns}
-              OR EXISTS (SELECT 1 FROM runs
-                   WHERE space_id = ${spaceId}::uuid AND pipeline_id = ${run.pipeline_id}::uuid AND origin = 'managed'
-                     AND status = 'queued' AND ${NOT_DRY} AND (created_at, id) < (${mustDate(run.created_at)}::timestamptz, ${id}::uuid)) AS busy`.execute(trx);
+              OR EXISTS (SELECT 1 FROM runs me JOIN runs o ON o.space_id = me.space_id AND o.pipeline_id = me.pipeline_id
+                   WHERE me.space_id = ${spaceId}::uuid AND me.id = ${id}::uuid AND o.origin = 'managed' AND o.status = 'queued'
+                     AND (o.options->>'dry_run') IS DISTINCT FROM 'true' AND (o.created_at, o.id) < (me.created_at, me.id)) AS busy`.execute(trx);
         if (rows[0].busy) return 'busy';
       }
       const started = await trx

@@ -1,5 +1,5 @@
-import { type Connector, DomainError, newConnector } from '@signalbox/core';
-import { SequentialIds, T0 } from '@signalbox/core/testing';
+import { type Connector, DomainError, newConnector, type Run } from '@signalbox/core';
+import { aManagedRun, SequentialIds, storeManaged, T0 } from '@signalbox/core/testing';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from './database';
@@ -398,4 +398,44 @@ describe('sync leases across processes on PostgreSQL', () => {
       await repos.syncs.finish({ ...winner, status: 'succeeded', finishedAt: T0 });
     }
   });
+});
+
+describe('managed run starts across processes on PostgreSQL', () => {
+  let databases: Database[] = [];
+  afterAll(async () => {
+    await Promise.all(databases.map((d) => d.close()));
+  });
+
+  it('never runs more than max_active_runs of a pipeline, and starts its runs in queue order', async () => {
+    const first = await openTestDatabase('postgres', 'starts');
+    const others = await Promise.all([1, 2, 3].map(() => openDatabase({ databaseUrl: TEST_DATABASE_URL, schema: first.schema!, poolSize: 3 })));
+    databases = [...others, first];
+    const ids = new SequentialIds(7);
+    const s = { ...kyselyPersistence(first.db, { secretKey: TEST_SECRET_KEY, ids }), ids };
+    const space = { id: ids.id(), slug: 'starts', name: 'Starts', createdAt: T0 };
+    await s.repos.spaces.create(space);
+    const { pipeline } = await storeManaged(s, space.id, 'orders');
+    const runs: Run[] = [];
+    for (let i = 0; i < 12; i++) {
+      const at = new Date(T0.getTime() + i * 1000);
+      runs.push(aManagedRun(s, pipeline, { createdAt: at, queuedAt: at, runAt: at }));
+    }
+    // Stored in another order than the queue's.
+    for (const run of [...runs].reverse()) await s.repos.runs.insertTriggered(run, null);
+    const all = [first, ...others].map((d, i) => kyselyRepositories(d.db, { secretKey: TEST_SECRET_KEY, ids: new SequentialIds(100 + i) }));
+    const order: string[] = [];
+    for (let round = 0; round < 20 && order.length < runs.length; round++) {
+      // Every process tries every run at once.
+      const outcomes = await Promise.all(all.flatMap((r) => runs.map((run) => r.runs.startManaged(space.id, run.id, 3, T0).then((o) => [run.id, o] as const))));
+      // Within a round, in queue order (the outcomes come back in the order the calls were made).
+      const started = new Set(outcomes.filter(([, o]) => o === 'started').map(([id]) => id));
+      order.push(...runs.filter((r) => started.has(r.id)).map((r) => r.id));
+      const running = await s.repos.runs.listForPipeline(space.id, pipeline.id, { status: ['running'] }, { page: 1, perPage: 100 });
+      expect(running.total).toBeLessThanOrEqual(3);
+      // One finishes, making room for the next.
+      const oldest = running.items.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
+      if (oldest) await s.repos.runs.updateManaged(space.id, oldest.id, { status: 'success', finishedAt: T0 }, T0);
+    }
+    expect(order).toEqual(runs.map((r) => r.id));
+  }, 60_000);
 });

@@ -232,16 +232,16 @@ export class InMemoryConnectorRepository implements ConnectorRepository {
   async delete(spaceId: Id, id: Id) {
     const c = this.s.connectors.get(id);
     if (!c || c.spaceId !== spaceId) return false;
-    const runIds = new Set([...this.s.runs.values()].filter((r) => r.connectorId === id).map((r) => r.id));
+    // As the database's keys cascade: its pipelines (managed ones on it as their engine too), and their runs and versions.
+    const pipelineIds = new Set([...this.s.pipelines.values()].filter((p) => p.connectorId === id).map((p) => p.id));
+    const runIds = new Set([...this.s.runs.values()].filter((r) => r.connectorId === id || pipelineIds.has(r.pipelineId)).map((r) => r.id));
     const taskIds = new Set([...this.s.taskRuns.values()].filter((t) => runIds.has(t.runId)).map((t) => t.id));
     for (const [k, cm] of this.s.comments) if (runIds.has(cm.target.id) || taskIds.has(cm.target.id)) this.s.comments.delete(k);
     for (const k of taskIds) this.s.taskRuns.delete(k);
     for (const k of runIds) this.s.runs.delete(k);
-    for (const [k, p] of this.s.pipelines) {
-      if (p.connectorId !== id) continue;
-      this.s.pipelines.delete(k);
-      for (const [wk, w] of this.s.watches) if (w.pipelineId === k) this.s.watches.delete(wk);
-    }
+    for (const [k, v] of this.s.versions) if (pipelineIds.has(v.pipelineId)) this.s.versions.delete(k);
+    for (const [k, w] of this.s.watches) if (pipelineIds.has(w.pipelineId)) this.s.watches.delete(k);
+    for (const k of pipelineIds) this.s.pipelines.delete(k);
     for (const [k, sy] of this.s.syncs) if (sy.connectorId === id) this.s.syncs.delete(k);
     return this.s.connectors.delete(id);
   }
@@ -314,7 +314,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
   async markRemoved(spaceId: Id, connectorId: Id, syncId: Id, at: Date) {
     let n = 0;
     for (const p of this.s.pipelines.values()) {
-      if (p.spaceId === spaceId && p.connectorId === connectorId && p.removedAt === null && p.seenBySync !== syncId) {
+      if (p.spaceId === spaceId && p.connectorId === connectorId && p.origin === 'synced' && p.removedAt === null && p.seenBySync !== syncId) {
         p.removedAt = new Date(at);
         n++;
       }

@@ -2,6 +2,7 @@ import { accessContracts } from './access-contracts';
 import { jobQueueContracts, syncScheduleContracts } from './background-contracts';
 import type { MakeRepositories } from './fixtures';
 import { managedContracts } from './managed-contracts';
+import { managedRunContracts } from './managed-run-contracts';
 import { pipelineContracts } from './pipeline-contracts';
 import { runContracts } from './run-contracts';
 import { syncContracts } from './sync-contracts';
@@ -9,7 +10,17 @@ import { unitOfWorkContracts } from './unit-of-work-contracts';
 
 export * from './fixtures';
 export { aManaged, aSpec, storeManaged } from './managed-contracts';
-export { accessContracts, jobQueueContracts, managedContracts, pipelineContracts, runContracts, syncContracts, syncScheduleContracts, unitOfWorkContracts };
+export {
+  accessContracts,
+  jobQueueContracts,
+  managedContracts,
+  managedRunContracts,
+  pipelineContracts,
+  runContracts,
+  syncContracts,
+  syncScheduleContracts,
+  unitOfWorkContracts,
+};
 
 /**
  * Every repository contract of the core, as Jest `describe`/`it` blocks. `make` is called before
@@ -20,6 +31,7 @@ export function repositoryContracts(name: string, make: MakeRepositories): void 
   accessContracts(name, make);
   pipelineContracts(name, make);
   managedContracts(name, make);
+  managedRunContracts(name, make);
   runContracts(name, make);
   syncContracts(name, make);
   unitOfWorkContracts(name, make);
