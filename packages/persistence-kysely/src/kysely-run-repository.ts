@@ -349,4 +349,20 @@ export class KyselyRunRepository implements RunRepository {
       .executeTakeFirst();
     return changed ? toRun(changed) : this.get(spaceId, id);
   }
+
+  async orphanedManaged(jobKeyPrefix: string, limit: number) {
+    const rows = await this.db
+      .selectFrom('runs as r')
+      .selectAll('r')
+      .where('r.origin', '=', 'managed')
+      .where('r.status', 'in', ['queued', 'running'])
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('jobs as j').select(sql`1`.as('one')).whereRef('j.key', '=', sql<string>`${jobKeyPrefix} || r.id::text`))),
+      )
+      .orderBy('r.created_at')
+      .orderBy('r.id')
+      .limit(limit)
+      .execute();
+    return rows.map(toRun);
+  }
 }

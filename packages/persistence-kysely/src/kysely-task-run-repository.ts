@@ -150,7 +150,7 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
              task_id text, map_index integer, status text, native_status text, try_number integer, started_at timestamptz,
              finished_at timestamptz, duration_seconds double precision, operator text, rows bigint, error text, plan jsonb,
              created_at timestamptz, updated_at timestamptz)
-      JOIN runs r ON r.space_id = x.space_id AND r.id = x.run_id
+      JOIN runs r ON r.space_id = x.space_id AND r.id = x.run_id AND r.status IN ('queued', 'running')
       ORDER BY r.id, x.task_id, x.map_index
       ON CONFLICT (run_id, task_id, map_index) DO UPDATE SET
         external_id = excluded.external_id, status = excluded.status, native_status = excluded.native_status,

@@ -9,7 +9,7 @@ import { ManagedScheduleTask } from './handlers/managed-schedule';
 import { SyncScheduler } from './handlers/schedule';
 import { syncHandler } from './handlers/sync';
 import type { Job, JobQueue } from './job-queue';
-import { Worker, type WorkerOptions } from './worker';
+import { type PeriodicTask, Worker, type WorkerOptions } from './worker';
 
 export * from './cron';
 export { ManagedScheduleTask } from './handlers/managed-schedule';
@@ -39,13 +39,15 @@ export interface BackgroundDeps {
  * and the schedules of managed pipelines.
  */
 export function createWorker(d: BackgroundDeps): Worker {
-  const periodic = [
+  const engine = d.engine;
+  const periodic: PeriodicTask[] = [
     new SyncScheduler(d.connectors, d.syncs, d.logger),
+    // Managed runs whose job is gone for good end as failed rather than stay queued or running.
+    ...(engine ? [{ name: 'orphaned-runs', run: () => engine.abandonOrphans() }] : []),
     ...(d.pipelines && d.cron
       ? [new ManagedScheduleTask(d.pipelines, d.cron, d.logger, d.runs && d.engine ? (p, tick) => d.runs!.triggerScheduled(p, tick) : undefined)]
       : []),
   ];
-  const engine = d.engine;
   const handlers = {
     [SYNC_JOB]: syncHandler(d.syncs),
     ...(engine ? { [MANAGED_RUN_JOB]: (job: Job, signal: AbortSignal) => engine.execute(job, signal) } : {}),

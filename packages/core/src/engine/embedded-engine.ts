@@ -20,7 +20,8 @@ export interface ManagedRunJobPayload {
   runId: Id;
 }
 
-export const managedRunJobKey = (runId: Id) => `run:${runId}`;
+const RUN_JOB_KEY_PREFIX = 'run:';
+export const managedRunJobKey = (runId: Id) => `${RUN_JOB_KEY_PREFIX}${runId}`;
 
 export interface EngineOptions {
   /** How often a running step looks whether a cancel was asked for (by any process). */
@@ -30,6 +31,9 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { cancelPollMs: 500, busyRetryMs: 1000 };
+
+/** A finished run's unit of work that found the run finished by another worker: rolled back, nothing written. */
+const NOT_OURS = Symbol('the run was finished elsewhere');
 
 /** Why a run stopped before its steps were done: asked to, out of time, or its worker lost the job. */
 class Stop extends Error {
@@ -80,8 +84,41 @@ export class EmbeddedEngine {
       run = await this.runs.get(spaceId, runId);
       if (!run?.managed || run.status !== 'running') return undefined;
     }
-    await this.runSteps(run as Run & { managed: ManagedRun }, pipeline, version, signal);
+    const running = run as Run & { managed: ManagedRun };
+    try {
+      await this.runSteps(running, pipeline, version, signal);
+    } catch (err) {
+      // Whatever went wrong outside a step's statement (its bookkeeping, the warehouse's record of
+      // a step done before a takeover) ends the run as failed rather than leaving it running: the
+      // job is not tried again in silence. Only a job this worker gave up stays for the next one.
+      if (signal.aborted) throw err;
+      const failure = this.failureOf(err, null, signal);
+      if (failure === 'released') throw err;
+      await this.fail(running, failure.error, failure.taskError);
+    }
     return undefined;
+  }
+
+  /**
+   * Fails the managed runs that no job will ever run (their job failed for good, or was lost), so
+   * none stays queued or running forever. Every worker does it on each poll; the run's own guard
+   * (a finished run is never changed) makes it once.
+   */
+  async abandonOrphans(limit = 20): Promise<void> {
+    for (const run of await this.runs.orphanedManaged(RUN_JOB_KEY_PREFIX, limit)) {
+      if (!run.managed) continue;
+      const message = 'no worker will run it: its job failed for good or was lost';
+      await this.fail(run as Run & { managed: ManagedRun }, { code: 'RUN_ABANDONED', message, step: run.managed.progress.step }, message);
+    }
+  }
+
+  /** Ends a run as failed where it stands: its running steps failed with the message. */
+  private async fail(run: Run & { managed: ManagedRun }, error: RunError, taskError: string): Promise<void> {
+    const now = (await this.runs.get(run.spaceId, run.id)) ?? run;
+    if (!now.managed) return;
+    const running = (await this.taskRuns.listForRun(run.spaceId, run.id)).filter((t) => t.status === 'running');
+    const failed = running.map((t): TaskRun => ({ ...t, status: 'failed', error: taskError, ...(t.startedAt ? this.ended(t.startedAt) : {}) }));
+    await this.finish({ ...run, managed: now.managed }, 'failed', now.managed.progress, now.managed.rowsLoaded, error, failed);
   }
 
   private async runSteps(run: Run & { managed: ManagedRun }, pipeline: Pipeline, version: PipelineVersion, jobSignal: AbortSignal): Promise<void> {
@@ -144,7 +181,8 @@ export class EmbeddedEngine {
         progress.stage = STAGE_OF[step.config.job_type];
         progress.step = step.name;
         await this.taskRuns.putSteps([...ended, task]);
-        await this.runs.updateManaged(run.spaceId, run.id, { progress: { ...progress }, rowsLoaded }, startedAt);
+        // Finished elsewhere (a worker that took the run over after this one's lease ran out): stop.
+        if (!(await this.runs.updateManaged(run.spaceId, run.id, { progress: { ...progress }, rowsLoaded }, startedAt))) return;
         ended = [];
         let outcome: StepOutcome;
         try {
@@ -190,7 +228,7 @@ export class EmbeddedEngine {
       const stage = last ? STAGE_OF[last.config.job_type] : progress.stage;
       await this.finish(run, 'success', { ...progress, steps_done: steps.length, step: last?.name ?? null, stage }, null, null, planned);
     } catch (err) {
-      const failure = this.failureOf(err, null, signal);
+      const failure = this.failureOf(err, null, signal, 'planning');
       if (failure === 'released') throw err;
       await this.taskRuns.putSteps(steps.map((s) => ({ ...this.taskRun(run, s, 'failed', startedAt), ...this.ended(startedAt), error: failure.taskError })));
       await this.finish(run, failure.status, progress, null, failure.error, []);
@@ -210,19 +248,22 @@ export class EmbeddedEngine {
     const now = this.clock.now();
     const startedAt = run.startedAt ?? now;
     const durationMs = Math.max(0, now.getTime() - startedAt.getTime());
-    await this.uow.run(async (r) => {
-      const finished = await r.runs.updateManaged(
-        run.spaceId,
-        run.id,
-        { status, finishedAt: now, durationSeconds: durationMs / 1000, durationMs, progress: { ...progress }, rowsLoaded, error },
-        now,
-      );
-      if (!finished) return;
-      if (taskRuns.length > 0) await r.taskRuns.putSteps(taskRuns);
-      if (status === 'success' && Object.keys(cursors).length > 0) await r.pipelines.saveIncrementalState(run.spaceId, run.pipelineId, cursors);
-      await r.pipelines.noteLastRun(run.spaceId, run.pipelineId, { status, runAt: run.runAt });
-    });
-    this.logger.info('managed run finished', { runId: run.id, status, durationMs, ...(error ? { error: error.message } : {}) });
+    const ended = await this.uow
+      .run(async (r) => {
+        // The steps first: they are written only while the run is unfinished.
+        if (taskRuns.length > 0) await r.taskRuns.putSteps(taskRuns);
+        const patch = { status, finishedAt: now, durationSeconds: durationMs / 1000, durationMs, progress: { ...progress }, rowsLoaded, error };
+        if (!(await r.runs.updateManaged(run.spaceId, run.id, patch, now))) throw NOT_OURS;
+        if (status === 'success' && Object.keys(cursors).length > 0) await r.pipelines.saveIncrementalState(run.spaceId, run.pipelineId, cursors);
+        // A dry run changes nothing, the pipeline's status included.
+        if (!run.managed.options.dry_run) await r.pipelines.noteLastRun(run.spaceId, run.pipelineId, { status, runAt: run.runAt });
+        return true;
+      })
+      .catch((err: unknown) => {
+        if (err === NOT_OURS) return false;
+        throw err;
+      });
+    if (ended) this.logger.info('managed run finished', { runId: run.id, status, durationMs, ...(error ? { error: error.message } : {}) });
   }
 
   /** The warehouse a version runs on (a connector's name, or null for the embedded one), or the run's error when its connector is gone. */
@@ -278,24 +319,33 @@ export class EmbeddedEngine {
     };
   }
 
-  /** What a step's failure means for the run; `released` when the run must be left to the worker that takes it over. */
-  private failureOf(err: unknown, step: StepSpec | null, signal: AbortSignal): 'released' | { status: RunStatus; error: RunError; taskError: string } {
+  /**
+   * What a failure means for the run; `released` when the run must be left to the worker that takes
+   * it over. `step` is the step whose statement failed; `where` names what failed without one.
+   */
+  private failureOf(
+    err: unknown,
+    step: StepSpec | null,
+    signal: AbortSignal,
+    where = 'the run',
+  ): 'released' | { status: RunStatus; error: RunError; taskError: string } {
     const reason: unknown = signal.aborted ? signal.reason : err;
     const name = step?.name ?? null;
-    const where = step ? `step '${step.name}'` : 'planning';
+    const what = step ? `step '${step.name}'` : where;
     if (reason instanceof Stop) {
       if (reason.why === 'released') return 'released';
       if (reason.why === 'canceled')
         return { status: 'canceled', error: { code: 'RUN_CANCELED', message: reason.message, step: name }, taskError: reason.message };
-      return { status: 'failed', error: { code: 'RUN_TIMEOUT', message: `${reason.message}: ${where} was stopped`, step: name }, taskError: reason.message };
+      return { status: 'failed', error: { code: 'RUN_TIMEOUT', message: `${reason.message}: ${what} was stopped`, step: name }, taskError: reason.message };
     }
     if (isWarehouseError(err)) {
-      const message = err.code === 'WAREHOUSE_UNREACHABLE' ? err.message : `${where} failed: ${err.message}`;
+      const message = err.code === 'WAREHOUSE_UNREACHABLE' ? err.message : `${what} failed: ${err.message}`;
       return { status: 'failed', error: { code: err.code, message, step: name }, taskError: err.message };
     }
     const message = err instanceof Error ? err.message : String(err);
     this.logger.error('managed run failed unexpectedly', { step: name, error: message });
-    return { status: 'failed', error: { code: 'STEP_FAILED', message: `${where} failed: ${message}`, step: name }, taskError: message };
+    const code = step ? 'STEP_FAILED' : 'ENGINE_ERROR';
+    return { status: 'failed', error: { code, message: `${what} failed: ${message}`, step: name }, taskError: message };
   }
 
   private taskRun(run: Run, step: StepSpec, status: TaskRunStatus, startedAt: Date | null): TaskRun {

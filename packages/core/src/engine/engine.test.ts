@@ -363,6 +363,81 @@ describe('the embedded engine', () => {
     expect(await w.repos.pipelines.incrementalState(p.spaceId, p.id)).toEqual({ events: '2026-03-01 09:00:00+00' });
   });
 
+  describe('never leaves a run stuck', () => {
+    it('fails the run when its bookkeeping fails, the running step with it, and does not try again by itself', async () => {
+      const w = await world();
+      const p = await pipeline(w);
+      const update = w.repos.runs.updateManaged.bind(w.repos.runs);
+      let calls = 0;
+      w.repos.runs.updateManaged = async (...args) => {
+        if (++calls === 2) throw new Error('the database went away');
+        return update(...args);
+      };
+      const { run } = await w.services.runs.trigger(w.editor, 'acme', p.id, {});
+      const done = await finished(w, run);
+      expect(done).toMatchObject({ status: 'failed', managed: { error: { code: 'ENGINE_ERROR', message: 'the run failed: the database went away' } } });
+      const t = await steps(w, run);
+      expect(Object.values(t).filter((x) => x.status === 'running')).toEqual([]);
+      expect(await w.repos.jobs.get(managedRunJobKey(run.id))).toBeUndefined();
+    });
+
+    it('fails a queued or running run whose job is gone for good (RUN_ABANDONED), once', async () => {
+      const w = await world();
+      const p = await pipeline(w);
+      const { run } = await w.services.runs.trigger(w.editor, 'acme', p.id, {});
+      const { run: kept } = await w.services.runs.trigger(w.editor, 'acme', p.id, {});
+      // A job that failed its last attempt is removed, and nothing will run its run.
+      const job = (await w.repos.jobs.get(managedRunJobKey(run.id))) as Job;
+      const [claimed] = await w.repos.jobs.claim([MANAGED_RUN_JOB], 'tok', w.clock.now(), new Date(w.clock.now().getTime() + 60_000), 1);
+      expect(claimed.id).toBe(job.id);
+      await w.repos.jobs.fail(job.id, 'tok', 'boom', null);
+      await w.services.engine!.abandonOrphans();
+      await w.services.engine!.abandonOrphans();
+      expect(await w.repos.runs.get(run.spaceId, run.id)).toMatchObject({ status: 'failed', managed: { error: { code: 'RUN_ABANDONED' } } });
+      // A run with its job is left alone.
+      expect((await w.repos.runs.get(kept.spaceId, kept.id))?.status).toBe('queued');
+    });
+
+    it('lets a worker that lost the run change nothing once another worker finished it', async () => {
+      const w = await world();
+      const p = await pipeline(w);
+      const hold = gate();
+      w.warehouses.step('daily', { gate: hold.promise, rows: 99 });
+      const { run } = await w.services.runs.trigger(w.editor, 'acme', p.id, {});
+      const job = (await w.repos.jobs.get(managedRunJobKey(run.id))) as Job;
+      // This worker never hears that its lease ran out.
+      const late = w.services.engine!.execute(job, new AbortController().signal);
+      await until(async () => (await steps(w, run)).daily?.status === 'running');
+      // Another worker took the run over and finished it.
+      await w.repos.runs.updateManaged(run.spaceId, run.id, { status: 'success', finishedAt: w.clock.now() }, w.clock.now());
+      hold.open();
+      await late;
+      const t = await steps(w, run);
+      expect([t.daily.status, t.daily.rows, t.load]).toEqual(['running', null, undefined]);
+      expect(w.warehouses.executed('load')).toEqual([]);
+      expect((await w.repos.runs.get(run.spaceId, run.id))?.status).toBe('success');
+    });
+  });
+
+  it('leaves the pipeline status to real runs: a dry run is not its last run', async () => {
+    const w = await world();
+    const p = await pipeline(w);
+    w.warehouses.step('daily', { fail: new WarehouseError('STEP_FAILED', 'boom') });
+    await finished(w, (await w.services.runs.trigger(w.editor, 'acme', p.id, {})).run);
+    w.warehouses.step('daily', {});
+    await finished(w, (await w.services.runs.trigger(w.editor, 'acme', p.id, { dryRun: true })).run);
+    expect(await w.repos.pipelines.get(p.spaceId, p.id)).toMatchObject({ lastRunStatus: 'failed' });
+  });
+
+  it('replays a trigger with the same idempotency key and body after a new version', async () => {
+    const w = await world();
+    const p = await pipeline(w);
+    const first = await w.services.runs.trigger(w.editor, 'acme', p.id, { idempotencyKey: 'k2', variables: { since: '2026-02-01' } });
+    await w.services.managed.update(w.editor, 'acme', p.id, def({ name: 'analytics', steps: THREE_STEPS, variables: { since: '2025-01-01' } }));
+    const again = await w.services.runs.trigger(w.editor, 'acme', p.id, { idempotencyKey: 'k2', variables: { since: '2026-02-01' } });
+    expect([again.created, again.run.id]).toEqual([false, first.run.id]);
+  });
+
   it('replays a trigger with the same idempotency key, and refuses the key with other options', async () => {
     const w = await world();
     const p = await pipeline(w);

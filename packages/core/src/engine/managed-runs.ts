@@ -131,7 +131,8 @@ export class ManagedRuns {
       if (kept.id !== run.id) return { run: kept, created: false };
       const payload: ManagedRunJobPayload = { spaceId: run.spaceId, runId: run.id };
       await r.jobs.enqueue({ name: MANAGED_RUN_JOB, key: managedRunJobKey(run.id), payload: { ...payload } }, this.ids.id(), now);
-      await r.pipelines.noteLastRun(run.spaceId, run.pipelineId, { status: run.status, runAt: run.runAt });
+      // A dry run changes nothing, the pipeline's status included.
+      if (!options.dry_run) await r.pipelines.noteLastRun(run.spaceId, run.pipelineId, { status: run.status, runAt: run.runAt });
       return { run: kept, created: true };
     });
   }

@@ -247,6 +247,11 @@ export interface RunRepository {
    * Resolves the run as it is after, or undefined when absent.
    */
   requestCancel(spaceId: Id, id: Id, at: Date): Promise<Run | undefined>;
+  /**
+   * Managed runs of every space, queued or running, that no job (key `jobKeyPrefix` + run id) will
+   * ever run: their job failed for good, or was lost. Oldest first.
+   */
+  orphanedManaged(jobKeyPrefix: string, limit: number): Promise<Run[]>;
   /** The fingerprint a triggered run was stored with; null for a synced run, or when absent. */
   requestHash(spaceId: Id, id: Id): Promise<string | null>;
 }
@@ -262,7 +267,9 @@ export interface TaskRunRepository {
   upsertFromProvider(connector: Connector, taskRuns: ProviderTaskRun[], seenAt: Date): Promise<number>;
   /**
    * Inserts or replaces the task runs of a managed run's steps, keyed by (run, task id, map index):
-   * every field but `id` and `createdAt` of a stored one is replaced.
+   * every field but `id` and `createdAt` of a stored one is replaced. Only while the run is queued
+   * or running: the steps of a finished run (or of an absent one) are left as they are, so a worker
+   * that lost the run cannot change its outcome.
    */
   putSteps(taskRuns: TaskRun[]): Promise<void>;
 }

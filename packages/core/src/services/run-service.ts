@@ -240,7 +240,17 @@ export class RunService {
     if (input.conf !== undefined && input.conf !== null) throw invalid('conf', 'is for synced pipelines: a managed pipeline takes variables');
     if (input.logicalDate !== undefined && input.logicalDate !== null) throw invalid('logical_date', 'is for synced pipelines');
     const { version, options } = await managed.prepare(pipeline, input);
-    const requestHash = await this.hasher.hash(canonicalJson({ note: input.note ?? null, version_id: version.id, options }));
+    // The request as sent: a replay after a new version (or new defaults) is still the same request.
+    const requestHash = await this.hasher.hash(
+      canonicalJson({
+        note: input.note ?? null,
+        version_id: input.versionId ?? null,
+        full_refresh: input.fullRefresh ?? null,
+        dry_run: input.dryRun ?? null,
+        variables: input.variables ?? null,
+        from_step: input.fromStep ?? null,
+      }),
+    );
     const fresh = {
       runType: 'manual' as const,
       externalId: await this.runIdFor(pipeline, input.idempotencyKey),

@@ -577,6 +577,15 @@ export class InMemoryRunRepository implements RunRepository {
     return 'started' as const;
   }
 
+  async orphanedManaged(jobKeyPrefix: string, limit: number) {
+    const keys = new Set([...this.s.jobs.values()].map((j) => j.key));
+    return [...this.s.runs.values()]
+      .filter((r) => r.origin === 'managed' && (r.status === 'queued' || r.status === 'running') && !keys.has(`${jobKeyPrefix}${r.id}`))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+      .slice(0, limit)
+      .map(stripRun);
+  }
+
   async requestCancel(spaceId: Id, id: Id, at: Date) {
     const r = this.managed(spaceId, id);
     if (r?.status === 'queued') Object.assign(r, { status: 'canceled', finishedAt: new Date(at), updatedAt: new Date(at) });
@@ -690,7 +699,8 @@ export class InMemoryTaskRunRepository implements TaskRunRepository {
   /** Keyed by (run, task id, map index); a step of a run absent in its space is not written. */
   async putSteps(taskRuns: TaskRun[]) {
     for (const t of taskRuns) {
-      if (this.s.runs.get(t.runId)?.spaceId !== t.spaceId) continue;
+      const run = this.s.runs.get(t.runId);
+      if (run?.spaceId !== t.spaceId || (run.status !== 'queued' && run.status !== 'running')) continue;
       const cur = [...this.s.taskRuns.values()].find((x) => x.runId === t.runId && x.taskId === t.taskId && x.mapIndex === t.mapIndex);
       if (cur) Object.assign(cur, copy({ ...t, id: cur.id, createdAt: cur.createdAt }));
       else this.s.taskRuns.set(t.id, copy(t));

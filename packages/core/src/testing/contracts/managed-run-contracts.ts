@@ -383,6 +383,31 @@ export function managedRunContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.taskRuns.listForRun(other.id, run.id)).toEqual([]);
       expect(await s.repos.taskRuns.get(other.id, extract.id)).toBeUndefined();
       expect(await s.repos.taskRuns.listForRun(space.id, run.id)).toEqual([extract, replaced]);
+
+      // Once the run has finished, its steps stay as they were: a late worker changes nothing.
+      await s.repos.runs.updateManaged(space.id, run.id, { status: 'success', finishedAt: at(4) }, at(4));
+      await s.repos.taskRuns.putSteps([{ ...replaced, status: 'running', error: null }, step('late')]);
+      expect(await s.repos.taskRuns.listForRun(space.id, run.id)).toEqual([extract, replaced]);
+    });
+
+    it('finds the queued and running managed runs that have no job, across spaces, oldest first', async () => {
+      const s = subject();
+      const { other, pipeline } = await managedSetting(s);
+      const { pipeline: elsewhere } = await storeManaged(s, other.id, 'orders');
+      const withJob = await storedAt(s, pipeline, 0);
+      await s.repos.jobs.enqueue({ name: 'managed-run', key: `run:${withJob.id}`, payload: {} }, s.ids.id(), at(0));
+      const orphan = await storedAt(s, pipeline, 1);
+      const running = await storedAt(s, elsewhere, 2);
+      await s.repos.runs.startManaged(other.id, running.id, 1, at(3));
+      const done = await storedAt(s, pipeline, 3);
+      await s.repos.runs.updateManaged(done.spaceId, done.id, { status: 'failed', finishedAt: at(4) }, at(4));
+      expect((await s.repos.runs.orphanedManaged('run:', 10)).map((r) => [r.id, r.status])).toEqual([
+        [orphan.id, 'queued'],
+        [running.id, 'running'],
+      ]);
+      expect((await s.repos.runs.orphanedManaged('run:', 1)).map((r) => r.id)).toEqual([orphan.id]);
+      // Another prefix names other jobs: the job of the first run is not its job then.
+      expect((await s.repos.runs.orphanedManaged('other:', 10)).map((r) => r.id)).toEqual([withJob.id, orphan.id, running.id]);
     });
 
     it('merges a pipeline’s incremental state by step, in its space only', async () => {
