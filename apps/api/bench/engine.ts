@@ -184,7 +184,7 @@ async function main() {
     }
   } finally {
     await worker.stop();
-    await container.get(T.warehouses).close();
+    await (await container.getAsync(T.warehouses)).close();
     await db.close();
     await pgDirect.end().catch(() => undefined);
     await lite.close().catch(() => undefined);

@@ -18,8 +18,9 @@ import { kyselyPersistence, openDatabase, sqlClient } from '@signalbox/persisten
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import { CronerSchedules } from '@signalbox/schedule-croner';
-import { postgresWarehouses } from '@signalbox/warehouse-postgres';
+import { DATABASE_IDENTITY_SQL, type DatabaseIdentity, postgresWarehouses } from '@signalbox/warehouse-postgres';
 import { Container } from 'inversify';
+import { sql } from 'kysely';
 import type { Config } from './config';
 import { coreLogger, createLogger } from './logging';
 import { resolveSecretKey } from './secret-key';
@@ -82,10 +83,22 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
 
   c.bind(T.cron).toConstantValue(new CronerSchedules());
   // Embedded warehouses live beside the embedded database (in memory when it is); never inside it.
+  // A connector that points at Signalbox's own PostgreSQL database is refused when a step runs.
   c.bind(T.warehouses)
     .toResolvedValue(
-      (cfg: Config, logger) => postgresWarehouses({ dataDir: cfg.inMemoryDatabase ? null : cfg.dataDir, idleMs: cfg.warehouseIdleMs, logger }),
-      [T.config, T.coreLogger],
+      (cfg: Config, logger, db) => {
+        let own: Promise<DatabaseIdentity | null> | undefined;
+        const signalbox = () =>
+          (own ??=
+            db.dialect === 'postgres'
+              ? sql
+                  .raw<DatabaseIdentity>(DATABASE_IDENTITY_SQL)
+                  .execute(db.db)
+                  .then((r) => r.rows[0] ?? null)
+              : Promise.resolve(null));
+        return postgresWarehouses({ dataDir: cfg.inMemoryDatabase ? null : cfg.dataDir, idleMs: cfg.warehouseIdleMs, logger, signalbox });
+      },
+      [T.config, T.coreLogger, T.database],
     )
     .onDeactivation((w) => w.close());
 

@@ -166,6 +166,14 @@ describe('the embedded engine on PostgreSQL with a warehouse connector', () => {
     expect(b.logs.some((l) => l.message === 'managed run finished' && l.runId === run.id)).toBe(true);
   });
 
+  it("refuses a warehouse connector that points at Signalbox's own database: no step runs there", async () => {
+    expect((await api('POST', '/spaces/eng/connectors', { name: 'itself', type: 'warehouse', config: { url: signalbox.url } })).status).toBe(201);
+    const id = await define({ name: 'snoop', warehouse: 'itself', sources: [{ name: 'keys', query: 'select * from api_keys' }] });
+    const done = await waitFor((await trigger(id)).id);
+    expect(done).toMatchObject({ status: 'failed', error: { code: 'WAREHOUSE_FORBIDDEN', message: expect.stringMatching(/Signalbox's own database/) } });
+    expect(done.task_runs[0]).toMatchObject({ status: 'failed', rows: null });
+  });
+
   it('fails a run on an unreachable warehouse with WAREHOUSE_UNREACHABLE and tries nothing again', async () => {
     expect(
       (await api('POST', '/spaces/eng/connectors', { name: 'gone', type: 'warehouse', config: { url: 'postgres://nobody@127.0.0.1:1/nothing' } })).status,

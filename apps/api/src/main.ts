@@ -94,7 +94,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
         // Requests and background work wind down side by side: the worker within its grace period.
         await Promise.all([closed, running.stop()]);
         clearTimeout(timer);
-        await container.get(T.warehouses).close();
+        await (await container.getAsync(T.warehouses)).close();
         await db.close();
         logger.info('stopped');
       })());
@@ -121,8 +121,8 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   } catch (err) {
     await worker?.stop().catch(() => {});
     await container
-      .get(T.warehouses)
-      .close()
+      .getAsync(T.warehouses)
+      .then((w) => w.close())
       .catch(() => {});
     await db.close().catch(() => {});
     throw err;

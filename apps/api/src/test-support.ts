@@ -82,7 +82,7 @@ export async function countingHarness(overrides: Partial<Config>): Promise<Manag
     },
     close: async () => {
       await worker.stop();
-      await container.get(T.warehouses).close();
+      await (await container.getAsync(T.warehouses)).close();
       await db.close();
       config.cleanup();
     },

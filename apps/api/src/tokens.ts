@@ -44,7 +44,7 @@ export const T = {
   registry: token<ProviderRegistry>('registry'),
   /** Cron schedules (croner), for the scheduler of managed pipelines. */
   cron: token<CronSchedules>('cron'),
-  /** Where managed pipelines' steps run: the spaces' embedded warehouses and `warehouse` connectors. */
+  /** async: where managed pipelines' steps run (the spaces' embedded warehouses and `warehouse` connectors) */
   warehouses: token<Warehouses>('warehouses'),
   /** async */
   services: token<Services>('services'),

@@ -30,7 +30,7 @@ export async function startWorker(opts: { env?: NodeJS.ProcessEnv; config?: Part
       (stopping ??= (async () => {
         logger.info('shutting down');
         await worker.stop();
-        await container.get(T.warehouses).close();
+        await (await container.getAsync(T.warehouses)).close();
         await db.close();
         logger.info('stopped');
       })());

@@ -14,7 +14,23 @@ export interface PgTarget {
 export interface PgBackendOptions {
   poolSize: number;
   logger: Logger;
+  /** Signalbox's own database, where no step may run (null when it is not on a PostgreSQL server). */
+  signalbox?: () => Promise<DatabaseIdentity | null>;
 }
+
+/** What tells one database of one server from every other: its name, its oid, and when its server started. */
+export interface DatabaseIdentity {
+  database: string;
+  oid: string;
+  started: string;
+}
+
+/** The query that answers a connection's `DatabaseIdentity` (any role may run it). */
+export const DATABASE_IDENTITY_SQL = `SELECT current_database() AS database,
+  (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())::text AS oid,
+  pg_catalog.pg_postmaster_start_time()::text AS started`;
+
+const sameDatabase = (a: DatabaseIdentity, b: DatabaseIdentity) => a.database === b.database && a.oid === b.oid && a.started === b.started;
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -38,6 +54,8 @@ const backendPid = (client: pg.PoolClient) => (client as unknown as { processID?
 /** A `pg.Pool` per target; a lease is one client, cancelled with `pg_cancel_backend` from another connection. */
 export class PgBackend implements Backend {
   private pool: pg.Pool | null = null;
+  /** Settles once the target is known not to be Signalbox's own database (checked once per pool). */
+  private checked: Promise<void> | null = null;
   private readonly config: pg.ClientConfig | null;
   private readonly where: string;
 
@@ -75,12 +93,39 @@ export class PgBackend implements Backend {
       );
       throw signal.reason;
     }
+    try {
+      this.checked ??= this.notSignalbox(client);
+      await this.checked;
+    } catch (err) {
+      this.checked = null;
+      client.release();
+      throw err;
+    }
     return this.lease(client);
+  }
+
+  /**
+   * Refuses a target that is Signalbox's own database (its URL written into a connector, or another
+   * role on it): user SQL never runs where Signalbox keeps its tables.
+   */
+  private async notSignalbox(client: pg.PoolClient): Promise<void> {
+    const own = await this.options.signalbox?.();
+    if (!own) return;
+    const { rows } = await client.query<DatabaseIdentity>(DATABASE_IDENTITY_SQL).catch((err: unknown) => {
+      throw this.unreachable(err);
+    });
+    if (rows[0] && sameDatabase(rows[0], own)) {
+      throw new WarehouseError(
+        'WAREHOUSE_FORBIDDEN',
+        `the warehouse at ${this.where} is Signalbox's own database: steps never run there; give the connector a database of its own`,
+      );
+    }
   }
 
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
+    this.checked = null;
     await pool?.end();
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, silentLogger, type Warehouses, type WarehouseTarget } from '@signalbox/core';
 import { BackendWarehouse, type PostgresWarehouse } from './backend-warehouse';
-import { PgBackend } from './pg-backend';
+import { type DatabaseIdentity, PgBackend } from './pg-backend';
 import { PgliteBackend } from './pglite-backend';
 
 export interface PostgresWarehousesOptions {
@@ -18,6 +18,11 @@ export interface PostgresWarehousesOptions {
   /** Connections per `warehouse` connector. Default 4. */
   poolSize?: number;
   logger?: Logger;
+  /**
+   * Signalbox's own database (`DATABASE_IDENTITY_SQL` run on it), when it is on a PostgreSQL
+   * server: a `warehouse` connector that points there is refused (`WAREHOUSE_FORBIDDEN`).
+   */
+  signalbox?: () => Promise<DatabaseIdentity | null>;
 }
 
 export interface PostgresWarehouses extends Warehouses {
@@ -56,7 +61,10 @@ export function postgresWarehouses(options: PostgresWarehousesOptions): Postgres
       return new BackendWarehouse(backend, name, { idleMs, logger });
     }
     const name = `connector:${target.connectorId}`;
-    const backend = new PgBackend({ url: target.url, password: target.password }, { poolSize, logger });
+    const backend = new PgBackend(
+      { url: target.url, password: target.password },
+      { poolSize, logger, ...(options.signalbox ? { signalbox: options.signalbox } : {}) },
+    );
     // A connector's warehouse leaves the cache when idle, so pools of edited connectors do not pile up.
     const onIdleClose = () => {
       if (cache.get(key) === warehouse) cache.delete(key);

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import type { Logger } from '@signalbox/core';
 import pg from 'pg';
 import type { PostgresWarehouse } from './backend-warehouse';
+import { DATABASE_IDENTITY_SQL } from './pg-backend';
 import { postgresWarehouses } from './postgres-warehouses';
 import { freshDatabase, TEST_DATABASE_URL } from './testing/test-database';
 import { aStep, contents, freshSchema, never, sleep, timed, warehouseContract } from './testing/warehouse-contract';
@@ -144,6 +145,40 @@ describe('PostgreSQL specifics', () => {
         expect(await contents(all[0].of(connector(shared.url)), out)).toEqual([{ n: 1 }]);
       } finally {
         await Promise.all(all.map((p) => p.close()));
+      }
+    });
+  });
+
+  describe("Signalbox's own database", () => {
+    const identity = async (url: string) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query(DATABASE_IDENTITY_SQL)).rows[0];
+      } finally {
+        await client.end();
+      }
+    };
+
+    it('is refused as a warehouse, whichever URL names it; another database of the same server is not', async () => {
+      const own = await identity(db.url);
+      const guarded = postgresWarehouses({ dataDir: null, signalbox: async () => own });
+      try {
+        const step = aStep({ output: { schema: freshSchema('own'), name: 't' }, sql: 'SELECT 1 AS n' });
+        const sameDb = new URL(db.url);
+        sameDb.hostname = 'localhost'; // another spelling of the same database
+        for (const url of [db.url, sameDb.toString()]) {
+          await expect(guarded.of(connector(url, null, `own-${url}`)).execute(step, never())).rejects.toMatchObject({ code: 'WAREHOUSE_FORBIDDEN' });
+        }
+        const other = await freshDatabase('not_own');
+        try {
+          await expect(guarded.of(connector(other.url, null, 'other')).execute(step, never())).resolves.toMatchObject({ rows: 1 });
+        } finally {
+          await guarded.close();
+          await other.drop();
+        }
+      } finally {
+        await guarded.close();
       }
     });
   });

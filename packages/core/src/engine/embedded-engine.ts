@@ -339,7 +339,7 @@ export class EmbeddedEngine {
       return { status: 'failed', error: { code: 'RUN_TIMEOUT', message: `${reason.message}: ${what} was stopped`, step: name }, taskError: reason.message };
     }
     if (isWarehouseError(err)) {
-      const message = err.code === 'WAREHOUSE_UNREACHABLE' ? err.message : `${what} failed: ${err.message}`;
+      const message = err.code === 'STEP_FAILED' ? `${what} failed: ${err.message}` : err.message;
       return { status: 'failed', error: { code: err.code, message, step: name }, taskError: err.message };
     }
     const message = err instanceof Error ? err.message : String(err);

@@ -90,8 +90,11 @@ export interface Warehouses {
   close(): Promise<void>;
 }
 
-/** Why a warehouse refused: the statement's own error, or no connection at all. */
-export type WarehouseErrorCode = 'STEP_FAILED' | 'WAREHOUSE_UNREACHABLE';
+/**
+ * Why a warehouse refused: the statement's own error, no connection at all, or a connection to
+ * Signalbox's own database (where no step may run).
+ */
+export type WarehouseErrorCode = 'STEP_FAILED' | 'WAREHOUSE_UNREACHABLE' | 'WAREHOUSE_FORBIDDEN';
 
 /** A failure of the warehouse, with the database's message (and SQLSTATE when it gave one). */
 export class WarehouseError extends Error {
