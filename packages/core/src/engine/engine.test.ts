@@ -462,6 +462,13 @@ describe('the embedded engine', () => {
     expect(waited.run.status).toBe('success');
     expect(Date.now() - t0).toBeLessThan(10_000);
     await expect(w.services.runs.get(w.viewer, 'acme', run.id, 61)).rejects.toMatchObject({ details: [{ field: 'wait_seconds' }] });
+    // A caller that went away ends its wait.
+    const { run: other } = await w.services.runs.trigger(w.editor, 'acme', p.id, {});
+    const gone = new AbortController();
+    setTimeout(() => gone.abort(), 100);
+    const t1 = Date.now();
+    expect((await w.services.runs.get(w.viewer, 'acme', other.id, 30, gone.signal)).run.status).not.toBe('success');
+    expect(Date.now() - t1).toBeLessThan(2000);
   });
 
   it('queues one scheduled run per due tick', async () => {

@@ -69,9 +69,10 @@ export class RunService {
 
   /**
    * A run with its task runs. With `waitSeconds` (0–60), answers once the run has finished or the
-   * time is up, whichever comes first; waiting never changes the run. Throws not_found | invalid.
+   * time is up, whichever comes first (or `signal` aborts: the caller went away); waiting never
+   * changes the run. Throws not_found | invalid.
    */
-  async get(actor: Actor, slug: string, runId: string, waitSeconds = 0): Promise<RunDetail> {
+  async get(actor: Actor, slug: string, runId: string, waitSeconds = 0, signal?: AbortSignal): Promise<RunDetail> {
     if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
       throw invalid('wait_seconds', `must be an integer from 0 to ${MAX_WAIT_SECONDS}`);
     }
@@ -79,7 +80,7 @@ export class RunService {
     let run = await this.runs.get(space.id, runId);
     if (!run) throw notFound('run', runId);
     const deadline = Date.now() + waitSeconds * 1000;
-    while (!isFinished(run.status) && Date.now() < deadline) {
+    while (!isFinished(run.status) && Date.now() < deadline && !signal?.aborted) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, deadline - Date.now())));
       run = (await this.runs.get(space.id, runId)) ?? run;
     }

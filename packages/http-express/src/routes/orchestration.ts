@@ -222,7 +222,12 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     query: Q.run,
     responses: { 200: { description: 'The run', body: 'RunDetail' } },
     errors: [400, 404],
-    handle: async (c, s) => ok(runDetailDto(await s.runs.get(c.actor, c.params.slug, c.params.run_id, c.query.wait_seconds))),
+    handle: async (c, s) => {
+      // A client that hangs up ends its wait: nothing polls for an answer no one will read.
+      const gone = new AbortController();
+      c.req.res?.once('close', () => gone.abort());
+      return ok(runDetailDto(await s.runs.get(c.actor, c.params.slug, c.params.run_id, c.query.wait_seconds, gone.signal)));
+    },
   }),
   route({
     method: 'post',
