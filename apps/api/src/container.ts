@@ -49,19 +49,20 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   c.bind(T.secretKey).toResolvedValue((cfg: Config, logger) => resolveSecretKey(cfg, logger), [T.config, T.coreLogger]);
   c.bind(T.database)
     .toResolvedValue(
-      async (cfg: Config) => {
+      async (cfg: Config, logger) => {
         if (cfg.databaseUrl) {
           return openDatabase({
             databaseUrl: cfg.databaseUrl,
             poolSize: cfg.databasePoolSize,
             ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}),
+            onIdleError: (err) => logger.warn('database: an idle connection failed; the next query opens another', { error: err.message }),
           });
         }
         if (cfg.inMemoryDatabase) return openDatabase({});
         await mkdir(cfg.dataDir, { recursive: true });
         return openDatabase({ dataDir: join(cfg.dataDir, 'pglite') });
       },
-      [T.config],
+      [T.config, T.coreLogger],
     )
     .onDeactivation((db) => db.close());
   c.bind(T.persistence).toResolvedValue((db, secretKey, ids) => kyselyPersistence(db.db, { secretKey, ids }), [T.database, T.secretKey, T.ids]);

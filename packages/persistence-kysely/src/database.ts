@@ -22,6 +22,12 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** PostgreSQL only: put every table in this schema (created if missing), e.g. one per test file. */
   schema?: string;
+  /**
+   * PostgreSQL only: told when an idle connection of the pool fails (the server restarted, an
+   * administrator ended it). The pool drops that connection and opens another on the next query;
+   * without a listener the failure would end the process.
+   */
+  onIdleError?: (err: Error) => void;
 }
 
 /** Opens the database the options name. The same SQL serves both dialects. */
@@ -50,6 +56,7 @@ async function openPostgres(databaseUrl: string, opts: OpenDatabaseOptions): Pro
     max: opts.poolSize ?? 10,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
+  pool.on('error', (err) => opts.onIdleError?.(err));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
