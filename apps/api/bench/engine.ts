@@ -29,7 +29,7 @@ import { T } from '../src/tokens';
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const ROWS = num('BENCH_ROWS', 1_000_000);
-const REPEAT = num('BENCH_REPEAT', 3);
+const REPEAT = num('BENCH_REPEAT', 5);
 const STEPS = num('BENCH_STEPS', 200);
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TARGET = 1.1;
