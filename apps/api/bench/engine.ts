@@ -4,7 +4,7 @@
  * 1. A 3-step pipeline (extract BENCH_ROWS generated rows, default 1,000,000; transform them; load
  *    the result into a destination table) run by the engine, against the same three statements run
  *    directly (`CREATE TABLE … AS <query>`, one transaction each) through one connection of the same
- *    kind, in the same run, alternating, BENCH_REPEAT times each (default 3): medians and their ratio.
+ *    kind, in the same run, alternating, BENCH_REPEAT times each (default 5): medians and their ratio.
  *    On PostgreSQL (a `warehouse` connector to a fresh database of the local server) and on the
  *    embedded PGlite warehouse (a data folder, against one PGlite on a data folder of its own).
  * 2. A run of BENCH_STEPS trivial steps (default 200), against as many trivial statements run
