@@ -113,6 +113,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
             ? `Demo space 'demo' (mock connector). Admin API key, kept in ${demo.file}:\n  ${demo.key}`
             : "Demo space 'demo' (mock connector). Call it with your SIGNALBOX_ADMIN_API_KEY:",
           `  ${curl}`,
+          "Its managed pipeline 'user-analytics' (examples/user-analytics.yaml) ran once at start: add &origin=managed to list it.",
           '',
         ].join('\n'),
       );
