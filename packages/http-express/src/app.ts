@@ -84,6 +84,8 @@ export function buildApp(services: Services, opts: AppOptions): Express {
     res.json(document);
   });
   app.use(basePath, createApiRouter(services, opts));
+  // The dialects' routers answer their own unknown paths only under their own mount points.
+  for (const base of new Set(apiRoutes(opts).flatMap((r) => (r.base ? [r.base] : [])))) app.use(base, createApiRouter(services, { ...opts, base }));
   app.use((req: Request, res: Response) => sendError(res, 404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
   app.use(errorHandler(logger));
   return app;

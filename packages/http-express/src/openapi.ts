@@ -20,6 +20,12 @@ const ERROR_TEXT: Record<number, string> = {
   504: 'The orchestrator did not answer in time',
 };
 
+/** Path parameters that are not ids. */
+const PARAM_SCHEMAS: Record<string, Schema> = {
+  slug: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,62}$' },
+  pipeline_name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,127}$' },
+};
+
 const errorResponse = (status: number) => ({
   description: ERROR_TEXT[status] ?? 'Error',
   content: { 'application/json': { schema: ref('Error') } },
@@ -55,8 +61,8 @@ export function buildOpenApi(routes: RouteSpec[], opts: OpenApiOptions = {}): Re
         name,
         in: 'path',
         required: true,
-        description: name === 'slug' ? 'The space slug' : `The ${PARAM_RESOURCES[name] ?? name} id`,
-        schema: name === 'slug' ? { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,62}$' } : { type: 'string', format: 'uuid' },
+        description: name === 'slug' ? 'The space slug' : name === 'pipeline_name' ? 'The managed pipeline’s name' : `The ${PARAM_RESOURCES[name] ?? name} id`,
+        schema: PARAM_SCHEMAS[name] ?? { type: 'string', format: 'uuid' },
       });
     }
     const q = r.query?.properties as Record<string, Schema> | undefined;
@@ -82,7 +88,7 @@ export function buildOpenApi(routes: RouteSpec[], opts: OpenApiOptions = {}): Re
     if (r.body) for (const s of [413, 415]) errors.add(s);
     for (const status of [...errors].sort((a, b) => a - b)) responses[String(status)] = errorResponse(status);
 
-    const path = `${base}${r.path}`;
+    const path = `${r.base ?? base}${r.path}`;
     paths[path] ??= {};
     paths[path][r.method] = {
       operationId: r.operationId,

@@ -47,6 +47,11 @@ export interface ResponseSpec {
 interface RouteMeta {
   method: Method;
   path: string;
+  /**
+   * Served under this absolute path instead of the API's base path: the seeds' dialects, whose
+   * clients know their own URLs. Each base gets a router of its own (see `buildApp`).
+   */
+  base?: string;
   operationId: string;
   summary: string;
   tag: string;
@@ -130,4 +135,5 @@ export const PARAM_RESOURCES: Record<string, string> = {
   task_run_id: 'task run',
   comment_id: 'comment',
   version_id: 'version',
+  pipeline_name: 'pipeline',
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, type Logger, notFound, renameField, type Services, SLUG_PATTERN, silentLogger } from '@signalbox/core';
+import { DomainError, type Logger, MANAGED_NAME_PATTERN, notFound, renameField, type Services, SLUG_PATTERN, silentLogger } from '@signalbox/core';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { JSON_TYPES, type Locate, locateInJson, parseYaml, YAML_TYPES } from './body';
 import { errorHandler, sendError } from './errors';
@@ -10,6 +10,7 @@ import { connectorRoutes } from './routes/connectors';
 import { managedRoutes } from './routes/managed';
 import { memberRoutes } from './routes/members';
 import { DEFAULT_SYNC_WAIT_MS, orchestrationRoutes } from './routes/orchestration';
+import { seed2Routes } from './routes/seed2';
 import { spaceRoutes } from './routes/spaces';
 import { syncRoutes } from './routes/syncs';
 import { teamRoutes } from './routes/teams';
@@ -27,6 +28,8 @@ export interface ApiRouterOptions {
   answerUnknownRoutes?: boolean;
   /** Per-key, per-address and failed-authentication limits (`createRateLimiter`). Default: none. */
   rateLimiter?: RateLimiter;
+  /** Serve the routes of this `base` (a dialect's mount point) instead of those under the API's base path. */
+  base?: string;
 }
 
 /** Every route of the API, in the order they are matched. */
@@ -39,6 +42,7 @@ export const apiRoutes = (opts: Pick<ApiRouterOptions, 'syncWaitMs'> = {}): Rout
   ...syncRoutes,
   ...orchestrationRoutes(opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS),
   ...managedRoutes,
+  ...seed2Routes,
 ];
 
 // Every request schema is compiled once, when this module loads; ajv keeps the compiled function
@@ -109,7 +113,9 @@ const authenticate =
 /** Path parameters that cannot name anything are a 404 of that resource, never a database error. */
 function checkParams(params: Record<string, string>) {
   for (const [name, value] of Object.entries(params)) {
-    if (name === 'slug') {
+    if (name === 'pipeline_name') {
+      if (!MANAGED_NAME_PATTERN.test(value)) throw notFound('pipeline', value);
+    } else if (name === 'slug') {
       if (!SLUG_PATTERN.test(value)) throw new DomainError('not_found', 'SPACE_NOT_FOUND', `space '${value}' was not found`);
     } else if (!UUID.test(value)) {
       throw notFound(PARAM_RESOURCES[name] ?? name, value);
@@ -212,7 +218,7 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
   const definition = express.text({ limit, type: [...JSON_TYPES, ...YAML_TYPES] });
   const router = Router();
   router.use(requestId);
-  const routes = apiRoutes(opts);
+  const routes = apiRoutes(opts).filter((r) => r.base === opts.base);
   const methodsByPath = new Map<string, string[]>();
   for (const spec of routes) {
     const path = toExpressPath(spec.path);

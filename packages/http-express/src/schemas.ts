@@ -442,12 +442,55 @@ export const pipelineSchemas = {
   }),
 };
 
-export const components = { ...responseSchemas, ...pipelineSchemas, ...managedSchemas };
+/** The seed-2 dialect (`/api/v1/pipelines`): its own envelope `{data, meta}` and item shapes. */
+const seed2Meta = obj({ total: int({ minimum: 0 }), page: int({ minimum: 1 }), per_page: int({ minimum: 1 }) });
+const seed2Props = {
+  id,
+  pipeline: str({ description: 'The pipeline’s name' }),
+  status: { enum: [...RUN_STATUSES] },
+  started_at: nDateTime,
+  progress: obj({ stage: { enum: [...RUN_STAGES] }, rows_processed: int({ minimum: 0 }) }),
+  finished_at: nDateTime,
+  duration_ms: nullable(int({ minimum: 0 })),
+  rows_loaded: nullable(int({ minimum: 0 })),
+} as const;
+export const seed2Schemas = {
+  Seed2Pipeline: obj({
+    name: str(),
+    version: { ...nStr, description: 'The current version’s label, as the definition gives it' },
+    status: { enum: [...PIPELINE_STATUSES] },
+    schedule: nStr,
+    last_run: {
+      oneOf: [
+        obj({
+          id,
+          status: { enum: [...RUN_STATUSES] },
+          started_at: nDateTime,
+          duration_ms: nullable(int({ minimum: 0 })),
+          rows_loaded: nullable(int({ minimum: 0 })),
+        }),
+        { type: 'null' },
+      ],
+    },
+    next_run_at: nDateTime,
+  }),
+  Seed2Run: obj(seed2Props),
+  Seed2PipelineData: obj({ data: { $ref: '#/components/schemas/Seed2Pipeline' } }),
+  Seed2PipelinePage: obj({ data: { type: 'array', items: { $ref: '#/components/schemas/Seed2Pipeline' } }, meta: seed2Meta }),
+  Seed2RunData: obj({ data: { $ref: '#/components/schemas/Seed2Run' } }),
+  Seed2RunPage: obj({ data: { type: 'array', items: { $ref: '#/components/schemas/Seed2Run' } }, meta: seed2Meta }),
+};
+
+export const components = { ...responseSchemas, ...pipelineSchemas, ...managedSchemas, ...seed2Schemas };
 export type ComponentName = keyof typeof components;
 export const ref = (name: ComponentName): Schema => ({ $ref: `#/components/schemas/${name}` });
 export const listOf = (name: ComponentName): Schema => ({ type: 'array', items: ref(name) });
 
 // ---------------------------------------------------------------- requests
+
+/** The seed-2 dialect's page sizes. */
+export const SEED2_PER_PAGE = 20;
+export const SEED2_MAX_PER_PAGE = 100;
 
 /** Past this a page number only overflows the database's offset arithmetic; no list is that long. */
 export const MAX_PAGE = 1_000_000;
@@ -504,6 +547,26 @@ export const querySchemas = {
     }),
   }),
   diff: query({ against: { ...id, description: 'The version to compare with; default: the one before.' } }),
+  seed2Pipelines: query({
+    status: anyOf(PIPELINE_STATUSES, 'pipelines whose status is'),
+    page: pageQuery.page,
+    per_page: int({
+      minimum: 1,
+      maximum: SEED2_MAX_PER_PAGE,
+      default: SEED2_PER_PAGE,
+      description: `Page size, 1 to ${SEED2_MAX_PER_PAGE}; default ${SEED2_PER_PAGE}.`,
+    }),
+  }),
+  seed2Runs: query({
+    page: pageQuery.page,
+    per_page: int({
+      minimum: 1,
+      maximum: SEED2_MAX_PER_PAGE,
+      default: SEED2_PER_PAGE,
+      description: `Page size, 1 to ${SEED2_MAX_PER_PAGE}; default ${SEED2_PER_PAGE}.`,
+    }),
+    limit: int({ minimum: 1, maximum: SEED2_MAX_PER_PAGE, description: 'The page size, as the seed’s clients name it; over `per_page` when both are given.' }),
+  }),
   sync: query({ wait: { type: 'boolean', default: false, description: 'Wait (bounded) for the sync to end and answer 200 with its result.' } }),
 } as const satisfies Record<string, Schema>;
 
@@ -563,4 +626,16 @@ export const bodySchemas = {
   comment: obj({ body: str({ minLength: 1, maxLength: MAX_COMMENT_LENGTH }) }),
   paused: obj({ paused: { type: 'boolean' } }),
   restore: obj({ message: nullable(str({ maxLength: 1000 })) }, []),
+  seed2Trigger: obj(
+    {
+      full_refresh: { type: 'boolean', description: 'Ignore incremental state: sources read everything, destinations are replaced. Default false.' },
+      dry_run: { type: 'boolean', description: 'Plan every step (EXPLAIN) and change nothing in the warehouse. Default false.' },
+      variables: {
+        type: 'object',
+        additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+        description: "Values for the version's variables, over their defaults; an unknown name is 400 naming `variables.<name>`.",
+      },
+    },
+    [],
+  ),
 } as const satisfies Record<string, Schema>;

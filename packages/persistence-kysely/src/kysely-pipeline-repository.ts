@@ -128,6 +128,20 @@ export class KyselyPipelineRepository implements PipelineRepository {
     return row && toPipeline(row);
   }
 
+  async getManagedByName(spaceId: Id, name: string) {
+    if (!isUuid(spaceId)) return undefined;
+    const row = await this.db
+      .selectFrom('pipelines as p')
+      .leftJoin('pipeline_versions as cv', (j) => j.onRef('cv.space_id', '=', 'p.space_id').onRef('cv.id', '=', 'p.current_version_id'))
+      .selectAll('p')
+      .select(CURRENT_VERSION)
+      .where('p.space_id', '=', spaceId)
+      .where('p.origin', '=', 'managed')
+      .where('p.name', '=', name)
+      .executeTakeFirst();
+    return row && toPipeline(row);
+  }
+
   async view(spaceId: Id, id: Id, viewerId: Id, since: Date, days: number) {
     if (!isUuid(spaceId) || !isUuid(id)) return undefined;
     const rows = await this.withSummaries(

@@ -122,6 +122,8 @@ export interface PipelineListQuery {
 
 export interface PipelineRepository {
   get(spaceId: Id, id: Id): Promise<Pipeline | undefined>;
+  /** The space's managed pipeline of that name (synced pipelines of the name are not it). */
+  getManagedByName(spaceId: Id, name: string): Promise<Pipeline | undefined>;
   /** One pipeline as a reader sees it. */
   view(spaceId: Id, id: Id, viewerId: Id, since: Date, days: number): Promise<PipelineView | undefined>;
   /**

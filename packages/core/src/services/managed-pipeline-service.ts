@@ -228,6 +228,14 @@ export class ManagedPipelineService {
     return this.writeVersion(actor, slug, current, def, undefined);
   }
 
+  /** The id of the space's managed pipeline named `name` (any member may). Throws not_found. */
+  async idByName(actor: Actor, slug: string, name: string): Promise<Id> {
+    const space = await this.access.resolve(actor, slug, 'space:read');
+    const p = await this.pipelines.getManagedByName(space.id, name);
+    if (!p) throw notFound('pipeline', name);
+    return p.id;
+  }
+
   /**
    * Deletes a managed pipeline with its versions, runs, task runs, comments and watches, in one
    * unit. Throws not_found | conflict PIPELINE_NOT_MANAGED for a synced pipeline.

@@ -1,6 +1,6 @@
 import type { Actor } from '../access/access';
 import type { Paged, PageRequest } from '../common';
-import { forbidden } from '../errors';
+import { forbidden, invalid } from '../errors';
 import type { SpaceRepository } from '../ports/repositories';
 import type { Clock, IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
@@ -34,6 +34,18 @@ export class SpaceService {
   /** The spaces the actor is a member of (all of them for instance admins). */
   list(actor: Actor, page: PageRequest): Promise<Paged<Space>> {
     return this.spaces.listVisible(actor.userId, actor.instanceAdmin, page);
+  }
+
+  /**
+   * The space a request without a slug in its path means: the one named, else the only space the
+   * actor can see. Several (or none) and no name is invalid SPACE_REQUIRED naming `field`, so the
+   * caller can say where a name goes. Throws not_found for a named space the actor cannot see.
+   */
+  async chosen(actor: Actor, slug: string | undefined, field: string): Promise<Space> {
+    if (slug !== undefined) return this.get(actor, slug);
+    const visible = await this.list(actor, { page: 1, perPage: 2 });
+    if (visible.total === 1) return visible.items[0];
+    throw invalid(field, visible.total === 0 ? 'you are a member of no space' : 'you can see several spaces: name one', 'SPACE_REQUIRED');
   }
 
   /** Throws not_found for a space the actor cannot see. */

@@ -379,6 +379,10 @@ export class InMemoryPipelineRepository implements PipelineRepository {
     return true;
   }
 
+  async getManagedByName(spaceId: Id, name: string) {
+    return copy([...this.s.pipelines.values()].find((p) => p.spaceId === spaceId && p.origin === 'managed' && p.name === name));
+  }
+
   async deleteManaged(spaceId: Id, id: Id) {
     const p = this.s.pipelines.get(id);
     if (!p || p.spaceId !== spaceId || p.origin !== 'managed') return false;

@@ -147,6 +147,22 @@ export function managedContracts(name: string, make: MakeRepositories) {
       await expect(s.repos.pipelines.updateManaged(renamed.pipeline, 1)).rejects.toMatchObject({ kind: 'conflict', code: 'PIPELINE_EXISTS' });
     });
 
+    it('finds a managed pipeline by name in its own space only, never a synced one of that name', async () => {
+      const s = subject();
+      const space = await aSpace(s);
+      const other = await aSpace(s);
+      const connector = await aConnector(s, space.id);
+      await somePipelines(s, connector, [providerPipeline('orders'), providerPipeline('etl')]);
+      const orders = await storeManaged(s, space.id, 'orders');
+      const elsewhere = await storeManaged(s, other.id, 'orders');
+      expect((await s.repos.pipelines.getManagedByName(space.id, 'orders'))?.id).toBe(orders.pipeline.id);
+      expect((await s.repos.pipelines.getManagedByName(space.id, 'orders'))?.managed?.currentVersion.id).toBe(orders.version.id);
+      expect((await s.repos.pipelines.getManagedByName(other.id, 'orders'))?.id).toBe(elsewhere.pipeline.id);
+      expect(await s.repos.pipelines.getManagedByName(space.id, 'etl')).toBeUndefined();
+      expect(await s.repos.pipelines.getManagedByName(space.id, 'ORDERS')).toBeUndefined();
+      expect(await s.repos.pipelines.getManagedByName('not-a-uuid', 'orders')).toBeUndefined();
+    });
+
     it('filters the list by origin, one or several', async () => {
       const s = subject();
       const space = await aSpace(s);
