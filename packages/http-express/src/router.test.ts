@@ -3,7 +3,7 @@ import { FakeClock, inMemoryPersistence, SequentialIds } from '@signalbox/core/t
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import express from 'express';
 import request from 'supertest';
-import { apiRoutes, buildOpenApi, createApiRouter } from './index';
+import { apiRoutes, buildApp, buildOpenApi, createApiRouter } from './index';
 
 const KEY = 'sbx_embedding_test_key_0123456789abcdef';
 
@@ -67,9 +67,28 @@ describe('the router mounted by another service', () => {
     expect(res.text).toBe('host app 404');
   });
 
-  it('describes itself at the mount point', () => {
+  it('describes itself at the mount point, and each dialect at its own', () => {
     const doc = buildOpenApi(apiRoutes(), { basePath: '/pipelines-api/v1.0' }) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths).every((p) => p.startsWith('/pipelines-api/v1.0/'))).toBe(true);
-    expect(Object.keys(doc.paths)).toHaveLength(new Set(apiRoutes().map((r) => r.path)).size);
+    const expected = new Set(apiRoutes().map((r) => `${r.base ?? '/pipelines-api/v1.0'}${r.path}`));
+    expect(new Set(Object.keys(doc.paths))).toEqual(expected);
+    expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/pipelines-api/v1.0/'))).toEqual([
+      '/api/v1/pipelines',
+      '/api/v1/pipelines/{pipeline_name}',
+      '/api/v1/pipelines/{pipeline_name}/runs',
+      '/api/v1/pipelines/{pipeline_name}/runs/{run_id}',
+    ]);
+  });
+
+  it('serves a dialect only under its own base, each router answering its own unknown paths', async () => {
+    const services = createServices({ ...inMemoryPersistence(new SequentialIds()), registry: new ProviderRegistry() });
+    const app = buildApp(services, { ready: async () => {}, accessLog: false });
+    const underCanonical = await request(app).get('/api/v1.0/pipelines').set('Authorization', 'Bearer nope');
+    expect([underCanonical.status, underCanonical.body.error.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
+    const dialect = await request(app).get('/api/v1/pipelines');
+    expect([dialect.status, dialect.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
+    const unknown = await request(app).get('/api/v1/nothing');
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
+    const method = await request(app).patch('/api/v1/pipelines');
+    expect([method.status, method.body.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
   });
 });

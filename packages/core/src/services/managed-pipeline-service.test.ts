@@ -61,6 +61,14 @@ describe('ManagedPipelineService', () => {
       await expect(w.services.managed.create(w.outsider, 'other', def({ name: 'orders' }))).resolves.toBeDefined();
     });
 
+    it('finds a managed pipeline by name for any member, in the space named only', async () => {
+      const w = await world();
+      const d = await created(w);
+      expect(await w.services.managed.idByName(w.viewer, 'acme', 'orders')).toBe(d.pipeline.id);
+      await expect(w.services.managed.idByName(w.outsider, 'other', 'orders')).rejects.toMatchObject({ kind: 'not_found', code: 'PIPELINE_NOT_FOUND' });
+      await expect(w.services.managed.idByName(w.outsider, 'acme', 'orders')).rejects.toMatchObject({ kind: 'not_found', code: 'SPACE_NOT_FOUND' });
+    });
+
     it('is for editors; a viewer may validate, which stores nothing', async () => {
       const w = await world();
       await expect(created(w).then(() => w.services.managed.create(w.viewer, 'acme', def({ name: 'x' })))).rejects.toMatchObject({ kind: 'forbidden' });

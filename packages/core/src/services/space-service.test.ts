@@ -11,6 +11,22 @@ describe('SpaceService and MemberService', () => {
     await expect(w.services.spaces.create(w.root, { slug: 'ok-1', name: ' ' })).rejects.toMatchObject({ details: [{ field: 'name' }] });
   });
 
+  it('chooses the space named, else the only one the actor sees, else SPACE_REQUIRED naming the field', async () => {
+    const w = await world();
+    expect((await w.services.spaces.chosen(w.editor, undefined, 'X-Space')).id).toBe(w.acme.id);
+    expect((await w.services.spaces.chosen(w.outsider, undefined, 'X-Space')).id).toBe(w.other.id);
+    // root created both spaces, so it is in two.
+    await expect(w.services.spaces.chosen(w.root, undefined, 'X-Space')).rejects.toMatchObject({
+      kind: 'invalid',
+      code: 'SPACE_REQUIRED',
+      details: [{ field: 'X-Space' }],
+    });
+    expect((await w.services.spaces.chosen(w.root, 'other', 'X-Space')).id).toBe(w.other.id);
+    await expect(w.services.spaces.chosen(w.editor, 'other', 'X-Space')).rejects.toMatchObject({ kind: 'not_found', code: 'SPACE_NOT_FOUND' });
+    await w.services.members.remove(w.root, 'other', w.outsider.userId);
+    await expect(w.services.spaces.chosen(w.outsider, undefined, 'X-Space')).rejects.toMatchObject({ code: 'SPACE_REQUIRED' });
+  });
+
   it('creates a space and its first admin together: a failing membership write leaves no space', async () => {
     const w = await world();
     const error = w.uow.fail('memberships', 'put');
