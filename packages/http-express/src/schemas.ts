@@ -24,6 +24,7 @@ import {
   TASK_RUN_STATUSES,
 } from '@signalbox/core';
 import type { JSONSchema } from 'json-schema-to-ts';
+import { seed3Schemas } from './seed3';
 import type { Schema } from './validation';
 
 /*
@@ -442,7 +443,7 @@ export const pipelineSchemas = {
   }),
 };
 
-export const components = { ...responseSchemas, ...pipelineSchemas, ...managedSchemas };
+export const components = { ...responseSchemas, ...pipelineSchemas, ...managedSchemas, ...seed3Schemas };
 export type ComponentName = keyof typeof components;
 export const ref = (name: ComponentName): Schema => ({ $ref: `#/components/schemas/${name}` });
 export const listOf = (name: ComponentName): Schema => ({ type: 'array', items: ref(name) });
@@ -503,6 +504,7 @@ export const querySchemas = {
       description: `Answer as soon as the run has finished, or after this many seconds (0 to ${MAX_WAIT_SECONDS}), whichever comes first. Waiting never cancels.`,
     }),
   }),
+  seed3Runs: query({ version_id: { ...id, description: 'Runs of this version only.' }, ...pageQuery }),
   diff: query({ against: { ...id, description: 'The version to compare with; default: the one before.' } }),
   sync: query({ wait: { type: 'boolean', default: false, description: 'Wait (bounded) for the sync to end and answer 200 with its result.' } }),
 } as const satisfies Record<string, Schema>;
