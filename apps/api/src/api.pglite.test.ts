@@ -1,4 +1,4 @@
-import { apiSuite, managedApiSuite } from '@signalbox/http-express/testing';
+import { apiSuite, managedApiSuite, seed3ApiSuite } from '@signalbox/http-express/testing';
 import { containerHarness, countingHarness } from './test-support';
 
 // The HTTP API suite on the container's real wiring over embedded PGlite (in memory).
@@ -6,3 +6,6 @@ apiSuite('container wiring on PGlite', () => containerHarness({ inMemoryDatabase
 
 // Managed pipelines on the same wiring, counting every table's rows around a delete.
 managedApiSuite('container wiring on PGlite', () => countingHarness({ inMemoryDatabase: true }));
+
+// The seed-3 dialect and the Api-key header, its runs executed on the embedded PGlite warehouse.
+seed3ApiSuite('container wiring on PGlite', () => containerHarness({ inMemoryDatabase: true }));

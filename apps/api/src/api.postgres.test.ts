@@ -1,4 +1,4 @@
-import { apiSuite, managedApiSuite } from '@signalbox/http-express/testing';
+import { apiSuite, managedApiSuite, seed3ApiSuite } from '@signalbox/http-express/testing';
 import { containerHarness, countingHarness, freshDatabase } from './test-support';
 
 // The HTTP API suite on the container's real wiring over PostgreSQL, in a database of its own.
@@ -17,6 +17,18 @@ apiSuite('container wiring on PostgreSQL', async () => {
 managedApiSuite('container wiring on PostgreSQL', async () => {
   const database = await freshDatabase('managed');
   const harness = await countingHarness({ databaseUrl: database.url, databasePoolSize: 5 });
+  return {
+    ...harness,
+    close: async () => {
+      await harness.close?.();
+      await database.drop();
+    },
+  };
+});
+
+seed3ApiSuite('container wiring on PostgreSQL', async () => {
+  const database = await freshDatabase('seed3');
+  const harness = await containerHarness({ databaseUrl: database.url, databasePoolSize: 5 });
   return {
     ...harness,
     close: async () => {

@@ -3,7 +3,7 @@ import { FakeClock, inMemoryPersistence, SequentialIds } from '@signalbox/core/t
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import express from 'express';
 import request from 'supertest';
-import { apiRoutes, buildOpenApi, createApiRouter } from './index';
+import { apiRoutes, buildOpenApi, createApiRouter, type RateLimiter } from './index';
 
 const KEY = 'sbx_embedding_test_key_0123456789abcdef';
 
@@ -71,5 +71,35 @@ describe('the router mounted by another service', () => {
     const doc = buildOpenApi(apiRoutes(), { basePath: '/pipelines-api/v1.0' }) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).every((p) => p.startsWith('/pipelines-api/v1.0/'))).toBe(true);
     expect(Object.keys(doc.paths)).toHaveLength(new Set(apiRoutes().map((r) => r.path)).size);
+  });
+});
+
+describe('the API key in either header', () => {
+  it('counts a key against one rate limit whichever header names it; a conflict counts as a failed authentication', async () => {
+    const ids = new SequentialIds();
+    const services = createServices({ ...inMemoryPersistence(ids), registry: new ProviderRegistry(), clock: new FakeClock(), ids });
+    await services.access.bootstrapAdminKey(KEY);
+    const keyed: string[] = [];
+    let failed = 0;
+    const limits: RateLimiter = {
+      address: async () => null,
+      key: async (key) => {
+        keyed.push(key);
+        return keyed.length > 2 ? 9 : null;
+      },
+      failedAuthentication: async () => {
+        failed += 1;
+        return null;
+      },
+    };
+    const app = express().use(createApiRouter(services, { rateLimiter: limits }));
+    expect((await request(app).get('/me').set('Authorization', `Bearer ${KEY}`)).status).toBe(200);
+    expect((await request(app).get('/me').set('Api-key', KEY)).status).toBe(200);
+    const third = await request(app).get('/me').set('Api-key', KEY);
+    expect([third.status, third.headers['retry-after']]).toEqual([429, '9']);
+    expect(keyed).toEqual([KEY, KEY, KEY]);
+    expect(failed).toBe(0);
+    const both = await request(app).get('/me').set('Api-key', KEY).set('Authorization', 'Bearer sbx_another_key_0123456789');
+    expect([both.status, both.body.error.code, failed, keyed.length]).toEqual([400, 'AMBIGUOUS_API_KEY', 1, 3]);
   });
 });

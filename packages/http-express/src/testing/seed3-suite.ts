@@ -12,6 +12,8 @@ export interface Seed3Harness {
    * failing step divides by zero.
    */
   failStep?(name: string): void;
+  /** Moves a fake clock on (a wiring on the system clock needs nothing): runs made later are newer. */
+  advanceClock?(ms: number): void;
   close?(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export function seed3ApiSuite(label: string, setup: () => Promise<Seed3Harness>)
       versions.v1 = (await call('viewer', 'get', `${P}/pipelines/${pipelineId}/versions/${created.current_version.id}`)).body;
       runs.ok = await finished((await call('root', 'post', `${P}/pipelines/${pipelineId}/trigger`, {})).body.id);
       h.failStep?.('s3_transform');
+      h.advanceClock?.(60_000);
       const updated = await define(definition(true), 'put', pipelineId);
       versions.v2 = (await call('viewer', 'get', `${P}/pipelines/${pipelineId}/versions/${updated.current_version.id}`)).body;
       runs.failed = await finished((await call('root', 'post', `${P}/pipelines/${pipelineId}/trigger`, {})).body.id);
