@@ -51,17 +51,20 @@ export function managedRunContracts(name: string, make: MakeRepositories) {
 
     it("lists a pipeline's runs of one version only (versionId); an unknown or malformed version id lists none", async () => {
       const s = subject();
-      const { space, pipeline } = await managedSetting(s);
+      const space = await aSpace(s);
+      const { pipeline, version } = await storeManaged(s, space.id, 'versioned');
+      const v2 = { ...version, id: s.ids.id(), number: 2 };
+      await s.repos.versions.create(v2);
       const first = await storedAt(s, pipeline, 1);
-      const second = await storedAt(s, pipeline, 2, { pipelineVersionId: OTHER });
+      const second = await storedAt(s, pipeline, 2, { pipelineVersionId: v2.id });
       const ids = async (versionId?: string) =>
         (await s.repos.runs.listForPipeline(space.id, pipeline.id, versionId === undefined ? {} : { versionId }, page())).items.map((r) => r.id);
       expect(await ids()).toEqual([second.id, first.id]);
       expect(await ids(pipeline.managed?.currentVersion.id)).toEqual([first.id]);
-      expect(await ids(OTHER)).toEqual([second.id]);
+      expect(await ids(v2.id)).toEqual([second.id]);
       expect(await ids('00000000-0000-4000-8000-000000000000')).toEqual([]);
       expect(await ids('not-a-uuid')).toEqual([]);
-      expect((await s.repos.runs.listForPipeline(space.id, pipeline.id, { versionId: OTHER }, page())).total).toBe(1);
+      expect((await s.repos.runs.listForPipeline(space.id, pipeline.id, { versionId: v2.id }, page())).total).toBe(1);
     });
 
     it('finds the space of a pipeline among the spaces a user can see, in one lookup', async () => {
