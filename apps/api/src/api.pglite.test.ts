@@ -1,4 +1,4 @@
-import { apiSuite, managedApiSuite, seed2ApiSuite } from '@signalbox/http-express/testing';
+import { apiSuite, managedApiSuite, seed2ApiSuite, seed3ApiSuite } from '@signalbox/http-express/testing';
 import { containerHarness, countingHarness } from './test-support';
 
 // The HTTP API suite on the container's real wiring over embedded PGlite (in memory).
@@ -9,3 +9,6 @@ managedApiSuite('container wiring on PGlite', () => countingHarness({ inMemoryDa
 
 // The seed-2 dialect on the same wiring, its runs on the space's embedded PGlite warehouse.
 seed2ApiSuite('container wiring on PGlite', () => containerHarness({ inMemoryDatabase: true }));
+
+// The seed-3 dialect and the Api-key header, its runs executed on the embedded PGlite warehouse.
+seed3ApiSuite('container wiring on PGlite', () => containerHarness({ inMemoryDatabase: true }));

@@ -3,7 +3,7 @@ import { silentLogger } from '@signalbox/core';
 import express, { type Express, type Request, type Response } from 'express';
 import { errorHandler, sendError } from './errors';
 import { buildOpenApi } from './openapi';
-import { type ApiRouterOptions, apiRoutes, createApiRouter, requestId } from './router';
+import { type ApiRouterOptions, apiRoutes, createApiRouter, requestId, seed3Routes } from './router';
 
 export interface AppOptions extends ApiRouterOptions {
   /** Resolves when the app can serve (the database answers); rejects otherwise. */
@@ -61,6 +61,7 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   const document = buildOpenApi(apiRoutes(opts), {
     basePath,
     extraPaths: {
+      ...(buildOpenApi(seed3Routes, { basePath: '' }).paths as Record<string, unknown>),
       '/health/live': health('live'),
       '/health/ready': health('ready'),
       '/openapi.json': {
@@ -86,6 +87,7 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   app.use(basePath, createApiRouter(services, opts));
   // The dialects' routers answer their own unknown paths only under their own mount points.
   for (const base of new Set(apiRoutes(opts).flatMap((r) => (r.base ? [r.base] : [])))) app.use(base, createApiRouter(services, { ...opts, base }));
+  app.use(createApiRouter(services, { ...opts, routes: seed3Routes, answerUnknownRoutes: false }));
   app.use((req: Request, res: Response) => sendError(res, 404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
   app.use(errorHandler(logger));
   return app;

@@ -95,7 +95,7 @@ export function buildOpenApi(routes: RouteSpec[], opts: OpenApiOptions = {}): Re
       summary: r.summary,
       ...(r.who ? { description: `Who may call it: ${r.who}.` } : {}),
       tags: [r.tag],
-      security: [{ bearerAuth: [] }],
+      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: !r.bodyOptional, content: bodyContent(r.body) } } : {}),
       responses,
@@ -112,7 +112,15 @@ export function buildOpenApi(routes: RouteSpec[], opts: OpenApiOptions = {}): Re
     paths: { ...paths, ...(opts.extraPaths ?? {}) },
     components: {
       schemas: components,
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer sbx_…`' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer sbx_…`' },
+        apiKeyHeader: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Api-key',
+          description: 'The same API key as `Api-key: sbx_…`. Both headers with different keys is 400 `AMBIGUOUS_API_KEY`.',
+        },
+      },
     },
   };
 }

@@ -3,7 +3,7 @@ import { FakeClock, inMemoryPersistence, SequentialIds } from '@signalbox/core/t
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import express from 'express';
 import request from 'supertest';
-import { apiRoutes, buildApp, buildOpenApi, createApiRouter } from './index';
+import { apiRoutes, buildApp, buildOpenApi, createApiRouter, type RateLimiter } from './index';
 
 const KEY = 'sbx_embedding_test_key_0123456789abcdef';
 
@@ -90,5 +90,35 @@ describe('the router mounted by another service', () => {
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
     const method = await request(app).patch('/api/v1/pipelines');
     expect([method.status, method.body.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+  });
+});
+
+describe('the API key in either header', () => {
+  it('counts a key against one rate limit whichever header names it; a conflict counts as a failed authentication', async () => {
+    const ids = new SequentialIds();
+    const services = createServices({ ...inMemoryPersistence(ids), registry: new ProviderRegistry(), clock: new FakeClock(), ids });
+    await services.access.bootstrapAdminKey(KEY);
+    const keyed: string[] = [];
+    let failed = 0;
+    const limits: RateLimiter = {
+      address: async () => null,
+      key: async (key) => {
+        keyed.push(key);
+        return keyed.length > 2 ? 9 : null;
+      },
+      failedAuthentication: async () => {
+        failed += 1;
+        return null;
+      },
+    };
+    const app = express().use(createApiRouter(services, { rateLimiter: limits }));
+    expect((await request(app).get('/me').set('Authorization', `Bearer ${KEY}`)).status).toBe(200);
+    expect((await request(app).get('/me').set('Api-key', KEY)).status).toBe(200);
+    const third = await request(app).get('/me').set('Api-key', KEY);
+    expect([third.status, third.headers['retry-after']]).toEqual([429, '9']);
+    expect(keyed).toEqual([KEY, KEY, KEY]);
+    expect(failed).toBe(0);
+    const both = await request(app).get('/me').set('Api-key', KEY).set('Authorization', 'Bearer sbx_another_key_0123456789');
+    expect([both.status, both.body.error.code, failed, keyed.length]).toEqual([400, 'AMBIGUOUS_API_KEY', 1, 3]);
   });
 });

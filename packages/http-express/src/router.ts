@@ -11,6 +11,7 @@ import { managedRoutes } from './routes/managed';
 import { memberRoutes } from './routes/members';
 import { DEFAULT_SYNC_WAIT_MS, orchestrationRoutes } from './routes/orchestration';
 import { seed2Routes } from './routes/seed2';
+import { seed3Routes } from './routes/seed3';
 import { spaceRoutes } from './routes/spaces';
 import { syncRoutes } from './routes/syncs';
 import { teamRoutes } from './routes/teams';
@@ -30,6 +31,8 @@ export interface ApiRouterOptions {
   rateLimiter?: RateLimiter;
   /** Serve the routes of this `base` (a dialect's mount point) instead of those under the API's base path. */
   base?: string;
+  /** The routes it serves. Default: `apiRoutes()`, the canonical API (`seed3Routes` is mounted at the root by `buildApp`). */
+  routes?: RouteSpec[];
 }
 
 /** Every route of the API, in the order they are matched. */
@@ -45,9 +48,12 @@ export const apiRoutes = (opts: Pick<ApiRouterOptions, 'syncWaitMs'> = {}): Rout
   ...seed2Routes,
 ];
 
+/** The seed-3 dialect: paths from the root of the server, beside the canonical API. */
+export { seed3Routes };
+
 // Every request schema is compiled once, when this module loads; ajv keeps the compiled function
 // per schema object, so the routers made later reuse them.
-for (const spec of apiRoutes()) {
+for (const spec of [...apiRoutes(), ...seed3Routes]) {
   if (spec.query) compileQuery(spec.query);
   if (spec.body && !spec.definitionBody) compileBody(spec.body);
 }
@@ -75,11 +81,29 @@ function tooMany(res: Response, seconds: number, message: string) {
   sendError(res, 429, 'RATE_LIMITED', `${message}; retry after ${seconds} s`, [], { retry_after_seconds: seconds });
 }
 
+/** The API key a request names: `Authorization: Bearer <key>`, or `Api-key: <key>` (the seed-3 header). */
+type KeyOf = { key: string } | { key: undefined; conflict: boolean };
+
 /**
- * `Authorization: Bearer <api key>` through the core; 401 with WWW-Authenticate otherwise. With
- * limits: every request counts against its address, a valid key's requests against the key, and
- * only failed authentications against the address's failed-authentication limit, so a client
- * with a valid key is never refused for another's wrong guesses from the same address.
+ * The key of a request from either header. Both given with different keys is a conflict (RFC 6750
+ * §3.1 answers a request that sends its token by more than one method with 400): the server would
+ * otherwise have to pick one, and a client would not know which of its keys it was acting as.
+ */
+function keyOf(req: Request): KeyOf {
+  const header = req.get('authorization');
+  const bearer = header ? BEARER.exec(header)?.[1] : undefined;
+  const apiKey = req.get('api-key')?.trim() || undefined;
+  if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) return { key: undefined, conflict: true };
+  const key = bearer ?? apiKey;
+  return key === undefined ? { key: undefined, conflict: false } : { key };
+}
+
+/**
+ * `Authorization: Bearer <api key>` or `Api-key: <api key>` through the core; 401 with
+ * WWW-Authenticate otherwise. With limits: every request counts against its address, a valid
+ * key's requests against the key (whichever header named it), and only failed authentications
+ * against the address's failed-authentication limit, so a client with a valid key is never
+ * refused for another's wrong guesses from the same address.
  */
 const authenticate =
   (services: Services, limits: RateLimiter | undefined): RequestHandler =>
@@ -89,21 +113,26 @@ const authenticate =
       const wait = await limits.address(address);
       if (wait !== null) return tooMany(res, wait, 'too many requests from this address');
     }
-    const header = req.get('authorization');
-    const match = header ? BEARER.exec(header) : null;
-    const actor = match ? await services.access.authenticate(match[1]) : undefined;
-    if (!match || !actor) {
+    const given = keyOf(req);
+    const actor = given.key !== undefined ? await services.access.authenticate(given.key) : undefined;
+    if (given.key === undefined || !actor) {
       const wait = limits ? await limits.failedAuthentication(address) : null;
       if (wait !== null) return tooMany(res, wait, 'too many failed authentications from this address');
-      if (!match) {
+      if (given.key === undefined && given.conflict) {
+        res.set('WWW-Authenticate', 'Bearer realm="signalbox", error="invalid_request", error_description="two different API keys"');
+        return sendError(res, 400, 'AMBIGUOUS_API_KEY', 'the Authorization and Api-key headers name different API keys: send one', [
+          { field: 'Api-key', reason: 'differs from the key in Authorization' },
+        ]);
+      }
+      if (given.key === undefined) {
         res.set('WWW-Authenticate', 'Bearer realm="signalbox"');
-        return sendError(res, 401, 'UNAUTHENTICATED', 'send an API key as "Authorization: Bearer <key>"');
+        return sendError(res, 401, 'UNAUTHENTICATED', 'send an API key as "Authorization: Bearer <key>" or "Api-key: <key>"');
       }
       res.set('WWW-Authenticate', 'Bearer realm="signalbox", error="invalid_token", error_description="the API key is unknown, revoked or expired"');
       return sendError(res, 401, 'INVALID_API_KEY', 'the API key is unknown, revoked or expired');
     }
     if (limits) {
-      const wait = await limits.key(match[1]);
+      const wait = await limits.key(given.key);
       if (wait !== null) return tooMany(res, wait, 'too many requests with this API key');
     }
     res.locals.actor = actor;
@@ -218,7 +247,7 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
   const definition = express.text({ limit, type: [...JSON_TYPES, ...YAML_TYPES] });
   const router = Router();
   router.use(requestId);
-  const routes = apiRoutes(opts).filter((r) => r.base === opts.base);
+  const routes = opts.routes ?? apiRoutes(opts).filter((r) => r.base === opts.base);
   const methodsByPath = new Map<string, string[]>();
   for (const spec of routes) {
     const path = toExpressPath(spec.path);

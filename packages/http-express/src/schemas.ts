@@ -24,6 +24,7 @@ import {
   TASK_RUN_STATUSES,
 } from '@signalbox/core';
 import type { JSONSchema } from 'json-schema-to-ts';
+import { seed3Schemas } from './seed3';
 import type { Schema } from './validation';
 
 /*
@@ -481,7 +482,7 @@ export const seed2Schemas = {
   Seed2RunPage: obj({ data: { type: 'array', items: { $ref: '#/components/schemas/Seed2Run' } }, meta: seed2Meta }),
 };
 
-export const components = { ...responseSchemas, ...pipelineSchemas, ...managedSchemas, ...seed2Schemas };
+export const components = { ...responseSchemas, ...pipelineSchemas, ...managedSchemas, ...seed2Schemas, ...seed3Schemas };
 export type ComponentName = keyof typeof components;
 export const ref = (name: ComponentName): Schema => ({ $ref: `#/components/schemas/${name}` });
 export const listOf = (name: ComponentName): Schema => ({ type: 'array', items: ref(name) });
@@ -546,6 +547,7 @@ export const querySchemas = {
       description: `Answer as soon as the run has finished, or after this many seconds (0 to ${MAX_WAIT_SECONDS}), whichever comes first. Waiting never cancels.`,
     }),
   }),
+  seed3Runs: query({ version_id: { ...id, description: 'Runs of this version only.' }, ...pageQuery }),
   diff: query({ against: { ...id, description: 'The version to compare with; default: the one before.' } }),
   seed2Pipelines: query({
     status: anyOf(PIPELINE_STATUSES, 'pipelines whose status is'),

@@ -127,6 +127,7 @@ export class KyselyRunRepository implements RunRepository {
       .where('pipeline_id', '=', pipelineId)
       .$if(!!f.status?.length, (q) => q.where('status', 'in', f.status!))
       .$if(!!f.runType?.length, (q) => q.where('run_type', 'in', f.runType!))
+      .$if(f.versionId !== undefined, (q) => (isUuid(f.versionId!) ? q.where('pipeline_version_id', '=', f.versionId!) : q.where(sql<boolean>`false`)))
       .$if(f.startedFrom !== undefined, (q) => q.where('started_at', '>=', f.startedFrom!))
       .$if(f.startedTo !== undefined, (q) => q.where('started_at', '<=', f.startedTo!));
     const { limit, offset } = limitOffset(page);

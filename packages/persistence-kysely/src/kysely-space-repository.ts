@@ -37,6 +37,22 @@ export class KyselySpaceRepository implements SpaceRepository {
     return { items: rows.map(toSpace), total: toCount(count.n) };
   }
 
+  async getVisibleByPipeline(pipelineId: Id, userId: Id, all: boolean) {
+    if (!isUuid(pipelineId) || (!all && !isUuid(userId))) return undefined;
+    const row = await this.db
+      .selectFrom('spaces as s')
+      .innerJoin('pipelines as p', 'p.space_id', 's.id')
+      .where('p.id', '=', pipelineId)
+      .$if(!all, (q) =>
+        q.where(({ exists, selectFrom }) =>
+          exists(selectFrom('memberships as m').select('m.user_id').whereRef('m.space_id', '=', 's.id').where('m.user_id', '=', userId)),
+        ),
+      )
+      .selectAll('s')
+      .executeTakeFirst();
+    return row && toSpace(row);
+  }
+
   async create(space: Space) {
     await uniquely(
       () => this.db.insertInto('spaces').values({ id: space.id, slug: space.slug, name: space.name, created_at: space.createdAt }).execute(),

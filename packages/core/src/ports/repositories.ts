@@ -24,6 +24,11 @@ export interface SpaceRepository {
   getBySlug(slug: string): Promise<Space | undefined>;
   /** Spaces the user is a member of, or all spaces when `all` (instance admins); sorted by slug. */
   listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>>;
+  /**
+   * The space holding a pipeline, among the spaces the user is a member of (all spaces when `all`):
+   * one query bounded by the caller's spaces. Undefined when the pipeline is absent or elsewhere.
+   */
+  getVisibleByPipeline(pipelineId: Id, userId: Id, all: boolean): Promise<Space | undefined>;
   /** Throws conflict `SPACE_EXISTS` when the slug is taken. */
   create(space: Space): Promise<void>;
 }

@@ -52,6 +52,8 @@ export interface RunFilter {
   startedTo?: Date;
   status?: readonly RunStatus[];
   runType?: readonly RunType[];
+  /** Runs of this version of a managed pipeline only. */
+  versionId?: string;
 }
 
 /** Duration from the provider, else from start and end. */
@@ -125,3 +127,14 @@ export type ManagedRunPatch = Partial<Pick<Run, 'status' | 'nativeStatus' | 'sta
   Partial<Pick<ManagedRun, 'progress' | 'rowsLoaded' | 'durationMs' | 'engine' | 'error'>>;
 
 export const isFinished = (status: RunStatus): boolean => status === 'success' || status === 'failed' || status === 'canceled';
+
+/**
+ * The workflow name of a run: `signalbox-` and the 32 hex digits of its id. DNS-safe and 42
+ * characters, within the 63 of a Kubernetes label value (Argo labels pods with it); every digit
+ * kept, so two runs never share a name (a prefix of a time-ordered id would). The same for a run
+ * whatever engine runs it: a retry after a lost answer names the same workflow, and the seed-3
+ * dialect shows it for embedded runs too.
+ */
+export function workflowNameOf(runId: string): string {
+  return `signalbox-${runId.replace(/[^0-9a-f]/gi, '').toLowerCase()}`;
+}

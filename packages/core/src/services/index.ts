@@ -121,7 +121,7 @@ export type { DefinitionSupport, DefinitionText, ValidationResult, VersionDiff, 
 export { definitionSupport } from './managed-pipeline-service';
 export type { PipelineDetail } from './pipeline-service';
 export { checkDays } from './pipeline-service';
-export type { RunDetail, TriggerInput } from './run-service';
+export type { RunDetail, RunWithVersion, TriggerInput } from './run-service';
 export { MAX_NOTE_LENGTH, MAX_WAIT_SECONDS, RUN_ID_PREFIX } from './run-service';
 export type { SyncJobPayload, SyncOptions } from './sync-service';
 export { DEFAULT_SYNC_OPTIONS, SYNC_INTERRUPTED, SYNC_JOB } from './sync-service';

@@ -2,6 +2,7 @@ import type { Actor } from '../access/access';
 import type { Paged, PageRequest } from '../common';
 import type { ManagedRuns, ManagedTriggerOptions } from '../engine/managed-runs';
 import { conflict, DomainError, invalid, isDomainError, notFound } from '../errors';
+import type { PipelineVersion } from '../pipeline/managed';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, PipelineVersionRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
@@ -33,6 +34,12 @@ const MANAGED_ONLY: [keyof ManagedTriggerOptions, string][] = [
 export interface RunDetail {
   run: Run;
   taskRuns: TaskRun[];
+}
+
+/** A run with its steps and the version it ran, as a list of runs addressed by pipeline id shows it. */
+export interface RunWithVersion extends RunDetail {
+  /** The version with a stable id for each of its steps (same order); null for a synced run. */
+  version: { version: PipelineVersion; stepIds: string[] } | null;
 }
 
 /** Run ids Signalbox creates carry this prefix, so they are told apart in the orchestrator's UI. */
@@ -68,6 +75,37 @@ export class RunService {
   }
 
   /**
+   * Runs of a pipeline addressed by its id alone (the space is the one of the actor's spaces that
+   * holds it), newest first, each with its steps in run order and its version. Throws not_found |
+   * invalid.
+   */
+  async listByPipelineId(actor: Actor, pipelineId: string, filter: RunFilter, page: PageRequest): Promise<Paged<RunWithVersion>> {
+    const space = await this.access.resolvePipeline(actor, pipelineId, 'space:read');
+    const runs = await this.list(actor, space.slug, pipelineId, filter, page);
+    const versions = new Map<string, Promise<RunWithVersion['version']>>();
+    const versionOf = (id: string) => {
+      if (!versions.has(id)) versions.set(id, this.versionWithStepIds(space.id, pipelineId, id));
+      return versions.get(id) as Promise<RunWithVersion['version']>;
+    };
+    const items = await Promise.all(
+      runs.items.map(async (run) => {
+        const version = run.managed ? await versionOf(run.managed.pipelineVersionId) : null;
+        const taskRuns = await this.taskRuns.listForRun(space.id, run.id);
+        return { run, taskRuns: version ? inVersionOrder(version.version, taskRuns) : taskRuns, version };
+      }),
+    );
+    return { items, total: runs.total };
+  }
+
+  /** Steps of a version have no id of their own: each gets one derived from the version id and its name. */
+  private async versionWithStepIds(spaceId: string, pipelineId: string, versionId: string): Promise<RunWithVersion['version']> {
+    const version = await this.versions.get(spaceId, pipelineId, versionId);
+    if (!version) return null;
+    const stepIds = await Promise.all(version.spec.steps.map(async (step) => uuidOf(await this.hasher.hash(`${version.id}\nstep ${step.name}`))));
+    return { version, stepIds };
+  }
+
+  /**
    * A run with its task runs. With `waitSeconds` (0–60), answers once the run has finished or the
    * time is up, whichever comes first (or `signal` aborts: the caller went away); waiting never
    * changes the run. Throws not_found | invalid.
@@ -91,9 +129,7 @@ export class RunService {
   private async inRunOrder(run: Run, taskRuns: TaskRun[]): Promise<TaskRun[]> {
     if (!run.managed) return taskRuns;
     const version = await this.versions.get(run.spaceId, run.pipelineId, run.managed.pipelineVersionId);
-    if (!version) return taskRuns;
-    const order = new Map(version.spec.steps.map((s, i) => [s.name, i]));
-    return [...taskRuns].sort((a, b) => (order.get(a.taskId) ?? order.size) - (order.get(b.taskId) ?? order.size));
+    return version ? inVersionOrder(version, taskRuns) : taskRuns;
   }
 
   /**
@@ -312,6 +348,17 @@ export class RunService {
       throw new DomainError('unprocessable', 'IDEMPOTENCY_KEY_REUSED', `idempotencyKey: ${reason}`, { details: [{ field: 'idempotencyKey', reason }] });
     }
   }
+}
+
+function inVersionOrder(version: PipelineVersion, taskRuns: TaskRun[]): TaskRun[] {
+  const order = new Map(version.spec.steps.map((s, i) => [s.name, i]));
+  return [...taskRuns].sort((a, b) => (order.get(a.taskId) ?? order.size) - (order.get(b.taskId) ?? order.size));
+}
+
+/** A name-based UUID (version 8, RFC 9562) from the hex digits of a hash. */
+function uuidOf(hex: string): string {
+  const variant = ((Number.parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** JSON with object keys sorted at every depth: equal values give equal text, whatever the key order. */

@@ -1,5 +1,5 @@
 import type { Actor } from '../access/access';
-import { DomainError } from '../errors';
+import { DomainError, notFound } from '../errors';
 import type { Action, Authorizer } from '../ports/authorizer';
 import type { SpaceRepository } from '../ports/repositories';
 import type { Space } from '../space/space';
@@ -15,6 +15,18 @@ export class SpaceAccess {
   async resolve(actor: Actor, slug: string, action: Action): Promise<Space> {
     const space = await this.spaces.getBySlug(slug);
     if (!space) throw new DomainError('not_found', 'SPACE_NOT_FOUND', `space '${slug}' was not found`);
+    await this.authz.ensure(actor, action, space);
+    return space;
+  }
+
+  /**
+   * The space of a pipeline addressed by its id alone, found among the actor's spaces in one query,
+   * then the action checked. Throws not_found (PIPELINE_NOT_FOUND) when the pipeline is absent or
+   * in a space the actor cannot see, forbidden when the role is too low.
+   */
+  async resolvePipeline(actor: Actor, pipelineId: string, action: Action): Promise<Space> {
+    const space = await this.spaces.getVisibleByPipeline(pipelineId, actor.userId, actor.instanceAdmin);
+    if (!space) throw notFound('pipeline', pipelineId);
     await this.authz.ensure(actor, action, space);
     return space;
   }

@@ -73,6 +73,11 @@ export class InMemorySpaceRepository implements SpaceRepository {
     const visible = [...this.s.spaces.values()].filter((sp) => all || this.s.memberships.has(`${sp.id}/${userId}`));
     return copy(pageOf(visible.sort(byKey((x) => x.slug)), page));
   }
+  async getVisibleByPipeline(pipelineId: Id, userId: Id, all: boolean) {
+    const pipeline = this.s.pipelines.get(pipelineId);
+    if (!pipeline || !(all || this.s.memberships.has(`${pipeline.spaceId}/${userId}`))) return undefined;
+    return copy(this.s.spaces.get(pipeline.spaceId));
+  }
   async create(space: Space) {
     if ([...this.s.spaces.values()].some((x) => x.slug === space.slug)) throw conflict('SPACE_EXISTS', `space '${space.slug}' exists`);
     this.s.spaces.set(space.id, copy(space));
@@ -494,6 +499,7 @@ export class InMemoryRunRepository implements RunRepository {
       .filter((r) => r.spaceId === spaceId && r.pipelineId === pipelineId)
       .filter((r) => !f.status?.length || f.status.includes(r.status))
       .filter((r) => !f.runType?.length || f.runType.includes(r.runType))
+      .filter((r) => f.versionId === undefined || r.managed?.pipelineVersionId === f.versionId)
       .filter((r) => !f.startedFrom || (r.startedAt !== null && r.startedAt.getTime() >= f.startedFrom.getTime()))
       .filter((r) => !f.startedTo || (r.startedAt !== null && r.startedAt.getTime() <= f.startedTo.getTime()))
       .sort(newestFirst);

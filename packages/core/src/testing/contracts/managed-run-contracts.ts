@@ -7,6 +7,7 @@ import {
   aManagedRun,
   aSpace,
   at,
+  aUser,
   type ContractSubject,
   type MakeRepositories,
   page,
@@ -47,6 +48,39 @@ const statusOf = async (s: ContractSubject, run: Run) => (await s.repos.runs.get
 export function managedRunContracts(name: string, make: MakeRepositories) {
   describe(`${name}: managed runs`, () => {
     const subject = useSubject(make);
+
+    it("lists a pipeline's runs of one version only (versionId); an unknown or malformed version id lists none", async () => {
+      const s = subject();
+      const space = await aSpace(s);
+      const { pipeline, version } = await storeManaged(s, space.id, 'versioned');
+      const v2 = { ...version, id: s.ids.id(), number: 2 };
+      await s.repos.versions.create(v2);
+      const first = await storedAt(s, pipeline, 1);
+      const second = await storedAt(s, pipeline, 2, { pipelineVersionId: v2.id });
+      const ids = async (versionId?: string) =>
+        (await s.repos.runs.listForPipeline(space.id, pipeline.id, versionId === undefined ? {} : { versionId }, page())).items.map((r) => r.id);
+      expect(await ids()).toEqual([second.id, first.id]);
+      expect(await ids(pipeline.managed?.currentVersion.id)).toEqual([first.id]);
+      expect(await ids(v2.id)).toEqual([second.id]);
+      expect(await ids('00000000-0000-4000-8000-000000000000')).toEqual([]);
+      expect(await ids('not-a-uuid')).toEqual([]);
+      expect((await s.repos.runs.listForPipeline(space.id, pipeline.id, { versionId: v2.id }, page())).total).toBe(1);
+    });
+
+    it('finds the space of a pipeline among the spaces a user can see, in one lookup', async () => {
+      const s = subject();
+      const { space, other, pipeline } = await managedSetting(s);
+      const member = await aUser(s);
+      const stranger = await aUser(s);
+      await s.repos.memberships.put({ spaceId: space.id, userId: member.id, role: 'viewer', createdAt: T0 });
+      await s.repos.memberships.put({ spaceId: other.id, userId: stranger.id, role: 'admin', createdAt: T0 });
+      expect(await s.repos.spaces.getVisibleByPipeline(pipeline.id, member.id, false)).toEqual(space);
+      expect(await s.repos.spaces.getVisibleByPipeline(pipeline.id, stranger.id, false)).toBeUndefined();
+      expect(await s.repos.spaces.getVisibleByPipeline(pipeline.id, stranger.id, true)).toEqual(space);
+      expect(await s.repos.spaces.getVisibleByPipeline(OTHER, member.id, false)).toBeUndefined();
+      expect(await s.repos.spaces.getVisibleByPipeline(OTHER, member.id, true)).toBeUndefined();
+      expect(await s.repos.spaces.getVisibleByPipeline('not-a-uuid', member.id, true)).toBeUndefined();
+    });
 
     it('stores a managed run, with or without a connector, and reads it back wherever runs are read', async () => {
       const s = subject();
