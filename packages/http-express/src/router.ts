@@ -31,7 +31,7 @@ export interface ApiRouterOptions {
   rateLimiter?: RateLimiter;
   /** Serve the routes of this `base` (a dialect's mount point) instead of those under the API's base path. */
   base?: string;
-  /** The routes it serves. Default: `apiRoutes()`, the canonical API (`seed3Routes` is mounted at the root by `buildApp`). */
+  /** The routes it serves. Default: those of `apiRoutes()` with this `base` (the canonical API when none); `buildApp` mounts `seed3Routes` at the root. */
   routes?: RouteSpec[];
 }
 
