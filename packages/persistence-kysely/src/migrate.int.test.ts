@@ -281,3 +281,37 @@ describe.each<Flavour>(['pglite', 'postgres'])('the managed runs migration on %s
     }
   }, 60_000);
 });
+
+describe.each<Flavour>(['pglite', 'postgres'])('the sync times migration on %s', (flavour) => {
+  it('truncates due times written with microseconds to the millisecond, and leaves the rest', async () => {
+    const database = await openTestDatabase(flavour, 'synctimes', { migrate: false });
+    try {
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(database.db);
+      const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0].schema });
+      expect((await migrator.migrateTo('2026-11-27T17-00-00-managed-runs')).error).toBeUndefined();
+      const ids = new SequentialIds();
+      const s = kyselyPersistence(database.db, { secretKey: TEST_SECRET_KEY, ids });
+      const space = { id: ids.id(), slug: 'one', name: 'one', createdAt: T0 };
+      await s.repos.spaces.create(space);
+      const fine = newConnector({ id: ids.id(), spaceId: space.id, name: 'fine', type: 'airflow', config: {} }, T0);
+      const micro = newConnector({ id: ids.id(), spaceId: space.id, name: 'micro', type: 'airflow', config: {} }, T0);
+      const none = newConnector({ id: ids.id(), spaceId: space.id, name: 'none', type: 'mock', config: {} }, T0);
+      for (const c of [fine, micro, none]) await s.repos.connectors.create(c);
+      // What the first version of the schedule migration wrote: now(), with microseconds.
+      await sql`UPDATE connectors SET next_sync_at = '2026-11-27 14:00:00.123456+00' WHERE id = ${micro.id}`.execute(database.db);
+
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      const after = await sql<{
+        name: string;
+        at: string | null;
+      }>`SELECT name, to_char(next_sync_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS at FROM connectors ORDER BY name`.execute(database.db);
+      expect(after.rows).toEqual([
+        { name: 'fine', at: `${T0.toISOString().slice(11, 23)}000` },
+        { name: 'micro', at: '14:00:00.123000' },
+        { name: 'none', at: null },
+      ]);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+});

@@ -26,7 +26,7 @@ const UP = [
     ADD COLUMN sync_interval_seconds integer CHECK (sync_interval_seconds >= 10),
     ADD COLUMN next_sync_at timestamptz,
     ADD COLUMN sync_failures integer NOT NULL DEFAULT 0`,
-  `UPDATE connectors SET sync_interval_seconds = 300, next_sync_at = date_trunc('milliseconds', now()) WHERE type = 'airflow'`,
+  `UPDATE connectors SET sync_interval_seconds = 300, next_sync_at = now() WHERE type = 'airflow'`,
   `CREATE INDEX connectors_next_sync_idx ON connectors (next_sync_at) WHERE next_sync_at IS NOT NULL`,
 ];
 
