@@ -1,51 +1,17 @@
 import { apiSuite, managedApiSuite, seed2ApiSuite, seed3ApiSuite } from '@signalbox/http-express/testing';
-import { containerHarness, countingHarness, freshDatabase } from './test-support';
+import { containerHarness, countingHarness, onFreshDatabase } from './test-support';
 
-// The HTTP API suite on the container's real wiring over PostgreSQL, in a database of its own.
-apiSuite('container wiring on PostgreSQL', async () => {
-  const database = await freshDatabase('api');
-  const harness = await containerHarness({ databaseUrl: database.url, databasePoolSize: 5 });
-  return {
-    ...harness,
-    close: async () => {
-      await harness.close?.();
-      await database.drop();
-    },
-  };
-});
+// The HTTP API suites on the container's real wiring over PostgreSQL, each in a database of its own.
+const wiring = (databaseUrl: string) => containerHarness({ databaseUrl, databasePoolSize: 5 });
 
-managedApiSuite('container wiring on PostgreSQL', async () => {
-  const database = await freshDatabase('managed');
-  const harness = await countingHarness({ databaseUrl: database.url, databasePoolSize: 5 });
-  return {
-    ...harness,
-    close: async () => {
-      await harness.close?.();
-      await database.drop();
-    },
-  };
-});
+apiSuite('container wiring on PostgreSQL', onFreshDatabase('api', wiring));
 
-seed2ApiSuite('container wiring on PostgreSQL', async () => {
-  const database = await freshDatabase('seed2');
-  const harness = await containerHarness({ databaseUrl: database.url, databasePoolSize: 5 });
-  return {
-    ...harness,
-    close: async () => {
-      await harness.close?.();
-      await database.drop();
-    },
-  };
-});
+// Managed pipelines, counting every table's rows around a delete.
+managedApiSuite(
+  'container wiring on PostgreSQL',
+  onFreshDatabase('managed', (databaseUrl) => countingHarness({ databaseUrl, databasePoolSize: 5 })),
+);
 
-seed3ApiSuite('container wiring on PostgreSQL', async () => {
-  const database = await freshDatabase('seed3');
-  const harness = await containerHarness({ databaseUrl: database.url, databasePoolSize: 5 });
-  return {
-    ...harness,
-    close: async () => {
-      await harness.close?.();
-      await database.drop();
-    },
-  };
-});
+seed2ApiSuite('container wiring on PostgreSQL', onFreshDatabase('seed2', wiring));
+
+seed3ApiSuite('container wiring on PostgreSQL', onFreshDatabase('seed3', wiring));

@@ -31,6 +31,21 @@ export async function freshDatabase(label: string): Promise<{ url: string; drop(
   return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
+/** A harness on a database of its own, created first and dropped after the harness closes. */
+export function onFreshDatabase<H extends { close?(): Promise<void> }>(label: string, make: (databaseUrl: string) => Promise<H>): () => Promise<H> {
+  return async () => {
+    const database = await freshDatabase(label);
+    const harness = await make(database.url);
+    return {
+      ...harness,
+      close: async () => {
+        await harness.close?.();
+        await database.drop();
+      },
+    };
+  };
+}
+
 async function adminQuery(text: string) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });

@@ -1,20 +1,6 @@
-import {
-  type Clock,
-  createServices,
-  createWorker,
-  definitionSupport,
-  notFound,
-  type OrchestrationProvider,
-  type ProviderFactory,
-  ProviderRegistry,
-  type ProviderRun,
-  sha256,
-  silentLogger,
-  systemClock,
-} from '@signalbox/core';
-import { FakeWarehouses, InMemoryProvider, inMemoryPersistence, SequentialIds } from '@signalbox/core/testing';
-import { definitionTools } from '@signalbox/definition-tools';
-import { CronerSchedules } from '@signalbox/schedule-croner';
+import { type Clock, notFound, type OrchestrationProvider, type ProviderFactory, ProviderRegistry, type ProviderRun, systemClock } from '@signalbox/core';
+import { InMemoryProvider } from '@signalbox/core/testing';
+import { inMemoryEngine } from './testing/in-memory-engine';
 import { managedRunsApiSuite } from './testing';
 
 /**
@@ -74,34 +60,8 @@ function orchestrator(clock: Clock): ProviderFactory {
 
 /** The core on in-memory repositories with the embedded engine on the fake warehouse, and a worker running its jobs. */
 managedRunsApiSuite('in-memory repositories, fake warehouse', async () => {
-  const ids = new SequentialIds(11);
-  const clock = systemClock;
-  const { repos, uow } = inMemoryPersistence(ids);
-  const cron = new CronerSchedules();
-  const warehouse = new FakeWarehouses();
-  const services = createServices({
-    repos,
-    uow,
-    registry: new ProviderRegistry().register('airflow', orchestrator(clock)),
-    clock,
-    ids,
-    cron,
-    definitions: definitionSupport({ ...definitionTools(), cron }, sha256),
-    warehouses: warehouse,
-    // Cancels are seen within a tenth of a second, and a run waiting its turn is looked at again soon.
-    engine: { cancelPollMs: 50, busyRetryMs: 100 },
-  });
-  const worker = createWorker({
-    jobs: repos.jobs,
-    connectors: repos.connectors,
-    syncs: services.syncs,
-    clock,
-    ids,
-    logger: silentLogger,
-    options: { pollMs: 20 },
-    engine: services.engine,
-    runs: services.runs,
-  });
-  worker.start();
-  return { services, warehouse, orchestrator: { type: 'airflow', config: { base_url: 'http://airflow.example.com' } }, close: () => worker.stop() };
+  const registry = new ProviderRegistry().register('airflow', orchestrator(systemClock));
+  // Cancels are seen within a tenth of a second, and a run waiting its turn is looked at again soon.
+  const { services, warehouse, close } = inMemoryEngine(registry, { idSeed: 11, engine: { cancelPollMs: 50, busyRetryMs: 100 } });
+  return { services, warehouse, orchestrator: { type: 'airflow', config: { base_url: 'http://airflow.example.com' } }, close };
 });
