@@ -1,7 +1,7 @@
 import { type Clock, notFound, type OrchestrationProvider, type ProviderFactory, ProviderRegistry, type ProviderRun, systemClock } from '@signalbox/core';
 import { InMemoryProvider } from '@signalbox/core/testing';
-import { inMemoryEngine } from './testing/in-memory-engine';
 import { managedRunsApiSuite } from './testing';
+import { inMemoryEngine } from './testing/in-memory-engine';
 
 /**
  * An orchestrator of one pipeline with a running run and a failed one, which cancels (marks failed)

@@ -1,7 +1,7 @@
 import { ProviderRegistry, systemClock, WarehouseError } from '@signalbox/core';
 import { MockProviderFactory } from '@signalbox/provider-mock';
-import { inMemoryEngine } from './testing/in-memory-engine';
 import { seed3ApiSuite } from './testing';
+import { inMemoryEngine } from './testing/in-memory-engine';
 
 /** The core on in-memory repositories, the embedded engine on the fake warehouse, the mock provider, and a worker. */
 seed3ApiSuite('in-memory repositories, fake warehouse', async () => {
