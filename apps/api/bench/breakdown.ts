@@ -43,6 +43,9 @@ async function main() {
     'runs in window',
     page.items.reduce((a: number, p: any) => a + p.summary.runs, 0),
   );
+  const { PIPELINE_WIRE } = await import('@signalbox/http-express');
+  await time('pipelines.listRendered', () => s.pipelines.listRendered(actor, 'bench', {}, { page: 1, perPage: 100 }, 7, PIPELINE_WIRE), 50);
+  await time('  with a filter', () => s.pipelines.listRendered(actor, 'bench', { status: ['active'] }, { page: 1, perPage: 100 }, 7, PIPELINE_WIRE), 50);
   const app = await c.getAsync(T.app);
   const server = app.listen(0);
   await new Promise((r) => server.once('listening', r));

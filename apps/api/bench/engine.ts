@@ -26,12 +26,11 @@ import pg from 'pg';
 import { loadConfig } from '../src/config';
 import { buildContainer } from '../src/container';
 import { T } from '../src/tokens';
+import { BASE_URL, num, quantile } from './support';
 
-const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const ROWS = num('BENCH_ROWS', 1_000_000);
 const REPEAT = num('BENCH_REPEAT', 5);
 const STEPS = num('BENCH_STEPS', 200);
-const BASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TARGET = 1.1;
 
 const EXTRACT = `select g as id, g % 1000 as user_id, g % 7 as kind, timestamptz '2026-01-01 00:00:00+00' + make_interval(secs => g) as at
@@ -44,7 +43,7 @@ interface Direct {
   query(sql: string): Promise<unknown>;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => quantile(xs, 0.5);
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -89,9 +88,9 @@ const queued: number[] = [];
 /** Triggers a run and answers the engine's time for it: from its start to its end, as recorded. */
 async function engineRun(services: Services, actor: Actor, pipelineId: string): Promise<number> {
   const { run } = await services.runs.trigger(actor, 'bench', pipelineId, {});
-  const done = await services.runs.get(actor, 'bench', run.id, 60);
+  const done = await services.runs.get(actor, 'bench', run.id, { seconds: 60 });
   let finished = done.run;
-  while (!['success', 'failed', 'canceled'].includes(finished.status)) finished = (await services.runs.get(actor, 'bench', run.id, 60)).run;
+  while (!['success', 'failed', 'canceled'].includes(finished.status)) finished = (await services.runs.get(actor, 'bench', run.id, { seconds: 60 })).run;
   if (finished.status !== 'success') throw new Error(`the run ${finished.status}: ${finished.managed?.error?.message}`);
   queued.push((finished.startedAt as Date).getTime() - (finished.queuedAt as Date).getTime());
   return (finished.finishedAt as Date).getTime() - (finished.startedAt as Date).getTime();

@@ -29,6 +29,8 @@ describe('configuration from the environment', () => {
       syncWaitMs: 60_000,
       syncLookbackDays: 30,
       airflowTimeoutMs: 30_000,
+      argoTimeoutMs: 30_000,
+      clusterFollowMs: 2000,
       shutdownTimeoutMs: 10_000,
       shutdownGraceMs: 25_000,
       leaseMs: 120_000,
@@ -94,6 +96,7 @@ describe('configuration from the environment', () => {
         SIGNALBOX_SYNC_WAIT_SECONDS: '5',
         SIGNALBOX_SYNC_LOOKBACK_DAYS: '7',
         AIRFLOW_TIMEOUT_SECONDS: '10',
+        ARGO_TIMEOUT_SECONDS: '12',
         SHUTDOWN_TIMEOUT_SECONDS: '3',
       },
       '/srv/app',
@@ -111,6 +114,7 @@ describe('configuration from the environment', () => {
       syncWaitMs: 5000,
       syncLookbackDays: 7,
       airflowTimeoutMs: 10_000,
+      argoTimeoutMs: 12_000,
       shutdownTimeoutMs: 3000,
     });
   });

@@ -24,6 +24,10 @@ export interface Config {
   syncWaitMs: number;
   syncLookbackDays: number;
   airflowTimeoutMs: number;
+  /** Per request to an Argo Server (syncs, and the engine's submissions and looks). */
+  argoTimeoutMs: number;
+  /** How often a managed run on a cluster engine (Argo) is looked at while it runs (not an environment variable: tests shorten it). */
+  clusterFollowMs: number;
   shutdownTimeoutMs: number;
   /** On shutdown: how long background work may finish before it is aborted and released. */
   shutdownGraceMs: number;
@@ -79,6 +83,7 @@ export const ENV_DEFAULTS = {
   SIGNALBOX_SYNC_WAIT_SECONDS: '60',
   SIGNALBOX_SYNC_LOOKBACK_DAYS: '30',
   AIRFLOW_TIMEOUT_SECONDS: '30',
+  ARGO_TIMEOUT_SECONDS: '30',
   SHUTDOWN_TIMEOUT_SECONDS: '10',
   SIGNALBOX_SHUTDOWN_GRACE_SECONDS: '25',
   SIGNALBOX_LEASE_SECONDS: '120',
@@ -156,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const syncWaitMs = int('SIGNALBOX_SYNC_WAIT_SECONDS', 1, 3600) * 1000;
   const syncLookbackDays = int('SIGNALBOX_SYNC_LOOKBACK_DAYS', 1, 3650);
   const airflowTimeoutMs = int('AIRFLOW_TIMEOUT_SECONDS', 1, 600) * 1000;
+  const argoTimeoutMs = int('ARGO_TIMEOUT_SECONDS', 1, 600) * 1000;
   const shutdownTimeoutMs = int('SHUTDOWN_TIMEOUT_SECONDS', 1, 600) * 1000;
   const shutdownGraceMs = int('SIGNALBOX_SHUTDOWN_GRACE_SECONDS', 1, 3600) * 1000;
   const leaseMs = int('SIGNALBOX_LEASE_SECONDS', 2, 3600) * 1000;
@@ -198,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     syncWaitMs,
     syncLookbackDays,
     airflowTimeoutMs,
+    argoTimeoutMs,
+    clusterFollowMs: 2000,
     shutdownTimeoutMs,
     shutdownGraceMs,
     leaseMs,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  ClusterEngines,
   createServices,
   createWorker,
   definitionSupport,
@@ -16,6 +17,7 @@ import { definitionTools } from '@signalbox/definition-tools';
 import { buildApp, createRateLimiter } from '@signalbox/http-express';
 import { kyselyPersistence, openDatabase, sqlClient } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
+import { argoEngineFactory, argoProviderFactory } from '@signalbox/provider-argo';
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import { CronerSchedules } from '@signalbox/schedule-croner';
 import { DATABASE_IDENTITY_SQL, type DatabaseIdentity, postgresWarehouses } from '@signalbox/warehouse-postgres';
@@ -77,9 +79,15 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     (cfg: Config) => airflowProviderFactory({ timeoutMs: cfg.airflowTimeoutMs, lookbackMs: cfg.syncLookbackDays * DAY_MS }),
     [T.config],
   );
+  c.bind(T.argoProviders).toResolvedValue((cfg: Config) => argoProviderFactory({ timeoutMs: cfg.argoTimeoutMs }), [T.config]);
   c.bind(T.registry).toResolvedValue(
-    (mock, airflow) => new ProviderRegistry().register('mock', mock).register('airflow', airflow),
-    [T.mockProviders, T.airflowProviders],
+    (mock, airflow, argo) => new ProviderRegistry().register('mock', mock).register('airflow', airflow).register('argo', argo),
+    [T.mockProviders, T.airflowProviders, T.argoProviders],
+  );
+  // An argo connector also runs managed pipelines that name it as their engine.
+  c.bind(T.clusterEngines).toResolvedValue(
+    (cfg: Config) => new ClusterEngines().register('argo', argoEngineFactory({ timeoutMs: cfg.argoTimeoutMs })),
+    [T.config],
   );
 
   c.bind(T.cron).toConstantValue(new CronerSchedules());
@@ -104,7 +112,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     .onDeactivation((w) => w.close());
 
   c.bind(T.services).toResolvedValue(
-    (repos, uow, registry, clock, ids, hasher, logger, cfg: Config, cron, warehouses) =>
+    (repos, uow, registry, clock, ids, hasher, logger, cfg: Config, cron, warehouses, clusterEngines) =>
       createServices({
         repos,
         uow,
@@ -119,8 +127,10 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
         warehouses,
         // On PostgreSQL any process's worker may take a run, and a PGlite folder belongs to one process.
         embeddedWarehouse: cfg.embeddedWarehouse,
+        clusterEngines,
+        clusterRunner: { followMs: cfg.clusterFollowMs },
       }),
-    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config, T.cron, T.warehouses],
+    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config, T.cron, T.warehouses, T.clusterEngines],
   );
   c.bind(T.worker).toResolvedValue(
     (repos: Repositories, services: Services, clock, ids, logger, cfg: Config, cron) =>
@@ -131,6 +141,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
         pipelines: repos.pipelines,
         cron,
         ...(services.engine ? { engine: services.engine } : {}),
+        ...(services.clusterRunner ? { clusterRunner: services.clusterRunner } : {}),
         runs: services.runs,
         clock,
         ids,

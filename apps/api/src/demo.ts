@@ -92,7 +92,7 @@ export async function ensureDemoPipeline(services: Services, actor: Actor, logge
     throw err;
   }
   const { run } = await services.runs.trigger(actor, DEMO_SLUG, pipelineId, { note: 'the demo’s first run' });
-  const done = await services.runs.get(actor, DEMO_SLUG, run.id, DEMO_RUN_WAIT_SECONDS);
+  const done = await services.runs.get(actor, DEMO_SLUG, run.id, { seconds: DEMO_RUN_WAIT_SECONDS });
   if (done.run.status !== 'success') logger.warn('demo pipeline run did not succeed', { status: done.run.status, error: done.run.managed?.error?.message });
   else logger.info('demo pipeline ran', { pipeline: 'user-analytics', rows_loaded: done.run.managed?.rowsLoaded, duration_ms: done.run.managed?.durationMs });
 }

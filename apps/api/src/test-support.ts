@@ -5,6 +5,7 @@ import { FakeClock } from '@signalbox/core/testing';
 import type { ApiHarness, ManagedHarness } from '@signalbox/http-express/testing';
 import { migrateToLatest, TABLES } from '@signalbox/persistence-kysely';
 import { sql } from 'kysely';
+import request from 'supertest';
 import { type Config, loadConfig } from './config';
 import { buildContainer } from './container';
 import { T } from './tokens';
@@ -17,6 +18,41 @@ export function testConfig(overrides: Partial<Config> = {}): Config & { cleanup(
   const config = { ...loadConfig({ SIGNALBOX_DATA_DIR: dataDir, SIGNALBOX_DEMO: '0', LOG_LEVEL: 'error' }), ...overrides };
   return { ...config, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
 }
+
+/**
+ * The standalone app's real wiring on an embedded database, migrated, with `key` as an admin key,
+ * its worker running, and the space `data`; `close()` stops and removes it all.
+ */
+export async function runningApp(key: string, overrides: Partial<Config> = {}) {
+  const config = testConfig({ inMemoryDatabase: true, secretKey: 'running-app-secret-0123456789', workerPollMs: 50, clusterFollowMs: 100, ...overrides });
+  const container = buildContainer(config);
+  const db = await container.getAsync(T.database);
+  await migrateToLatest(db.db);
+  await (await container.getAsync(T.services)).access.bootstrapAdminKey(key);
+  const app = await container.getAsync(T.app);
+  const worker = await container.getAsync(T.worker);
+  worker.start();
+  const space = await request(app)
+    .post('/api/v1.0/spaces')
+    .set({ Authorization: `Bearer ${key}` })
+    .send({ slug: 'data', name: 'Data' })
+    .expect(201);
+  const close = async () => {
+    await worker.stop();
+    await (await container.getAsync(T.warehouses)).close();
+    await db.close();
+    config.cleanup();
+  };
+  return { container, app, spaceId: space.body.id as string, close };
+}
+
+/** The body that creates the `argo-prod` connector of a stub Argo Server (manual syncs only). */
+export const argoConnectorBody = (stub: { url: string; namespace: string; token: string }) => ({
+  name: 'argo-prod',
+  type: 'argo',
+  config: { base_url: stub.url, namespace: stub.namespace, token: stub.token, warehouse_secret: { name: 'warehouse', key: 'url' } },
+  sync_interval_seconds: null,
+});
 
 /**
  * A PostgreSQL database of its own for one test file, dropped by `drop()`. A database rather than

@@ -1,5 +1,6 @@
 import type {
   Clock,
+  ClusterEngines,
   Logger as CoreLogger,
   CronSchedules,
   Hasher,
@@ -41,6 +42,8 @@ export const T = {
   uow: token<UnitOfWork>('uow'),
   mockProviders: token<MockProviderFactory>('mockProviders'),
   airflowProviders: token<ProviderFactory>('airflowProviders'),
+  argoProviders: token<ProviderFactory>('argoProviders'),
+  clusterEngines: token<ClusterEngines>('clusterEngines'),
   registry: token<ProviderRegistry>('registry'),
   /** Cron schedules (croner), for the scheduler of managed pipelines. */
   cron: token<CronSchedules>('cron'),

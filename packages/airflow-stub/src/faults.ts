@@ -1,3 +1,5 @@
+import type { NextFunction, Request, Response } from 'express';
+
 /**
  * Faults the stub can inject into matching requests, so a client's failure handling is tested
  * over real sockets.
@@ -71,4 +73,46 @@ export class Faults {
     }
     return undefined;
   }
+}
+
+/** How a stub says an injected error: its own error body for a status (and, for 429, after `Retry-After` is set). */
+export interface FaultResponder {
+  error(res: Response, status: number): void;
+  /** The start of a body the `malformed` fault cuts off. */
+  malformed: string;
+}
+
+/**
+ * The Express middleware step of the stubs: applies the fault that matches the request, if any,
+ * else passes it on.
+ */
+export function faultMiddleware(faults: Faults, respond: FaultResponder) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const fault = faults.take(req.method, req.path);
+    if (!fault) return next();
+    switch (fault.kind) {
+      case 'latency':
+        setTimeout(next, fault.ms ?? 100);
+        return;
+      case 'status':
+        return respond.error(res, fault.status ?? 500);
+      case 'rate_limit':
+        res.set('Retry-After', String(fault.retryAfter ?? 1));
+        return respond.error(res, 429);
+      case 'hang':
+        return; // never answers
+      case 'malformed':
+        res.status(200).type('application/json').send(respond.malformed);
+        return;
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case 'lose_response':
+        res.end = (() => {
+          req.socket.destroy();
+          return res;
+        }) as Response['end'];
+        return next();
+    }
+  };
 }

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { type GenerateOptions, type StubDag, type StubRun, StubStore, type StubTask, type UpdatedRange } from './data';
-import { Faults } from './faults';
+import { Faults, faultMiddleware } from './faults';
 import { dagV1, dagV2, runV1, runV2, taskV1, taskV2 } from './render';
 
 export type ApiVersion = 'v1' | 'v2';
@@ -307,33 +307,16 @@ export async function startAirflowStub(options: StubOptions = {}): Promise<Airfl
     res.on('finish', () => {
       entry.status = res.statusCode;
     });
-    const fault = faults.take(req.method, req.path);
-    if (!fault) return next();
-    switch (fault.kind) {
-      case 'latency':
-        setTimeout(next, fault.ms ?? 100);
-        return;
-      case 'status':
-        return sendError(res, fault.status ?? 500, TITLES[fault.status ?? 500] ?? 'Injected failure');
-      case 'rate_limit':
-        res.set('Retry-After', String(fault.retryAfter ?? 1));
-        return sendError(res, 429, 'Too many requests, slow down');
-      case 'hang':
-        return; // never answers
-      case 'malformed':
-        res.status(200).type('application/json').send('{"dags": [{"dag_id": "truncated", "owners": [');
-        return;
-      case 'drop':
-        req.socket.destroy();
-        return;
-      case 'lose_response':
-        res.end = (() => {
-          req.socket.destroy();
-          return res;
-        }) as Response['end'];
-        return next();
-    }
+    next();
   });
+
+  app.use(
+    faultMiddleware(faults, {
+      error: (res, status) =>
+        status === 429 ? sendError(res, 429, 'Too many requests, slow down') : sendError(res, status, TITLES[status] ?? 'Injected failure'),
+      malformed: '{"dags": [{"dag_id": "truncated", "owners": [',
+    }),
+  );
 
   const open = new Set([`${prefix}/version`, version === 'v1' ? '/api/v1/health' : '/api/v2/monitor/health', '/auth/token']);
   app.use(prefix, (req, _res, next) => {

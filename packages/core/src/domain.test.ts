@@ -1,6 +1,6 @@
 import { checkCommentBody } from './comment/comment';
 import { checkSyncInterval, newConnector, nextSyncAt, publicConfig, syncDelaySeconds } from './connector/connector';
-import { providerError } from './errors';
+import { providerError, retryAfterMs, transportFailure } from './errors';
 import { checkCriticality, percentile, pipelineStatus } from './pipeline/pipeline';
 import { durationOf } from './run/run';
 import { checkSlug } from './space/space';
@@ -107,5 +107,26 @@ describe('connector sync schedule', () => {
     expect(syncDelaySeconds(7200, 3)).toBe(7200);
     expect(nextSyncAt(null, 0, at)).toBeNull();
     expect(nextSyncAt(60, 1, at)).toEqual(new Date('2026-03-01T00:02:00Z'));
+  });
+});
+
+describe('an orchestrator that did not answer', () => {
+  it('tells a timeout and a refused connection from any other failure to reach it', () => {
+    expect(['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT'].map(transportFailure)).toEqual(['timeout', 'timeout', 'timeout']);
+    expect(transportFailure('ECONNREFUSED')).toBe('refused');
+    expect([transportFailure('ECONNRESET'), transportFailure('ENOTFOUND'), transportFailure(undefined)]).toEqual(['unreachable', 'unreachable', 'unreachable']);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date, and nothing else', () => {
+    const now = Date.parse('2026-11-28T00:00:00Z');
+    expect(retryAfterMs(' 7 ', now)).toBe(7000);
+    expect(retryAfterMs('Sat, 28 Nov 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Fri, 27 Nov 2026 00:00:00 GMT', now)).toBe(0);
+    expect([retryAfterMs(undefined, now), retryAfterMs('', now), retryAfterMs('soon', now), retryAfterMs(['1'], now)]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -126,6 +126,25 @@ export const PROVIDER_STATUS_ERRORS: Readonly<Record<number, ProviderStatusError
 /** The kind and code of any status the table does not list. */
 export const PROVIDER_STATUS_DEFAULT: ProviderStatusError = { kind: 'bad_gateway', code: 'PROVIDER_ERROR' };
 
+/** How a request to an orchestrator that got no answer failed: no answer in time, a refused connection, or any other failure to reach it. */
+export type TransportFailure = 'timeout' | 'refused' | 'unreachable';
+
+/** The transport failure a socket error code stands for (`ETIMEDOUT`, `ECONNREFUSED` …). */
+export function transportFailure(code: string | undefined): TransportFailure {
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED' || code === 'ESOCKETTIMEDOUT') return 'timeout';
+  if (code === 'ECONNREFUSED') return 'refused';
+  return 'unreachable';
+}
+
+/** A `Retry-After` header (seconds, or an HTTP date) as milliseconds from `now`; undefined when absent or unreadable. */
+export function retryAfterMs(header: unknown, now: number = Date.now()): number | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 /** The kind and code for an orchestrator's HTTP status (see PROVIDER_STATUS_ERRORS). */
 export const providerStatusError = (status: number): ProviderStatusError => PROVIDER_STATUS_ERRORS[status] ?? PROVIDER_STATUS_DEFAULT;
 

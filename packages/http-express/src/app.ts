@@ -31,6 +31,24 @@ const health = (description: string) => ({
   },
 });
 
+/**
+ * The OpenAPI document the standalone app serves at `/openapi.json`: the canonical API at
+ * `basePath`, the dialects, the health checks and the document itself.
+ */
+export function openApiDocument(opts: { basePath?: string; syncWaitMs?: number } = {}): Record<string, unknown> {
+  return buildOpenApi(apiRoutes(opts), {
+    basePath: opts.basePath ?? '/api/v1.0',
+    extraPaths: {
+      ...(buildOpenApi(seed3Routes, { basePath: '' }).paths as Record<string, unknown>),
+      '/health/live': health('live'),
+      '/health/ready': health('ready'),
+      '/openapi.json': {
+        get: { operationId: 'openapi', summary: 'This document', tags: ['health'], security: [], responses: { 200: { description: 'OpenAPI 3.1' } } },
+      },
+    },
+  });
+}
+
 /** The standalone app: health checks, the OpenAPI document and the API under `/api/v1.0`. */
 export function buildApp(services: Services, opts: AppOptions): Express {
   const logger: Logger = opts.logger ?? silentLogger;
@@ -58,17 +76,7 @@ export function buildApp(services: Services, opts: AppOptions): Express {
     });
   }
 
-  const document = buildOpenApi(apiRoutes(opts), {
-    basePath,
-    extraPaths: {
-      ...(buildOpenApi(seed3Routes, { basePath: '' }).paths as Record<string, unknown>),
-      '/health/live': health('live'),
-      '/health/ready': health('ready'),
-      '/openapi.json': {
-        get: { operationId: 'openapi', summary: 'This document', tags: ['health'], security: [], responses: { 200: { description: 'OpenAPI 3.1' } } },
-      },
-    },
-  });
+  const document = openApiDocument({ basePath, syncWaitMs: opts.syncWaitMs });
   app.get('/health/live', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
   });

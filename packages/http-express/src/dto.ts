@@ -7,10 +7,11 @@ import {
   type ManagedRun,
   type Membership,
   type PipelineDetail,
+  type PipelineProjection,
   type PipelineVersion,
   type PipelineView,
   type ProviderInfo,
-  pipelineStatus,
+  project,
   publicConfig,
   type Run,
   type RunDetail,
@@ -143,41 +144,56 @@ export const validationDto = (v: ValidationResult) => ({
   steps: v.steps,
 });
 
-export const pipelineDto = ({ pipeline: p, summary: s, watched }: PipelineView) => ({
-  id: p.id,
-  origin: p.origin,
-  connector_id: p.connectorId,
-  provider: p.provider,
-  engine: p.managed?.engine ?? null,
-  current_version: p.managed ? versionInfoDto(p.managed.currentVersion) : null,
-  external_id: p.externalId,
-  name: p.name,
-  description: p.description,
-  owner: p.owner,
-  tags: p.tags,
-  schedule: p.schedule,
-  paused: p.paused,
-  next_run_at: iso(p.nextRunAt),
-  status: pipelineStatus(p),
-  team_id: p.teamId,
-  criticality: p.criticality,
-  last_run_status: p.lastRunStatus,
-  last_run_at: iso(p.lastRunAt),
-  removed_at: iso(p.removedAt),
-  created_at: iso(p.createdAt),
-  updated_at: iso(p.updatedAt),
-  summary: {
-    days: s.days,
-    runs: s.runs,
-    succeeded: s.succeeded,
-    failed: s.failed,
-    success_rate: s.successRate,
-    avg_duration_seconds: s.avgDurationSeconds,
-    p95_duration_seconds: s.p95DurationSeconds,
-    last_failure_at: iso(s.lastFailureAt),
+/**
+ * A pipeline on the wire, as a projection of the core's view (pipeline/projection.ts): the list
+ * has it rendered by the store (as JSON text), every other answer by `project`; both give the
+ * same JSON. `current_version` is `versionInfoDto`'s shape, written here as data.
+ */
+export const PIPELINE_WIRE = {
+  id: 'id',
+  origin: 'origin',
+  connector_id: 'connectorId',
+  provider: 'provider',
+  engine: 'engine',
+  current_version: {
+    id: 'currentVersion.id',
+    number: 'currentVersion.number',
+    version: 'currentVersion.version',
+    spec_hash: 'currentVersion.specHash',
+    created_at: 'currentVersion.createdAt',
+    created_by: 'currentVersion.createdBy',
+    message: 'currentVersion.message',
   },
-  watched,
-});
+  external_id: 'externalId',
+  name: 'name',
+  description: 'description',
+  owner: 'owner',
+  tags: 'tags',
+  schedule: 'schedule',
+  paused: 'paused',
+  next_run_at: 'nextRunAt',
+  status: 'status',
+  team_id: 'teamId',
+  criticality: 'criticality',
+  last_run_status: 'lastRunStatus',
+  last_run_at: 'lastRunAt',
+  removed_at: 'removedAt',
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  summary: {
+    days: 'summary.days',
+    runs: 'summary.runs',
+    succeeded: 'summary.succeeded',
+    failed: 'summary.failed',
+    success_rate: 'summary.successRate',
+    avg_duration_seconds: 'summary.avgDurationSeconds',
+    p95_duration_seconds: 'summary.p95DurationSeconds',
+    last_failure_at: 'summary.lastFailureAt',
+  },
+  watched: 'watched',
+} as const satisfies PipelineProjection;
+
+export const pipelineDto = (v: PipelineView) => project(PIPELINE_WIRE, v);
 
 export const pipelineDetailDto = (d: PipelineDetail) => ({ ...pipelineDto(d), last_run: d.lastRun ? runDto(d.lastRun) : null, definition: d.definition });
 

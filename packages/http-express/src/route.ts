@@ -1,4 +1,4 @@
-import type { Actor, Paged, Services } from '@signalbox/core';
+import type { Actor, Paged, RenderedPage, Services } from '@signalbox/core';
 import type { Request, Response } from 'express';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { type ComponentName, listOf, ref } from './schemas';
@@ -22,6 +22,8 @@ export interface Ctx<Q = unknown, B = unknown> {
 export type Reply =
   | { status: number; json: unknown; headers?: Record<string, string> }
   | { status: 200; page: Paged<unknown>; pageRequest: { page: number; perPage: number } }
+  | { status: 200; rendered: RenderedPage; pageRequest: { page: number; perPage: number }; headers?: Record<string, string> }
+  | { status: 304; headers: Record<string, string> }
   | { status: 204 };
 
 /** `page` and `per_page` as every list route takes them. */
@@ -35,6 +37,14 @@ export const list = <T>(q: PageQuery, page: Paged<T>, map: (x: T) => unknown): R
   status: 200,
   page: { items: page.items.map(map), total: page.total },
   pageRequest: pageRequest(q),
+});
+
+/** A 200 answering one page of a list the store rendered as JSON text; the router sends it as it is, with the pagination headers. */
+export const renderedList = (q: PageQuery, rendered: RenderedPage, headers?: Record<string, string>): Reply => ({
+  status: 200,
+  rendered,
+  pageRequest: pageRequest(q),
+  ...(headers ? { headers } : {}),
 });
 
 export interface ResponseSpec {

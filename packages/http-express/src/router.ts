@@ -214,9 +214,14 @@ function serve(spec: RouteSpec, services: Services): RequestHandler {
       throw (spec.headers ?? []).reduce((e, h) => (h.field ? renameField(e, h.field, h.name) : e), err);
     });
     if ('headers' in reply && reply.headers) res.set(reply.headers);
+    if (reply.status === 304) return res.status(304).end();
     if ('page' in reply) {
       setPageHeaders(req, res, reply.page.total, reply.pageRequest.page, reply.pageRequest.perPage);
       return res.status(200).json(reply.page.items);
+    }
+    if ('rendered' in reply) {
+      setPageHeaders(req, res, reply.rendered.total, reply.pageRequest.page, reply.pageRequest.perPage);
+      return res.status(200).type('application/json').send(reply.rendered.json);
     }
     if (!('json' in reply)) return res.status(204).end();
     return res.status(reply.status).json(reply.json);

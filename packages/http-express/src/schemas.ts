@@ -546,6 +546,11 @@ export const querySchemas = {
       default: 0,
       description: `Answer as soon as the run has finished, or after this many seconds (0 to ${MAX_WAIT_SECONDS}), whichever comes first. Waiting never cancels.`,
     }),
+    changed_since: {
+      ...dateTime,
+      description:
+        'With `wait_seconds`: answer also as soon as the run was written after this time (its `updated_at`: status, progress, a step). Pass the `updated_at` last seen to follow a run without polling.',
+    },
   }),
   seed3Runs: query({ version_id: { ...id, description: 'Runs of this version only.' }, ...pageQuery }),
   diff: query({ against: { ...id, description: 'The version to compare with; default: the one before.' } }),
@@ -570,6 +575,14 @@ export const querySchemas = {
     limit: int({ minimum: 1, maximum: SEED2_MAX_PER_PAGE, description: 'The page size, as the seed’s clients name it; over `per_page` when both are given.' }),
   }),
   sync: query({ wait: { type: 'boolean', default: false, description: 'Wait (bounded) for the sync to end and answer 200 with its result.' } }),
+  syncGet: query({
+    wait_seconds: int({
+      minimum: 0,
+      maximum: MAX_WAIT_SECONDS,
+      default: 0,
+      description: `Answer as soon as the sync has ended, or after this many seconds (0 to ${MAX_WAIT_SECONDS}), whichever comes first.`,
+    }),
+  }),
 } as const satisfies Record<string, Schema>;
 
 const syncInterval = nullable(

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { openDatabase } from './database';
+import { preparedStatements } from './prepared';
 import { TEST_DATABASE_URL } from './testing/test-database';
 
 describe('openDatabase on PostgreSQL', () => {
@@ -19,6 +20,67 @@ describe('openDatabase on PostgreSQL', () => {
       expect((await sql<{ n: number }>`SELECT 1 AS n`.execute(db.db)).rows).toEqual([{ n: 1 }]);
     } finally {
       await admin.end();
+      await db.close();
+    }
+  });
+});
+
+describe('preparedStatements', () => {
+  const prepared = async (client: pg.PoolClient) =>
+    (await client.query('SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time')).rows as { name: string; statement: string }[];
+
+  it('prepares each parameterized text once per connection, runs the rest as they are, and stops preparing at its cap', async () => {
+    const pool = preparedStatements(new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 }), 2);
+    const client = await pool.connect();
+    try {
+      for (let i = 0; i < 3; i++) expect((await client.query('SELECT $1::int + 1 AS n', [i])).rows).toEqual([{ n: i + 1 }]);
+      await client.query('SELECT 42');
+      expect(await prepared(client)).toEqual([{ name: expect.stringMatching(/^sbx\d+_/), statement: 'SELECT $1::int + 1 AS n' }]);
+      await client.query('SELECT $1::text AS t', ['a']);
+      await client.query('SELECT $1::text || $2 AS t', ['a', 'b']); // past the cap of 2: unprepared, still answered
+      expect((await prepared(client)).map((p) => p.statement)).toEqual(['SELECT $1::int + 1 AS n', 'SELECT $1::text AS t']);
+      expect((await client.query('SELECT $1::text || $2 AS t', ['a', 'b'])).rows).toEqual([{ t: 'ab' }]);
+    } finally {
+      client.release();
+      await pool.end();
+    }
+  });
+
+  it('answers a prepared SELECT * again after its table gained a column, and prepares it anew', async () => {
+    const table = `sbx_prepared_${process.pid}`;
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    const pool = preparedStatements(new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 }));
+    const client = await pool.connect();
+    try {
+      await admin.query(`CREATE TABLE ${table} (id int)`);
+      await admin.query(`INSERT INTO ${table} VALUES (1)`);
+      const read = () => client.query(`SELECT * FROM ${table} WHERE id = $1`, [1]);
+      expect((await read()).rows).toEqual([{ id: 1 }]);
+      await admin.query(`ALTER TABLE ${table} ADD COLUMN note text DEFAULT 'new'`);
+      expect((await read()).rows).toEqual([{ id: 1, note: 'new' }]);
+      expect((await read()).rows).toEqual([{ id: 1, note: 'new' }]);
+      const statements = (await prepared(client)).filter((p) => p.statement.includes(table));
+      expect(statements).toHaveLength(2); // the stale one, left to the session, and its successor
+      expect(new Set(statements.map((p) => p.name)).size).toBe(2);
+    } finally {
+      client.release();
+      await pool.end();
+      await admin.query(`DROP TABLE IF EXISTS ${table}`);
+      await admin.end();
+    }
+  });
+
+  it('serves Kysely queries and transactions through prepared statements', async () => {
+    const db = await openDatabase({ databaseUrl: TEST_DATABASE_URL, poolSize: 1 });
+    try {
+      for (let i = 0; i < 3; i++) expect((await sql<{ n: number }>`SELECT ${i}::int AS n`.execute(db.db)).rows).toEqual([{ n: i }]);
+      const inside = await db.db.transaction().execute(async (trx) => {
+        await sql`SELECT ${1}::int AS n`.execute(trx);
+        return (await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(trx)).rows.map((r) => r.statement);
+      });
+      expect(inside).toEqual(['SELECT $1::int AS n']);
+    } finally {
       await db.close();
     }
   });

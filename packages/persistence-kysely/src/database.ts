@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { preparedStatements } from './prepared';
 import type { Schema } from './schema';
 
 /** An open database: Kysely over the pg driver (a real PostgreSQL) or over embedded PGlite. */
@@ -51,11 +52,13 @@ async function openPostgres(databaseUrl: string, opts: OpenDatabaseOptions): Pro
       await admin.end();
     }
   }
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    max: opts.poolSize ?? 10,
-    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
-  });
+  const pool = preparedStatements(
+    new pg.Pool({
+      connectionString: databaseUrl,
+      max: opts.poolSize ?? 10,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    }),
+  );
   pool.on('error', (err) => opts.onIdleError?.(err));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -9,16 +9,19 @@ import {
   type PipelineFilter,
   type PipelineListQuery,
   type PipelineOrigin,
+  type PipelineProjection,
   type PipelineProvider,
   type PipelineRepository,
   type PipelineView,
   type ProviderPipeline,
+  type RenderedPage,
   type Run,
   type RunStatus,
   SUMMARY_PERCENTILE,
   summaryOf,
 } from '@signalbox/core';
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
+import { pipelineJson } from './pipeline-json';
 import type { PipelinesTable, Schema } from './schema';
 import { isUuid, likeLiteral, limitOffset, mustDate, referencing, toCount, toDate, uniqueByKey, uniquely } from './sql-support';
 
@@ -97,6 +100,9 @@ interface SummaryRow {
 // The core's summary rules (pipeline/summary.ts), in SQL; the pipeline contract checks the two agree.
 const FINISHED = sql`(${sql.join(DURATION_STATUSES.map((x) => sql.lit(x)))})`;
 const PERCENTILE = sql.lit(SUMMARY_PERCENTILE / 100);
+/** The version of a space that has none (absent): its lists are empty. */
+const NO_VERSION = '0';
+
 /** Separates the fields in search_text (see the migration that adds it). */
 const SEPARATOR = '\u001f';
 
@@ -152,38 +158,72 @@ export class KyselyPipelineRepository implements PipelineRepository {
     return rows[0] && toView(rows[0], days);
   }
 
+  async list(spaceId: Id, q: PipelineListQuery): Promise<Paged<PipelineView>> {
+    if (!isUuid(spaceId)) return { items: [], total: 0 };
+    const rows = await this.page(spaceId, q).execute();
+    if (rows.length > 0) return { total: toCount(rows[0].total), items: rows.map((r) => toView(r, q.days)) };
+    return { total: await this.count(spaceId, q), items: [] };
+  }
+
+  /**
+   * The page of `list` with its JSON built by PostgreSQL (see pipeline-json.ts): one text value
+   * for the whole page, which the caller sends as it is.
+   */
+  async listRendered(spaceId: Id, q: PipelineListQuery, projection: PipelineProjection): Promise<RenderedPage> {
+    if (!isUuid(spaceId)) return { json: '[]', total: 0, version: NO_VERSION };
+    // The version in the same statement, so of the same snapshot as the page.
+    const { rows } = await sql<{ json: string | null; total: unknown; version: string | number | null }>`
+      SELECT json_agg(${pipelineJson(projection, q.days)} ORDER BY x.name, x.id)::text AS json, min(x.total) AS total,
+             (${this.versionOf(spaceId)}) AS version
+      FROM (${this.page(spaceId, q)}) AS x`.execute(this.db);
+    const [r] = rows;
+    const version = String(r?.version ?? NO_VERSION);
+    if (r?.json) return { json: r.json, total: toCount(r.total), version };
+    return { json: '[]', total: await this.count(spaceId, q), version };
+  }
+
+  /** Raised by triggers on every write to the space's pipelines, runs, versions and watches (space_list_state). */
+  async dataVersion(spaceId: Id) {
+    if (!isUuid(spaceId)) return NO_VERSION;
+    const row = await this.versionOf(spaceId).executeTakeFirst();
+    return String(row?.version ?? NO_VERSION);
+  }
+
+  private versionOf(spaceId: Id) {
+    return this.db.selectFrom('space_list_state as v').select(sql<string>`v.version::text`.as('version')).where('v.space_id', '=', spaceId);
+  }
+
   /**
    * One statement for the page: the filtered pipelines, sorted by name then id and cut to the page
    * (the partial index on live pipelines (space_id, name, id) delivers them in order), then for
    * those rows only, a lateral aggregate over each one's runs in the window (the index on runs
    * (pipeline_id, run_at) finds them) and the viewer's watch.
-   * The total: without `q`, an uncorrelated sub-query computed once (an index-only count of the
-   * space). With `q`, every row of the space must be tested anyway, so a window count in the same
-   * scan gives the total rather than a second scan.
-   * A second statement counts only when the page is empty (past the end), where no row carries the total.
+   * The total: without `q`, an uncorrelated sub-query computed once (an index-only count). With
+   * `q`, every row of the space must be tested anyway, so a window count in the same scan gives
+   * the total rather than a second scan. Past the end, no row carries the total: `count`.
    */
-  async list(spaceId: Id, q: PipelineListQuery): Promise<Paged<PipelineView>> {
-    if (!isUuid(spaceId)) return { items: [], total: 0 };
+  private page(spaceId: Id, q: PipelineListQuery) {
     const filtered = () => this.filtered(spaceId, q.filter, q.viewerId);
     const { limit, offset } = limitOffset(q.page);
-    const rows = q.filter.q
-      ? await this.withSummaries(
+    return q.filter.q
+      ? this.withSummaries(
           filtered().selectAll('p').select(sql<string>`count(*) OVER ()`.as('total')).orderBy('p.name').orderBy('p.id').limit(limit).offset(offset),
           q.viewerId,
           q.since,
-        ).execute()
-      : await this.withSummaries(filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset), q.viewerId, q.since)
-          .select(() =>
-            filtered()
-              .select((eb) => eb.fn.countAll().as('n'))
-              .as('total'),
-          )
-          .execute();
-    if (rows.length > 0) return { total: toCount(rows[0].total), items: rows.map((r) => toView(r, q.days)) };
-    const count = await filtered()
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow();
-    return { total: toCount(count.n), items: [] };
+        )
+      : this.withSummaries(filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset), q.viewerId, q.since).select(() =>
+          this.total(spaceId, q).as('total'),
+        );
+  }
+
+  /** The number of pipelines the filter keeps, as a sub-query. */
+  private total(spaceId: Id, q: PipelineListQuery) {
+    return this.filtered(spaceId, q.filter, q.viewerId).select((eb) => eb.fn.countAll<number>().as('n'));
+  }
+
+  private async count(spaceId: Id, q: PipelineListQuery): Promise<number> {
+    const row = await this.db.selectNoFrom(this.total(spaceId, q).as('n')).executeTakeFirstOrThrow();
+    return toCount(row.n);
   }
 
   private filtered(spaceId: Id, f: PipelineFilter, viewerId: Id): P {

@@ -20,6 +20,17 @@ export class KyselySpaceRepository implements SpaceRepository {
     return row && toSpace(row);
   }
 
+  async getBySlugWithRole(slug: string, userId: Id) {
+    const row = await this.db
+      .selectFrom('spaces as s')
+      .leftJoin('memberships as m', (j) => j.onRef('m.space_id', '=', 's.id').on('m.user_id', '=', isUuid(userId) ? userId : null))
+      .selectAll('s')
+      .select('m.role')
+      .where('s.slug', '=', slug)
+      .executeTakeFirst();
+    return row && { space: toSpace(row), role: (row.role as Role | null) ?? null };
+  }
+
   async listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>> {
     if (!all && !isUuid(userId)) return { items: [], total: 0 };
     const visible = this.db

@@ -64,6 +64,22 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
     return row && toApiKey(row);
   }
 
+  async getWithUserByHash(hash: string) {
+    const row = await this.db
+      .selectFrom('api_keys as k')
+      .innerJoin('users as u', 'u.id', 'k.user_id')
+      .selectAll('k')
+      .select(['u.email as user_email', 'u.name as user_name', 'u.instance_admin as user_instance_admin', 'u.created_at as user_created_at'])
+      .where('k.hash', '=', hash)
+      .executeTakeFirst();
+    return (
+      row && {
+        key: toApiKey(row),
+        user: toUser({ id: row.user_id, email: row.user_email, name: row.user_name, instance_admin: row.user_instance_admin, created_at: row.user_created_at }),
+      }
+    );
+  }
+
   async listForUser(userId: Id) {
     if (!isUuid(userId)) return [];
     const rows = await this.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();

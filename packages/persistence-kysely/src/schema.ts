@@ -243,6 +243,14 @@ export interface RateLimitsTable {
   expire: string | null;
 }
 
+/** A data version per space, kept by triggers (see the space-list-state migration). */
+export interface SpaceListStateTable {
+  space_id: string;
+  /** bigint: text from pg, a number from PGlite. */
+  version: string | number;
+  version_xact: string | null;
+}
+
 export interface Schema {
   spaces: SpacesTable;
   users: UsersTable;
@@ -259,6 +267,7 @@ export interface Schema {
   syncs: SyncsTable;
   jobs: JobsTable;
   rate_limits: RateLimitsTable;
+  space_list_state: SpaceListStateTable;
 }
 
 /** Every table, children before parents: the order to empty them in. */
@@ -276,6 +285,7 @@ export const TABLES: (keyof Schema)[] = [
   'memberships',
   'api_keys',
   'users',
+  'space_list_state',
   'spaces',
   'rate_limits',
 ];

@@ -3,7 +3,7 @@ import type { OrchestrationProvider } from '@signalbox/core';
 import { type AirflowProviderOptions, airflowProviderFactory } from './airflow-provider';
 import { airflowConnector, collect, failure, runsSince, taskRunsSince } from './testing';
 
-const OPTIONS: AirflowProviderOptions = { retries: 2, retryBaseMs: 5, timeoutMs: 300, maxRetryDelayMs: 2_000, lookbackMs: 100 * 365 * 24 * 3600_000 };
+const OPTIONS: AirflowProviderOptions = { retries: 2, retryBaseMs: 5, timeoutMs: 600, maxRetryDelayMs: 2_000, lookbackMs: 100 * 365 * 24 * 3600_000 };
 
 type Listing = 'pipelines' | 'runs' | 'taskRuns';
 const PATHS: Record<Listing, RegExp> = { pipelines: /\/dags$/, runs: /\/dagRuns$/, taskRuns: /\/taskInstances$/ };
@@ -46,7 +46,7 @@ const LISTING_CASES: Case[] = [
     seen: { kind: 'bad_gateway', code: 'PROVIDER_BAD_RESPONSE', status: 200 },
     attempts: 1,
   },
-  { name: 'latency below the timeout', fault: { kind: 'latency', ms: 100 }, attempts: 1 },
+  { name: 'latency below the timeout', fault: { kind: 'latency', ms: 50 }, attempts: 1 },
 ];
 
 interface TriggerCase {
@@ -62,7 +62,7 @@ const TRIGGER_CASES: TriggerCase[] = [
   { name: 'a hang', fault: { kind: 'hang', times: 1 }, seen: { kind: 'timeout', code: 'PROVIDER_TIMEOUT', status: null } },
   { name: 'a dropped connection', fault: { kind: 'drop', times: 1 }, seen: { kind: 'unavailable', code: 'PROVIDER_UNREACHABLE', status: null } },
   { name: 'malformed JSON', fault: { kind: 'malformed', times: 1 }, seen: { kind: 'bad_gateway', code: 'PROVIDER_BAD_RESPONSE', status: 200 } },
-  { name: 'latency', fault: { kind: 'latency', ms: 100, times: 1 }, seen: 'ok' },
+  { name: 'latency', fault: { kind: 'latency', ms: 50, times: 1 }, seen: 'ok' },
 ];
 
 describe.each<ApiVersion>(['v1', 'v2'])('faults against Airflow %s', (version) => {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { DomainError, type ErrorKind, providerStatusError } from '@signalbox/core';
+import { DomainError, type ErrorKind, providerStatusError, retryAfterMs, type TransportFailure, transportFailure } from '@signalbox/core';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 
 export interface HttpOptions {
@@ -160,23 +160,9 @@ export function kindOfStatus(status: number, call: Pick<CallOptions, 'notFoundCo
   return [kind, code];
 }
 
-type Transport = 'timeout' | 'refused' | 'unreachable';
-
-function transportOf(err: unknown): Transport | undefined {
-  if (!isAxiosError(err) || err.response) return undefined;
-  const code = err.code ?? (err.cause as { code?: string } | undefined)?.code ?? '';
-  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED' || code === 'ESOCKETTIMEDOUT') return 'timeout';
-  if (code === 'ECONNREFUSED') return 'refused';
-  return 'unreachable';
-}
-
-function retryAfterMs(res: AxiosResponse): number | undefined {
-  const h = res.headers['retry-after'];
-  if (typeof h !== 'string' || h.trim() === '') return undefined;
-  if (/^\d+$/.test(h.trim())) return Number(h.trim()) * 1000;
-  const at = Date.parse(h);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
+/** How an axios request that got no answer failed; undefined when the server answered. */
+const transportOf = (err: unknown): TransportFailure | undefined =>
+  isAxiosError(err) && !err.response ? transportFailure(err.code ?? (err.cause as { code?: string } | undefined)?.code) : undefined;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -241,7 +227,7 @@ export class AirflowHttp {
         if (await this.auth.renew()) continue;
       }
       if ((res.status === 429 || res.status >= 500) && call.idempotent && attempt < this.options.retries) {
-        const wait = retryAfterMs(res);
+        const wait = retryAfterMs(res.headers['retry-after']);
         if (wait === undefined || wait <= this.options.maxRetryDelayMs) {
           await sleep(wait ?? this.backoff(attempt));
           attempt++;
@@ -278,7 +264,7 @@ export class AirflowHttp {
     return new DomainError(kind, code, summary, { provider });
   }
 
-  private transportError(transport: Transport, call: CallOptions, err: unknown): DomainError {
+  private transportError(transport: TransportFailure, call: CallOptions, err: unknown): DomainError {
     const detail = err instanceof Error ? err.message : String(err);
     const what = `${call.method} ${call.path}`;
     if (transport === 'timeout') {

@@ -1,3 +1,4 @@
+import { CLUSTER_RUN_JOB, type ClusterRunner } from '../engine/cluster-runner';
 import { type EmbeddedEngine, MANAGED_RUN_JOB } from '../engine/embedded-engine';
 import type { ConnectorRepository, PipelineRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
@@ -32,6 +33,8 @@ export interface BackgroundDeps {
   /** With both, the worker runs managed runs and queues the runs of due schedules. */
   engine?: EmbeddedEngine;
   runs?: RunService;
+  /** Submits and follows managed runs on cluster engines (Argo). */
+  clusterRunner?: ClusterRunner;
 }
 
 /**
@@ -51,6 +54,7 @@ export function createWorker(d: BackgroundDeps): Worker {
   const handlers = {
     [SYNC_JOB]: syncHandler(d.syncs),
     ...(engine ? { [MANAGED_RUN_JOB]: (job: Job, signal: AbortSignal) => engine.execute(job, signal) } : {}),
+    ...(d.clusterRunner ? { [CLUSTER_RUN_JOB]: (job: Job, signal: AbortSignal) => d.clusterRunner!.execute(job, signal) } : {}),
   };
   return new Worker(d.jobs, handlers, d.clock, d.ids, d.logger, d.options, periodic);
 }

@@ -2,7 +2,7 @@ import type { Id } from '../common';
 import { invalid } from '../errors';
 
 /** `warehouse` holds data for the embedded engine (a PostgreSQL database); the others are orchestrators to sync. */
-export const CONNECTOR_TYPES = ['airflow', 'mock', 'warehouse'] as const;
+export const CONNECTOR_TYPES = ['airflow', 'argo', 'mock', 'warehouse'] as const;
 export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
 
 /**
@@ -40,7 +40,7 @@ export const MAX_SYNC_INTERVAL_SECONDS = 31 * 24 * 3600;
 export const MAX_SYNC_BACKOFF_SECONDS = 3600;
 
 /** The interval a connector of each type gets when none is given: orchestrators are polled, the mock is not. */
-export const DEFAULT_SYNC_INTERVAL_SECONDS: Record<ConnectorType, number | null> = { airflow: 300, mock: null, warehouse: null };
+export const DEFAULT_SYNC_INTERVAL_SECONDS: Record<ConnectorType, number | null> = { airflow: 300, argo: 300, mock: null, warehouse: null };
 
 /**
  * A connector as created: its settings, and no sync yet. The interval defaults by type; with one,

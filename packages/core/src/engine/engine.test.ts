@@ -455,20 +455,48 @@ describe('the embedded engine', () => {
     const { run } = await w.services.runs.trigger(w.editor, 'acme', p.id, {});
     await w.worker.poll();
     const t0 = Date.now();
-    expect((await w.services.runs.get(w.viewer, 'acme', run.id, 1)).run.status).toBe('running');
+    expect((await w.services.runs.get(w.viewer, 'acme', run.id, { seconds: 1 })).run.status).toBe('running');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     setTimeout(() => hold.open(), 100);
-    const waited = await w.services.runs.get(w.viewer, 'acme', run.id, 30);
+    const waited = await w.services.runs.get(w.viewer, 'acme', run.id, { seconds: 30 });
     expect(waited.run.status).toBe('success');
     expect(Date.now() - t0).toBeLessThan(10_000);
-    await expect(w.services.runs.get(w.viewer, 'acme', run.id, 61)).rejects.toMatchObject({ details: [{ field: 'wait_seconds' }] });
+    await expect(w.services.runs.get(w.viewer, 'acme', run.id, { seconds: 61 })).rejects.toMatchObject({ details: [{ field: 'wait_seconds' }] });
     // A caller that went away ends its wait.
     const { run: other } = await w.services.runs.trigger(w.editor, 'acme', p.id, {});
     const gone = new AbortController();
     setTimeout(() => gone.abort(), 100);
     const t1 = Date.now();
-    expect((await w.services.runs.get(w.viewer, 'acme', other.id, 30, gone.signal)).run.status).not.toBe('success');
+    expect((await w.services.runs.get(w.viewer, 'acme', other.id, { seconds: 30, signal: gone.signal })).run.status).not.toBe('success');
     expect(Date.now() - t1).toBeLessThan(2000);
+  });
+
+  it('answers a wait with changedSince as soon as the run is written after that time, finished or not', async () => {
+    const w = await world();
+    const p = await pipeline(w);
+    const daily = gate();
+    const load = gate();
+    w.warehouses.step('daily', { gate: daily.promise }).step('load', { gate: load.promise });
+    const { run } = await w.services.runs.trigger(w.editor, 'acme', p.id, {});
+    await w.worker.poll();
+    await until(async () => (await w.repos.runs.get(run.spaceId, run.id))?.managed?.progress.step === 'daily');
+    const seen = (await w.services.runs.get(w.viewer, 'acme', run.id)).run;
+    // Written after what the caller saw: at once.
+    const older = new Date(seen.updatedAt.getTime() - 1);
+    const t0 = Date.now();
+    expect((await w.services.runs.get(w.viewer, 'acme', run.id, { seconds: 30, changedSince: older })).run.managed?.progress.step).toBe('daily');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    // Nothing new: the wait lasts until the next write, the next step's start.
+    w.clock.advance(1000);
+    setTimeout(() => daily.open(), 300);
+    const next = await w.services.runs.get(w.viewer, 'acme', run.id, { seconds: 30, changedSince: seen.updatedAt });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(next.run.status).toBe('running');
+    expect(next.run.updatedAt.getTime()).toBeGreaterThan(seen.updatedAt.getTime());
+    expect(next.run.managed?.progress.steps_done).toBeGreaterThan(seen.managed?.progress.steps_done ?? 0);
+    load.open();
+    expect((await finished(w, run)).status).toBe('success');
   });
 
   it('queues one scheduled run per due tick', async () => {

@@ -1,4 +1,5 @@
 import type { Id } from '../common';
+import type { Connector, ConnectorType } from '../connector/connector';
 import type { VariableValue } from '../definition/spec';
 import { EMBEDDED_ENGINE } from '../definition/spec';
 import { conflict, DomainError, invalid, notFound } from '../errors';
@@ -8,6 +9,7 @@ import type { ConnectorRepository, PipelineVersionRepository, RunRepository, Tas
 import type { Clock, IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { isFinished, type ManagedRun, type Run, type RunOptions, type RunType } from '../run/run';
+import { CLUSTER_RUN_JOB } from './cluster-runner';
 import { stepsToRun } from './compile';
 import { MANAGED_RUN_JOB, type ManagedRunJobPayload, managedRunJobKey } from './embedded-engine';
 
@@ -20,6 +22,13 @@ export interface ManagedTriggerOptions {
   /** A version of the pipeline to run instead of the current one. */
   versionId?: Id;
   fromStep?: string | null;
+}
+
+/** A run's version and options, checked, and the cluster engine's connector it runs on (null: the embedded engine). */
+export interface PreparedRun {
+  version: PipelineVersion;
+  options: RunOptions;
+  engine: Connector | null;
 }
 
 /** A managed run about to be stored: what the trigger decided, before the run id and request hash. */
@@ -36,6 +45,8 @@ export interface ManagedRunSettings {
    * PostgreSQL, where any process's worker may take a run and a PGlite folder belongs to one.
    */
   embeddedWarehouse: boolean;
+  /** The connector types whose cluster engine is installed (`argo`): a version may name such a connector as its engine. */
+  clusterEngines?: readonly ConnectorType[];
 }
 
 /**
@@ -59,15 +70,16 @@ export class ManagedRuns {
    * (`version_id`, `variables.<name>`, `from_step`, `warehouse` with code WAREHOUSE_REQUIRED) |
    * conflict ENGINE_UNAVAILABLE.
    */
-  async prepare(pipeline: Pipeline, input: ManagedTriggerOptions): Promise<{ version: PipelineVersion; options: RunOptions }> {
+  async prepare(pipeline: Pipeline, input: ManagedTriggerOptions): Promise<PreparedRun> {
     const managed = pipeline.managed;
     if (!managed) throw new Error(`pipeline '${pipeline.id}' is not managed`);
     const versionId = input.versionId ?? managed.currentVersion.id;
     const version = await this.versions.get(pipeline.spaceId, pipeline.id, versionId);
     if (!version) throw invalid('version_id', `is not a version of pipeline '${pipeline.id}'`);
     const spec = version.spec;
-    if (spec.engine !== EMBEDDED_ENGINE) throw conflict('ENGINE_UNAVAILABLE', `engine '${spec.engine}' cannot run pipelines yet`);
-    await this.checkWarehouse(pipeline.spaceId, spec.warehouse);
+    // A cluster engine reads its warehouse from its own connector's settings; the embedded one needs one here.
+    const engine = spec.engine === EMBEDDED_ENGINE ? null : await this.engineConnector(pipeline.spaceId, spec.engine);
+    if (!engine) await this.checkWarehouse(pipeline.spaceId, spec.warehouse);
 
     const variables: Record<string, VariableValue> = { ...spec.variables };
     for (const [name, value] of Object.entries(input.variables ?? {})) {
@@ -78,20 +90,15 @@ export class ManagedRuns {
     }
     const fromStep = input.fromStep ?? null;
     if (fromStep !== null && !spec.steps.some((s) => s.name === fromStep)) throw invalid('from_step', `is not a step of version ${version.number}`);
-    return { version, options: { full_refresh: input.fullRefresh ?? false, dry_run: input.dryRun ?? false, variables, from_step: fromStep } };
+    return { version, options: { full_refresh: input.fullRefresh ?? false, dry_run: input.dryRun ?? false, variables, from_step: fromStep }, engine };
   }
 
   /**
    * Stores a queued run and the job that runs it, in one unit. When the external id is taken (an
    * idempotent retry), the stored run is kept and answered, and nothing is queued.
    */
-  async enqueue(
-    pipeline: Pipeline,
-    version: PipelineVersion,
-    options: RunOptions,
-    fresh: NewManagedRun,
-    requestHash: string | null,
-  ): Promise<{ run: Run; created: boolean }> {
+  async enqueue(pipeline: Pipeline, prepared: PreparedRun, fresh: NewManagedRun, requestHash: string | null): Promise<{ run: Run; created: boolean }> {
+    const { version, options, engine } = prepared;
     const now = this.clock.now();
     const managed: ManagedRun = {
       pipelineVersionId: version.id,
@@ -99,14 +106,14 @@ export class ManagedRuns {
       progress: { stage: 'queued', step: null, rows_processed: 0, steps_done: 0, steps_total: stepsToRun(version.spec, options.from_step).length },
       rowsLoaded: null,
       durationMs: null,
-      engine: { type: EMBEDDED_ENGINE, manifest: null, metadata: null },
+      engine: { type: engine?.type ?? EMBEDDED_ENGINE, manifest: null, metadata: null },
       error: null,
       cancelRequestedAt: null,
     };
     const run: Run = {
       id: this.ids.id(),
       spaceId: pipeline.spaceId,
-      connectorId: null,
+      connectorId: engine?.id ?? null,
       pipelineId: pipeline.id,
       origin: 'managed',
       managed,
@@ -130,7 +137,8 @@ export class ManagedRuns {
       const kept = await r.runs.insertTriggered(run, requestHash);
       if (kept.id !== run.id) return { run: kept, created: false };
       const payload: ManagedRunJobPayload = { spaceId: run.spaceId, runId: run.id };
-      await r.jobs.enqueue({ name: MANAGED_RUN_JOB, key: managedRunJobKey(run.id), payload: { ...payload } }, this.ids.id(), now);
+      const name = engine ? CLUSTER_RUN_JOB : MANAGED_RUN_JOB;
+      await r.jobs.enqueue({ name, key: managedRunJobKey(run.id), payload: { ...payload } }, this.ids.id(), now);
       // A dry run changes nothing, the pipeline's status included.
       if (!options.dry_run) await r.pipelines.noteLastRun(run.spaceId, run.pipelineId, { status: run.status, runAt: run.runAt });
       return { run: kept, created: true };
@@ -164,6 +172,15 @@ export class ManagedRuns {
       throw invalid('from_step', `is not a step of version ${version.number}`);
     }
     return { versionId: version.id, options: { ...managed.options, from_step: start } };
+  }
+
+  /** The connector a version names as its engine; conflict ENGINE_UNAVAILABLE when the space has no such cluster engine. */
+  private async engineConnector(spaceId: Id, name: string): Promise<Connector> {
+    const connector = await this.connectors.getByName(spaceId, name);
+    if (!connector || !(this.settings.clusterEngines ?? []).includes(connector.type)) {
+      throw conflict('ENGINE_UNAVAILABLE', `engine '${name}' names no connector of the space that can run pipelines (an \`argo\` connector)`);
+    }
+    return connector;
   }
 
   private async checkWarehouse(spaceId: Id, name: string | null): Promise<void> {

@@ -77,6 +77,11 @@ export interface ProviderFactory {
    * field as `config.<key>`.
    */
   checkConfig(config: ConnectorConfig): ConnectorConfig;
+  /**
+   * When true, a connector of this type is checked (`check()`) before it is created, and not
+   * created when the orchestrator refuses the credentials or cannot be reached.
+   */
+  checkOnCreate?: boolean;
 }
 
 /** Chooses a provider by connector type. */

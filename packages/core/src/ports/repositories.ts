@@ -5,8 +5,9 @@ import type { Id, Paged, PageRequest } from '../common';
 import type { Connector } from '../connector/connector';
 import type { PipelineVersion } from '../pipeline/managed';
 import type { Pipeline, PipelineFilter, PipelineView, ProviderPipeline } from '../pipeline/pipeline';
+import type { PipelineProjection, RenderedPage } from '../pipeline/projection';
 import type { ManagedRunPatch, ProviderRun, Run, RunFilter, RunStatus } from '../run/run';
-import type { Membership, Space, Team } from '../space/space';
+import type { Membership, Role, Space, Team } from '../space/space';
 import type { SyncRecord } from '../sync/sync';
 import type { ProviderTaskRun, TaskRun } from '../task-run/task-run';
 
@@ -22,6 +23,8 @@ import type { ProviderTaskRun, TaskRun } from '../task-run/task-run';
 export interface SpaceRepository {
   get(id: Id): Promise<Space | undefined>;
   getBySlug(slug: string): Promise<Space | undefined>;
+  /** The space of that slug and the user's role in it (null when not a member), in one read. */
+  getBySlugWithRole(slug: string, userId: Id): Promise<{ space: Space; role: Role | null } | undefined>;
   /** Spaces the user is a member of, or all spaces when `all` (instance admins); sorted by slug. */
   listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>>;
   /**
@@ -43,6 +46,8 @@ export interface UserRepository {
 export interface ApiKeyRepository {
   get(userId: Id, id: Id): Promise<ApiKey | undefined>;
   getByHash(hash: string): Promise<ApiKey | undefined>;
+  /** The key of that hash with its user, in one read. */
+  getWithUserByHash(hash: string): Promise<{ key: ApiKey; user: User } | undefined>;
   /** Keys of a user, newest first, revoked ones included. */
   listForUser(userId: Id): Promise<ApiKey[]>;
   create(key: ApiKey): Promise<void>;
@@ -136,6 +141,17 @@ export interface PipelineRepository {
    * whatever the page size. Removed pipelines are left out unless `includeRemoved`.
    */
   list(spaceId: Id, query: PipelineListQuery): Promise<Paged<PipelineView>>;
+  /**
+   * The same page as `list`, rendered as JSON text by the projection: each item exactly what
+   * `project(projection, view)` gives for it (the contract checks so). A store that builds the
+   * text itself spares its caller reading and writing every row.
+   */
+  listRendered(spaceId: Id, query: PipelineListQuery, projection: PipelineProjection): Promise<RenderedPage>;
+  /**
+   * A token that changes with every write to what the space's pipeline lists and details show
+   * (its pipelines, their runs and versions, watches), and only then. Cheap: one small read.
+   */
+  dataVersion(spaceId: Id): Promise<string>;
   /**
    * Inserts or updates provider fields keyed by (connector, external id); never touches team,
    * criticality or watchers. Marks each pipeline as seen by sync `syncId` and clears `removedAt`.

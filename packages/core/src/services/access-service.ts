@@ -25,10 +25,9 @@ export class AccessService {
   /** The actor owning a usable key, or undefined for an unknown, revoked or expired key. */
   async authenticate(rawKey: string): Promise<Actor | undefined> {
     if (!rawKey.startsWith(KEY_PREFIX) || rawKey.length > 200) return undefined;
-    const key = await this.keys.getByHash(await this.hasher.hash(rawKey));
-    if (!key || !isUsable(key, this.clock.now())) return undefined;
-    const user = await this.users.get(key.userId);
-    return user && { userId: user.id, instanceAdmin: user.instanceAdmin };
+    const found = await this.keys.getWithUserByHash(await this.hasher.hash(rawKey));
+    if (!found || !isUsable(found.key, this.clock.now())) return undefined;
+    return { userId: found.user.id, instanceAdmin: found.user.instanceAdmin };
   }
 
   /** Instance admins only. Throws invalid | forbidden | conflict (USER_EXISTS). */

@@ -1,4 +1,5 @@
 import { publicConfig } from '../connector/connector';
+import { DomainError } from '../errors';
 import { ProviderRegistry } from '../ports/provider';
 import { DEFAULT_PAGE } from './test-page';
 import { dag, HOUR, providerRun, syncAcme, world } from './test-world';
@@ -45,6 +46,33 @@ describe('ConnectorService', () => {
     await w.services.connectors.delete(w.admin, 'acme', w.connector.id);
     expect((await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE)).total).toBe(0);
     await expect(w.services.connectors.get(w.viewer, 'acme', w.connector.id)).rejects.toMatchObject({ code: 'CONNECTOR_NOT_FOUND' });
+  });
+
+  it('checks a connector of a type that asks for it before creating it, and creates nothing when the check fails', async () => {
+    const w = await world();
+    let answer: Error | null = new DomainError('bad_gateway', 'PROVIDER_AUTH_FAILED', 'the orchestrator refused our credentials');
+    const checked: string[] = [];
+    w.registry.register('argo', {
+      create: (c) =>
+        Object.assign(Object.create(w.provider), {
+          check: async () => {
+            checked.push(String(c.config.base_url));
+            if (answer) throw answer;
+            return { name: 'argo', version: 'v3.7.18', apiVersion: 'v1' };
+          },
+        }),
+      checkConfig: (c) => c,
+      checkOnCreate: true,
+    });
+    const input = { name: 'cluster', type: 'argo', config: { base_url: 'https://argo.example.com' } };
+    await expect(w.services.connectors.create(w.root, 'acme', input)).rejects.toMatchObject({ kind: 'bad_gateway', code: 'PROVIDER_AUTH_FAILED' });
+    expect(await w.repos.connectors.getByName(w.acme.id, 'cluster')).toBeUndefined();
+    answer = null;
+    expect(await w.services.connectors.create(w.root, 'acme', input)).toMatchObject({ name: 'cluster', type: 'argo' });
+    expect(checked).toEqual(['https://argo.example.com', 'https://argo.example.com']);
+    // A type that does not ask is created without a word to its orchestrator.
+    w.provider.failAfter(0, 503, 'down');
+    await expect(w.services.connectors.create(w.root, 'acme', { name: 'quiet', type: 'mock', config: {} })).resolves.toMatchObject({ name: 'quiet' });
   });
 
   it('checks the connection through the provider', async () => {

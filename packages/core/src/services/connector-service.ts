@@ -46,21 +46,27 @@ export class ConnectorService {
     return this.mustGet(space.id, id);
   }
 
-  /** Throws invalid (type, config field or sync_interval_seconds) | conflict (CONNECTOR_EXISTS). */
+  /**
+   * Throws invalid (type, config field or sync_interval_seconds) | conflict (CONNECTOR_EXISTS) | for a
+   * type checked on create, what its check throws (bad_gateway, unavailable, timeout).
+   */
   async create(actor: Actor, slug: string, input: NewConnector): Promise<Connector> {
     const space = await this.access.resolve(actor, slug, 'connector:manage');
     const type = checkConnectorType(input.type);
+    const factory = this.registry.factory(type);
     const connector = newConnector(
       {
         id: this.ids.id(),
         spaceId: space.id,
         name: checkName(input.name),
         type,
-        config: this.registry.factory(type).checkConfig(input.config),
+        config: factory.checkConfig(input.config),
         ...(input.syncIntervalSeconds === undefined ? {} : { syncIntervalSeconds: checkSyncInterval(input.syncIntervalSeconds, type) }),
       },
       this.clock.now(),
     );
+    // A type that asks for it is connected to first: a wrong token or URL is told now, not at the first sync.
+    if (factory.checkOnCreate) await factory.create(connector).check();
     await this.connectors.create(connector);
     return connector;
   }

@@ -1,8 +1,11 @@
 import type { CronSchedules } from '../background/cron';
+import { CONNECTOR_TYPES } from '../connector/connector';
+import { ClusterRunner, type ClusterRunnerOptions, DEFAULT_CLUSTER_RUNNER_OPTIONS } from '../engine/cluster-runner';
 import { DEFAULT_ENGINE_OPTIONS, EmbeddedEngine, type EngineOptions } from '../engine/embedded-engine';
 import { ManagedRuns } from '../engine/managed-runs';
 import { warehouseConnectors } from '../engine/warehouse-connector';
 import { type Authorizer, RoleAuthorizer } from '../ports/authorizer';
+import type { ClusterEngines } from '../ports/cluster-engine';
 import type { ProviderRegistry } from '../ports/provider';
 import type { Repositories } from '../ports/repositories';
 import { type Clock, type Hasher, type IdGenerator, type Logger, randomIds, sha256, silentLogger, systemClock } from '../ports/system';
@@ -43,6 +46,9 @@ export interface ServiceDeps {
    */
   embeddedWarehouse?: boolean;
   engine?: Partial<EngineOptions>;
+  /** Cluster engines by connector type (`argo`): a managed pipeline may name such a connector as its engine. */
+  clusterEngines?: ClusterEngines;
+  clusterRunner?: Partial<ClusterRunnerOptions>;
 }
 
 export interface Services {
@@ -58,6 +64,8 @@ export interface Services {
   comments: CommentService;
   /** The job handler of managed runs; present when the deps have warehouses and definition tools. */
   engine?: EmbeddedEngine;
+  /** The job handler of managed runs on cluster engines; present with `engine` and `clusterEngines`. */
+  clusterRunner?: ClusterRunner;
 }
 
 /** Wires every use case over one set of repositories: the whole core for an embedding service. */
@@ -73,7 +81,30 @@ export function createServices(deps: ServiceDeps): Services {
   const pipelines = new PipelineService(r.pipelines, r.versions, r.runs, r.teams, r.watches, access, clock);
   const embeddedWarehouse = deps.embeddedWarehouse ?? true;
   const canRun = deps.warehouses !== undefined && deps.definitions !== undefined;
-  const managedRuns = canRun ? new ManagedRuns(r.runs, r.taskRuns, r.versions, r.connectors, uow, clock, ids, { embeddedWarehouse }) : undefined;
+  const clusterEngines = [...CONNECTOR_TYPES].filter((t) => deps.clusterEngines?.supports(t));
+  const managedRuns = canRun
+    ? new ManagedRuns(r.runs, r.taskRuns, r.versions, r.connectors, uow, clock, ids, { embeddedWarehouse, clusterEngines })
+    : undefined;
+  const clusterRunner =
+    deps.definitions && deps.clusterEngines && canRun
+      ? new ClusterRunner(
+          r.runs,
+          r.taskRuns,
+          r.pipelines,
+          r.versions,
+          r.connectors,
+          uow,
+          deps.clusterEngines,
+          deps.definitions.sql,
+          clock,
+          ids,
+          deps.logger ?? silentLogger,
+          {
+            ...DEFAULT_CLUSTER_RUNNER_OPTIONS,
+            ...deps.clusterRunner,
+          },
+        )
+      : undefined;
   const engine =
     deps.warehouses && deps.definitions
       ? new EmbeddedEngine(
@@ -107,10 +138,12 @@ export function createServices(deps: ServiceDeps): Services {
     pipelines,
     managed: new ManagedPipelineService(r.pipelines, r.versions, r.connectors, uow, registry, access, pipelines, deps.definitions, deps.cron, clock, ids, {
       embeddedWarehouse,
+      clusterEngines,
     }),
     runs: new RunService(r.runs, r.taskRuns, r.pipelines, r.versions, r.connectors, uow, registry, access, clock, ids, hasher, managedRuns),
     comments: new CommentService(r.comments, r.runs, r.taskRuns, access, authz, clock, ids),
     ...(engine ? { engine } : {}),
+    ...(clusterRunner ? { clusterRunner } : {}),
   };
 }
 
@@ -119,9 +152,9 @@ export { BOOTSTRAP_ADMIN_EMAIL } from './access-service';
 export type { ConnectorChanges, NewConnector } from './connector-service';
 export type { DefinitionSupport, DefinitionText, ValidationResult, VersionDiff, VersionWrite } from './managed-pipeline-service';
 export { definitionSupport } from './managed-pipeline-service';
-export type { PipelineDetail } from './pipeline-service';
+export type { PipelineDetail, Tagged } from './pipeline-service';
 export { checkDays } from './pipeline-service';
-export type { RunDetail, RunWithVersion, TriggerInput } from './run-service';
+export type { RunDetail, RunWait, RunWithVersion, TriggerInput } from './run-service';
 export { MAX_NOTE_LENGTH, MAX_WAIT_SECONDS, RUN_ID_PREFIX } from './run-service';
 export type { SyncJobPayload, SyncOptions } from './sync-service';
 export { DEFAULT_SYNC_OPTIONS, SYNC_INTERRUPTED, SYNC_JOB } from './sync-service';

@@ -1,6 +1,7 @@
 import type { Actor } from '../access/access';
 import type { CronSchedules } from '../background/cron';
 import type { Id, Paged, PageRequest } from '../common';
+import type { ConnectorType } from '../connector/connector';
 import { type CheckedDefinition, checkDefinition, type DefinitionTools, EMBEDDED_ENGINE, type PipelineSpec } from '../definition/definition';
 import { canonicalJson, specHash } from '../definition/spec-hash';
 import { conflict, DomainError, type ErrorDetail, invalid, notFound } from '../errors';
@@ -99,7 +100,7 @@ export class ManagedPipelineService {
     private readonly cron: CronSchedules | undefined,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
-    private readonly settings: { embeddedWarehouse: boolean } = { embeddedWarehouse: true },
+    private readonly settings: { embeddedWarehouse: boolean; clusterEngines?: readonly ConnectorType[] } = { embeddedWarehouse: true },
   ) {}
 
   /** Checks a definition and stores nothing. Any member may. Throws not_found | forbidden only. */
@@ -398,10 +399,14 @@ export class ManagedPipelineService {
         );
     }
     if (spec) {
-      // Until the Argo engine exists, only the embedded engine can run anything.
-      if (spec.engine !== EMBEDDED_ENGINE) extra.push(at('/engine', `must be '${EMBEDDED_ENGINE}' (other engines are not available yet)`));
-      const warehouse = await this.warehouseProblem(spaceId, spec.warehouse);
-      if (warehouse) extra.push(at('/warehouse', warehouse));
+      if (spec.engine !== EMBEDDED_ENGINE) {
+        // A cluster engine reads its warehouse from its own connector's settings.
+        const engine = await this.engineProblem(spaceId, spec.engine);
+        if (engine) extra.push(at('/engine', engine));
+      } else {
+        const warehouse = await this.warehouseProblem(spaceId, spec.warehouse);
+        if (warehouse) extra.push(at('/warehouse', warehouse));
+      }
     }
     const all = [...errors, ...extra].sort(byPlace);
     if (!spec || all.length > 0) return { ok: false, errors: all, warnings: checked.warnings };
@@ -415,6 +420,15 @@ export class ManagedPipelineService {
       message: typeof message === 'string' ? message : null,
       warnings: checked.warnings,
     };
+  }
+
+  /** Why a definition's engine cannot run it here, if it cannot: it must name a connector of the space with a cluster engine. */
+  private async engineProblem(spaceId: Id, name: string): Promise<string | undefined> {
+    const types = this.settings.clusterEngines ?? [];
+    const connector = await this.connectors.getByName(spaceId, name);
+    if (connector && types.includes(connector.type)) return undefined;
+    if (types.length === 0) return `must be '${EMBEDDED_ENGINE}': no cluster engine is installed in this Signalbox`;
+    return `must be '${EMBEDDED_ENGINE}' or name a connector of the space of type ${types.map((t) => `\`${t}\``).join(' or ')} ('${name}' is not one)`;
   }
 
   /** Why a definition's warehouse cannot serve it here, if it cannot. */

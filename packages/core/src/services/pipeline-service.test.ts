@@ -119,6 +119,35 @@ describe('PipelineService', () => {
     expect((await w.services.pipelines.get(w.viewer, 'acme', id)).watched).toBe(false);
   });
 
+  it('tags a list and a detail: held, nothing is read but the version, until a write, another reader or the next minute', async () => {
+    const { w, byId } = await fleet();
+    const id = byId.get('orders_daily')!.pipeline.id;
+    const PROJ = { id: 'id', summary: { runs: 'summary.runs' } } as const;
+    const list = (held: string[] = [], actor = w.viewer) => w.services.pipelines.listRendered(actor, 'acme', {}, DEFAULT_PAGE, 7, PROJ, held);
+    const detail = (held: string[] = []) => w.services.pipelines.getTagged(w.viewer, 'acme', id, 7, held);
+    const first = await list();
+    expect(first.value?.json).toContain(id);
+    expect(await list([first.tag])).toEqual({ tag: first.tag, value: null });
+    expect(await list(['*'])).toEqual({ tag: first.tag, value: null });
+    expect((await list(['other'])).value).not.toBeNull();
+    const d = await detail();
+    expect(d.value?.pipeline.id).toBe(id);
+    expect(await detail([d.tag])).toEqual({ tag: d.tag, value: null });
+    expect((await detail(['*'])).value).not.toBeNull();
+    // Another reader: another tag.
+    expect((await list([first.tag], w.editor)).value).not.toBeNull();
+    // The window moves: the next minute, another tag.
+    w.clock.advance(60_000);
+    const later = await list([first.tag]);
+    expect(later.value).not.toBeNull();
+    expect(later.tag).not.toBe(first.tag);
+    // A write to what it shows: another tag.
+    await w.services.pipelines.watch(w.viewer, 'acme', id);
+    const watched = await list([later.tag]);
+    expect(watched.value).not.toBeNull();
+    expect((await detail([d.tag])).value?.watched).toBe(true);
+  });
+
   it('sets and clears the team, refusing a team of another space', async () => {
     const { w, byId } = await fleet();
     const id = byId.get('orders_daily')!.pipeline.id;

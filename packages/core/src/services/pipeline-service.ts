@@ -3,11 +3,21 @@ import type { Paged, PageRequest } from '../common';
 import type { PipelineSpec } from '../definition/definition';
 import { invalid, notFound } from '../errors';
 import { checkCriticality, DEFAULT_SUMMARY_DAYS, MAX_SUMMARY_DAYS, type PipelineFilter, type PipelineView } from '../pipeline/pipeline';
+import type { PipelineProjection, RenderedPage } from '../pipeline/projection';
 import { summaryWindowStart } from '../pipeline/summary';
-import type { PipelineRepository, PipelineVersionRepository, RunRepository, TeamRepository, WatchRepository } from '../ports/repositories';
+import type { PipelineListQuery, PipelineRepository, PipelineVersionRepository, RunRepository, TeamRepository, WatchRepository } from '../ports/repositories';
 import type { Clock } from '../ports/system';
 import type { Run } from '../run/run';
 import type { SpaceAccess } from './space-access';
+
+/** A conditional read's answer: its tag, and the value unless the caller holds that tag already. */
+export interface Tagged<T> {
+  tag: string;
+  value: T | null;
+}
+
+/** How long an answer's tag holds while nothing is written (see `PipelineService.tag`). */
+const TAG_MINUTE_MS = 60_000;
 
 export interface PipelineDetail extends PipelineView {
   lastRun: Run | null;
@@ -35,19 +45,63 @@ export class PipelineService {
 
   /** A filtered page with summary metrics over `days` (default 7, 1..365). */
   async list(actor: Actor, slug: string, filter: PipelineFilter, page: PageRequest, days?: number): Promise<Paged<PipelineView>> {
+    const { spaceId, query } = await this.listQuery(actor, slug, filter, page, days);
+    return this.pipelines.list(spaceId, query);
+  }
+
+  /**
+   * The same page as `list`, as JSON text in the projection's shape (see
+   * `PipelineRepository.listRendered`), with its tag; no page when the caller holds that tag
+   * already (`held`, or `*`): then only the space's data version is read.
+   */
+  async listRendered(
+    actor: Actor,
+    slug: string,
+    filter: PipelineFilter,
+    page: PageRequest,
+    days: number | undefined,
+    projection: PipelineProjection,
+    held: readonly string[] = [],
+  ): Promise<Tagged<RenderedPage>> {
+    const { spaceId, query } = await this.listQuery(actor, slug, filter, page, days);
+    if (held.length > 0) {
+      const tag = this.tag(await this.pipelines.dataVersion(spaceId), actor);
+      if (held.includes(tag) || held.includes('*')) return { tag, value: null };
+    }
+    const rendered = await this.pipelines.listRendered(spaceId, query, projection);
+    return { tag: this.tag(rendered.version, actor), value: rendered };
+  }
+
+  private async listQuery(actor: Actor, slug: string, filter: PipelineFilter, page: PageRequest, days: number | undefined) {
     const space = await this.access.resolve(actor, slug, 'space:read');
     const d = checkDays(days);
-    return this.pipelines.list(space.id, { filter, page, viewerId: actor.userId, days: d, since: this.since(d) });
+    return { spaceId: space.id, query: { filter, page, viewerId: actor.userId, days: d, since: this.since(d) } satisfies PipelineListQuery };
   }
 
   /** One pipeline with its summary, last run and whether the caller watches it. Throws not_found. */
   async get(actor: Actor, slug: string, id: string, days?: number): Promise<PipelineDetail> {
     const space = await this.access.resolve(actor, slug, 'space:read');
+    return this.detail(actor, space.id, id, checkDays(days));
+  }
+
+  /**
+   * `get` with its tag; no detail when the caller holds that tag already (see `listRendered`;
+   * `*` is not taken here, as the pipeline must be read to know it exists). Throws not_found.
+   */
+  async getTagged(actor: Actor, slug: string, id: string, days: number | undefined, held: readonly string[] = []): Promise<Tagged<PipelineDetail>> {
+    const space = await this.access.resolve(actor, slug, 'space:read');
     const d = checkDays(days);
-    const view = await this.pipelines.view(space.id, id, actor.userId, this.since(d), d);
+    // Read before the detail: a write in between leaves the tag older than the answer, never newer.
+    const tag = this.tag(await this.pipelines.dataVersion(space.id), actor);
+    if (held.includes(tag)) return { tag, value: null };
+    return { tag, value: await this.detail(actor, space.id, id, d) };
+  }
+
+  private async detail(actor: Actor, spaceId: string, id: string, d: number): Promise<PipelineDetail> {
+    const view = await this.pipelines.view(spaceId, id, actor.userId, this.since(d), d);
     if (!view) throw notFound('pipeline', id);
     const current = view.pipeline.managed?.currentVersion;
-    const [lastRun, version] = await Promise.all([this.runs.latest(space.id, id), current ? this.versions.get(space.id, id, current.id) : undefined]);
+    const [lastRun, version] = await Promise.all([this.runs.latest(spaceId, id), current ? this.versions.get(spaceId, id, current.id) : undefined]);
     return { ...view, lastRun: lastRun ?? null, definition: version?.spec ?? null };
   }
 
@@ -85,5 +139,14 @@ export class PipelineService {
 
   private since(days: number): Date {
     return summaryWindowStart(this.clock.now(), days);
+  }
+
+  /**
+   * The tag of an answer: the space's data version, the reader (`watched` is theirs) and the
+   * minute. Summaries are over a window that moves with the clock, so an answer is held for the
+   * minute at most: a run leaving the window is seen within a minute.
+   */
+  private tag(version: string, actor: Actor): string {
+    return `${version}-${Math.floor(this.clock.now().getTime() / TAG_MINUTE_MS).toString(36)}-${actor.userId}`;
   }
 }

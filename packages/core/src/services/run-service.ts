@@ -20,6 +20,13 @@ export interface TriggerInput extends ManagedTriggerOptions {
   idempotencyKey?: string;
 }
 
+/** How `RunService.get` waits: see there. */
+export interface RunWait {
+  seconds?: number;
+  changedSince?: Date;
+  signal?: AbortSignal;
+}
+
 /** Longest wait of `GET …/runs/{id}?wait_seconds=`. */
 export const MAX_WAIT_SECONDS = 60;
 const WAIT_POLL_MS = 250;
@@ -106,19 +113,24 @@ export class RunService {
   }
 
   /**
-   * A run with its task runs. With `waitSeconds` (0–60), answers once the run has finished or the
-   * time is up, whichever comes first (or `signal` aborts: the caller went away); waiting never
-   * changes the run. Throws not_found | invalid.
+   * A run with its task runs. With `wait.seconds` (0–60), answers once the run has finished or the
+   * time is up, whichever comes first; with `wait.changedSince` too, also as soon as the run was
+   * written after that time (`updatedAt`: status, progress, a step), so a client that passes the
+   * `updatedAt` it last saw follows a run's progress without polling. `wait.signal` aborts the
+   * wait (the caller went away). Waiting never changes the run. Throws not_found | invalid.
    */
-  async get(actor: Actor, slug: string, runId: string, waitSeconds = 0, signal?: AbortSignal): Promise<RunDetail> {
-    if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
+  async get(actor: Actor, slug: string, runId: string, wait: RunWait = {}): Promise<RunDetail> {
+    const seconds = wait.seconds ?? 0;
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_WAIT_SECONDS) {
       throw invalid('wait_seconds', `must be an integer from 0 to ${MAX_WAIT_SECONDS}`);
     }
     const space = await this.access.resolve(actor, slug, 'space:read');
     let run = await this.runs.get(space.id, runId);
     if (!run) throw notFound('run', runId);
-    const deadline = Date.now() + waitSeconds * 1000;
-    while (!isFinished(run.status) && Date.now() < deadline && !signal?.aborted) {
+    const deadline = Date.now() + seconds * 1000;
+    const since = wait.changedSince?.getTime() ?? Number.NEGATIVE_INFINITY;
+    const changed = (r: Run) => wait.changedSince !== undefined && r.updatedAt.getTime() > since;
+    while (!isFinished(run.status) && !changed(run) && Date.now() < deadline && !wait.signal?.aborted) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, deadline - Date.now())));
       run = (await this.runs.get(space.id, runId)) ?? run;
     }
@@ -168,7 +180,7 @@ export class RunService {
         fromStep: options.from_step,
       });
       const fresh = { runType: 'manual' as const, externalId: this.freshRunId(), note: run.note, triggeredBy: actor.userId };
-      return managed.enqueue(pipeline, prepared.version, prepared.options, fresh, null);
+      return managed.enqueue(pipeline, prepared, fresh, null);
     }
     if (input.fromStep !== undefined && input.fromStep !== null) throw invalid('from_step', 'is for runs of managed pipelines');
     if (!isFinished(run.status)) throw conflict('RUN_NOT_FINISHED', `run '${runId}' is ${run.status}: only a finished run can be retried`);
@@ -181,9 +193,9 @@ export class RunService {
    */
   async triggerScheduled(pipeline: Pipeline, tick: Date): Promise<Run> {
     const managed = this.managedRuns();
-    const { version, options } = await managed.prepare(pipeline, {});
+    const prepared = await managed.prepare(pipeline, {});
     const externalId = `${RUN_ID_PREFIX}${(await this.hasher.hash(`${pipeline.id}\nscheduled ${tick.toISOString()}`)).slice(0, 32)}`;
-    return (await managed.enqueue(pipeline, version, options, { runType: 'scheduled', externalId, note: null, triggeredBy: null }, null)).run;
+    return (await managed.enqueue(pipeline, prepared, { runType: 'scheduled', externalId, note: null, triggeredBy: null }, null)).run;
   }
 
   /**
@@ -276,7 +288,7 @@ export class RunService {
     const managed = this.managedRuns();
     if (input.conf !== undefined && input.conf !== null) throw invalid('conf', 'is for synced pipelines: a managed pipeline takes variables');
     if (input.logicalDate !== undefined && input.logicalDate !== null) throw invalid('logical_date', 'is for synced pipelines');
-    const { version, options } = await managed.prepare(pipeline, input);
+    const prepared = await managed.prepare(pipeline, input);
     // The request as sent: a replay after a new version (or new defaults) is still the same request.
     const requestHash = await this.hasher.hash(
       canonicalJson({
@@ -294,7 +306,7 @@ export class RunService {
       note: input.note ?? null,
       triggeredBy: actor.userId,
     };
-    const { run, created } = await managed.enqueue(pipeline, version, options, fresh, requestHash);
+    const { run, created } = await managed.enqueue(pipeline, prepared, fresh, requestHash);
     // A replay of the key: the first request must have been the same one.
     if (!created) await this.ensureSameRequest(pipeline.spaceId, run, requestHash);
     return { run, created };

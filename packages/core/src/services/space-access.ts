@@ -13,10 +13,10 @@ export class SpaceAccess {
 
   /** Throws not_found when the space is absent or the actor is not a member, forbidden when the role is too low. */
   async resolve(actor: Actor, slug: string, action: Action): Promise<Space> {
-    const space = await this.spaces.getBySlug(slug);
-    if (!space) throw new DomainError('not_found', 'SPACE_NOT_FOUND', `space '${slug}' was not found`);
-    await this.authz.ensure(actor, action, space);
-    return space;
+    const found = await this.spaces.getBySlugWithRole(slug, actor.userId);
+    if (!found) throw new DomainError('not_found', 'SPACE_NOT_FOUND', `space '${slug}' was not found`);
+    await this.authz.ensure(actor, action, found.space, found.role);
+    return found.space;
   }
 
   /**

@@ -3,6 +3,19 @@ import { DEFAULT_PAGE } from './test-page';
 import { dag, HOUR, providerRun, providerTaskRun, runToEnd, syncAcme, world } from './test-world';
 
 describe('SyncService', () => {
+  it('waits for a sync until it ends, the time is up, or the caller goes away', async () => {
+    const w = await world();
+    const started = await w.services.syncs.start(w.admin, 'acme', w.connector.id);
+    const t0 = Date.now();
+    expect((await w.services.syncs.wait(w.viewer, 'acme', w.connector.id, started.id, 300)).status).toBe('running');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    const gone = new AbortController();
+    setTimeout(() => gone.abort(), 100);
+    const t1 = Date.now();
+    expect((await w.services.syncs.wait(w.viewer, 'acme', w.connector.id, started.id, 30_000, gone.signal)).status).toBe('running');
+    expect(Date.now() - t1).toBeLessThan(5_000);
+  });
+
   it('stores pipelines, runs and task runs of a first sync and records the outcome', async () => {
     const w = await world();
     const t0 = new Date(w.clock.now().getTime() - 2 * HOUR);

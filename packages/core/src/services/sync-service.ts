@@ -8,6 +8,7 @@ import type { ConnectorRepository, PipelineRepository, Repositories, SyncReposit
 import type { Clock, IdGenerator, Logger } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { runAtOf } from '../run/run';
+import { readAhead } from '../sync/read-ahead';
 import { emptyCounts, type SyncRecord } from '../sync/sync';
 import type { SpaceAccess } from './space-access';
 
@@ -116,14 +117,15 @@ export class SyncService {
 
   /**
    * Waits until a sync has ended, reading its record (so it works whichever process runs it), for at
-   * most `timeoutMs`; resolves the record as it then stands. Throws not_found.
+   * most `timeoutMs` or until `signal` aborts (the caller went away); resolves the record as it
+   * then stands. Throws not_found.
    */
-  async wait(actor: Actor, slug: string, connectorId: string, syncId: string, timeoutMs: number, pollMs = 200): Promise<SyncRecord> {
+  async wait(actor: Actor, slug: string, connectorId: string, syncId: string, timeoutMs: number, signal?: AbortSignal, pollMs = 200): Promise<SyncRecord> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const record = await this.get(actor, slug, connectorId, syncId);
       const left = deadline - Date.now();
-      if (record.status !== 'running' || left <= 0) return record;
+      if (record.status !== 'running' || left <= 0 || signal?.aborted) return record;
       await new Promise((r) => setTimeout(r, Math.min(pollMs, left)));
     }
   }
@@ -179,7 +181,10 @@ export class SyncService {
       await lease.keep(true);
       counts.removedPipelines = await this.pipelines.markRemoved(spaceId, connectorId, record.id, this.clock.now());
 
-      for await (const change of provider.changes(connector.cursor)) {
+      // Runs and task runs are most of a sync: the next page is fetched while this one is written
+      // (one page ahead, never more). The pipelines listing stays one page at a time: it is short,
+      // and its end decides what is marked removed, which a lease lost mid-listing must prevent.
+      for await (const change of readAhead(provider.changes(connector.cursor))) {
         if (change.kind === 'cursor') {
           cursor = change.cursor;
         } else if (change.kind === 'runs') {

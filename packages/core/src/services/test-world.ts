@@ -1,12 +1,14 @@
 import type { Actor } from '../access/access';
 import { createWorker } from '../background';
 import type { ProviderPipeline } from '../pipeline/pipeline';
+import { ClusterEngines } from '../ports/cluster-engine';
 import { ProviderRegistry } from '../ports/provider';
 import { silentLogger } from '../ports/system';
 import type { ProviderRun } from '../run/run';
 import type { Role } from '../space/space';
 import type { SyncRecord } from '../sync/sync';
 import type { ProviderTaskRun } from '../task-run/task-run';
+import type { FakeClusterEngine } from '../testing/fake-cluster-engine';
 import { FakeWarehouses } from '../testing/fake-warehouse';
 import { FakeClock, FaultyUnitOfWork, fakeDefinitions, HourlyCron, SequentialIds } from '../testing/fakes';
 import { InMemoryProvider } from '../testing/in-memory-provider';
@@ -19,7 +21,7 @@ export const HOUR = 3600_000;
  * A space `acme` with one member of each role, an outsider, an instance admin, a second space
  * `other`, and a connector of each space on an in-memory provider: the stage of the use case tests.
  */
-export async function world() {
+export async function world(options: { clusterEngine?: FakeClusterEngine } = {}) {
   const clock = new FakeClock('2026-03-01T12:00:00.000Z');
   const ids = new SequentialIds();
   const persistence = inMemoryPersistence(ids);
@@ -32,6 +34,9 @@ export async function world() {
     create: (c) => (c.spaceId === acme.id ? provider : otherProvider),
     checkConfig: (c) => c,
   });
+  const clusterEngines = options.clusterEngine ? new ClusterEngines().register('argo', options.clusterEngine) : undefined;
+  // An argo connector syncs like any provider; here it lists nothing.
+  if (clusterEngines) registry.register('argo', { create: () => new InMemoryProvider(clock), checkConfig: (c) => c });
   const definitions = fakeDefinitions();
   const cron = new HourlyCron();
   const warehouses = new FakeWarehouses();
@@ -46,12 +51,14 @@ export async function world() {
     cron,
     warehouses,
     engine: { cancelPollMs: 10, busyRetryMs: 0 },
+    ...(clusterEngines ? { clusterEngines, clusterRunner: { followMs: 0, busyRetryMs: 0, unreachableRetryMs: 0 } } : {}),
   });
   const worker = createWorker({
     jobs: repos.jobs,
     connectors: repos.connectors,
     syncs: services.syncs,
     engine: services.engine,
+    clusterRunner: services.clusterRunner,
     runs: services.runs,
     pipelines: repos.pipelines,
     cron,

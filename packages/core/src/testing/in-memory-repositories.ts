@@ -6,6 +6,7 @@ import type { Connector } from '../connector/connector';
 import { conflict, notFound } from '../errors';
 import type { PipelineVersion } from '../pipeline/managed';
 import { type Pipeline, type PipelineView, type ProviderPipeline, pipelineStatus } from '../pipeline/pipeline';
+import { type PipelineProjection, project, type RenderedPage } from '../pipeline/projection';
 import { inSummaryWindow, summarize } from '../pipeline/summary';
 import type {
   ApiKeyRepository,
@@ -44,6 +45,13 @@ const byKey =
   (a: T, b: T) =>
     key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
+/** FNV-1a, 32 bits, as hex: a short digest of a text for the in-memory data version. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16);
+}
+
 class Store {
   spaces = new Map<Id, Space>();
   users = new Map<Id, User>();
@@ -68,6 +76,10 @@ export class InMemorySpaceRepository implements SpaceRepository {
   }
   async getBySlug(slug: string) {
     return copy([...this.s.spaces.values()].find((x) => x.slug === slug));
+  }
+  async getBySlugWithRole(slug: string, userId: Id) {
+    const space = await this.getBySlug(slug);
+    return space && { space, role: this.s.memberships.get(`${space.id}/${userId}`)?.role ?? null };
   }
   async listVisible(userId: Id, all: boolean, page: PageRequest) {
     const visible = [...this.s.spaces.values()].filter((sp) => all || this.s.memberships.has(`${sp.id}/${userId}`));
@@ -106,6 +118,11 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
   }
   async getByHash(hash: string) {
     return copy([...this.s.keys.values()].find((k) => k.hash === hash));
+  }
+  async getWithUserByHash(hash: string) {
+    const key = await this.getByHash(hash);
+    const user = key && copy(this.s.users.get(key.userId));
+    return key && user && { key, user };
   }
   async listForUser(userId: Id) {
     return copy(
@@ -286,6 +303,17 @@ export class InMemoryPipelineRepository implements PipelineRepository {
       .sort(byKey((p) => `${p.name}\0${p.id}`));
     const page = pageOf(rows, q.page);
     return { total: page.total, items: page.items.map((p) => this.toView(strip(p), q.viewerId, q.since, q.days)) };
+  }
+
+  async listRendered(spaceId: Id, q: PipelineListQuery, projection: PipelineProjection): Promise<RenderedPage> {
+    const page = await this.list(spaceId, q);
+    return { total: page.total, json: JSON.stringify(page.items.map((v) => project(projection, v))), version: await this.dataVersion(spaceId) };
+  }
+
+  /** A digest of everything of the space a list or detail shows: it changes exactly when one of them does. */
+  async dataVersion(spaceId: Id) {
+    const ofSpace = <T extends { spaceId: Id }>(m: Map<unknown, T>) => [...m.values()].filter((x) => x.spaceId === spaceId);
+    return fnv1a(JSON.stringify([ofSpace(this.s.pipelines), ofSpace(this.s.runs), ofSpace(this.s.versions), ofSpace(this.s.watches)]));
   }
 
   async upsertFromProvider(connector: Connector, pipelines: ProviderPipeline[], syncId: Id, at: Date) {

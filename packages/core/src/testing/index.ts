@@ -2,6 +2,7 @@ export * from './contracts';
 export * from './contracts/authorizer-contract';
 export * from './contracts/provider-contract';
 export * from './contracts/system-contract';
+export * from './fake-cluster-engine';
 export * from './fake-definition-tools';
 export * from './fake-warehouse';
 export * from './fakes';

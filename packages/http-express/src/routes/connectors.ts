@@ -24,10 +24,10 @@ export const connectorRoutes: RouteSpec[] = [
     tag: 'connectors',
     who: 'space admin',
     summary:
-      'Create a connector: `{name, type, config, sync_interval_seconds?}` (default 300 s for airflow, null for mock and warehouse: manual only); airflow config `{base_url, api_version?, username?, password?, token?}`, mock config `{pipelines, runs_per_pipeline, seed, page_cap}`, warehouse config `{url, password?}` (a PostgreSQL URL that managed pipelines name as their `warehouse`; a password in the URL is moved to the write-only `password`)',
+      'Create a connector: `{name, type, config, sync_interval_seconds?}` (default 300 s for airflow and argo, null for mock and warehouse: manual only); airflow config `{base_url, api_version?, username?, password?, token?}`, argo config `{base_url, namespace, token, image?, service_account?, warehouse_secret: {name, key}}` (checked against its server first: 502 when it refuses the token, 503 when unreachable, 504 on a timeout, and nothing is created), mock config `{pipelines, runs_per_pipeline, seed, page_cap}`, warehouse config `{url, password?}` (a PostgreSQL URL that managed pipelines name as their `warehouse`; a password in the URL is moved to the write-only `password`)',
     body: B.newConnector,
     responses: { 201: { description: 'The new connector', body: 'Connector' } },
-    errors: [400, 403, 404, 409],
+    errors: [400, 403, 404, 409, 502, 503, 504],
     handle: async (c, s) => {
       const { sync_interval_seconds: syncIntervalSeconds, ...fields } = c.body;
       const connector = await s.connectors.create(c.actor, c.params.slug, { ...fields, syncIntervalSeconds });

@@ -1,8 +1,8 @@
 import type { CommentTarget, CommentTargetKind, PipelineFilter } from '@signalbox/core';
-import { commentDto, pipelineDetailDto, pipelineDto, runDetailDto, runDto, syncDto } from '../dto';
-import { type Ctx, type Input, list, pageRequest, type RouteSpec, route } from '../route';
+import { commentDto, PIPELINE_WIRE, pipelineDetailDto, runDetailDto, runDto, syncDto } from '../dto';
+import { type Ctx, type Input, list, pageRequest, type RouteSpec, renderedList, route } from '../route';
 import { bodySchemas as B, querySchemas as Q } from '../schemas';
-import { date, noContent, ORCHESTRATION, ok } from './replies';
+import { conditional, date, heldTags, ifNoneMatch, noContent, ORCHESTRATION, ok } from './replies';
 
 /** The seed contract under `/spaces/{slug}/orchestration`. */
 
@@ -80,10 +80,18 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     who: 'member',
     summary: 'Pipelines by name, filtered, each with its summary over `days` and whether the caller watches it',
     query: Q.pipelines,
-    responses: { 200: { description: 'A page of pipelines', body: { list: 'Pipeline' } } },
+    headers: [ifNoneMatch],
+    responses: {
+      200: { description: 'A page of pipelines', body: { list: 'Pipeline' } },
+      304: { description: 'Not modified: the page of the `ETag` in `If-None-Match` is still the answer' },
+    },
     errors: [400, 404],
     handle: async (c, s) =>
-      list(c.query, await s.pipelines.list(c.actor, c.params.slug, pipelineFilter(c.query), pageRequest(c.query), c.query.days), pipelineDto),
+      conditional(
+        c,
+        await s.pipelines.listRendered(c.actor, c.params.slug, pipelineFilter(c.query), pageRequest(c.query), c.query.days, PIPELINE_WIRE, heldTags(c)),
+        (page, headers) => renderedList(c.query, page, headers),
+      ),
   }),
   route({
     method: 'get',
@@ -93,9 +101,18 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     who: 'member',
     summary: 'One pipeline with its last run, summary and `watched`',
     query: Q.pipeline,
-    responses: { 200: { description: 'The pipeline', body: 'PipelineDetail' } },
+    headers: [ifNoneMatch],
+    responses: {
+      200: { description: 'The pipeline', body: 'PipelineDetail' },
+      304: { description: 'Not modified: the pipeline of the `ETag` in `If-None-Match` is still the answer' },
+    },
     errors: [400, 404],
-    handle: async (c, s) => ok(pipelineDetailDto(await s.pipelines.get(c.actor, c.params.slug, c.params.pipeline_id, c.query.days))),
+    handle: async (c, s) =>
+      conditional(c, await s.pipelines.getTagged(c.actor, c.params.slug, c.params.pipeline_id, c.query.days, heldTags(c)), (d, headers) => ({
+        status: 200,
+        json: pipelineDetailDto(d),
+        headers,
+      })),
   }),
   route({
     method: 'patch',
@@ -226,7 +243,15 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
       // A client that hangs up ends its wait: nothing polls for an answer no one will read.
       const gone = new AbortController();
       c.req.res?.once('close', () => gone.abort());
-      return ok(runDetailDto(await s.runs.get(c.actor, c.params.slug, c.params.run_id, c.query.wait_seconds, gone.signal)));
+      return ok(
+        runDetailDto(
+          await s.runs.get(c.actor, c.params.slug, c.params.run_id, {
+            seconds: c.query.wait_seconds,
+            changedSince: c.query.changed_since === undefined ? undefined : new Date(c.query.changed_since),
+            signal: gone.signal,
+          }),
+        ),
+      );
     },
   }),
   route({

@@ -23,9 +23,24 @@ export const syncRoutes: RouteSpec[] = [
     operationId: 'getSync',
     tag: 'connectors',
     who: 'member',
-    summary: 'One sync: status, counts, error, times',
+    summary:
+      'One sync: status, counts, error, times. With `wait_seconds`, a long poll: answers as soon as the sync has ended, or when the time is up with the sync as it stands.',
+    query: Q.syncGet,
     responses: { 200: { description: 'The sync', body: 'Sync' } },
-    errors: [404],
-    handle: async (c, s) => ok(syncDto(await s.syncs.get(c.actor, c.params.slug, c.params.connector_id, c.params.sync_id))),
+    errors: [400, 404],
+    handle: async (c, s) => {
+      const { slug, connector_id, sync_id } = c.params;
+      const wait = c.query.wait_seconds;
+      // A client that hangs up ends its wait, as a run's does.
+      const gone = new AbortController();
+      c.req.res?.once('close', () => gone.abort());
+      return ok(
+        syncDto(
+          wait > 0
+            ? await s.syncs.wait(c.actor, slug, connector_id, sync_id, wait * 1000, gone.signal)
+            : await s.syncs.get(c.actor, slug, connector_id, sync_id),
+        ),
+      );
+    },
   }),
 ];

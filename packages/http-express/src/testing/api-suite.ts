@@ -74,7 +74,7 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
       const path = url.startsWith('/') ? url : `${BASE}/${url}`;
       if (res.status >= 400) openapi.checkError(res.body);
       // Every status, errors included, must be one the document declares for the operation.
-      openapi.check(method, path, res.status, res.status === 204 ? undefined : res.body);
+      openapi.check(method, path, res.status, res.status === 204 || res.status === 304 ? undefined : res.body);
       return res;
     };
 
@@ -362,7 +362,7 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['expires_at format', () => call('root', 'post', 'me/api-keys', { name: 'k', expires_at: 'tomorrow' }), 'expires_at', /date-time/],
         ['expires_at in the past', () => call('root', 'post', 'me/api-keys', { name: 'k', expires_at: '2000-01-01T00:00:00Z' }), 'expires_at', null],
         ['role', () => call('root', 'put', `spaces/alpha/members/${ids.spareUser}`, { role: 'owner' }), 'role', /one of/],
-        ['connector type', () => call('root', 'post', 'spaces/alpha/connectors', { name: 'x', type: 'argo', config: {} }), 'type', null],
+        ['connector type', () => call('root', 'post', 'spaces/alpha/connectors', { name: 'x', type: 'dagster', config: {} }), 'type', null],
         [
           'connector config',
           () => call('root', 'post', 'spaces/alpha/connectors', { name: 'x', type: 'mock', config: { pipelines: -1 } }),
@@ -393,7 +393,7 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['one pipeline status of several', () => call('root', 'get', `${P}/pipelines?status=active,broken`), 'status', /one of active, paused, error/],
         ['repeated pipeline status', () => call('root', 'get', `${P}/pipelines?status=paused&status=broken`), 'status', /one of/],
         ['empty value in a list', () => call('root', 'get', `${P}/pipelines?criticality=high,`), 'criticality', /one of low, medium, high, critical/],
-        ['provider', () => call('root', 'get', `${P}/pipelines?provider=argo`), 'provider', /one of airflow, mock/],
+        ['provider', () => call('root', 'get', `${P}/pipelines?provider=dagster`), 'provider', /one of airflow, argo, mock/],
         ['run status of several', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?status=success,done`), 'status', /one of queued/],
         ['unknown query parameter', () => call('root', 'get', `${P}/pipelines?colour=red`), 'colour', /not an accepted field/],
         ['started_from format', () => call('root', 'get', `${P}/pipelines/${ids.pipeline}/runs?started_from=yesterday`), 'started_from', null],
@@ -483,13 +483,20 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         ['wait_seconds negative', () => call('root', 'get', `${P}/runs/${ids.run}?wait_seconds=-1`), 'wait_seconds', />= 0/],
         ['wait_seconds fractional', () => call('root', 'get', `${P}/runs/${ids.run}?wait_seconds=1.5`), 'wait_seconds', /integer/],
         ['wait_seconds not a number', () => call('root', 'get', `${P}/runs/${ids.run}?wait_seconds=soon`), 'wait_seconds', /integer/],
+        ['changed_since not a time', () => call('root', 'get', `${P}/runs/${ids.run}?wait_seconds=1&changed_since=yesterday`), 'changed_since', /date-time/],
+        [
+          'sync wait_seconds above 60',
+          () => call('root', 'get', `spaces/alpha/connectors/${ids.alphaConnector}/syncs/${ids.alphaSync}?wait_seconds=61`),
+          'wait_seconds',
+          /<= 60/,
+        ],
         ['retry from_step of a synced run', () => call('root', 'post', `${P}/runs/${ids.finishedRun}/retry`, { from_step: 'extract' }), 'from_step', /managed/],
         ['retry unknown body field', () => call('root', 'post', `${P}/runs/${ids.finishedRun}/retry`, { step: 'extract' }), 'step', /not an accepted field/],
         [
           'provider warehouse (no pipeline comes from one)',
           () => call('root', 'get', `${P}/pipelines?provider=warehouse`),
           'provider',
-          /one of airflow, mock, managed$/,
+          /one of airflow, argo, mock, managed$/,
         ],
         [
           'warehouse connector without url',
@@ -803,6 +810,41 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect(beyond.body).toEqual([]);
       });
 
+      it('answers a list or a detail the caller holds with 304 and no body, until something it shows is written', async () => {
+        for (const url of [`${P}?per_page=5&days=30`, `${P}/${ids.pipeline}?days=30`]) {
+          const first = await call('viewer', 'get', url);
+          expect(first.status).toBe(200);
+          const tag = first.headers.etag;
+          expect(tag).toMatch(/^W\/"[^"]+"$/);
+          expect(first.headers['cache-control']).toBe('private, no-cache');
+          expect(first.headers.vary).toBe('Authorization, Api-key');
+          const held = await call('viewer', 'get', url, undefined, { 'If-None-Match': `"other", ${tag}` });
+          expect(held.status).toBe(304);
+          expect(held.text ?? '').toBe('');
+          expect(held.headers.etag).toBe(tag);
+          // Another reader's answer differs (`watched` is theirs): their tag is another.
+          const editor = await call('editor', 'get', url, undefined, { 'If-None-Match': tag });
+          expect(editor.status).toBe(200);
+          expect(editor.headers.etag).not.toBe(tag);
+          expect((await call('viewer', 'get', url, undefined, { 'If-None-Match': 'W/"stale"' })).status).toBe(200);
+          // A write to what it shows: a full answer again, with a new tag.
+          expect((await call('viewer', 'put', `${P}/${ids.pipeline}/watch`)).status).toBe(204);
+          const after = await call('viewer', 'get', url, undefined, { 'If-None-Match': tag });
+          expect(after.status).toBe(200);
+          expect(after.headers.etag).not.toBe(tag);
+          expect((await call('viewer', 'delete', `${P}/${ids.pipeline}/watch`)).status).toBe(204);
+        }
+        // A tag answers for its own URL only: not for another page, nor for a pipeline that does not exist.
+        const listTag = (await call('viewer', 'get', `${P}?per_page=5&days=30`)).headers.etag;
+        expect((await call('viewer', 'get', `${P}?per_page=5&days=30`, undefined, { 'If-None-Match': listTag })).status).toBe(304);
+        expect((await call('viewer', 'get', `${P}?per_page=6&days=30`, undefined, { 'If-None-Match': listTag })).status).toBe(200);
+        expect((await call('viewer', 'get', `${P}/00000000-0000-4000-8000-00000000dead`, undefined, { 'If-None-Match': listTag })).status).toBe(404);
+        expect((await call('viewer', 'get', P, undefined, { 'If-None-Match': '*' })).status).toBe(304);
+        // `*` holds any answer of a resource that exists (RFC 9110 §13.1.2), not one of a pipeline that does not.
+        expect((await call('viewer', 'get', `${P}/${ids.pipeline}`, undefined, { 'If-None-Match': '*' })).status).toBe(304);
+        expect((await call('viewer', 'get', `${P}/00000000-0000-4000-8000-00000000dead`, undefined, { 'If-None-Match': '*' })).status).toBe(404);
+      });
+
       it('has status, summary and watched in the snake_case wire format', async () => {
         const list = (await call('viewer', 'get', `${P}?days=30`)).body;
         const p = list.find((x: any) => x.id === ids.pipeline);
@@ -1009,6 +1051,14 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         started = Date.now();
         expect((await call('viewer', 'get', `${P}/runs/${fresh.body.id}?wait_seconds=0`)).body.id).toBe(fresh.body.id);
         expect(Date.now() - started).toBeLessThan(900);
+        // Written after the time given: at once; not written since: the wait runs out.
+        const before = new Date(Date.parse(fresh.body.updated_at) - 1).toISOString();
+        started = Date.now();
+        expect((await call('viewer', 'get', `${P}/runs/${fresh.body.id}?wait_seconds=20&changed_since=${before}`)).body.status).toBe('queued');
+        expect(Date.now() - started).toBeLessThan(5_000);
+        started = Date.now();
+        await call('viewer', 'get', `${P}/runs/${fresh.body.id}?wait_seconds=1&changed_since=${fresh.body.updated_at}`);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       });
 
       it('refuses to cancel a finished run (409 RUN_FINISHED) and to retry a synced run that has not finished (409 RUN_NOT_FINISHED)', async () => {
@@ -1144,11 +1194,8 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
           const busy = await call('admin', 'post', `spaces/alpha/orchestration/connectors/${ids.alphaConnector}/sync?wait=true`);
           expect(busy.status).toBe(409);
           expect(busy.body.error).toMatchObject({ code: 'SYNC_RUNNING', sync: { id: started.body.id, status: 'running' } });
-          let record = started.body;
-          for (let i = 0; i < 100 && record.status === 'running'; i++) {
-            await new Promise((r) => setTimeout(r, 100));
-            record = (await call('viewer', 'get', `spaces/alpha/connectors/${ids.alphaConnector}/syncs/${started.body.id}`)).body;
-          }
+          // A long poll answers once the sync has ended.
+          const record = (await call('viewer', 'get', `spaces/alpha/connectors/${ids.alphaConnector}/syncs/${started.body.id}?wait_seconds=30`)).body;
           expect(record.status).toBe('succeeded');
           expect(record.finished_at).not.toBeNull();
         } finally {

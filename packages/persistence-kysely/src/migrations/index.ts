@@ -10,6 +10,7 @@ import * as managedPipelines from './2026-11-27T15-00-00-managed-pipelines';
 import * as rateLimits from './2026-11-27T16-00-00-rate-limits';
 import * as managedRuns from './2026-11-27T17-00-00-managed-runs';
 import * as syncTimesInMilliseconds from './2026-11-27T17-30-00-sync-times-in-milliseconds';
+import * as spaceListState from './2026-11-28T05-00-00-space-list-state';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T16-00-00-rate-limits': rateLimits,
   '2026-11-27T17-00-00-managed-runs': managedRuns,
   '2026-11-27T17-30-00-sync-times-in-milliseconds': syncTimesInMilliseconds,
+  '2026-11-28T05-00-00-space-list-state': spaceListState,
 };

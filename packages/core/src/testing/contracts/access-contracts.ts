@@ -36,6 +36,19 @@ export function accessContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.spaces.getBySlug('acme')).toEqual(space);
     });
 
+    it("reads a space by slug with a user's role in it, null for a non-member, in any space alike", async () => {
+      const s = subject();
+      const [acme, other] = [await aSpace(s, 'acme'), await aSpace(s, 'other')];
+      const [ada, bob] = [await aUser(s, 'ada@example.com'), await aUser(s, 'bob@example.com')];
+      await s.repos.memberships.put({ spaceId: acme.id, userId: ada.id, role: 'editor', createdAt: T0 });
+      await s.repos.memberships.put({ spaceId: other.id, userId: bob.id, role: 'admin', createdAt: T0 });
+      expect(await s.repos.spaces.getBySlugWithRole('acme', ada.id)).toEqual({ space: acme, role: 'editor' });
+      expect(await s.repos.spaces.getBySlugWithRole('acme', bob.id)).toEqual({ space: acme, role: null });
+      expect(await s.repos.spaces.getBySlugWithRole('other', bob.id)).toEqual({ space: other, role: 'admin' });
+      expect(await s.repos.spaces.getBySlugWithRole('other', 'not-an-id')).toEqual({ space: other, role: null });
+      expect(await s.repos.spaces.getBySlugWithRole('nope', ada.id)).toBeUndefined();
+    });
+
     it('refuses a taken slug with conflict SPACE_EXISTS', async () => {
       const s = subject();
       await aSpace(s, 'acme');
@@ -95,6 +108,8 @@ export function accessContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.apiKeys.get(bob.id, key.id)).toBeUndefined();
       expect(await s.repos.apiKeys.get(ada.id, OTHER)).toBeUndefined();
       expect(await s.repos.apiKeys.getByHash('beef')).toBeUndefined();
+      expect(await s.repos.apiKeys.getWithUserByHash('f00d')).toEqual({ key, user: ada });
+      expect(await s.repos.apiKeys.getWithUserByHash('beef')).toBeUndefined();
     });
 
     it('refuses a second key with the same hash as a conflict', async () => {

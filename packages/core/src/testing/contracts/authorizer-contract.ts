@@ -36,6 +36,17 @@ export function authorizerContract(name: string, make: () => Promise<{ authorize
       expect(await authorizer.can(actor('u1'), 'space:read', space.id)).toBe(false);
     });
 
+    it('takes a role already read with the space as the membership, null as none', async () => {
+      const { authorizer, memberships } = await make();
+      await memberships.put({ spaceId: space.id, userId: 'u1', role: 'admin', createdAt: new Date() });
+      // The role given wins over the stored one: it was read with the space, in the same request.
+      await expect(authorizer.ensure(actor('u1'), 'connector:manage', space, 'viewer')).rejects.toMatchObject({ kind: 'forbidden' });
+      await expect(authorizer.ensure(actor('u1'), 'space:read', space, 'viewer')).resolves.toBeUndefined();
+      await expect(authorizer.ensure(actor('u1'), 'space:read', space, null)).rejects.toMatchObject({ kind: 'not_found', code: 'SPACE_NOT_FOUND' });
+      await expect(authorizer.ensure(actor('u2'), 'pipeline:edit', space, 'editor')).resolves.toBeUndefined();
+      await expect(authorizer.ensure(actor('root', true), 'connector:manage', space, null)).resolves.toBeUndefined();
+    });
+
     it('lets an instance admin do everything without a membership', async () => {
       const { authorizer } = await make();
       for (const action of actions) {

@@ -1,6 +1,8 @@
 import type { Connector } from '../../connector/connector';
 import { PIPELINE_STATUSES, type PipelineFilter, pipelineStatus } from '../../pipeline/pipeline';
+import { PIPELINE_VIEW_FIELDS, type PipelineProjection, type PipelineViewField, project } from '../../pipeline/projection';
 import { inSummaryWindow, summarize } from '../../pipeline/summary';
+import type { PipelineListQuery } from '../../ports/repositories';
 import { type ProviderRun, RUN_STATUSES } from '../../run/run';
 import {
   aConnector,
@@ -18,6 +20,7 @@ import {
   T0,
   useSubject,
 } from './fixtures';
+import { storeManaged } from './managed-contracts';
 
 const OTHER = '00000000-0000-4000-8000-ffffffffffff';
 
@@ -205,6 +208,50 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       expect(beyond).toEqual({ items: [], total: 5 });
     });
 
+    it('totals an unfiltered list as a filtered one counts, through syncs, removals, returns, managed creates and deletes, space by space', async () => {
+      const s = subject();
+      const { space, connector, viewer } = await aSetting(s);
+      const other = await aSpace(s, 'other-space');
+      const otherConnector = await aConnector(s, other.id);
+      const totals = async (spaceId: string) => {
+        const plain = await s.repos.pipelines.list(spaceId, listQuery(viewer.id, { page: page(1, 1) }));
+        const counted = await s.repos.pipelines.list(spaceId, listQuery(viewer.id, { filter: { origin: ['synced', 'managed'] }, page: page(1, 1) }));
+        const past = await s.repos.pipelines.list(spaceId, listQuery(viewer.id, { page: page(99, 1) }));
+        expect(plain.total).toBe(counted.total);
+        expect(past.total).toBe(counted.total);
+        return plain.total;
+      };
+      expect(await totals(space.id)).toBe(0);
+      await somePipelines(
+        s,
+        connector,
+        ['a', 'b', 'c', 'd'].map((x) => providerPipeline(x)),
+      );
+      await somePipelines(s, otherConnector, [providerPipeline('z')]);
+      expect([await totals(space.id), await totals(other.id)]).toEqual([4, 1]);
+      const seen = s.ids.id();
+      await s.repos.pipelines.upsertFromProvider(connector, [providerPipeline('a'), providerPipeline('b')], seen, T0);
+      expect(await s.repos.pipelines.markRemoved(space.id, connector.id, seen, T0)).toBe(2);
+      expect(await totals(space.id)).toBe(2);
+      // A re-run of the same sync, and a sighting that brings one back (and one new).
+      await s.repos.pipelines.upsertFromProvider(connector, [providerPipeline('a'), providerPipeline('b')], seen, T0);
+      await s.repos.pipelines.upsertFromProvider(connector, [providerPipeline('c'), providerPipeline('e')], s.ids.id(), T0);
+      expect(await totals(space.id)).toBe(4);
+      const made = await storeManaged(s, space.id, 'defined-here');
+      expect(await totals(space.id)).toBe(5);
+      await s.repos.pipelines.deleteManaged(space.id, made.pipeline.id);
+      expect([await totals(space.id), await totals(other.id)]).toEqual([4, 1]);
+      // A team's deletion clears it from its pipelines; a connector's deletes its pipelines.
+      const team = { id: s.ids.id(), spaceId: space.id, name: 'Data', createdAt: T0 };
+      await s.repos.teams.create(team);
+      const a = (await s.repos.pipelines.list(space.id, listQuery(viewer.id, { page: page(1, 1) }))).items[0].pipeline;
+      await s.repos.pipelines.setTeam(space.id, a.id, team.id, T0);
+      await s.repos.teams.delete(space.id, team.id);
+      expect(await totals(space.id)).toBe(4);
+      await s.repos.connectors.delete(space.id, connector.id);
+      expect([await totals(space.id), await totals(other.id)]).toEqual([0, 1]);
+    });
+
     it('breaks ties on name by id', async () => {
       const s = subject();
       const { space, connector, viewer } = await aSetting(s);
@@ -385,6 +432,123 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
           expect(listed.summary).toEqual(view.summary);
         }
       }
+    });
+  });
+
+  describe(`${name}: the list rendered as JSON`, () => {
+    const subject = useSubject(make);
+
+    /** Every field, flat, and each group nested: what any projection can ask for. */
+    const EVERY_FIELD: PipelineProjection = {
+      ...Object.fromEntries(Object.keys(PIPELINE_VIEW_FIELDS).map((f) => [`k ${f}`, f as PipelineViewField])),
+      'the summary': pickFields('summary.'),
+      "it's version": pickFields('currentVersion.'),
+    };
+    function pickFields(prefix: string): PipelineProjection {
+      return Object.fromEntries(
+        Object.keys(PIPELINE_VIEW_FIELDS)
+          .filter((f) => f.startsWith(prefix))
+          .map((f) => [f.slice(prefix.length), f as PipelineViewField]),
+      );
+    }
+
+    /** The rendered page is the listed page, each view projected, with the same total. */
+    async function expectRenderedAsListed(s: ContractSubject, spaceId: string, query: PipelineListQuery, projection = EVERY_FIELD) {
+      const listed = await s.repos.pipelines.list(spaceId, query);
+      const rendered = await s.repos.pipelines.listRendered(spaceId, query, projection);
+      expect(JSON.parse(rendered.json)).toEqual(listed.items.map((v) => project(projection, v)));
+      expect(rendered.total).toBe(listed.total);
+      return listed;
+    }
+
+    it('renders every field of synced and managed pipelines as project() does, summaries, watches and filters included', async () => {
+      const s = subject();
+      const { space, connector, viewer } = await aSetting(s);
+      const p = await somePipelines(s, connector, [
+        providerPipeline('a', { description: 'quotes " and \\ and ünïcode', tags: ['x', 'y z'], nextRunAt: at(7), paused: true }),
+        providerPipeline('b', { owner: null, tags: [] }),
+        providerPipeline('c'),
+      ]);
+      await storeManaged(s, space.id, 'managed-one', { description: 'defined here' });
+      const runs: ProviderRun[] = [];
+      for (let i = 0; i < 40; i++) {
+        runs.push(
+          providerRun(['a', 'b'][i % 2], `r${i}`, {
+            status: RUN_STATUSES[(i * 5) % RUN_STATUSES.length],
+            startedAt: at(-4 * i),
+            finishedAt: i % 3 === 0 ? null : at(-4 * i + 3),
+            durationSeconds: i % 5 === 0 ? null : ((i * 29) % 97) + 0.125,
+          }),
+        );
+      }
+      await s.repos.runs.upsertFromProvider(connector, runs, T0);
+      await s.repos.pipelines.noteLastRuns(space.id, connector.id, [{ pipelineExternalId: 'b', status: 'failed', runAt: at(-4) }]);
+      await s.repos.pipelines.setCriticality(space.id, p('c').id, 'critical', T0);
+      await s.repos.watches.watch(space.id, p('b').id, viewer.id, T0);
+      for (const [since, days] of [
+        [at(-30), 1],
+        [at(-1000), 30],
+      ] as const) {
+        const all = await expectRenderedAsListed(s, space.id, listQuery(viewer.id, { since, days }));
+        expect(all.items).toHaveLength(4);
+      }
+      await expectRenderedAsListed(s, space.id, listQuery(viewer.id, { filter: { status: ['error'] } }));
+      await expectRenderedAsListed(s, space.id, listQuery(viewer.id, { filter: { q: 'ünï' } }));
+      await expectRenderedAsListed(s, space.id, listQuery(viewer.id, { filter: { watchedOnly: true } }));
+      await expectRenderedAsListed(s, space.id, listQuery(viewer.id, { page: page(2, 3) }));
+      // Past the end: no items, the total all the same.
+      const past = await s.repos.pipelines.listRendered(space.id, listQuery(viewer.id, { page: page(9, 3) }), EVERY_FIELD);
+      expect(past).toEqual({ json: '[]', total: 4, version: await s.repos.pipelines.dataVersion(space.id) });
+      expect(await s.repos.pipelines.listRendered(OTHER, listQuery(viewer.id), EVERY_FIELD)).toEqual({ json: '[]', total: 0, version: expect.any(String) });
+      // Some fields only, in the projection's order.
+      const few: PipelineProjection = { name: 'name', id: 'id', s: { runs: 'summary.runs' } };
+      const some = await s.repos.pipelines.listRendered(space.id, listQuery(viewer.id), few);
+      expect(JSON.parse(some.json).map((o: object) => Object.keys(o))).toEqual([...Array(4)].map(() => ['name', 'id', 's']));
+    });
+  });
+
+  describe(`${name}: the data version of a space's lists`, () => {
+    const subject = useSubject(make);
+
+    it('changes with every write to its pipelines, runs, versions and watches, never with reads or with another space', async () => {
+      const s = subject();
+      const { space, connector, viewer } = await aSetting(s);
+      const other = await aSpace(s, 'elsewhere');
+      const otherConnector = await aConnector(s, other.id);
+      const versions: string[] = [];
+      /** The version after a write: another than before it (a write that undoes another may give an earlier one back), and what a rendered page carries. */
+      const changed = async () => {
+        const v = await s.repos.pipelines.dataVersion(space.id);
+        expect(v).not.toBe(versions[versions.length - 1]);
+        expect((await s.repos.pipelines.listRendered(space.id, listQuery(viewer.id), { id: 'id' })).version).toBe(v);
+        versions.push(v);
+      };
+      const unchanged = async () => expect(await s.repos.pipelines.dataVersion(space.id)).toBe(versions[versions.length - 1]);
+      await changed();
+      const p = await somePipelines(s, connector, [providerPipeline('a'), providerPipeline('b')]);
+      await changed();
+      await s.repos.pipelines.list(space.id, listQuery(viewer.id));
+      await s.repos.pipelines.view(space.id, p('a').id, viewer.id, at(-60), 1);
+      await unchanged();
+      await somePipelines(s, otherConnector, [providerPipeline('z')]);
+      await s.repos.runs.upsertFromProvider(otherConnector, [providerRun('z', 'r1', { startedAt: at(-1) })], T0);
+      await unchanged();
+      await s.repos.runs.upsertFromProvider(connector, [providerRun('a', 'r1', { startedAt: at(-1), status: 'running' })], T0);
+      await changed();
+      await s.repos.runs.upsertFromProvider(connector, [providerRun('a', 'r1', { startedAt: at(-1), status: 'success', durationSeconds: 3 })], T0);
+      await changed();
+      await s.repos.watches.watch(space.id, p('b').id, viewer.id, T0);
+      await changed();
+      await s.repos.watches.unwatch(space.id, p('b').id, viewer.id);
+      await changed();
+      await s.repos.pipelines.setCriticality(space.id, p('b').id, 'high', T0);
+      await changed();
+      const made = await storeManaged(s, space.id, 'defined-here');
+      await changed();
+      // A version alone (the pipeline row untouched) is a change too.
+      await s.repos.versions.create({ ...made.version, id: s.ids.id(), number: 2 });
+      await changed();
+      expect(await s.repos.pipelines.dataVersion(OTHER)).toEqual(expect.any(String));
     });
   });
 

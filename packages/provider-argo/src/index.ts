@@ -1,0 +1,11 @@
+export { ArgoEngine, argoEngineFactory, observedSteps } from './argo-engine';
+export type { ArgoHttpOptions, Page } from './argo-http';
+export { ArgoClient, argoMessage, DEFAULT_HTTP_OPTIONS } from './argo-http';
+export type { ArgoProviderFactory, ArgoProviderOptions } from './argo-provider';
+export { ArgoProvider, argoProviderFactory } from './argo-provider';
+export type { ArgoConfig } from './config';
+export { argoConfigOf, checkArgoConfig, DEFAULT_IMAGE, readArgoConfig } from './config';
+export { MANAGED_LABEL, OUTCOME_PATH, STEPS_ANNOTATION, taskNames, workflowManifest } from './manifest';
+export type { PipelineKind } from './mapping';
+export { parsePipelineId, pipelineIdOf, runStatusOf, TRIGGERED_RUN_LABEL, taskRunsOf, taskStatusOf } from './mapping';
+export * from './types';
