@@ -153,6 +153,11 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
     }
     throw new Error(`run ${runId} did not finish in Airflow in time`);
   };
+  /**
+   * The exchanges Airflow acted on. Tokens live 5 s on the test server, so any request may first be
+   * refused with 401 and asked again with a renewed token: those refusals are about credentials.
+   */
+  const answered = () => proxy.exchanges.filter((e) => e.status !== 401);
   const has = (method: string, suffix: string) =>
     Object.entries(document.paths).some(([path, ops]) => path.endsWith(suffix) && Object.keys(ops).includes(method));
 
@@ -193,7 +198,8 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
   });
 
   it('recovers a trigger whose answer was lost: the retry finds the run Airflow made, and Airflow has one', async () => {
-    proxy.loseNextAnswer((method, url) => method === 'POST' && url.includes('/dags/sbx_mapped/dagRuns'));
+    // The answer lost is one Airflow acted on: tokens live 5 s here, so a 401 may come first.
+    proxy.loseNextAnswer((method, url, status) => method === 'POST' && url.includes('/dags/sbx_mapped/dagRuns') && status !== 401);
     const lost = await trigger('sbx_mapped', 'real-mapped');
     expect([lost.status, lost.body.error.code]).toEqual([503, 'PROVIDER_UNREACHABLE']);
     const retried = await trigger('sbx_mapped', 'real-mapped');
@@ -203,7 +209,9 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
     expect(runs.json.total_entries).toBe(1);
     expect(runs.json.dag_runs[0].dag_run_id).toBe(retried.body.external_id);
     // The adapter asked Airflow twice (the second answered 409) and then read the run.
-    const asked = proxy.exchanges.filter((e) => e.url.includes('/dags/sbx_mapped/dagRuns')).map((e) => `${e.method} ${e.status}`);
+    const asked = answered()
+      .filter((e) => e.url.includes('/dags/sbx_mapped/dagRuns'))
+      .map((e) => `${e.method} ${e.status}`);
     expect(asked).toEqual(['POST 200', 'POST 409', 'GET 200']);
   });
 
@@ -297,7 +305,7 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
       const after = await tasks('sbx_cancel', runId);
       expect([after.hold.state, after.after.state]).toEqual(['failed', 'skipped']);
       cancelledPid = after.hold.pid;
-      const patched = proxy.exchanges.filter((e) => e.method === 'PATCH' && e.url.includes(`/dagRuns/${runId}`));
+      const patched = answered().filter((e) => e.method === 'PATCH' && e.url.includes(`/dagRuns/${runId}`));
       expect(patched.map((e) => [e.status, e.requestBody])).toEqual([[200, '{"state":"failed"}']]);
     });
 
@@ -320,7 +328,7 @@ d(`real Airflow ${MAJOR} through Signalbox's API`, () => {
       const now = await tasks('sbx_cancel', runId);
       // Cleared by task id with what is downstream: the skipped task too, which only_failed would leave.
       expect([cleared(now.hold.state), cleared(now.after.state)]).toEqual([true, true]);
-      const clear = proxy.exchanges.find((e) => e.method === 'POST' && e.url.endsWith('/dags/sbx_cancel/clearTaskInstances'))!;
+      const clear = answered().find((e) => e.method === 'POST' && e.url.endsWith('/dags/sbx_cancel/clearTaskInstances'))!;
       expect(clear.status).toBe(200);
       expect(JSON.parse(clear.requestBody)).toMatchObject({
         dag_run_id: runId,

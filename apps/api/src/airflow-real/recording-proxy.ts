@@ -36,14 +36,14 @@ const parse = (text: string): unknown => {
 export interface RecordingProxy {
   url: string;
   exchanges: Exchange[];
-  /** The next request that matches reaches the server, but its answer is lost: the connection is cut. */
-  loseNextAnswer(matches: (method: string, url: string) => boolean): void;
+  /** The next request that matches (with the status the server answered) reaches the server, but its answer is lost: the connection is cut. */
+  loseNextAnswer(matches: (method: string, url: string, status: number) => boolean): void;
   close(): Promise<void>;
 }
 
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const exchanges: Exchange[] = [];
-  let lose: ((method: string, url: string) => boolean) | undefined;
+  let lose: ((method: string, url: string, status: number) => boolean) | undefined;
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -65,7 +65,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
               status: answer.statusCode ?? 0,
               body: parse(decode(text, answer.headers['content-encoding'])),
             });
-            if (lose?.(req.method ?? 'GET', req.url ?? '/')) {
+            if (lose?.(req.method ?? 'GET', req.url ?? '/', answer.statusCode ?? 0)) {
               lose = undefined;
               res.socket?.destroy();
               return;
