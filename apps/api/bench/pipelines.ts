@@ -176,6 +176,8 @@ async function main() {
       ['watched_only=true', apiUrl('?per_page=100&days=7&watched_only=true')],
       ['days=30', apiUrl('?per_page=100&days=30')],
       ['per_page=20', apiUrl('?per_page=20&days=7')],
+      ['fields=id,name,status,summary', apiUrl('?per_page=100&days=7&fields=id,name,status,summary')],
+      ['fields=id,name,status', apiUrl('?per_page=100&days=7&fields=id,name,status')],
       ['detail', apiUrl('?days=7', `/pipelines/${first[0].id}`)],
     ];
     const others: [string, Result][] = [];

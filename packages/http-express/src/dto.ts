@@ -11,6 +11,7 @@ import {
   type PipelineVersion,
   type PipelineView,
   type ProviderInfo,
+  pick,
   project,
   publicConfig,
   type Run,
@@ -194,6 +195,22 @@ export const PIPELINE_WIRE = {
 } as const satisfies PipelineProjection;
 
 export const pipelineDto = (v: PipelineView) => project(PIPELINE_WIRE, v);
+
+/** One projection per set of names asked, so that each set's SQL is compiled (and prepared) once. */
+const sparse = new Map<string, PipelineProjection>();
+const MAX_SPARSE = 256;
+
+/** PIPELINE_WIRE cut to the top-level fields of `?fields=` (names already validated); all of it without. */
+export function pipelineWireFields(fields: readonly string[] | undefined): PipelineProjection {
+  if (!fields) return PIPELINE_WIRE;
+  const key = [...new Set(fields)].sort().join(',');
+  let projection = sparse.get(key);
+  if (!projection) {
+    projection = pick(PIPELINE_WIRE, fields);
+    if (sparse.size < MAX_SPARSE) sparse.set(key, projection);
+  }
+  return projection;
+}
 
 export const pipelineDetailDto = (d: PipelineDetail) => ({ ...pipelineDto(d), last_run: d.lastRun ? runDto(d.lastRun) : null, definition: d.definition });
 

@@ -49,8 +49,11 @@ export const renderedList = (q: PageQuery, rendered: RenderedPage, headers?: Rec
 
 export interface ResponseSpec {
   description: string;
-  /** A component returned as the body, or a list of it (with pagination headers). */
-  body?: ComponentName | { list: ComponentName };
+  /**
+   * A component returned as the body, or a list of it (with pagination headers); `or`: the
+   * list's items may be this other component instead (a sparse fieldset).
+   */
+  body?: ComponentName | { list: ComponentName; or?: ComponentName };
 }
 
 /** What the router and the OpenAPI document need of an endpoint, besides its inputs and handler. */
@@ -130,7 +133,8 @@ export const route = <const QS extends JSONSchema | undefined = undefined, const
   spec: TypedRoute<QS, BS>,
 ): RouteSpec => spec as unknown as RouteSpec;
 
-export const bodyRef = (b: ResponseSpec['body']): Schema | undefined => (b === undefined ? undefined : typeof b === 'string' ? ref(b) : listOf(b.list));
+export const bodyRef = (b: ResponseSpec['body']): Schema | undefined =>
+  b === undefined ? undefined : typeof b === 'string' ? ref(b) : b.or ? { type: 'array', items: { anyOf: [ref(b.list), ref(b.or)] } } : listOf(b.list);
 
 /** Path parameters are checked before the core is called: a value that cannot be an id is a 404. */
 export const PARAM_RESOURCES: Record<string, string> = {

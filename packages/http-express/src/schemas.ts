@@ -430,8 +430,15 @@ const pipelineProps: Record<string, Schema> = {
   watched: { type: 'boolean' },
 };
 
+/** A pipeline's top-level fields on the wire: what `fields` may name. */
+export const PIPELINE_FIELD_NAMES: readonly string[] = Object.keys(pipelineProps);
+
 export const pipelineSchemas = {
   Pipeline: obj(pipelineProps),
+  PipelineFields: {
+    ...obj(pipelineProps, []),
+    description: 'A pipeline with only the top-level fields that `fields` asked for (a sparse fieldset).',
+  },
   PipelineDetail: obj({
     ...pipelineProps,
     last_run: { oneOf: [{ $ref: '#/components/schemas/Run' }, { type: 'null' }] },
@@ -529,6 +536,12 @@ export const querySchemas = {
     watched_only: { type: 'boolean', default: false },
     include_removed: { type: 'boolean', default: false },
     days: int({ minimum: 1, maximum: MAX_SUMMARY_DAYS, default: DEFAULT_SUMMARY_DAYS, description: 'Summary window in days.' }),
+    fields: {
+      type: 'array',
+      items: { enum: PIPELINE_FIELD_NAMES },
+      minItems: 1,
+      description: `Only these top-level fields of each pipeline, for dashboards that poll (a sparse fieldset; without \`summary\` no summary is computed): any of ${PIPELINE_FIELD_NAMES.join(', ')}; several as \`a,b\` or by repeating the parameter.`,
+    },
     ...pageQuery,
   }),
   pipeline: query({ days: int({ minimum: 1, maximum: MAX_SUMMARY_DAYS, default: DEFAULT_SUMMARY_DAYS }) }),

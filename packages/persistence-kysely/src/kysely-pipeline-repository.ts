@@ -17,6 +17,7 @@ import {
   type RenderedPage,
   type Run,
   type RunStatus,
+  readsGroup,
   SUMMARY_PERCENTILE,
   summaryOf,
 } from '@signalbox/core';
@@ -175,7 +176,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
     const { rows } = await sql<{ json: string | null; total: unknown; version: string | number | null }>`
       SELECT json_agg(${pipelineJson(projection, q.days)} ORDER BY x.name, x.id)::text AS json, min(x.total) AS total,
              (${this.versionOf(spaceId)}) AS version
-      FROM (${this.page(spaceId, q)}) AS x`.execute(this.db);
+      FROM (${this.page(spaceId, q, readsGroup(projection, 'summary'))}) AS x`.execute(this.db);
     const [r] = rows;
     const version = String(r?.version ?? NO_VERSION);
     if (r?.json) return { json: r.json, total: toCount(r.total), version };
@@ -202,7 +203,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
    * `q`, every row of the space must be tested anyway, so a window count in the same scan gives
    * the total rather than a second scan. Past the end, no row carries the total: `count`.
    */
-  private page(spaceId: Id, q: PipelineListQuery) {
+  private page(spaceId: Id, q: PipelineListQuery, summaries = true) {
     const filtered = () => this.filtered(spaceId, q.filter, q.viewerId);
     const { limit, offset } = limitOffset(q.page);
     return q.filter.q
@@ -210,8 +211,9 @@ export class KyselyPipelineRepository implements PipelineRepository {
           filtered().selectAll('p').select(sql<string>`count(*) OVER ()`.as('total')).orderBy('p.name').orderBy('p.id').limit(limit).offset(offset),
           q.viewerId,
           q.since,
+          summaries,
         )
-      : this.withSummaries(filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset), q.viewerId, q.since).select(() =>
+      : this.withSummaries(filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset), q.viewerId, q.since, summaries).select(() =>
           this.total(spaceId, q).as('total'),
         );
   }
@@ -294,6 +296,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
     rowsQuery: SelectQueryBuilder<Schema & { p: PipelinesTable }, 'p', O>,
     viewerId: Id,
     since: Date,
+    summaries = true,
   ) {
     return this.db
       .with('page', () => rowsQuery)
@@ -302,6 +305,8 @@ export class KyselyPipelineRepository implements PipelineRepository {
         (eb) =>
           eb
             .selectFrom('runs as r')
+            // Bound: a page whose reader reads no summary (a sparse fieldset) reads no run.
+            .where(sql<boolean>`${summaries}::boolean`)
             .whereRef('r.pipeline_id', '=', 'p.id')
             .where('r.run_at', '>=', since)
             .select([

@@ -1215,6 +1215,50 @@ export interface components {
             updated_at: string;
             watched: boolean;
         };
+        /** @description A pipeline with only the top-level fields that `fields` asked for (a sparse fieldset). */
+        PipelineFields: {
+            /**
+             * Format: uuid
+             * @description The connector it was synced from; for a managed pipeline its engine's connector, null for `embedded`.
+             */
+            connector_id?: string | null;
+            /** Format: date-time */
+            created_at?: string;
+            /** @enum {unknown} */
+            criticality?: "low" | "medium" | "high" | "critical" | null;
+            current_version?: components["schemas"]["VersionInfo"] | null;
+            description?: string | null;
+            /** @description Managed pipelines: the engine that runs it; null for synced ones. */
+            engine?: string | null;
+            external_id?: string;
+            /** Format: uuid */
+            id?: string;
+            /** Format: date-time */
+            last_run_at?: string | null;
+            /** @enum {unknown} */
+            last_run_status?: "queued" | "running" | "success" | "failed" | "canceled" | null;
+            name?: string;
+            /** Format: date-time */
+            next_run_at?: string | null;
+            /** @enum {unknown} */
+            origin?: "synced" | "managed";
+            owner?: string | null;
+            paused?: boolean;
+            /** @enum {unknown} */
+            provider?: "airflow" | "argo" | "mock" | "managed";
+            /** Format: date-time */
+            removed_at?: string | null;
+            schedule?: string | null;
+            /** @enum {unknown} */
+            status?: "active" | "paused" | "error";
+            summary?: components["schemas"]["PipelineSummary"];
+            tags?: string[];
+            /** Format: uuid */
+            team_id?: string | null;
+            /** Format: date-time */
+            updated_at?: string;
+            watched?: boolean;
+        };
         PipelineSummary: {
             avg_duration_seconds: number | null;
             days: number;
@@ -3726,6 +3770,8 @@ export interface operations {
                 criticality?: ("low" | "medium" | "high" | "critical")[];
                 /** @description Summary window in days. */
                 days?: number;
+                /** @description Only these top-level fields of each pipeline, for dashboards that poll (a sparse fieldset; without `summary` no summary is computed): any of id, origin, connector_id, provider, engine, current_version, external_id, name, description, owner, tags, schedule, paused, next_run_at, status, team_id, criticality, last_run_status, last_run_at, removed_at, created_at, updated_at, summary, watched; several as `a,b` or by repeating the parameter. */
+                fields?: ("id" | "origin" | "connector_id" | "provider" | "engine" | "current_version" | "external_id" | "name" | "description" | "owner" | "tags" | "schedule" | "paused" | "next_run_at" | "status" | "team_id" | "criticality" | "last_run_status" | "last_run_at" | "removed_at" | "created_at" | "updated_at" | "summary" | "watched")[];
                 include_removed?: boolean;
                 /** @description Keeps pipelines whose origin is matching any of the values: one of synced, managed; several as `a,b` or by repeating the parameter. */
                 origin?: ("synced" | "managed")[];
@@ -3755,7 +3801,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of pipelines */
+            /** @description A page of pipelines (with `fields`, each holds only the fields asked for) */
             200: {
                 headers: {
                     /** @description RFC 8288 links: first, prev, next, last */
@@ -3771,7 +3817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Pipeline"][];
+                    "application/json": (components["schemas"]["Pipeline"] | components["schemas"]["PipelineFields"])[];
                 };
             };
             /** @description Not modified: the page of the `ETag` in `If-None-Match` is still the answer */

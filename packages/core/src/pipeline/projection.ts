@@ -104,3 +104,22 @@ export interface RenderedPage {
   /** The space's data version the page was read at (see `PipelineRepository.dataVersion`). */
   version: string;
 }
+
+/** The view fields a projection reads, its nested objects' included. */
+export function fieldsOf(projection: PipelineProjection): PipelineViewField[] {
+  return Object.values(projection).flatMap((f) => (typeof f === 'string' ? [f] : fieldsOf(f)));
+}
+
+/** Whether a projection reads any field of the group: a store can skip computing a group nobody reads. */
+export const readsGroup = (projection: PipelineProjection, group: PipelineViewGroup): boolean => fieldsOf(projection).some((f) => f.startsWith(`${group}.`));
+
+/**
+ * The projection cut to some of its top-level keys (a sparse fieldset), in the projection's own
+ * order whatever the order asked. Throws on a key the projection does not have: the caller
+ * validates names first.
+ */
+export function pick(projection: PipelineProjection, keys: readonly string[]): PipelineProjection {
+  const wanted = new Set(keys);
+  for (const k of wanted) if (!Object.hasOwn(projection, k)) throw new Error(`the projection has no key '${k}'`);
+  return Object.fromEntries(Object.entries(projection).filter(([k]) => wanted.has(k)));
+}

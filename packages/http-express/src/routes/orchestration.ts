@@ -1,5 +1,5 @@
 import type { CommentTarget, CommentTargetKind, PipelineFilter } from '@signalbox/core';
-import { commentDto, PIPELINE_WIRE, pipelineDetailDto, runDetailDto, runDto, syncDto } from '../dto';
+import { commentDto, pipelineDetailDto, pipelineWireFields, runDetailDto, runDto, syncDto } from '../dto';
 import { type Ctx, type Input, list, pageRequest, type RouteSpec, renderedList, route } from '../route';
 import { bodySchemas as B, querySchemas as Q } from '../schemas';
 import { conditional, date, heldTags, ifNoneMatch, noContent, ORCHESTRATION, ok } from './replies';
@@ -82,14 +82,22 @@ export const orchestrationRoutes = (syncWaitMs = DEFAULT_SYNC_WAIT_MS): RouteSpe
     query: Q.pipelines,
     headers: [ifNoneMatch],
     responses: {
-      200: { description: 'A page of pipelines', body: { list: 'Pipeline' } },
+      200: { description: 'A page of pipelines (with `fields`, each holds only the fields asked for)', body: { list: 'Pipeline', or: 'PipelineFields' } },
       304: { description: 'Not modified: the page of the `ETag` in `If-None-Match` is still the answer' },
     },
     errors: [400, 404],
     handle: async (c, s) =>
       conditional(
         c,
-        await s.pipelines.listRendered(c.actor, c.params.slug, pipelineFilter(c.query), pageRequest(c.query), c.query.days, PIPELINE_WIRE, heldTags(c)),
+        await s.pipelines.listRendered(
+          c.actor,
+          c.params.slug,
+          pipelineFilter(c.query),
+          pageRequest(c.query),
+          c.query.days,
+          pipelineWireFields(c.query.fields),
+          heldTags(c),
+        ),
         (page, headers) => renderedList(c.query, page, headers),
       ),
   }),

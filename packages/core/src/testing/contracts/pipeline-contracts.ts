@@ -504,6 +504,11 @@ export function pipelineContracts(name: string, make: MakeRepositories) {
       const few: PipelineProjection = { name: 'name', id: 'id', s: { runs: 'summary.runs' } };
       const some = await s.repos.pipelines.listRendered(space.id, listQuery(viewer.id), few);
       expect(JSON.parse(some.json).map((o: object) => Object.keys(o))).toEqual([...Array(4)].map(() => ['name', 'id', 's']));
+      // A projection that reads no summary (a store may skip computing them) renders all the same.
+      const noSummary: PipelineProjection = { name: 'name', watched: 'watched', status: 'status', v: pickFields('currentVersion.') };
+      await expectRenderedAsListed(s, space.id, listQuery(viewer.id, { since: at(-1000), days: 30 }), noSummary);
+      await expectRenderedAsListed(s, space.id, listQuery(viewer.id, { filter: { q: 'a' } }), noSummary);
+      await expectRenderedAsListed(s, space.id, listQuery(viewer.id, { filter: { watchedOnly: true } }), noSummary);
     });
   });
 
