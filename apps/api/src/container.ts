@@ -8,14 +8,13 @@ import {
   definitionSupport,
   ProviderRegistry,
   type Repositories,
-  randomIds,
   type Services,
   sha256,
   systemClock,
 } from '@signalbox/core';
 import { definitionTools } from '@signalbox/definition-tools';
 import { buildApp, createRateLimiter } from '@signalbox/http-express';
-import { kyselyPersistence, openDatabase, sqlClient } from '@signalbox/persistence-kysely';
+import { kyselyPersistence, openDatabase, sqlClient, timeOrderedIds } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
 import { argoEngineFactory, argoProviderFactory } from '@signalbox/provider-argo';
 import { MockProviderFactory } from '@signalbox/provider-mock';
@@ -45,7 +44,8 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   c.bind(T.logger).toResolvedValue(() => createLogger(config.logLevel, opts.logStream));
   c.bind(T.coreLogger).toResolvedValue(coreLogger, [T.logger]);
   c.bind(T.clock).toConstantValue(systemClock);
-  c.bind(T.ids).toConstantValue(randomIds);
+  // Time-ordered: new rows' ids land at the right edge of their indexes (persistence-kysely's ids.ts).
+  c.bind(T.ids).toConstantValue(timeOrderedIds);
   c.bind(T.hasher).toConstantValue(sha256);
 
   c.bind(T.secretKey).toResolvedValue((cfg: Config, logger) => resolveSecretKey(cfg, logger), [T.config, T.coreLogger]);

@@ -17,6 +17,7 @@ import type { Schema } from './schema';
 import { SecretBox } from './secret-box';
 
 export { type Database, fromPGlite, type OpenDatabaseOptions, openDatabase } from './database';
+export { timeOrderedIds } from './ids';
 export { migrateToLatest } from './migrate';
 export { migrations } from './migrations';
 export { type Schema, TABLES } from './schema';

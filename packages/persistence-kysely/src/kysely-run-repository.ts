@@ -177,27 +177,33 @@ export class KyselyRunRepository implements RunRepository {
       conf: r.conf,
       note: r.note,
     }));
+    // Each row's pipeline is found by a probe of the unique (connector, external id) index,
+    // whatever the planner thinks of the tables (see the task runs' upsert); the keys written
+    // are the source rows that found their pipeline: every one of them is inserted or updated.
     const written = await sql<{ pipeline_external_id: string; external_id: string }>`
-      INSERT INTO runs AS t (id, space_id, connector_id, pipeline_id, external_id, status, native_status, run_type, logical_date,
-                        queued_at, started_at, finished_at, duration_seconds, conf, note, triggered_by, run_at, created_at, updated_at)
-      SELECT x.id, p.space_id, p.connector_id, p.id, x.external_id, x.status, x.native_status, x.run_type, x.logical_date,
-             x.queued_at, x.started_at, x.finished_at, x.duration_seconds, x.conf, x.note, NULL,
-             coalesce(x.started_at, x.queued_at, x.logical_date, ${seenAt}::timestamptz), ${seenAt}::timestamptz, ${seenAt}::timestamptz
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, external_id text,
-             status text, native_status text, run_type text, logical_date timestamptz, queued_at timestamptz,
-             started_at timestamptz, finished_at timestamptz, duration_seconds double precision, conf jsonb, note text)
-      JOIN pipelines p ON p.space_id = ${connector.spaceId}::uuid AND p.connector_id = ${connector.id}::uuid
-                      AND p.external_id = x.pipeline_external_id
-      ORDER BY p.id, x.external_id
-      ON CONFLICT (pipeline_id, external_id) DO UPDATE SET
-        status = excluded.status, native_status = excluded.native_status, run_type = excluded.run_type,
-        logical_date = excluded.logical_date, queued_at = excluded.queued_at, started_at = excluded.started_at,
-        finished_at = excluded.finished_at, duration_seconds = excluded.duration_seconds, conf = excluded.conf,
-        note = excluded.note, run_at = coalesce(excluded.started_at, excluded.queued_at, excluded.logical_date, t.created_at),
-        updated_at = excluded.updated_at
-      RETURNING (SELECT p2.external_id FROM pipelines p2 WHERE p2.space_id = t.space_id AND p2.id = t.pipeline_id) AS pipeline_external_id, t.external_id`.execute(
-      this.db,
-    );
+      WITH src AS (
+        SELECT x.*,
+          (SELECT CASE WHEN p.space_id = ${connector.spaceId}::uuid THEN p.id END FROM pipelines p
+           WHERE p.connector_id = ${connector.id}::uuid AND p.external_id = x.pipeline_external_id) AS pipeline_id
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, external_id text,
+               status text, native_status text, run_type text, logical_date timestamptz, queued_at timestamptz,
+               started_at timestamptz, finished_at timestamptz, duration_seconds double precision, conf jsonb, note text)
+      ), upserted AS (
+        INSERT INTO runs AS t (id, space_id, connector_id, pipeline_id, external_id, status, native_status, run_type, logical_date,
+                          queued_at, started_at, finished_at, duration_seconds, conf, note, triggered_by, run_at, created_at, updated_at)
+        SELECT s.id, ${connector.spaceId}::uuid, ${connector.id}::uuid, s.pipeline_id, s.external_id, s.status, s.native_status, s.run_type,
+               s.logical_date, s.queued_at, s.started_at, s.finished_at, s.duration_seconds, s.conf, s.note, NULL,
+               coalesce(s.started_at, s.queued_at, s.logical_date, ${seenAt}::timestamptz), ${seenAt}::timestamptz, ${seenAt}::timestamptz
+        FROM src s WHERE s.pipeline_id IS NOT NULL
+        ORDER BY s.pipeline_id, s.external_id
+        ON CONFLICT (pipeline_id, external_id) DO UPDATE SET
+          status = excluded.status, native_status = excluded.native_status, run_type = excluded.run_type,
+          logical_date = excluded.logical_date, queued_at = excluded.queued_at, started_at = excluded.started_at,
+          finished_at = excluded.finished_at, duration_seconds = excluded.duration_seconds, conf = excluded.conf,
+          note = excluded.note, run_at = coalesce(excluded.started_at, excluded.queued_at, excluded.logical_date, t.created_at),
+          updated_at = excluded.updated_at
+      )
+      SELECT s.pipeline_external_id, s.external_id FROM src s WHERE s.pipeline_id IS NOT NULL`.execute(this.db);
     const keys = new Set(written.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, externalId: w.external_id })));
     return runs.filter((r) => keys.has(key(r))).length;
   }

@@ -84,26 +84,36 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
       duration_seconds: durationOf(t),
       operator: t.operator,
     }));
+    // Each row's run is found by a probe of a unique index ((connector, external id) for the
+    // pipeline, then (pipeline, external id) for the run), whatever the planner thinks of the
+    // tables: a first sync fills them from empty, and a plan made then (prepared statements keep
+    // theirs) must not scan what it took for small. So the lookups name only those keys' columns,
+    // and the space is checked on the row found (a CASE no index can serve), not in the WHERE,
+    // where it would offer the planner the (space, id) indexes, which scan a whole space. The
+    // keys written are the source rows that found their run: every one is inserted or updated.
     const written = await sql<{ pipeline_external_id: string; run_external_id: string; task_id: string; map_index: number }>`
-      INSERT INTO task_runs AS t (id, space_id, run_id, external_id, task_id, map_index, status, native_status, try_number,
-                                  started_at, finished_at, duration_seconds, operator, created_at, updated_at)
-      SELECT x.id, r.space_id, r.id, x.external_id, x.task_id, x.map_index, x.status, x.native_status, x.try_number,
-             x.started_at, x.finished_at, x.duration_seconds, x.operator, ${seenAt}::timestamptz, ${seenAt}::timestamptz
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, run_external_id text,
-             external_id text, task_id text, map_index integer, status text, native_status text, try_number integer,
-             started_at timestamptz, finished_at timestamptz, duration_seconds double precision, operator text)
-      JOIN pipelines p ON p.space_id = ${connector.spaceId}::uuid AND p.connector_id = ${connector.id}::uuid
-                      AND p.external_id = x.pipeline_external_id
-      JOIN runs r ON r.space_id = p.space_id AND r.pipeline_id = p.id AND r.external_id = x.run_external_id
-      ORDER BY r.id, x.task_id, x.map_index
-      ON CONFLICT (run_id, task_id, map_index) DO UPDATE SET
-        external_id = excluded.external_id, status = excluded.status, native_status = excluded.native_status,
-        try_number = excluded.try_number, started_at = excluded.started_at, finished_at = excluded.finished_at,
-        duration_seconds = excluded.duration_seconds, operator = excluded.operator, updated_at = excluded.updated_at
-      RETURNING t.task_id, t.map_index,
-        (SELECT r2.external_id FROM runs r2 WHERE r2.space_id = t.space_id AND r2.id = t.run_id) AS run_external_id,
-        (SELECT p2.external_id FROM runs r2 JOIN pipelines p2 ON p2.space_id = r2.space_id AND p2.id = r2.pipeline_id
-          WHERE r2.space_id = t.space_id AND r2.id = t.run_id) AS pipeline_external_id`.execute(this.db);
+      WITH src AS (
+        SELECT x.*,
+          (SELECT CASE WHEN r.space_id = ${connector.spaceId}::uuid THEN r.id END FROM runs r
+           WHERE r.pipeline_id = (SELECT CASE WHEN p.space_id = ${connector.spaceId}::uuid THEN p.id END FROM pipelines p
+                                  WHERE p.connector_id = ${connector.id}::uuid AND p.external_id = x.pipeline_external_id)
+             AND r.external_id = x.run_external_id) AS run_id
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, run_external_id text,
+               external_id text, task_id text, map_index integer, status text, native_status text, try_number integer,
+               started_at timestamptz, finished_at timestamptz, duration_seconds double precision, operator text)
+      ), upserted AS (
+        INSERT INTO task_runs AS t (id, space_id, run_id, external_id, task_id, map_index, status, native_status, try_number,
+                                    started_at, finished_at, duration_seconds, operator, created_at, updated_at)
+        SELECT s.id, ${connector.spaceId}::uuid, s.run_id, s.external_id, s.task_id, s.map_index, s.status, s.native_status, s.try_number,
+               s.started_at, s.finished_at, s.duration_seconds, s.operator, ${seenAt}::timestamptz, ${seenAt}::timestamptz
+        FROM src s WHERE s.run_id IS NOT NULL
+        ORDER BY s.run_id, s.task_id, s.map_index
+        ON CONFLICT (run_id, task_id, map_index) DO UPDATE SET
+          external_id = excluded.external_id, status = excluded.status, native_status = excluded.native_status,
+          try_number = excluded.try_number, started_at = excluded.started_at, finished_at = excluded.finished_at,
+          duration_seconds = excluded.duration_seconds, operator = excluded.operator, updated_at = excluded.updated_at
+      )
+      SELECT s.pipeline_external_id, s.run_external_id, s.task_id, s.map_index FROM src s WHERE s.run_id IS NOT NULL`.execute(this.db);
     const keys = new Set(
       written.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, runExternalId: w.run_external_id, taskId: w.task_id, mapIndex: w.map_index })),
     );

@@ -248,7 +248,6 @@ export interface SpaceListStateTable {
   space_id: string;
   /** bigint: text from pg, a number from PGlite. */
   version: string | number;
-  version_xact: string | null;
 }
 
 export interface Schema {

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Connector, createServices, newConnector, ProviderRegistry, randomIds, type SyncRecord } from '@signalbox/core';
-import { kyselyPersistence, migrateToLatest, openDatabase } from '@signalbox/persistence-kysely';
+import { kyselyPersistence, migrateToLatest, openDatabase, timeOrderedIds } from '@signalbox/persistence-kysely';
 import pg from 'pg';
 import { airflowProviderFactory } from '../src';
 
@@ -109,7 +109,7 @@ async function main() {
       const database = await openDatabase({ databaseUrl: DATABASE_URL, schema, poolSize: 5 });
       try {
         await migrateToLatest(database.db);
-        const { repos, uow } = kyselyPersistence(database.db, { secretKey: 'benchmark secret key, not for production', ids: randomIds });
+        const { repos, uow } = kyselyPersistence(database.db, { secretKey: 'benchmark secret key, not for production', ids: timeOrderedIds });
         const services = createServices({ repos, uow, registry });
         const spaceId = randomIds.id();
         await repos.spaces.create({ id: spaceId, slug: 'bench', name: 'Bench', createdAt: new Date() });
@@ -155,6 +155,10 @@ async function main() {
       `| ${p.name} | ${p.seconds.toFixed(1)} | ${p.rows} | ${Math.round(p.rows / p.seconds)} | ${p.peakRssMb.toFixed(0)} | ${(p.seconds / base).toFixed(2)}x | ${p.detail} |`,
     );
   }
+  const [, first, again] = phases;
+  if (first) console.log(`\nratio first-sync/paging (${API}): ${(first.seconds / base).toFixed(2)}`);
+  if (again) console.log(`ratio re-sync/paging (${API}): ${(again.seconds / base).toFixed(2)}`);
+  if (first) console.log(`peak RSS of the first sync: ${first.peakRssMb.toFixed(0)} MB`);
 }
 
 main().catch((err) => {

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Connector, createServices, newConnector, ProviderRegistry, randomIds, type SyncRecord } from '@signalbox/core';
-import { kyselyPersistence, migrateToLatest, openDatabase } from '@signalbox/persistence-kysely';
+import { kyselyPersistence, migrateToLatest, openDatabase, timeOrderedIds } from '@signalbox/persistence-kysely';
 import pg from 'pg';
 import { argoProviderFactory } from '../src';
 
@@ -140,7 +140,7 @@ async function main() {
       const database = await openDatabase({ databaseUrl: DATABASE_URL, schema, poolSize: 5 });
       try {
         await migrateToLatest(database.db);
-        const { repos, uow } = kyselyPersistence(database.db, { secretKey: 'benchmark secret key, not for production', ids: randomIds });
+        const { repos, uow } = kyselyPersistence(database.db, { secretKey: 'benchmark secret key, not for production', ids: timeOrderedIds });
         const services = createServices({ repos, uow, registry });
         const spaceId = randomIds.id();
         await repos.spaces.create({ id: spaceId, slug: 'bench', name: 'Bench', createdAt: new Date() });

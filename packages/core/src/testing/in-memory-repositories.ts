@@ -543,7 +543,9 @@ export class InMemoryRunRepository implements RunRepository {
   async upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date) {
     let n = 0;
     for (const pr of runs) {
-      const pipeline = [...this.s.pipelines.values()].find((p) => p.connectorId === connector.id && p.externalId === pr.pipelineExternalId);
+      const pipeline = [...this.s.pipelines.values()].find(
+        (p) => p.spaceId === connector.spaceId && p.connectorId === connector.id && p.externalId === pr.pipelineExternalId,
+      );
       if (!pipeline) continue;
       const cur = this.find(connector.id, pr.pipelineExternalId, pr.externalId);
       const fields = providerFields(pr, cur?.createdAt ?? seenAt);
@@ -698,7 +700,11 @@ export class InMemoryTaskRunRepository implements TaskRunRepository {
     let n = 0;
     for (const pt of taskRuns) {
       const run = [...this.s.runs.values()].find(
-        (r) => r.connectorId === connector.id && r.pipelineExternalId === pt.pipelineExternalId && r.externalId === pt.runExternalId,
+        (r) =>
+          r.spaceId === connector.spaceId &&
+          r.connectorId === connector.id &&
+          r.pipelineExternalId === pt.pipelineExternalId &&
+          r.externalId === pt.runExternalId,
       );
       if (!run) continue;
       const cur = [...this.s.taskRuns.values()].find((t) => t.runId === run.id && t.taskId === pt.taskId && t.mapIndex === pt.mapIndex);

@@ -11,6 +11,7 @@ import * as rateLimits from './2026-11-27T16-00-00-rate-limits';
 import * as managedRuns from './2026-11-27T17-00-00-managed-runs';
 import * as syncTimesInMilliseconds from './2026-11-27T17-30-00-sync-times-in-milliseconds';
 import * as spaceListState from './2026-11-28T05-00-00-space-list-state';
+import * as impliedSpaceKeys from './2026-11-28T07-30-00-implied-space-keys';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T17-00-00-managed-runs': managedRuns,
   '2026-11-27T17-30-00-sync-times-in-milliseconds': syncTimesInMilliseconds,
   '2026-11-28T05-00-00-space-list-state': spaceListState,
+  '2026-11-28T07-30-00-implied-space-keys': impliedSpaceKeys,
 };

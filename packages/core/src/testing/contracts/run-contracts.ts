@@ -92,6 +92,22 @@ export function runContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.runs.latest(other.id, pipeline.id)).toBeUndefined();
     });
 
+    it('writes no run and no task run through a connector that claims another space', async () => {
+      const s = subject();
+      const { space, connector, pipeline } = await withPipeline(s);
+      const other = await aSpace(s);
+      await s.repos.runs.upsertFromProvider(connector, [providerRun('etl', 'r1', { startedAt: at(0), status: 'running' })], T0);
+      const claimed = { ...connector, spaceId: other.id };
+      expect(await s.repos.runs.upsertFromProvider(claimed, [providerRun('etl', 'r1', { status: 'failed' }), providerRun('etl', 'r2')], at(1))).toBe(0);
+      expect(await s.repos.taskRuns.upsertFromProvider(claimed, [providerTaskRun('etl', 'r1', 'extract')], at(1))).toBe(0);
+      const run = (await s.repos.runs.getByExternalId(space.id, connector.id, 'etl', 'r1'))!;
+      expect(run.status).toBe('running');
+      expect((await s.repos.runs.listForPipeline(space.id, pipeline.id, {}, page())).total).toBe(1);
+      expect(await s.repos.taskRuns.listForRun(space.id, run.id)).toEqual([]);
+      // The same pages through the connector as it is are written.
+      expect(await s.repos.taskRuns.upsertFromProvider(connector, [providerTaskRun('etl', 'r1', 'extract')], at(1))).toBe(1);
+    });
+
     it('runs at started, else queued, else logical date, else first seen; a re-run keeps the first-seen time', async () => {
       const s = subject();
       const { space, connector } = await withPipeline(s);
