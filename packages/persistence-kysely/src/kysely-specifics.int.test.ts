@@ -354,6 +354,48 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(await counted.runs.upsertFromProvider(connector, runs, T0)).toBe(500);
     expect(counter.n).toBe(1);
   });
+
+  it("raises a space's data version once per transaction that writes it, however many rows; a rolled-back savepoint takes its raise with it", async () => {
+    const { repos, connector, ids } = await setting();
+    const other = { id: ids.id(), slug: 'other', name: 'Other', createdAt: T0 };
+    await repos.spaces.create(other);
+    const otherConnector = newConnector({ id: ids.id(), spaceId: other.id, name: 'prod', type: 'mock', config: {} }, T0);
+    await repos.connectors.create(otherConnector);
+    const version = async (spaceId: string) =>
+      Number(
+        (await sql<{ version: string | number }>`SELECT version FROM space_list_state WHERE space_id = ${spaceId}::uuid`.execute(database.db)).rows[0].version,
+      );
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl'), pipelineOf('elt')], ids.id(), T0);
+    await repos.pipelines.upsertFromProvider(otherConnector, [pipelineOf('etl')], ids.id(), T0);
+    const [mine, theirs] = [await version(connector.spaceId), await version(other.id)];
+    // Many rows of two tables and two spaces in one transaction: one raise for each space.
+    await database.db.transaction().execute(async (trx) => {
+      const r = kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids });
+      await r.runs.upsertFromProvider(connector, [runOf('etl', 'a'), runOf('etl', 'b'), runOf('elt', 'c')], T0);
+      await r.pipelines.noteLastRuns(connector.spaceId, connector.id, [{ pipelineExternalId: 'etl', status: 'success', runAt: T0 }]);
+      await r.runs.upsertFromProvider(otherConnector, [runOf('etl', 'a')], T0);
+    });
+    expect([await version(connector.spaceId), await version(other.id)]).toEqual([mine + 1, theirs + 1]);
+    // The next transaction raises it again: what marked the first one did not outlive it.
+    await repos.runs.upsertFromProvider(connector, [runOf('etl', 'd')], T0);
+    expect(await version(connector.spaceId)).toBe(mine + 2);
+    // A write in a savepoint rolled back, then another: raised once, by the write that stayed.
+    await database.db.transaction().execute(async (trx) => {
+      await sql`SAVEPOINT s`.execute(trx);
+      await kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids }).runs.upsertFromProvider(connector, [runOf('etl', 'gone')], T0);
+      await sql`ROLLBACK TO SAVEPOINT s`.execute(trx);
+      await kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids }).runs.upsertFromProvider(connector, [runOf('etl', 'kept')], T0);
+    });
+    expect(await version(connector.spaceId)).toBe(mine + 3);
+    // Only a rolled-back write: nothing changed, no raise.
+    await database.db.transaction().execute(async (trx) => {
+      await sql`SAVEPOINT s`.execute(trx);
+      await kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids }).runs.upsertFromProvider(connector, [runOf('etl', 'gone')], T0);
+      await sql`ROLLBACK TO SAVEPOINT s`.execute(trx);
+    });
+    expect(await version(connector.spaceId)).toBe(mine + 3);
+    expect(await version(other.id)).toBe(theirs + 1);
+  });
 });
 
 describe('sync leases across processes on PostgreSQL', () => {
