@@ -12,79 +12,16 @@
  * TEST_DATABASE_URL, else the local test server, dropped at the end). Rate limits are off: one
  * key triggering as fast as it can would be refused.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { admin, BASE_URL, num, quantile } from './support';
+import { join } from 'node:path';
+import { admin, BASE_URL, num, quantile, type Running, rssMb, start, stop } from './support';
 
 const STARTS = num('BENCH_STARTS', 3);
 const TRIGGERS = num('BENCH_TRIGGERS', 300);
-const ROOT = resolve(__dirname, '../../..');
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const ms = (x: number) => `${x.toFixed(2)} ms`;
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  /** Milliseconds from spawn to the first ready answer. */
-  readyMs: number;
-}
-
-/** Spawns the API as `npm start` does (`node --import tsx apps/api/src/main.ts`) and waits until it is ready. */
-async function start(env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', SIGNALBOX_RATE_LIMIT_PER_KEY: '0', SIGNALBOX_RATE_LIMIT_PER_ADDRESS: '0' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  for (;;) {
-    if (exited) throw new Error('the API exited before it was ready');
-    const ok = await fetch(`${url}/health/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return { child, url, readyMs: performance.now() - t0 };
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function stop(r: Running): Promise<void> {
-  if (r.child.exitCode !== null) return;
-  const done = new Promise((ok) => r.child.once('exit', ok));
-  r.child.kill('SIGTERM');
-  await done;
-}
-
-/** Resident memory of a process and its children, in MB (Linux /proc). */
-function rssMb(pid: number): number {
-  const own = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {}
-  return own + children.reduce((a, c) => a + rssMb(c), 0);
-}
 
 async function timeEach(n: number, work: (i: number) => Promise<void>): Promise<number[]> {
   const out: number[] = [];

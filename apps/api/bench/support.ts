@@ -1,5 +1,11 @@
 /** What the benchmarks of apps/api/bench share: their settings from the environment and the server they make databases on. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import pg from 'pg';
+
+const ROOT = resolve(__dirname, '../../..');
 
 /** A numeric setting from the environment, else its default. */
 export const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
@@ -20,3 +26,63 @@ export async function admin(text: string) {
 
 /** The q-quantile (0..1) of the values, by rank: 0.5 is the median. */
 export const quantile = (xs: readonly number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export interface Running {
+  child: ChildProcess;
+  url: string;
+  /** Milliseconds from spawn to the first ready answer. */
+  readyMs: number;
+}
+
+/** Spawns the API as `npm start` does (`node --import tsx apps/api/src/main.ts`) and waits until it is ready. */
+export async function start(env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', SIGNALBOX_RATE_LIMIT_PER_KEY: '0', SIGNALBOX_RATE_LIMIT_PER_ADDRESS: '0' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  for (;;) {
+    if (exited) throw new Error('the API exited before it was ready');
+    const ok = await fetch(`${url}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return { child, url, readyMs: performance.now() - t0 };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function stop(r: Running): Promise<void> {
+  if (r.child.exitCode !== null) return;
+  const done = new Promise((ok) => r.child.once('exit', ok));
+  r.child.kill('SIGTERM');
+  await done;
+}
+
+/** Resident memory of a process and its children, in MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const own = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {}
+  return own + children.reduce((a, c) => a + rssMb(c), 0);
+}

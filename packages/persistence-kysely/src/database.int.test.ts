@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { openDatabase } from './database';
+import { EMBEDDED_SHARED_BUFFERS, openDatabase } from './database';
 import { preparedStatements } from './prepared';
 import { TEST_DATABASE_URL } from './testing/test-database';
 
@@ -23,6 +26,29 @@ describe('openDatabase on PostgreSQL', () => {
       await db.close();
     }
   });
+});
+
+describe('openDatabase embedded', () => {
+  it("runs PGlite with a small buffer cache, set at its start, the data folder's own configuration left as it was", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbx-embedded-'));
+    try {
+      const first = await openDatabase({ dataDir: dir });
+      const conf = readFileSync(join(dir, 'postgresql.conf'), 'utf8');
+      expect((await sql<{ shared_buffers: string }>`SHOW shared_buffers`.execute(first.db)).rows[0].shared_buffers).toBe(EMBEDDED_SHARED_BUFFERS);
+      expect((await sql<{ tz: string }>`SELECT current_setting('TimeZone') AS tz`.execute(first.db)).rows[0].tz).toBe('UTC');
+      await first.close();
+      // Opened again: the same, and the folder's configuration untouched.
+      const again = await openDatabase({ dataDir: dir });
+      expect((await sql<{ shared_buffers: string }>`SHOW shared_buffers`.execute(again.db)).rows[0].shared_buffers).toBe(EMBEDDED_SHARED_BUFFERS);
+      await again.close();
+      expect(readFileSync(join(dir, 'postgresql.conf'), 'utf8')).toBe(conf);
+      const memory = await openDatabase({});
+      expect((await sql<{ shared_buffers: string }>`SHOW shared_buffers`.execute(memory.db)).rows[0].shared_buffers).toBe(EMBEDDED_SHARED_BUFFERS);
+      await memory.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('preparedStatements', () => {

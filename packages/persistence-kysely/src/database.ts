@@ -71,9 +71,19 @@ async function openPostgres(databaseUrl: string, opts: OpenDatabaseOptions): Pro
   };
 }
 
+/**
+ * The embedded database's buffer cache. PGlite keeps PostgreSQL's default of 128 MB, which lives
+ * in the process's own memory and, once touched, stays there (WebAssembly memory never shrinks);
+ * an embedded deployment's data is small, and its files are cached by the operating system
+ * anyway. 32 MB takes about 100 MB off the API process (docs/persistence.md, Memory).
+ */
+export const EMBEDDED_SHARED_BUFFERS = '32MB';
+
 async function openPGlite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  // On the command line, as `-c`: PGlite's `postgresqlconf` option would replace the data folder's postgresql.conf.
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`];
+  const pglite = dataDir ? new PGlite(dataDir, { startParams }) : new PGlite({ startParams });
   await pglite.waitReady;
   return fromPGlite(pglite);
 }
