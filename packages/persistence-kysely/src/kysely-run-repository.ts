@@ -214,39 +214,67 @@ export class KyselyRunRepository implements RunRepository {
     return row?.request_hash ?? null;
   }
 
-  async insertTriggered(run: Run, requestHash: string | null) {
+  async insertTriggered(run: Run, requestHash: string | null, opts: { noteLastRun?: boolean } = {}) {
     if (!isUuid(run.spaceId) || !isUuid(run.pipelineId)) throw notFound('pipeline', run.pipelineId);
-    const pipeline = await this.db.selectFrom('pipelines').select('id').where('space_id', '=', run.spaceId).where('id', '=', run.pipelineId).executeTakeFirst();
-    if (!pipeline) throw notFound('pipeline', run.pipelineId);
+    // One statement: the run, and with noteLastRun its pipeline's last run (as noteLastRun does),
+    // so that a trigger needs no transaction of its own. An absent pipeline is the key's violation.
     const inserted = await this.db
-      .insertInto('runs')
-      .values({
-        id: run.id,
-        space_id: run.spaceId,
-        connector_id: run.connectorId,
-        pipeline_id: run.pipelineId,
-        external_id: run.externalId,
-        status: run.status,
-        native_status: run.nativeStatus,
-        run_type: run.runType,
-        logical_date: run.logicalDate,
-        queued_at: run.queuedAt,
-        started_at: run.startedAt,
-        finished_at: run.finishedAt,
-        duration_seconds: run.durationSeconds,
-        conf: run.conf === null ? null : JSON.stringify(run.conf),
-        note: run.note,
-        triggered_by: run.triggeredBy,
-        request_hash: requestHash,
-        origin: run.origin,
-        ...managedColumns(run.managed),
-        run_at: run.runAt,
-        created_at: run.createdAt,
-        updated_at: run.updatedAt,
-      })
-      .onConflict((oc) => oc.columns(['pipeline_id', 'external_id']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
+      .with('ins', (db) =>
+        db
+          .insertInto('runs')
+          .values({
+            id: run.id,
+            space_id: run.spaceId,
+            connector_id: run.connectorId,
+            pipeline_id: run.pipelineId,
+            external_id: run.externalId,
+            status: run.status,
+            native_status: run.nativeStatus,
+            run_type: run.runType,
+            logical_date: run.logicalDate,
+            queued_at: run.queuedAt,
+            started_at: run.startedAt,
+            finished_at: run.finishedAt,
+            duration_seconds: run.durationSeconds,
+            conf: run.conf === null ? null : JSON.stringify(run.conf),
+            note: run.note,
+            triggered_by: run.triggeredBy,
+            request_hash: requestHash,
+            origin: run.origin,
+            ...managedColumns(run.managed),
+            run_at: run.runAt,
+            created_at: run.createdAt,
+            updated_at: run.updatedAt,
+          })
+          .onConflict((oc) => oc.columns(['pipeline_id', 'external_id']).doNothing())
+          .returningAll(),
+      )
+      .with('noted', (db) =>
+        db
+          .updateTable('pipelines as p')
+          .from('ins')
+          .set({ last_run_status: sql`ins.status`, last_run_at: sql`ins.run_at` })
+          .where(sql<boolean>`${opts.noteLastRun === true}::boolean`)
+          .whereRef('p.space_id', '=', 'ins.space_id')
+          .whereRef('p.id', '=', 'ins.pipeline_id')
+          .where((eb) => eb.or([eb('p.last_run_at', 'is', null), eb('p.last_run_at', '<=', eb.ref('ins.run_at'))]))
+          .returning('p.id'),
+      )
+      .selectFrom('ins')
+      .selectAll()
+      .executeTakeFirst()
+      .catch((err: unknown) => {
+        // What the run names is not in its space (or not at all): which key said so names what.
+        const { code, constraint } = err as { code?: string; constraint?: string };
+        const absent: Record<string, [string, string | null]> = {
+          runs_space_pipeline_id_fkey: ['pipeline', run.pipelineId],
+          runs_space_connector_id_fkey: ['connector', run.connectorId],
+          runs_space_pipeline_version_id_fkey: ['version', run.managed?.pipelineVersionId ?? null],
+        };
+        const [what, id] = (code === '23503' && constraint && absent[constraint]) || [];
+        if (what) throw notFound(what, id ?? '');
+        throw err;
+      });
     if (inserted) return toRun(inserted);
     if (requestHash !== null) {
       // The request that created the run may store after one that only found it (and knew no body).

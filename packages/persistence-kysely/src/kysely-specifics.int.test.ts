@@ -355,6 +355,45 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(counter.n).toBe(1);
   });
 
+  it('says which row a triggered run names is not in its space, from the key that refused it', async () => {
+    const { repos, connector, ids, space } = await setting();
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
+    const [pipeline] = (await database.db.selectFrom('pipelines').select('id').execute()) as { id: string }[];
+    const other = { id: ids.id(), slug: 'other', name: 'Other', createdAt: T0 };
+    await repos.spaces.create(other);
+    const theirs = newConnector({ id: ids.id(), spaceId: other.id, name: 'prod', type: 'mock', config: {} }, T0);
+    await repos.connectors.create(theirs);
+    const run: Run = {
+      id: ids.id(),
+      spaceId: space.id,
+      connectorId: theirs.id,
+      pipelineId: pipeline.id,
+      origin: 'synced',
+      managed: null,
+      externalId: 'signalbox__x',
+      status: 'queued',
+      nativeStatus: null,
+      runType: 'manual',
+      logicalDate: null,
+      queuedAt: null,
+      startedAt: null,
+      finishedAt: null,
+      durationSeconds: null,
+      conf: null,
+      note: null,
+      triggeredBy: null,
+      runAt: T0,
+      createdAt: T0,
+      updatedAt: T0,
+    };
+    await expect(repos.runs.insertTriggered(run, null, { noteLastRun: true })).rejects.toMatchObject({ kind: 'not_found', code: 'CONNECTOR_NOT_FOUND' });
+    await expect(repos.runs.insertTriggered({ ...run, connectorId: connector.id, spaceId: other.id }, null)).rejects.toMatchObject({
+      kind: 'not_found',
+      code: 'PIPELINE_NOT_FOUND',
+    });
+    expect((await repos.runs.insertTriggered({ ...run, connectorId: connector.id }, null)).id).toBe(run.id);
+  });
+
   it("raises a space's data version once per transaction that writes it, however many rows; a rolled-back savepoint takes its raise with it", async () => {
     const { repos, connector, ids } = await setting();
     const other = { id: ids.id(), slug: 'other', name: 'Other', createdAt: T0 };

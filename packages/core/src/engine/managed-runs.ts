@@ -134,13 +134,12 @@ export class ManagedRuns {
       updatedAt: now,
     };
     return this.uow.run(async (r) => {
-      const kept = await r.runs.insertTriggered(run, requestHash);
+      // A dry run changes nothing, the pipeline's status included.
+      const kept = await r.runs.insertTriggered(run, requestHash, { noteLastRun: !options.dry_run });
       if (kept.id !== run.id) return { run: kept, created: false };
       const payload: ManagedRunJobPayload = { spaceId: run.spaceId, runId: run.id };
       const name = engine ? CLUSTER_RUN_JOB : MANAGED_RUN_JOB;
       await r.jobs.enqueue({ name, key: managedRunJobKey(run.id), payload: { ...payload } }, this.ids.id(), now);
-      // A dry run changes nothing, the pipeline's status included.
-      if (!options.dry_run) await r.pipelines.noteLastRun(run.spaceId, run.pipelineId, { status: run.status, runAt: run.runAt });
       return { run: kept, created: true };
     });
   }

@@ -247,9 +247,11 @@ export interface RunRepository {
    * Stores a run Signalbox triggered with the fingerprint of the request that started it (null when
    * not known); when the key exists, keeps the stored run and returns it, and its fingerprint, but
    * fills one in when it had none (the request that created the run may store after one that only
-   * found it in the orchestrator).
+   * found it in the orchestrator). With `noteLastRun`, a run it inserts also becomes its pipeline's
+   * last run, as `PipelineRepository.noteLastRun` does, in the same write: a trigger needs no unit
+   * of work of its own. Throws not_found when the pipeline is not in the run's space.
    */
-  insertTriggered(run: Run, requestHash: string | null): Promise<Run>;
+  insertTriggered(run: Run, requestHash: string | null, opts?: { noteLastRun?: boolean }): Promise<Run>;
   /**
    * Writes what a managed run's engine reports (status, times, progress, rows, error, engine), and
    * `updatedAt`. Only while the run is not finished: a finished run is never changed again, so a

@@ -271,13 +271,10 @@ export class RunService {
       createdAt: now,
       updatedAt: now,
     };
-    // The run and its pipeline's last run move together; the orchestrator call stays outside.
-    const stored = await this.uow.run(async (r) => {
-      // A run found in the orchestrator after a lost answer was started by a request not known here.
-      const kept = await r.runs.insertTriggered(run, created ? requestHash : null);
-      await r.pipelines.noteLastRuns(space.id, connector.id, [{ pipelineExternalId: pipeline.externalId, status: kept.status, runAt: kept.runAt }]);
-      return kept;
-    });
+    // The run and its pipeline's last run move together, in one write; the orchestrator call
+    // stays outside. A run found in the orchestrator after a lost answer was started by a request
+    // not known here.
+    const stored = await this.runs.insertTriggered(run, created ? requestHash : null, { noteLastRun: true });
     // Two first requests with one key at once: the one that stored second replays the first.
     if (stored.id !== run.id) await this.ensureSameRequest(space.id, stored, requestHash);
     return { run: stored, created: created && stored.id === run.id };

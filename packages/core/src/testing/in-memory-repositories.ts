@@ -572,7 +572,7 @@ export class InMemoryRunRepository implements RunRepository {
   }
 
   /** Keyed by (pipeline, external id), as the database's unique key: managed runs have no connector to key them by. */
-  async insertTriggered(run: Run, requestHash: string | null) {
+  async insertTriggered(run: Run, requestHash: string | null, opts: { noteLastRun?: boolean } = {}) {
     const pipeline = this.s.pipelines.get(run.pipelineId);
     if (pipeline?.spaceId !== run.spaceId) throw notFound('pipeline', run.pipelineId);
     const cur = [...this.s.runs.values()].find((r) => r.pipelineId === run.pipelineId && r.externalId === run.externalId);
@@ -581,6 +581,9 @@ export class InMemoryRunRepository implements RunRepository {
       return stripRun(cur);
     }
     this.s.runs.set(run.id, { ...copy(run), pipelineExternalId: pipeline.externalId, requestHash });
+    if (opts.noteLastRun && (pipeline.lastRunAt === null || pipeline.lastRunAt <= run.runAt)) {
+      Object.assign(pipeline, { lastRunStatus: run.status, lastRunAt: new Date(run.runAt) });
+    }
     return copy(run);
   }
 

@@ -179,6 +179,59 @@ export function runContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.runs.requestHash((await aSpace(s)).id, triggered.id)).toBeNull();
     });
 
+    it("notes a triggered run it inserts as its pipeline's last run when asked, unless a later run is noted already", async () => {
+      const s = subject();
+      const { space, connector, pipeline } = await withPipeline(s);
+      const triggered = (externalId: string, minutes: number, status: Run['status'] = 'queued'): Run => ({
+        id: s.ids.id(),
+        spaceId: space.id,
+        connectorId: connector.id,
+        pipelineId: pipeline.id,
+        origin: 'synced',
+        managed: null,
+        externalId,
+        status,
+        nativeStatus: null,
+        runType: 'manual',
+        logicalDate: null,
+        queuedAt: null,
+        startedAt: null,
+        finishedAt: null,
+        durationSeconds: null,
+        conf: null,
+        note: null,
+        triggeredBy: null,
+        runAt: at(minutes),
+        createdAt: at(minutes),
+        updatedAt: at(minutes),
+      });
+      const last = async () => {
+        const p = (await s.repos.pipelines.get(space.id, pipeline.id))!;
+        return [p.lastRunStatus, p.lastRunAt];
+      };
+      // Not asked: the pipeline's last run stays.
+      await s.repos.runs.insertTriggered(triggered('signalbox__a', 5, 'running'), null);
+      expect(await last()).toEqual([null, null]);
+      await s.repos.runs.insertTriggered(triggered('signalbox__b', 10), 'h', { noteLastRun: true });
+      expect(await last()).toEqual(['queued', at(10)]);
+      // An earlier run does not move it back; a run whose key exists is not inserted, nor noted.
+      await s.repos.runs.insertTriggered(triggered('signalbox__c', 2, 'failed'), null, { noteLastRun: true });
+      expect(await last()).toEqual(['queued', at(10)]);
+      await s.repos.runs.insertTriggered(triggered('signalbox__a', 20, 'failed'), null, { noteLastRun: true });
+      expect(await last()).toEqual(['queued', at(10)]);
+      await s.repos.runs.insertTriggered(triggered('signalbox__d', 10, 'success'), null, { noteLastRun: true });
+      expect(await last()).toEqual(['success', at(10)]);
+      // A pipeline of another space: not found, and nothing noted anywhere.
+      const other = await aSpace(s);
+      await expect(s.repos.runs.insertTriggered({ ...triggered('signalbox__e', 30), spaceId: other.id }, null, { noteLastRun: true })).rejects.toMatchObject({
+        kind: 'not_found',
+      });
+      await expect(s.repos.runs.insertTriggered({ ...triggered('signalbox__f', 30), pipelineId: OTHER }, null, { noteLastRun: true })).rejects.toMatchObject({
+        kind: 'not_found',
+      });
+      expect(await last()).toEqual(['success', at(10)]);
+    });
+
     it('keeps the stored run when a triggered run’s key exists', async () => {
       const s = subject();
       const { space, connector, pipeline } = await withPipeline(s);
