@@ -45,12 +45,20 @@ export interface Running {
   readyMs: number;
 }
 
-/** Spawns the API as `npm start` does (`node --import tsx apps/api/src/main.ts`) and waits until it is ready. */
+/** The node arguments of the root `npm start` script (`exec node <arguments>`), read from package.json: the benchmarks run what it runs. */
+function startArguments(): string[] {
+  const script: string = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const m = /^exec node (.+)$/.exec(script.trim());
+  if (!m) throw new Error(`the start script is not 'exec node …': ${script}`);
+  return m[1].split(/\s+/);
+}
+
+/** Spawns the API as `npm start` does (the same node arguments) and waits until it is ready. */
 export async function start(env: Record<string, string>): Promise<Running> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+  const child = spawn(process.execPath, startArguments(), {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', SIGNALBOX_RATE_LIMIT_PER_KEY: '0', SIGNALBOX_RATE_LIMIT_PER_ADDRESS: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
