@@ -293,7 +293,9 @@ export class KyselyRunRepository implements RunRepository {
       .where('space_id', '=', run.spaceId)
       .where('pipeline_id', '=', run.pipelineId)
       .where('external_id', '=', run.externalId)
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    // Nothing inserted and nothing in the run's space: the key belongs to a pipeline of another one.
+    if (!stored) throw notFound('pipeline', run.pipelineId);
     return toRun(stored);
   }
 

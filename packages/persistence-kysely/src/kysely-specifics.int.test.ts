@@ -392,6 +392,11 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
       code: 'PIPELINE_NOT_FOUND',
     });
     expect((await repos.runs.insertTriggered({ ...run, connectorId: connector.id }, null)).id).toBe(run.id);
+    // The same key claimed from another space: no insert (the key exists), and not found there.
+    await expect(repos.runs.insertTriggered({ ...run, id: ids.id(), connectorId: theirs.id, spaceId: other.id }, 'h')).rejects.toMatchObject({
+      kind: 'not_found',
+      code: 'PIPELINE_NOT_FOUND',
+    });
   });
 
   it("raises a space's data version once per transaction that writes it, however many rows; a rolled-back savepoint takes its raise with it", async () => {

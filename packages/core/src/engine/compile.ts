@@ -14,7 +14,18 @@ export const STAGE_OF: Record<JobType, RunStage> = { extract: 'extract', 'data-t
  */
 export function stagingSchema(pipelineName: string, pipelineId: Id): string {
   const readable = pipelineName.replace(/-/g, '_').slice(0, 40);
-  return `staging_${readable}_${pipelineId.replace(/-/g, '').slice(0, 8)}`;
+  return `staging_${readable}_${idSuffix(pipelineId)}`;
+}
+
+/**
+ * The random part of an id. A random (version 4) id is random from its start: its first 8 hex
+ * digits, as schemas were named before time-ordered ids (so existing pipelines keep theirs). A
+ * time-ordered (version 7) id starts with its millisecond, shared by every id made within about a
+ * minute: its last 12 hex digits, which are random.
+ */
+function idSuffix(id: Id): string {
+  const hex = id.replace(/-/g, '').toLowerCase();
+  return hex[12] === '7' ? hex.slice(-12) : hex.slice(0, 8);
 }
 
 /** A dataset's table: `schema.table` as written, or the staging schema's for a bare name. */

@@ -95,7 +95,7 @@ describe('the embedded engine', () => {
     const [events] = w.warehouses.executed('events');
     expect(events.sql).toBe('SELECT * FROM raw_events WHERE day >=  $1');
     expect(events.params).toEqual([hostile]);
-    expect(events.output?.schema).toMatch(/^staging_analytics_[0-9a-f]{8}$/);
+    expect(events.output?.schema).toMatch(/^staging_analytics_([0-9a-f]{8}|[0-9a-f]{12})$/);
     expect(events.searchPath).toEqual([events.output?.schema, 'public']);
     expect(w.warehouses.executed('load')[0]).toMatchObject({ mode: 'append', output: { name: 'load' } });
   });
