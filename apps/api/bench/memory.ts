@@ -12,10 +12,9 @@
  * TEST_DATABASE_URL, else the local test server, dropped at the end); BENCH_ONLY=embedded or
  * BENCH_ONLY=postgres runs one of them. Rate limits are off, as in the other benchmarks.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { admin, BASE_URL, num, rssMb, start, stop } from './support';
+import { num, onEachDatabase, rssMb, start, stop } from './support';
 
 const MINUTES = num('BENCH_MINUTES', 10);
 const CLIENTS = num('BENCH_CLIENTS', 4);
@@ -85,30 +84,7 @@ async function measure(label: string, env: Record<string, string>, dataDir: stri
   console.log(`growth over the second half (${label}): ${(end - half[0]).toFixed(0)} MB`);
 }
 
-async function main() {
-  if (ONLY !== 'postgres') {
-    const embedded = mkdtempSync(join(tmpdir(), 'sbx-bench-memory-'));
-    try {
-      await measure('embedded database (PGlite)', { SIGNALBOX_DATA_DIR: embedded }, embedded);
-    } finally {
-      rmSync(embedded, { recursive: true, force: true });
-    }
-  }
-  if (ONLY === 'embedded') return;
-  const dbName = `sbx_bench_memory_${process.pid}`;
-  await admin(`CREATE DATABASE ${dbName}`);
-  const folder = mkdtempSync(join(tmpdir(), 'sbx-bench-memory-'));
-  try {
-    const url = new URL(BASE_URL);
-    url.pathname = `/${dbName}`;
-    await measure('PostgreSQL', { SIGNALBOX_DATA_DIR: folder, DATABASE_URL: url.toString(), SIGNALBOX_SECRET_KEY: 'bench-secret-key-0123456789' }, folder);
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  }
-}
-
-main().catch((err) => {
+onEachDatabase('memory', measure, ONLY).catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -12,10 +12,9 @@
  * TEST_DATABASE_URL, else the local test server, dropped at the end). Rate limits are off: one
  * key triggering as fast as it can would be refused.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { admin, BASE_URL, num, quantile, type Running, rssMb, start, stop } from './support';
+import { num, onEachDatabase, quantile, type Running, rssMb, start, stop } from './support';
 
 const STARTS = num('BENCH_STARTS', 3);
 const TRIGGERS = num('BENCH_TRIGGERS', 300);
@@ -80,27 +79,7 @@ async function measure(label: string, env: Record<string, string>, dataDir: stri
   console.log(`trigger median (${label}): ${quantile(triggers, 0.5).toFixed(2)} ms`);
 }
 
-async function main() {
-  const embedded = mkdtempSync(join(tmpdir(), 'sbx-bench-start-'));
-  try {
-    await measure('embedded database (PGlite)', { SIGNALBOX_DATA_DIR: embedded }, embedded);
-  } finally {
-    rmSync(embedded, { recursive: true, force: true });
-  }
-  const dbName = `sbx_bench_start_${process.pid}`;
-  await admin(`CREATE DATABASE ${dbName}`);
-  const folder = mkdtempSync(join(tmpdir(), 'sbx-bench-start-'));
-  try {
-    const url = new URL(BASE_URL);
-    url.pathname = `/${dbName}`;
-    await measure('PostgreSQL', { SIGNALBOX_DATA_DIR: folder, DATABASE_URL: url.toString(), SIGNALBOX_SECRET_KEY: 'bench-secret-key-0123456789' }, folder);
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  }
-}
-
-main().catch((err) => {
+onEachDatabase('start', measure).catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -1,8 +1,9 @@
 /** What the benchmarks of apps/api/bench share: their settings from the environment and the server they make databases on. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -93,4 +94,34 @@ export function rssMb(pid: number): number {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {}
   return own + children.reduce((a, c) => a + rssMb(c), 0);
+}
+
+/** Settings of one database a benchmark runs the API on: its environment and its data folder. */
+export type Measure = (label: string, env: Record<string, string>, dataDir: string) => Promise<void>;
+
+/**
+ * Runs `measure` on the embedded database (a fresh data folder), then on PostgreSQL (a fresh
+ * database of BASE_URL, dropped at the end); `only` keeps one of them.
+ */
+export async function onEachDatabase(name: string, measure: Measure, only?: string): Promise<void> {
+  if (only !== 'postgres') {
+    const embedded = mkdtempSync(join(tmpdir(), `sbx-bench-${name}-`));
+    try {
+      await measure('embedded database (PGlite)', { SIGNALBOX_DATA_DIR: embedded }, embedded);
+    } finally {
+      rmSync(embedded, { recursive: true, force: true });
+    }
+  }
+  if (only === 'embedded') return;
+  const dbName = `sbx_bench_${name}_${process.pid}`;
+  await admin(`CREATE DATABASE ${dbName}`);
+  const folder = mkdtempSync(join(tmpdir(), `sbx-bench-${name}-`));
+  try {
+    const url = new URL(BASE_URL);
+    url.pathname = `/${dbName}`;
+    await measure('PostgreSQL', { SIGNALBOX_DATA_DIR: folder, DATABASE_URL: url.toString(), SIGNALBOX_SECRET_KEY: 'bench-secret-key-0123456789' }, folder);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  }
 }

@@ -1,5 +1,5 @@
 import { type Connector, DomainError, newConnector, type Run } from '@signalbox/core';
-import { aManagedRun, SequentialIds, storeManaged, T0 } from '@signalbox/core/testing';
+import { aManagedRun, aTriggeredRun, SequentialIds, storeManaged, T0 } from '@signalbox/core/testing';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from './database';
@@ -364,27 +364,8 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     const theirs = newConnector({ id: ids.id(), spaceId: other.id, name: 'prod', type: 'mock', config: {} }, T0);
     await repos.connectors.create(theirs);
     const run: Run = {
-      id: ids.id(),
-      spaceId: space.id,
+      ...aTriggeredRun({ ids }, { id: pipeline.id, spaceId: space.id, connectorId: connector.id }),
       connectorId: theirs.id,
-      pipelineId: pipeline.id,
-      origin: 'synced',
-      managed: null,
-      externalId: 'signalbox__x',
-      status: 'queued',
-      nativeStatus: null,
-      runType: 'manual',
-      logicalDate: null,
-      queuedAt: null,
-      startedAt: null,
-      finishedAt: null,
-      durationSeconds: null,
-      conf: null,
-      note: null,
-      triggeredBy: null,
-      runAt: T0,
-      createdAt: T0,
-      updatedAt: T0,
     };
     await expect(repos.runs.insertTriggered(run, null, { noteLastRun: true })).rejects.toMatchObject({ kind: 'not_found', code: 'CONNECTOR_NOT_FOUND' });
     await expect(repos.runs.insertTriggered({ ...run, connectorId: connector.id, spaceId: other.id }, null)).rejects.toMatchObject({

@@ -142,6 +142,35 @@ export async function aSetting(s: ContractSubject) {
 
 export const RUN_OPTIONS: RunOptions = { full_refresh: false, dry_run: false, variables: {}, from_step: null };
 
+/** A queued run Signalbox triggered on a synced pipeline (not stored), at T0 on the pipeline's connector. */
+export function aTriggeredRun(s: Pick<ContractSubject, 'ids'>, pipeline: Pick<Pipeline, 'id' | 'spaceId' | 'connectorId'>, fields: Partial<Run> = {}): Run {
+  const id = fields.id ?? s.ids.id();
+  return {
+    id,
+    spaceId: pipeline.spaceId,
+    connectorId: pipeline.connectorId,
+    pipelineId: pipeline.id,
+    origin: 'synced',
+    managed: null,
+    externalId: `signalbox__${id.replace(/-/g, '')}`,
+    status: 'queued',
+    nativeStatus: null,
+    runType: 'manual',
+    logicalDate: null,
+    queuedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    durationSeconds: null,
+    conf: null,
+    note: null,
+    triggeredBy: null,
+    runAt: T0,
+    createdAt: T0,
+    updatedAt: T0,
+    ...fields,
+  };
+}
+
 /**
  * A queued run of a managed pipeline's current version (not stored), triggered at T0 on its
  * engine: the pipeline's connector, none for `embedded`.

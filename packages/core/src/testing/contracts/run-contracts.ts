@@ -2,6 +2,7 @@ import { type Run, type RunFilter, runAtOf } from '../../run/run';
 import {
   aSetting,
   aSpace,
+  aTriggeredRun,
   at,
   aUser,
   type ContractSubject,
@@ -181,30 +182,9 @@ export function runContracts(name: string, make: MakeRepositories) {
 
     it("notes a triggered run it inserts as its pipeline's last run when asked, unless a later run is noted already", async () => {
       const s = subject();
-      const { space, connector, pipeline } = await withPipeline(s);
-      const triggered = (externalId: string, minutes: number, status: Run['status'] = 'queued'): Run => ({
-        id: s.ids.id(),
-        spaceId: space.id,
-        connectorId: connector.id,
-        pipelineId: pipeline.id,
-        origin: 'synced',
-        managed: null,
-        externalId,
-        status,
-        nativeStatus: null,
-        runType: 'manual',
-        logicalDate: null,
-        queuedAt: null,
-        startedAt: null,
-        finishedAt: null,
-        durationSeconds: null,
-        conf: null,
-        note: null,
-        triggeredBy: null,
-        runAt: at(minutes),
-        createdAt: at(minutes),
-        updatedAt: at(minutes),
-      });
+      const { space, pipeline } = await withPipeline(s);
+      const triggered = (externalId: string, minutes: number, status: Run['status'] = 'queued'): Run =>
+        aTriggeredRun(s, pipeline, { externalId, status, runAt: at(minutes), createdAt: at(minutes), updatedAt: at(minutes) });
       const last = async () => {
         const p = (await s.repos.pipelines.get(space.id, pipeline.id))!;
         return [p.lastRunStatus, p.lastRunAt];
