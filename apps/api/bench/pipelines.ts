@@ -182,6 +182,9 @@ async function main() {
     ];
     const others: [string, Result][] = [];
     for (const [name, url] of variants) others.push([name, await measure(`  with ${name}`, url)]);
+    // The tag holds for its minute: start with enough of one left for the warm-up and the run.
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < (SECONDS + 4) * 1000) await new Promise((r) => setTimeout(r, left + 100));
     const etag = (await fetch(list, { headers: { Authorization: `Bearer ${viewerKey}` } })).headers.get('etag');
     if (!etag) throw new Error('the list answered no ETag');
     const held = await measure('  with If-None-Match: its ETag (304)', list, [`If-None-Match=${etag}`]);

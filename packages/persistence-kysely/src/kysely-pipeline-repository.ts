@@ -87,6 +87,9 @@ export const toPipeline = (r: Selectable<PipelinesTable> & Partial<CurrentVersio
   updatedAt: mustDate(r.updated_at),
 });
 
+/** What a list's total depends on: the space and the filter (and the viewer, for watched only). */
+const totalKey = (spaceId: Id, q: PipelineListQuery) => JSON.stringify([spaceId, q.filter, q.filter.watchedOnly ? q.viewerId : null]);
+
 /** The summary columns the list query adds to each pipeline row. */
 interface SummaryRow {
   runs: number | null;
@@ -116,7 +119,19 @@ export const SEARCH_TEXT = (row: string) =>
   `lower((${row}.name || chr(31) || ${row}.external_id || chr(31) || coalesce(${row}.description, '') || chr(31) || ` +
   `coalesce(${row}.owner, '') || chr(31) || array_to_string(${row}.tags, chr(31))) COLLATE "default")`;
 
+/** How many (space, filter) totals a repository keeps for `listRendered`. */
+const KEPT_TOTALS = 256;
+
 export class KyselyPipelineRepository implements PipelineRepository {
+  /**
+   * The totals of recent lists, each with the data version it was counted at: while the space's
+   * version stays the same, so does every total of its lists (the version is raised by every
+   * write to what a filter looks at: pipelines and watches). Kept by the repository on the
+   * database itself only: inside a transaction the version is raised at commit, after the writes
+   * the transaction already sees.
+   */
+  private readonly totals = new Map<string, { version: string; total: number }>();
+
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly ids: IdGenerator,
@@ -172,15 +187,24 @@ export class KyselyPipelineRepository implements PipelineRepository {
    */
   async listRendered(spaceId: Id, q: PipelineListQuery, projection: PipelineProjection): Promise<RenderedPage> {
     if (!isUuid(spaceId)) return { json: '[]', total: 0, version: NO_VERSION };
-    // The version in the same statement, so of the same snapshot as the page.
+    const key = this.db.isTransaction || q.filter.q ? undefined : totalKey(spaceId, q);
+    const known = key === undefined ? undefined : this.totals.get(key);
+    // The version in the same statement, so of the same snapshot as the page and its total.
     const { rows } = await sql<{ json: string | null; total: unknown; version: string | number | null }>`
       SELECT json_agg(${pipelineJson(projection, q.days)} ORDER BY x.name, x.id)::text AS json, min(x.total) AS total,
              (${this.versionOf(spaceId)}) AS version
-      FROM (${this.page(spaceId, q, readsGroup(projection, 'summary'))}) AS x`.execute(this.db);
+      FROM (${this.page(spaceId, q, readsGroup(projection, 'summary'), known)}) AS x`.execute(this.db);
     const [r] = rows;
     const version = String(r?.version ?? NO_VERSION);
-    if (r?.json) return { json: r.json, total: toCount(r.total), version };
-    return { json: '[]', total: await this.count(spaceId, q), version };
+    const total = r?.json ? toCount(r.total) : await this.count(spaceId, q);
+    if (key !== undefined && r?.json) this.keepTotal(key, version, total);
+    return { json: r?.json ?? '[]', total, version };
+  }
+
+  private keepTotal(key: string, version: string, total: number) {
+    this.totals.delete(key);
+    this.totals.set(key, { version, total });
+    if (this.totals.size > KEPT_TOTALS) this.totals.delete(this.totals.keys().next().value as string);
   }
 
   /** Raised by triggers on every write to the space's pipelines, runs, versions and watches (space_list_state). */
@@ -203,7 +227,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
    * `q`, every row of the space must be tested anyway, so a window count in the same scan gives
    * the total rather than a second scan. Past the end, no row carries the total: `count`.
    */
-  private page(spaceId: Id, q: PipelineListQuery, summaries = true) {
+  private page(spaceId: Id, q: PipelineListQuery, summaries = true, known?: { version: string; total: number }) {
     const filtered = () => this.filtered(spaceId, q.filter, q.viewerId);
     const { limit, offset } = limitOffset(q.page);
     return q.filter.q
@@ -213,8 +237,14 @@ export class KyselyPipelineRepository implements PipelineRepository {
           q.since,
           summaries,
         )
-      : this.withSummaries(filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset), q.viewerId, q.since, summaries).select(() =>
-          this.total(spaceId, q).as('total'),
+      : this.withSummaries(filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset), q.viewerId, q.since, summaries).select(
+          // A total counted at the version the statement reads is that total still: the count
+          // (an uncorrelated sub-query, run only if its branch is taken) is skipped.
+          known
+            ? sql<number>`CASE WHEN (${this.versionOf(spaceId)}) = ${known.version} THEN ${known.total}::bigint ELSE (${this.total(spaceId, q)}) END`.as(
+                'total',
+              )
+            : () => this.total(spaceId, q).as('total'),
         );
   }
 

@@ -326,6 +326,36 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(counter.n).toBe(2);
   });
 
+  it("counts a list's total once per data version of its space, outside transactions only", async () => {
+    const { repos, space, connector, ids } = await setting();
+    await repos.pipelines.upsertFromProvider(connector, ['a', 'b', 'c'].map(pipelineOf), ids.id(), T0);
+    const query = (filter = {}) => ({ filter, page: { page: 1, perPage: 100 }, viewerId: ids.id(), since: T0, days: 7 });
+    const names = { name: 'name' } as const;
+    const listed = async (r = repos, filter = {}) => {
+      const page = await r.pipelines.listRendered(space.id, query(filter), names);
+      return { names: (JSON.parse(page.json) as { name: string }[]).map((p) => p.name), total: page.total };
+    };
+    expect(await listed()).toEqual({ names: ['a', 'b', 'c'], total: 3 });
+    // A pipeline written with the version's triggers off: the version, and so the kept total, stay.
+    await database.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+      await kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids }).pipelines.upsertFromProvider(connector, [pipelineOf('d')], ids.id(), T0);
+    });
+    expect(await listed()).toEqual({ names: ['a', 'b', 'c', 'd'], total: 3 });
+    // Another filter has a total of its own.
+    expect(await listed(repos, { provider: ['airflow'] })).toEqual({ names: ['a', 'b', 'c', 'd'], total: 4 });
+    // Inside a transaction the version is raised only at commit: its own writes are counted all the same.
+    await database.db.transaction().execute(async (trx) => {
+      const inTrx = kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids });
+      expect(await listed(inTrx)).toEqual({ names: ['a', 'b', 'c', 'd'], total: 4 });
+      await inTrx.pipelines.upsertFromProvider(connector, [pipelineOf('e')], ids.id(), T0);
+      expect(await listed(inTrx)).toEqual({ names: ['a', 'b', 'c', 'd', 'e'], total: 5 });
+    });
+    // Any write that raises the version: counted again.
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('f')], ids.id(), T0);
+    expect(await listed()).toEqual({ names: ['a', 'b', 'c', 'd', 'e', 'f'], total: 6 });
+  });
+
   it('writes a sync batch of runs in one statement, however many runs', async () => {
     const { repos, connector, ids } = await setting();
     await repos.pipelines.upsertFromProvider(
