@@ -14,15 +14,16 @@ import {
   type PipelineRepository,
   type PipelineView,
   type ProviderPipeline,
+  project,
   type RenderedPage,
   type Run,
   type RunStatus,
   readsGroup,
   SUMMARY_PERCENTILE,
+  splitRendering,
   summaryOf,
 } from '@signalbox/core';
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
-import { pipelineJson } from './pipeline-json';
 import type { PipelinesTable, Schema } from './schema';
 import { isUuid, likeLiteral, limitOffset, mustDate, referencing, toCount, toDate, uniqueByKey, uniquely } from './sql-support';
 
@@ -90,6 +91,24 @@ export const toPipeline = (r: Selectable<PipelinesTable> & Partial<CurrentVersio
 /** What a list's total depends on: the space and the filter (and the viewer, for watched only). */
 const totalKey = (spaceId: Id, q: PipelineListQuery) => JSON.stringify([spaceId, q.filter, q.filter.watchedOnly ? q.viewerId : null]);
 
+/**
+ * The version of a pipeline's row: it changes with every write of the row. What a view reads of
+ * the current version changes with it too: the row names its current version, and a version is
+ * never written again once stored.
+ */
+const ROW_VERSION = sql<string>`p.xmin::text`.as('row_version');
+
+/** A row of the rendered list's page: a pipeline's id and row version, its summary and `watched`. */
+interface PageRow extends SummaryRow {
+  id: Id;
+  row_version: string;
+  total: unknown;
+  version: string | number | null;
+}
+
+/** What row parts are rendered with: they read none of it. */
+const NO_SUMMARY = summaryOf({ runs: 0, succeeded: 0, failed: 0, avgDurationSeconds: null, p95DurationSeconds: null, lastFailureAt: null }, 0);
+
 /** The summary columns the list query adds to each pipeline row. */
 interface SummaryRow {
   runs: number | null;
@@ -121,6 +140,8 @@ export const SEARCH_TEXT = (row: string) =>
 
 /** How many (space, filter) totals a repository keeps for `listRendered`. */
 const KEPT_TOTALS = 256;
+/** How many rendered rows a repository keeps for `listRendered` (about a kilobyte each with every field). */
+const KEPT_ROWS = 10_000;
 
 export class KyselyPipelineRepository implements PipelineRepository {
   /**
@@ -131,6 +152,10 @@ export class KyselyPipelineRepository implements PipelineRepository {
    * the transaction already sees.
    */
   private readonly totals = new Map<string, { version: string; total: number }>();
+  /** The row parts of rendered list items (see listRendered), by projection, pipeline and row version; least recently used first. */
+  private readonly rendered = new Map<string, string[]>();
+  private readonly projectionIds = new WeakMap<PipelineProjection, number>();
+  private nextProjectionId = 0;
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -182,23 +207,96 @@ export class KyselyPipelineRepository implements PipelineRepository {
   }
 
   /**
-   * The page of `list` with its JSON built by PostgreSQL (see pipeline-json.ts): one text value
-   * for the whole page, which the caller sends as it is.
+   * The page of `list` as one JSON text, which the caller sends as it is. The page's rows come
+   * with their summaries and each row's version (its `xmin`): the part
+   * of an item read from the pipeline's row is rendered once for each version of the row and kept
+   * (`rendered`); only the summary and `watched` are rendered per request. Rows not kept yet are
+   * read in one more statement. If a row is gone by then (deleted in between), the page is read
+   * again whole and rendered from full rows (`renderedWhole`), from one snapshot.
    */
   async listRendered(spaceId: Id, q: PipelineListQuery, projection: PipelineProjection): Promise<RenderedPage> {
     if (!isUuid(spaceId)) return { json: '[]', total: 0, version: NO_VERSION };
     const key = this.db.isTransaction || q.filter.q ? undefined : totalKey(spaceId, q);
     const known = key === undefined ? undefined : this.totals.get(key);
     // The version in the same statement, so of the same snapshot as the page and its total.
-    const { rows } = await sql<{ json: string | null; total: unknown; version: string | number | null }>`
-      SELECT json_agg(${pipelineJson(projection, q.days)} ORDER BY x.name, x.id)::text AS json, min(x.total) AS total,
-             (${this.versionOf(spaceId)}) AS version
-      FROM (${this.page(spaceId, q, readsGroup(projection, 'summary'), known)}) AS x`.execute(this.db);
-    const [r] = rows;
-    const version = String(r?.version ?? NO_VERSION);
-    const total = r?.json ? toCount(r.total) : await this.count(spaceId, q);
-    if (key !== undefined && r?.json) this.keepTotal(key, version, total);
-    return { json: r?.json ?? '[]', total, version };
+    const { rows } = await sql<PageRow>`
+      SELECT x.id, x.row_version, x.runs, x.succeeded, x.failed,
+             x.avg_duration, x.p95_duration, x.last_failure_at, x.watched, x.total, (${this.versionOf(spaceId)}) AS version
+      FROM (${this.page(spaceId, q, readsGroup(projection, 'summary'), known)}) AS x
+      ORDER BY x.name, x.id`.execute(this.db);
+    if (rows.length === 0) {
+      // Past the end: the version read before the count, so that the answer is never older than its tag.
+      const version = await this.dataVersion(spaceId);
+      return { json: '[]', total: await this.count(spaceId, q), version };
+    }
+    const version = String(rows[0].version ?? NO_VERSION);
+    const total = toCount(rows[0].total);
+    if (key !== undefined) this.keepTotal(key, version, total);
+    const split = splitRendering(projection);
+    const parts = await this.rowParts(spaceId, projection, rows);
+    if (parts === undefined) return this.renderedWhole(spaceId, q, projection);
+    const items = rows.map((r) => split.join(parts.get(r.id) as string[], { summary: summaryFrom(r, q.days), watched: Boolean(r.watched) }));
+    return { json: `[${items.join(',')}]`, total, version };
+  }
+
+  /** The row parts of each row of the page, from those kept or read now; undefined if a row is gone. */
+  private async rowParts(spaceId: Id, projection: PipelineProjection, page: PageRow[]): Promise<Map<Id, string[]> | undefined> {
+    const split = splitRendering(projection);
+    const of = (id: Id, rowVersion: string) => `${this.projectionId(projection)}/${id}/${rowVersion}`;
+    const parts = new Map<Id, string[]>();
+    if (!split.row) {
+      for (const r of page) parts.set(r.id, []);
+      return parts;
+    }
+    const missing: Id[] = [];
+    for (const r of page) {
+      const key = of(r.id, r.row_version);
+      const kept = this.rendered.get(key);
+      if (kept) {
+        this.keepRendered(key, kept);
+        parts.set(r.id, kept);
+      } else missing.push(r.id);
+    }
+    if (missing.length === 0) return parts;
+    const rows = await this.db
+      .selectFrom('pipelines as p')
+      .leftJoin('pipeline_versions as cv', (j) => j.onRef('cv.space_id', '=', 'p.space_id').onRef('cv.id', '=', 'p.current_version_id'))
+      .selectAll('p')
+      .select(CURRENT_VERSION)
+      .select(ROW_VERSION)
+      .where('p.space_id', '=', spaceId)
+      .where('p.id', 'in', missing)
+      .execute();
+    if (rows.length < missing.length) return undefined;
+    for (const r of rows) {
+      // Rendered from the row as it is now, kept under this version of it.
+      const rendered = split.rowParts({ pipeline: toPipeline(r), summary: NO_SUMMARY, watched: false });
+      this.keepRendered(of(r.id, r.row_version), rendered);
+      parts.set(r.id, rendered);
+    }
+    return parts;
+  }
+
+  /** The page rendered whole from full rows, the version read first so that the answer is never older than its tag. */
+  private async renderedWhole(spaceId: Id, q: PipelineListQuery, projection: PipelineProjection): Promise<RenderedPage> {
+    const version = await this.dataVersion(spaceId);
+    const page = await this.list(spaceId, q);
+    return { json: JSON.stringify(page.items.map((v) => project(projection, v))), total: page.total, version };
+  }
+
+  private projectionId(projection: PipelineProjection) {
+    let id = this.projectionIds.get(projection);
+    if (id === undefined) {
+      id = this.nextProjectionId++;
+      this.projectionIds.set(projection, id);
+    }
+    return id;
+  }
+
+  private keepRendered(key: string, parts: string[]) {
+    this.rendered.delete(key);
+    this.rendered.set(key, parts);
+    if (this.rendered.size > KEPT_ROWS) this.rendered.delete(this.rendered.keys().next().value as string);
   }
 
   private keepTotal(key: string, version: string, total: number) {
@@ -232,12 +330,24 @@ export class KyselyPipelineRepository implements PipelineRepository {
     const { limit, offset } = limitOffset(q.page);
     return q.filter.q
       ? this.withSummaries(
-          filtered().selectAll('p').select(sql<string>`count(*) OVER ()`.as('total')).orderBy('p.name').orderBy('p.id').limit(limit).offset(offset),
+          filtered()
+            .selectAll('p')
+            .select(ROW_VERSION)
+            .select(sql<string>`count(*) OVER ()`.as('total'))
+            .orderBy('p.name')
+            .orderBy('p.id')
+            .limit(limit)
+            .offset(offset),
           q.viewerId,
           q.since,
           summaries,
         )
-      : this.withSummaries(filtered().selectAll('p').orderBy('p.name').orderBy('p.id').limit(limit).offset(offset), q.viewerId, q.since, summaries).select(
+      : this.withSummaries(
+          filtered().selectAll('p').select(ROW_VERSION).orderBy('p.name').orderBy('p.id').limit(limit).offset(offset),
+          q.viewerId,
+          q.since,
+          summaries,
+        ).select(
           // A total counted at the version the statement reads is that total still: the count
           // (an uncorrelated sub-query, run only if its branch is taken) is skipped.
           known
@@ -623,7 +733,11 @@ const searchTextOf = (p: Pick<Pipeline, 'name' | 'externalId' | 'description' | 
     coalesce(${p.owner}::text, '') || chr(31) || array_to_string(${tagsOf(p.tags)}, chr(31))) COLLATE "default")`;
 
 function toView(r: Selectable<PipelinesTable> & SummaryRow & Partial<CurrentVersionRow>, days: number): PipelineView {
-  const summary = summaryOf(
+  return { pipeline: toPipeline(r), summary: summaryFrom(r, days), watched: Boolean(r.watched) };
+}
+
+function summaryFrom(r: SummaryRow, days: number) {
+  return summaryOf(
     {
       runs: Number(r.runs ?? 0),
       succeeded: Number(r.succeeded ?? 0),
@@ -634,5 +748,4 @@ function toView(r: Selectable<PipelinesTable> & SummaryRow & Partial<CurrentVers
     },
     days,
   );
-  return { pipeline: toPipeline(r), summary, watched: Boolean(r.watched) };
 }

@@ -1,4 +1,4 @@
-import { type Connector, DomainError, newConnector, type Run } from '@signalbox/core';
+import { type Connector, DomainError, newConnector, type PipelineProjection, project, type Run } from '@signalbox/core';
 import { aManagedRun, aTriggeredRun, SequentialIds, storeManaged, T0 } from '@signalbox/core/testing';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { sql } from 'kysely';
@@ -354,6 +354,44 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     // Any write that raises the version: counted again.
     await repos.pipelines.upsertFromProvider(connector, [pipelineOf('f')], ids.id(), T0);
     expect(await listed()).toEqual({ names: ['a', 'b', 'c', 'd', 'e', 'f'], total: 6 });
+  });
+
+  it('renders the row part of a listed pipeline once for each version of its row, and renders the page whole if a row goes meanwhile', async () => {
+    const { repos, space, connector, ids } = await setting();
+    await repos.pipelines.upsertFromProvider(connector, ['a', 'b'].map(pipelineOf), ids.id(), T0);
+    const query = { filter: {}, page: { page: 1, perPage: 100 }, viewerId: ids.id(), since: T0, days: 7 };
+    const described: PipelineProjection = { name: 'name', description: 'description', runs: 'summary.runs' };
+    const named: PipelineProjection = { name: 'name', watched: 'watched' };
+    const listed = async (projection: PipelineProjection, r = repos) => JSON.parse((await r.pipelines.listRendered(space.id, query, projection)).json);
+    const expected = async (projection: PipelineProjection) => (await repos.pipelines.list(space.id, query)).items.map((v) => project(projection, v));
+    expect(await listed(described)).toEqual([
+      { name: 'a', description: null, runs: 0 },
+      { name: 'b', description: null, runs: 0 },
+    ]);
+    // Each projection has parts of its own; a written row is rendered again.
+    expect(await listed(named)).toEqual(await expected(named));
+    await repos.pipelines.upsertFromProvider(connector, [{ ...pipelineOf('a'), description: 'loads a' }], ids.id(), T0);
+    expect(await listed(described)).toEqual(await expected(described));
+    expect((await listed(described))[0].description).toBe('loads a');
+    expect(await listed(named)).toEqual(await expected(named));
+    // A row deleted between the page and the read of rows not rendered yet: the page is read again, whole.
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('c')], ids.id(), T0);
+    let deleted = false;
+    const plugin: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        if (!deleted) {
+          deleted = true;
+          await sql`DELETE FROM pipelines WHERE external_id = 'c'`.execute(database.db);
+        }
+        return args.result;
+      },
+    };
+    const racing = kyselyRepositories(database.db.withPlugin(plugin), { secretKey: TEST_SECRET_KEY, ids });
+    const page = await racing.pipelines.listRendered(space.id, query, described);
+    expect(deleted).toBe(true);
+    expect(JSON.parse(page.json)).toEqual(await expected(described));
+    expect(page.total).toBe(2);
   });
 
   it('writes a sync batch of runs in one statement, however many runs', async () => {

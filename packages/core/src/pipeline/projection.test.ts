@@ -1,5 +1,5 @@
 import type { PipelineView } from './pipeline';
-import { fieldsOf, groupOf, type PipelineProjection, pick, project, readsGroup } from './projection';
+import { fieldsOf, groupOf, isRowField, type PipelineProjection, pick, project, readsGroup, splitRendering } from './projection';
 import { summaryOf } from './summary';
 
 const T = new Date('2026-11-01T10:00:00.000Z');
@@ -82,5 +82,31 @@ describe('pipeline projections', () => {
     expect(readsGroup(pick(WIRE, ['id', 'version']), 'summary')).toBe(false);
     expect(() => pick(WIRE, ['id', 'nope'])).toThrow(/no key 'nope'/);
     expect(() => pick(WIRE, ['toString'])).toThrow(/no key/);
+  });
+
+  it('renders in two halves, the row parts kept apart from the live fields, exactly as a whole', () => {
+    const mixed: PipelineProjection = { watched: 'watched', ...WIRE, paused: 'paused', days: 'summary.days', owner: 'owner' };
+    for (const projection of [WIRE, mixed, pick(WIRE, ['id', 'name']), pick(WIRE, ['summary']), {}]) {
+      for (const v of [view(true), view(false)]) {
+        const split = splitRendering(projection);
+        expect(split.join(split.rowParts(v), v)).toBe(JSON.stringify(project(projection, v)));
+      }
+    }
+    const split = splitRendering(mixed);
+    // The row parts hold row fields only: rendered for another reader's summary, they still fit.
+    expect(split.rowParts(view(true))).toEqual([
+      '"id":"p1","name":"daily","status":"error","version":{"id":"v1","number":2}',
+      '"paused":false',
+      '"owner":"data"',
+    ]);
+    const other = {
+      summary: summaryOf({ runs: 0, succeeded: 0, failed: 0, avgDurationSeconds: null, p95DurationSeconds: null, lastFailureAt: null }, 30),
+      watched: false,
+    };
+    expect(JSON.parse(split.join(split.rowParts(view(true)), other))).toEqual(project(mixed, { ...view(true), ...other }));
+    expect([split.live, splitRendering(pick(WIRE, ['id', 'version'])).live]).toEqual([true, false]);
+    expect([split.row, splitRendering(pick(WIRE, ['summary'])).row]).toEqual([true, false]);
+    expect(splitRendering(mixed)).toBe(split);
+    expect(['name', 'currentVersion.id', 'watched', 'summary.runs'].map((f) => isRowField(f as never))).toEqual([true, true, false, false]);
   });
 });

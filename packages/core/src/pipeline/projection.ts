@@ -123,3 +123,80 @@ export function pick(projection: PipelineProjection, keys: readonly string[]): P
   for (const k of wanted) if (!Object.hasOwn(projection, k)) throw new Error(`the projection has no key '${k}'`);
   return Object.fromEntries(Object.entries(projection).filter(([k]) => wanted.has(k)));
 }
+
+/**
+ * Whether a field is read from the pipeline's own row (its current version included): its value
+ * stays the same until that row is written. The others, the summary and `watched`, depend on the
+ * pipeline's runs, the window and the reader.
+ */
+export const isRowField = (field: PipelineViewField): boolean => field !== 'watched' && !field.startsWith('summary.');
+
+/** What a view holds besides its pipeline's row. */
+export type LiveFields = Pick<PipelineView, 'summary' | 'watched'>;
+
+/**
+ * A projection rendered in two halves, so that a store can keep the half read from a pipeline's
+ * row rendered for as long as the row stays the same, and render only the rest per request.
+ * `join(rowParts(view), view)` is exactly `JSON.stringify(project(projection, view))`.
+ */
+export interface SplitRendering {
+  /** Whether the projection reads anything but row fields. */
+  readonly live: boolean;
+  /** Whether it reads any row field: if not, there are no row parts. */
+  readonly row: boolean;
+  /** The row entries as JSON object members (`"key":value,…`), one text for each run of consecutive row entries. */
+  rowParts(view: PipelineView): string[];
+  /** The JSON object: the row parts, and the other entries rendered from `live`, in the projection's order. */
+  join(rowParts: readonly string[], live: LiveFields): string;
+}
+
+const splits = new WeakMap<PipelineProjection, SplitRendering>();
+
+/** A field's or a nested projection's JSON text for a view, as `JSON.stringify(project(…))` writes it. */
+function valueText(field: PipelineViewField | PipelineProjection): (view: PipelineView) => string {
+  if (typeof field === 'string') {
+    const get = PIPELINE_VIEW_FIELDS[field];
+    return (view) => JSON.stringify(get(view));
+  }
+  const has = PIPELINE_VIEW_GROUPS[groupOf(field)];
+  const members = Object.entries(field).map(([key, f]) => [`${JSON.stringify(key)}:`, valueText(f)] as const);
+  return (view) => (has(view) ? `{${members.map(([key, text]) => key + text(view)).join(',')}}` : 'null');
+}
+
+/** The projection's split rendering (built once for each projection object). */
+export function splitRendering(projection: PipelineProjection): SplitRendering {
+  const known = splits.get(projection);
+  if (known) return known;
+  type Step = { row: PipelineProjection } | { key: string; field: PipelineViewField | PipelineProjection };
+  const steps: Step[] = [];
+  for (const [key, field] of Object.entries(projection)) {
+    const row = typeof field === 'string' ? isRowField(field) : fieldsOf(field).every(isRowField);
+    const last = steps.at(-1);
+    if (!row) steps.push({ key, field });
+    else if (last && 'row' in last) (last.row as Record<string, unknown>)[key] = field;
+    else steps.push({ row: { [key]: field } });
+  }
+  const rows = steps.flatMap((s) => ('row' in s ? [s.row] : []));
+  // Each live entry compiled once to a function of the view that writes `"key":value`.
+  const live = steps.map((s) => ('row' in s ? undefined : `${JSON.stringify(s.key)}:`));
+  const render = steps.map((s) => ('row' in s ? undefined : valueText(s.field)));
+  const split: SplitRendering = {
+    live: render.some((r) => r !== undefined),
+    row: rows.length > 0,
+    rowParts: (view) => rows.map((p) => JSON.stringify(project(p, view)).slice(1, -1)),
+    join: (parts, fields) => {
+      // Only the live entries read `fields`, and they read nothing but its summary and `watched`.
+      const view = fields as PipelineView;
+      let text = '{';
+      let next = 0;
+      for (let i = 0; i < steps.length; i++) {
+        if (i > 0) text += ',';
+        const r = render[i];
+        text += r === undefined ? parts[next++] : live[i] + r(view);
+      }
+      return `${text}}`;
+    },
+  };
+  splits.set(projection, split);
+  return split;
+}
