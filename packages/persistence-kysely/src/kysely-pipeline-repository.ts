@@ -123,6 +123,16 @@ interface SummaryRow {
 // The core's summary rules (pipeline/summary.ts), in SQL; the pipeline contract checks the two agree.
 const FINISHED = sql`(${sql.join(DURATION_STATUSES.map((x) => sql.lit(x)))})`;
 const PERCENTILE = sql.lit(SUMMARY_PERCENTILE / 100);
+/** A pipeline's summary totals over the runs `r` of its window (the core's summary.ts, in SQL). */
+const SUMMARY_COLUMNS = [
+  sql<number>`count(*)::int`.as('runs'),
+  sql<number>`(count(*) FILTER (WHERE r.status = 'success'))::int`.as('succeeded'),
+  sql<number>`(count(*) FILTER (WHERE r.status = 'failed'))::int`.as('failed'),
+  sql<number | null>`avg(r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as('avg_duration'),
+  sql<number | null>`percentile_cont(${PERCENTILE}) WITHIN GROUP (ORDER BY r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as('p95_duration'),
+  sql<Date | null>`max(coalesce(r.finished_at, r.run_at)) FILTER (WHERE r.status = 'failed')`.as('last_failure_at'),
+];
+
 /** The version of a space that has none (absent): its lists are empty. */
 const NO_VERSION = '0';
 
@@ -142,6 +152,8 @@ export const SEARCH_TEXT = (row: string) =>
 const KEPT_TOTALS = 256;
 /** How many rendered rows a repository keeps for `listRendered` (about a kilobyte each with every field). */
 const KEPT_ROWS = 10_000;
+/** How many pipeline summaries a repository keeps for `listRendered` (a few numbers each). */
+const KEPT_SUMMARIES = 20_000;
 
 export class KyselyPipelineRepository implements PipelineRepository {
   /**
@@ -154,6 +166,8 @@ export class KyselyPipelineRepository implements PipelineRepository {
   private readonly totals = new Map<string, { version: string; total: number }>();
   /** The row parts of rendered list items (see listRendered), by projection, pipeline and row version; least recently used first. */
   private readonly rendered = new Map<string, string[]>();
+  /** Summary totals by space version, pipeline and window start (see summaries); least recently used first. */
+  private readonly keptSummaries = new Map<string, SummaryRow>();
   private readonly projectionIds = new WeakMap<PipelineProjection, number>();
   private nextProjectionId = 0;
 
@@ -207,22 +221,27 @@ export class KyselyPipelineRepository implements PipelineRepository {
   }
 
   /**
-   * The page of `list` as one JSON text, which the caller sends as it is. The page's rows come
-   * with their summaries and each row's version (its `xmin`): the part
-   * of an item read from the pipeline's row is rendered once for each version of the row and kept
-   * (`rendered`); only the summary and `watched` are rendered per request. Rows not kept yet are
-   * read in one more statement. If a row is gone by then (deleted in between), the page is read
-   * again whole and rendered from full rows (`renderedWhole`), from one snapshot.
+   * The page of `list` as one JSON text, which the caller sends as it is. The first statement
+   * reads the page's rows, each with its version (`xmin`) and `watched`, the total and the space's
+   * data version. The part of an item read from the pipeline's row is rendered once for each
+   * version of the row and kept (`rowParts`); summaries are kept for each data version and window
+   * (`summaries`); only what is not kept yet is read, in one more statement each. If a pipeline of
+   * the page is gone by then (deleted in between), the page is read again whole and rendered from
+   * full rows (`renderedWhole`), from one snapshot. Inside a transaction nothing is kept: there
+   * the summaries come with the page, in its statement.
    */
   async listRendered(spaceId: Id, q: PipelineListQuery, projection: PipelineProjection): Promise<RenderedPage> {
     if (!isUuid(spaceId)) return { json: '[]', total: 0, version: NO_VERSION };
-    const key = this.db.isTransaction || q.filter.q ? undefined : totalKey(spaceId, q);
+    // Inside a transaction the version is raised only at commit: nothing is kept or reused there.
+    const keeps = !this.db.isTransaction;
+    const key = !keeps || q.filter.q ? undefined : totalKey(spaceId, q);
     const known = key === undefined ? undefined : this.totals.get(key);
+    const summaries = readsGroup(projection, 'summary');
     // The version in the same statement, so of the same snapshot as the page and its total.
     const { rows } = await sql<PageRow>`
       SELECT x.id, x.row_version, x.runs, x.succeeded, x.failed,
              x.avg_duration, x.p95_duration, x.last_failure_at, x.watched, x.total, (${this.versionOf(spaceId)}) AS version
-      FROM (${this.page(spaceId, q, readsGroup(projection, 'summary'), known)}) AS x
+      FROM (${this.page(spaceId, q, summaries && !keeps, known)}) AS x
       ORDER BY x.name, x.id`.execute(this.db);
     if (rows.length === 0) {
       // Past the end: the version read before the count, so that the answer is never older than its tag.
@@ -231,12 +250,55 @@ export class KyselyPipelineRepository implements PipelineRepository {
     }
     const version = String(rows[0].version ?? NO_VERSION);
     const total = toCount(rows[0].total);
-    if (key !== undefined) this.keepTotal(key, version, total);
+    if (key !== undefined) this.keep(this.totals, key, { version, total }, KEPT_TOTALS);
     const split = splitRendering(projection);
     const parts = await this.rowParts(spaceId, projection, rows);
     if (parts === undefined) return this.renderedWhole(spaceId, q, projection);
-    const items = rows.map((r) => split.join(parts.get(r.id) as string[], { summary: summaryFrom(r, q.days), watched: Boolean(r.watched) }));
+    const kept = summaries && keeps ? await this.summaries(spaceId, version, q, rows) : undefined;
+    if (summaries && keeps && kept === undefined) return this.renderedWhole(spaceId, q, projection);
+    const items = rows.map((r) => split.join(parts.get(r.id) as string[], { summary: summaryFrom(kept?.get(r.id) ?? r, q.days), watched: Boolean(r.watched) }));
     return { json: `[${items.join(',')}]`, total, version };
+  }
+
+  /**
+   * The summary totals of the page's pipelines over the window from `q.since`, kept for each
+   * (space version, pipeline, window start): while the version stands no run of the space has
+   * changed, and the window start is the same for a whole minute (summaryWindowStart), so a
+   * kept summary is exact. Those not kept are computed in one statement, which reads the version
+   * too and keeps them under it (newer than the page's, if a write came in between). Undefined
+   * if a pipeline of the page is gone by then.
+   */
+  private async summaries(spaceId: Id, version: string, q: PipelineListQuery, page: PageRow[]): Promise<Map<Id, SummaryRow> | undefined> {
+    const at = q.since.getTime();
+    const found = new Map<Id, SummaryRow>();
+    const missing: Id[] = [];
+    for (const r of page) {
+      const key = `${version}/${r.id}/${at}`;
+      const kept = this.keptSummaries.get(key);
+      if (kept) {
+        this.keep(this.keptSummaries, key, kept, KEPT_SUMMARIES);
+        found.set(r.id, kept);
+      } else missing.push(r.id);
+    }
+    if (missing.length === 0) return found;
+    const rows = await this.db
+      .selectFrom('pipelines as p')
+      .innerJoinLateral(
+        (eb) => eb.selectFrom('runs as r').whereRef('r.pipeline_id', '=', 'p.id').where('r.run_at', '>=', q.since).select(SUMMARY_COLUMNS).as('s'),
+        (join) => join.onTrue(),
+      )
+      .select(['p.id', 's.runs', 's.succeeded', 's.failed', 's.avg_duration', 's.p95_duration', 's.last_failure_at'])
+      .select(() => this.versionOf(spaceId).as('version'))
+      .where('p.space_id', '=', spaceId)
+      .where('p.id', 'in', missing)
+      .execute();
+    if (rows.length < missing.length) return undefined;
+    for (const { id, version: seen, ...totals } of rows) {
+      const row = { ...totals, watched: false };
+      this.keep(this.keptSummaries, `${seen ?? NO_VERSION}/${id}/${at}`, row, KEPT_SUMMARIES);
+      found.set(id, row);
+    }
+    return found;
   }
 
   /** The row parts of each row of the page, from those kept or read now; undefined if a row is gone. */
@@ -253,7 +315,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
       const key = of(r.id, r.row_version);
       const kept = this.rendered.get(key);
       if (kept) {
-        this.keepRendered(key, kept);
+        this.keep(this.rendered, key, kept, KEPT_ROWS);
         parts.set(r.id, kept);
       } else missing.push(r.id);
     }
@@ -271,7 +333,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
     for (const r of rows) {
       // Rendered from the row as it is now, kept under this version of it.
       const rendered = split.rowParts({ pipeline: toPipeline(r), summary: NO_SUMMARY, watched: false });
-      this.keepRendered(of(r.id, r.row_version), rendered);
+      this.keep(this.rendered, of(r.id, r.row_version), rendered, KEPT_ROWS);
       parts.set(r.id, rendered);
     }
     return parts;
@@ -293,16 +355,11 @@ export class KyselyPipelineRepository implements PipelineRepository {
     return id;
   }
 
-  private keepRendered(key: string, parts: string[]) {
-    this.rendered.delete(key);
-    this.rendered.set(key, parts);
-    if (this.rendered.size > KEPT_ROWS) this.rendered.delete(this.rendered.keys().next().value as string);
-  }
-
-  private keepTotal(key: string, version: string, total: number) {
-    this.totals.delete(key);
-    this.totals.set(key, { version, total });
-    if (this.totals.size > KEPT_TOTALS) this.totals.delete(this.totals.keys().next().value as string);
+  /** Keeps `value` as the most recently used entry of `map`, dropping the least recently used past `max`. */
+  private keep<V>(map: Map<string, V>, key: string, value: V, max: number) {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > max) map.delete(map.keys().next().value as string);
   }
 
   /** Raised by triggers on every write to the space's pipelines, runs, versions and watches (space_list_state). */
@@ -449,16 +506,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
             .where(sql<boolean>`${summaries}::boolean`)
             .whereRef('r.pipeline_id', '=', 'p.id')
             .where('r.run_at', '>=', since)
-            .select([
-              sql<number>`count(*)::int`.as('runs'),
-              sql<number>`(count(*) FILTER (WHERE r.status = 'success'))::int`.as('succeeded'),
-              sql<number>`(count(*) FILTER (WHERE r.status = 'failed'))::int`.as('failed'),
-              sql<number | null>`avg(r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as('avg_duration'),
-              sql<number | null>`percentile_cont(${PERCENTILE}) WITHIN GROUP (ORDER BY r.duration_seconds) FILTER (WHERE r.status IN ${FINISHED})`.as(
-                'p95_duration',
-              ),
-              sql<Date | null>`max(coalesce(r.finished_at, r.run_at)) FILTER (WHERE r.status = 'failed')`.as('last_failure_at'),
-            ])
+            .select(SUMMARY_COLUMNS)
             .as('s'),
         (join) => join.onTrue(),
       )

@@ -392,6 +392,53 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(deleted).toBe(true);
     expect(JSON.parse(page.json)).toEqual(await expected(described));
     expect(page.total).toBe(2);
+    // The same when its row part is kept but not its summary over another window.
+    const month = { ...query, since: new Date(T0.getTime() - 30 * 86400_000), days: 30 };
+    expect(JSON.parse((await racing.pipelines.listRendered(space.id, query, described)).json)).toHaveLength(2);
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('c')], ids.id(), T0);
+    expect(JSON.parse((await racing.pipelines.listRendered(space.id, query, described)).json)).toHaveLength(3);
+    deleted = false;
+    const again = await racing.pipelines.listRendered(space.id, month, described);
+    expect(deleted).toBe(true);
+    expect(JSON.parse(again.json)).toEqual((await repos.pipelines.list(space.id, month)).items.map((v) => project(described, v)));
+    expect(again.total).toBe(2);
+  });
+
+  it("keeps a listed pipeline's summary for its space's data version and window, outside transactions only", async () => {
+    const { repos, space, connector, ids } = await setting();
+    await repos.pipelines.upsertFromProvider(connector, ['a', 'b'].map(pipelineOf), ids.id(), T0);
+    await repos.runs.upsertFromProvider(connector, [runOf('a', 'r1'), runOf('a', 'r2'), runOf('b', 'r3')], T0);
+    const query = (days: number) => ({
+      filter: {},
+      page: { page: 1, perPage: 100 },
+      viewerId: ids.id(),
+      since: new Date(T0.getTime() - days * 86400_000),
+      days,
+    });
+    const runs: PipelineProjection = { name: 'name', runs: 'summary.runs' };
+    const listed = async (days = 7, r = repos) => JSON.parse((await r.pipelines.listRendered(space.id, query(days), runs)).json);
+    const counted = (a: number, b: number) => [
+      { name: 'a', runs: a },
+      { name: 'b', runs: b },
+    ];
+    expect(await listed()).toEqual(counted(2, 1));
+    // A run written with the version's triggers off: the version, and so the kept summary, stay.
+    await database.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+      await kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids }).runs.upsertFromProvider(connector, [runOf('a', 'r4')], T0);
+    });
+    expect(await listed()).toEqual(counted(2, 1));
+    // Another window is summarised apart.
+    expect(await listed(30)).toEqual(counted(3, 1));
+    // Inside a transaction, its own writes count at once.
+    await database.db.transaction().execute(async (trx) => {
+      const inTrx = kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids });
+      expect(await listed(7, inTrx)).toEqual(counted(3, 1));
+      await inTrx.runs.upsertFromProvider(connector, [runOf('b', 'r5')], T0);
+      expect(await listed(7, inTrx)).toEqual(counted(3, 2));
+    });
+    // Committed, the version moved: summarised again.
+    expect(await listed()).toEqual(counted(3, 2));
   });
 
   it('writes a sync batch of runs in one statement, however many runs', async () => {

@@ -14,8 +14,14 @@ export const DURATION_STATUSES = ['success', 'failed'] as const satisfies readon
 /** The percentile the summary reports, interpolated as `percentile` (Postgres' percentile_cont). */
 export const SUMMARY_PERCENTILE = 95;
 
-/** The window of a `days`-day summary starts this long before now. A run is in it when `runAt >= start`. */
-export const summaryWindowStart = (now: Date, days: number): Date => new Date(now.getTime() - days * DAY_MS);
+const MINUTE_MS = 60_000;
+
+/**
+ * The window of a `days`-day summary starts `days` days before the current minute began. A run is
+ * in it when `runAt >= start`. Every answer within one minute has the same window, so a summary
+ * computed once in that minute is exact for all of them (a store may keep it for the minute).
+ */
+export const summaryWindowStart = (now: Date, days: number): Date => new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS - days * DAY_MS);
 
 /** Whether a run counts in a window that starts at `since`. */
 export const inSummaryWindow = (run: Pick<Run, 'runAt'>, since: Date): boolean => run.runAt.getTime() >= since.getTime();
