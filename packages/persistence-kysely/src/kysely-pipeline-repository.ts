@@ -123,6 +123,12 @@ interface SummaryRow {
 // The core's summary rules (pipeline/summary.ts), in SQL; the pipeline contract checks the two agree.
 const FINISHED = sql`(${sql.join(DURATION_STATUSES.map((x) => sql.lit(x)))})`;
 const PERCENTILE = sql.lit(SUMMARY_PERCENTILE / 100);
+/** A count written into a statement (a page's limit or offset); only a non-negative integer is. */
+const count = (n: number) => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`a page's limit and offset are non-negative integers, got ${n}`);
+  return sql.lit(n);
+};
+
 /** A pipeline's summary totals over the runs `r` of its window (the core's summary.ts, in SQL). */
 const SUMMARY_COLUMNS = [
   sql<number>`count(*)::int`.as('runs'),
@@ -382,6 +388,13 @@ export class KyselyPipelineRepository implements PipelineRepository {
    * `q`, every row of the space must be tested anyway, so a window count in the same scan gives
    * the total rather than a second scan. Past the end, no row carries the total: `count`.
    */
+  /**
+   * Without `q`, the page's limit and offset are written into the statement, as is the
+   * `summaries` switch (withSummaries): its plan then no longer depends on its parameters, and
+   * PostgreSQL keeps one generic plan for the prepared statement rather than planning it again
+   * on every call (0.4 ms of planning against 0.37 ms of running, for the list at 10,000
+   * pipelines). The few page sizes and offsets in use make few statement texts.
+   */
   private page(spaceId: Id, q: PipelineListQuery, summaries = true, known?: { version: string; total: number }) {
     const filtered = () => this.filtered(spaceId, q.filter, q.viewerId);
     const { limit, offset } = limitOffset(q.page);
@@ -400,7 +413,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
           summaries,
         )
       : this.withSummaries(
-          filtered().selectAll('p').select(ROW_VERSION).orderBy('p.name').orderBy('p.id').limit(limit).offset(offset),
+          filtered().selectAll('p').select(ROW_VERSION).orderBy('p.name').orderBy('p.id').limit(count(limit)).offset(count(offset)),
           q.viewerId,
           q.since,
           summaries,
@@ -502,8 +515,9 @@ export class KyselyPipelineRepository implements PipelineRepository {
         (eb) =>
           eb
             .selectFrom('runs as r')
-            // Bound: a page whose reader reads no summary (a sparse fieldset) reads no run.
-            .where(sql<boolean>`${summaries}::boolean`)
+            // A page whose reader reads no summary (a sparse fieldset) reads no run. Written into
+            // the statement, not bound (see page).
+            .where(sql<boolean>`${sql.lit(summaries)}`)
             .whereRef('r.pipeline_id', '=', 'p.id')
             .where('r.run_at', '>=', since)
             .select(SUMMARY_COLUMNS)

@@ -441,6 +441,20 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(await listed()).toEqual(counted(3, 2));
   });
 
+  it("writes only a page's integer limit and offset into the list's statement", async () => {
+    const { repos, space, ids } = await setting();
+    const query = (page: number, perPage: number) => ({ filter: {}, page: { page, perPage }, viewerId: ids.id(), since: T0, days: 7 });
+    for (const [page, perPage] of [
+      [1, 1.5],
+      [0.5, 10],
+      [Number.NaN, 10],
+      [0, 10],
+    ]) {
+      await expect(repos.pipelines.listRendered(space.id, query(page, perPage), { id: 'id' })).rejects.toThrow(/non-negative integers/);
+    }
+    expect(await repos.pipelines.listRendered(space.id, query(3, 10), { id: 'id' })).toMatchObject({ json: '[]', total: 0 });
+  });
+
   it('writes a sync batch of runs in one statement, however many runs', async () => {
     const { repos, connector, ids } = await setting();
     await repos.pipelines.upsertFromProvider(
