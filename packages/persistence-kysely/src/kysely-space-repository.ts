@@ -1,5 +1,5 @@
 import type { Id, Membership, MembershipRepository, Paged, PageRequest, Role, Space, SpaceRepository, User } from '@signalbox/core';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { toUser } from './kysely-user-repository';
 import type { MembershipsTable, Schema, SpacesTable } from './schema';
 import { isUuid, limitOffset, mustDate, toCount, uniquely } from './sql-support';
@@ -24,11 +24,14 @@ export class KyselySpaceRepository implements SpaceRepository {
     const row = await this.db
       .selectFrom('spaces as s')
       .leftJoin('memberships as m', (j) => j.onRef('m.space_id', '=', 's.id').on('m.user_id', '=', isUuid(userId) ? userId : null))
+      .leftJoin('space_list_state as v', 'v.space_id', 's.id')
       .selectAll('s')
       .select('m.role')
+      .select(sql<string | null>`v.version::text`.as('data_version'))
       .where('s.slug', '=', slug)
       .executeTakeFirst();
-    return row && { space: toSpace(row), role: (row.role as Role | null) ?? null };
+    // A space always has its state row (a trigger makes it with the space); '0' as for an absent one.
+    return row && { space: toSpace(row), role: (row.role as Role | null) ?? null, dataVersion: row.data_version ?? '0' };
   }
 
   async listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>> {

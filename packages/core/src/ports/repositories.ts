@@ -23,8 +23,11 @@ import type { ProviderTaskRun, TaskRun } from '../task-run/task-run';
 export interface SpaceRepository {
   get(id: Id): Promise<Space | undefined>;
   getBySlug(slug: string): Promise<Space | undefined>;
-  /** The space of that slug and the user's role in it (null when not a member), in one read. */
-  getBySlugWithRole(slug: string, userId: Id): Promise<{ space: Space; role: Role | null } | undefined>;
+  /**
+   * The space of that slug, the user's role in it (null when not a member) and the space's data
+   * version (`PipelineRepository.dataVersion`), in one read.
+   */
+  getBySlugWithRole(slug: string, userId: Id): Promise<{ space: Space; role: Role | null; dataVersion: string } | undefined>;
   /** Spaces the user is a member of, or all spaces when `all` (instance admins); sorted by slug. */
   listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>>;
   /**

@@ -1,3 +1,4 @@
+import { KEY_BELIEVED_MS } from './access-service';
 import { world } from './test-world';
 
 describe('AccessService', () => {
@@ -27,6 +28,24 @@ describe('AccessService', () => {
     await expect(w.services.access.issueOwnKey(w.viewer, { name: 'c', expiresAt: w.clock.now() })).rejects.toMatchObject({
       details: [{ field: 'expires_at' }],
     });
+  });
+
+  it('believes an authenticated key for a few seconds: a revocation here is seen at once, one elsewhere within that time', async () => {
+    const w = await world();
+    const here = await w.services.access.issueOwnKey(w.viewer, { name: 'here' });
+    const elsewhere = await w.services.access.issueOwnKey(w.viewer, { name: 'elsewhere' });
+    const expiring = await w.services.access.issueOwnKey(w.viewer, { name: 'expiring', expiresAt: new Date(w.clock.now().getTime() + 1_000) });
+    for (const k of [here, elsewhere, expiring]) expect(await w.services.access.authenticate(k.key)).toEqual(w.viewer);
+    await w.services.access.revokeOwnKey(w.viewer, here.apiKey.id);
+    // Revoked by another process: straight in the store, which this service is not asked again yet.
+    await w.repos.apiKeys.revoke(w.viewer.userId, elsewhere.apiKey.id, w.clock.now());
+    expect(await w.services.access.authenticate(here.key)).toBeUndefined();
+    expect(await w.services.access.authenticate(elsewhere.key)).toEqual(w.viewer);
+    w.clock.advance(1_000);
+    expect(await w.services.access.authenticate(expiring.key)).toBeUndefined();
+    expect(await w.services.access.authenticate(elsewhere.key)).toEqual(w.viewer);
+    w.clock.advance(KEY_BELIEVED_MS - 1_000);
+    expect(await w.services.access.authenticate(elsewhere.key)).toBeUndefined();
   });
 
   it("never revokes another user's key", async () => {

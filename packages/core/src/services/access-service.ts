@@ -12,8 +12,21 @@ export interface IssuedKey {
 
 export const BOOTSTRAP_ADMIN_EMAIL = 'admin@signalbox.local';
 
+/**
+ * How long an authenticated key is believed without reading it again. A key revoked through this
+ * service is forgotten at once; one revoked by another process sharing the database is refused
+ * within this time. Expiry is checked on every request.
+ */
+export const KEY_BELIEVED_MS = 5_000;
+
+/** How many authenticated keys are remembered at most (the least recently authenticated go first). */
+const KEYS_REMEMBERED = 10_000;
+
 /** Users, API keys and authentication. */
 export class AccessService {
+  /** Keys authenticated lately, by hash: their actor, the key and until when it is believed. */
+  private readonly believed = new Map<string, { actor: Actor; key: ApiKey; until: number }>();
+
   constructor(
     private readonly users: UserRepository,
     private readonly keys: ApiKeyRepository,
@@ -25,9 +38,17 @@ export class AccessService {
   /** The actor owning a usable key, or undefined for an unknown, revoked or expired key. */
   async authenticate(rawKey: string): Promise<Actor | undefined> {
     if (!rawKey.startsWith(KEY_PREFIX) || rawKey.length > 200) return undefined;
-    const found = await this.keys.getWithUserByHash(await this.hasher.hash(rawKey));
-    if (!found || !isUsable(found.key, this.clock.now())) return undefined;
-    return { userId: found.user.id, instanceAdmin: found.user.instanceAdmin };
+    const hash = await this.hasher.hash(rawKey);
+    const now = this.clock.now();
+    const known = this.believed.get(hash);
+    if (known && known.until > now.getTime() && isUsable(known.key, now)) return known.actor;
+    this.believed.delete(hash);
+    const found = await this.keys.getWithUserByHash(hash);
+    if (!found || !isUsable(found.key, now)) return undefined;
+    const actor = { userId: found.user.id, instanceAdmin: found.user.instanceAdmin };
+    this.believed.set(hash, { actor, key: found.key, until: now.getTime() + KEY_BELIEVED_MS });
+    if (this.believed.size > KEYS_REMEMBERED) this.believed.delete(this.believed.keys().next().value as string);
+    return actor;
   }
 
   /** Instance admins only. Throws invalid | forbidden | conflict (USER_EXISTS). */
@@ -68,6 +89,7 @@ export class AccessService {
   /** Revokes one of the actor's own keys. Throws not_found. Idempotent. */
   async revokeOwnKey(actor: Actor, keyId: string): Promise<void> {
     if (!(await this.keys.revoke(actor.userId, keyId, this.clock.now()))) throw notFound('api key', keyId);
+    for (const [hash, known] of this.believed) if (known.key.id === keyId) this.believed.delete(hash);
   }
 
   /**

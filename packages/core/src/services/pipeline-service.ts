@@ -63,9 +63,10 @@ export class PipelineService {
     projection: PipelineProjection,
     held: readonly string[] = [],
   ): Promise<Tagged<RenderedPage>> {
-    const { spaceId, query } = await this.listQuery(actor, slug, filter, page, days);
+    const { spaceId, query, dataVersion } = await this.listQuery(actor, slug, filter, page, days);
     if (held.length > 0) {
-      const tag = this.tag(await this.pipelines.dataVersion(spaceId), actor);
+      // The version read with the space: a held tag is answered with no further read.
+      const tag = this.tag(dataVersion, actor);
       if (held.includes(tag) || held.includes('*')) return { tag, value: null };
     }
     const rendered = await this.pipelines.listRendered(spaceId, query, projection);
@@ -73,9 +74,9 @@ export class PipelineService {
   }
 
   private async listQuery(actor: Actor, slug: string, filter: PipelineFilter, page: PageRequest, days: number | undefined) {
-    const space = await this.access.resolve(actor, slug, 'space:read');
+    const { space, dataVersion } = await this.access.resolveVersioned(actor, slug, 'space:read');
     const d = checkDays(days);
-    return { spaceId: space.id, query: { filter, page, viewerId: actor.userId, days: d, since: this.since(d) } satisfies PipelineListQuery };
+    return { spaceId: space.id, dataVersion, query: { filter, page, viewerId: actor.userId, days: d, since: this.since(d) } satisfies PipelineListQuery };
   }
 
   /** One pipeline with its summary, last run and whether the caller watches it. Throws not_found. */
@@ -89,10 +90,10 @@ export class PipelineService {
    * `*` is not taken here, as the pipeline must be read to know it exists). Throws not_found.
    */
   async getTagged(actor: Actor, slug: string, id: string, days: number | undefined, held: readonly string[] = []): Promise<Tagged<PipelineDetail>> {
-    const space = await this.access.resolve(actor, slug, 'space:read');
+    const { space, dataVersion } = await this.access.resolveVersioned(actor, slug, 'space:read');
     const d = checkDays(days);
-    // Read before the detail: a write in between leaves the tag older than the answer, never newer.
-    const tag = this.tag(await this.pipelines.dataVersion(space.id), actor);
+    // Read with the space, before the detail: a write in between leaves the tag older than the answer, never newer.
+    const tag = this.tag(dataVersion, actor);
     if (held.includes(tag)) return { tag, value: null };
     return { tag, value: await this.detail(actor, space.id, id, d) };
   }

@@ -13,10 +13,15 @@ export class SpaceAccess {
 
   /** Throws not_found when the space is absent or the actor is not a member, forbidden when the role is too low. */
   async resolve(actor: Actor, slug: string, action: Action): Promise<Space> {
+    return (await this.resolveVersioned(actor, slug, action)).space;
+  }
+
+  /** `resolve`, with the space's data version read in the same read (`PipelineRepository.dataVersion`). */
+  async resolveVersioned(actor: Actor, slug: string, action: Action): Promise<{ space: Space; dataVersion: string }> {
     const found = await this.spaces.getBySlugWithRole(slug, actor.userId);
     if (!found) throw new DomainError('not_found', 'SPACE_NOT_FOUND', `space '${slug}' was not found`);
     await this.authz.ensure(actor, action, found.space, found.role);
-    return found.space;
+    return { space: found.space, dataVersion: found.dataVersion };
   }
 
   /**

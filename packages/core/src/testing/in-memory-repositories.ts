@@ -69,6 +69,12 @@ class Store {
   jobs = new Map<Id, Job>();
 }
 
+/** A digest of everything of the space a list or detail shows: it changes exactly when one of them does. */
+function dataVersionOf(s: Store, spaceId: Id): string {
+  const ofSpace = <T extends { spaceId: Id }>(m: Map<unknown, T>) => [...m.values()].filter((x) => x.spaceId === spaceId);
+  return fnv1a(JSON.stringify([ofSpace(s.pipelines), ofSpace(s.runs), ofSpace(s.versions), ofSpace(s.watches)]));
+}
+
 export class InMemorySpaceRepository implements SpaceRepository {
   constructor(private readonly s: Store) {}
   async get(id: Id) {
@@ -79,7 +85,7 @@ export class InMemorySpaceRepository implements SpaceRepository {
   }
   async getBySlugWithRole(slug: string, userId: Id) {
     const space = await this.getBySlug(slug);
-    return space && { space, role: this.s.memberships.get(`${space.id}/${userId}`)?.role ?? null };
+    return space && { space, role: this.s.memberships.get(`${space.id}/${userId}`)?.role ?? null, dataVersion: dataVersionOf(this.s, space.id) };
   }
   async listVisible(userId: Id, all: boolean, page: PageRequest) {
     const visible = [...this.s.spaces.values()].filter((sp) => all || this.s.memberships.has(`${sp.id}/${userId}`));
@@ -312,8 +318,7 @@ export class InMemoryPipelineRepository implements PipelineRepository {
 
   /** A digest of everything of the space a list or detail shows: it changes exactly when one of them does. */
   async dataVersion(spaceId: Id) {
-    const ofSpace = <T extends { spaceId: Id }>(m: Map<unknown, T>) => [...m.values()].filter((x) => x.spaceId === spaceId);
-    return fnv1a(JSON.stringify([ofSpace(this.s.pipelines), ofSpace(this.s.runs), ofSpace(this.s.versions), ofSpace(this.s.watches)]));
+    return dataVersionOf(this.s, spaceId);
   }
 
   async upsertFromProvider(connector: Connector, pipelines: ProviderPipeline[], syncId: Id, at: Date) {

@@ -36,16 +36,20 @@ export function accessContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.spaces.getBySlug('acme')).toEqual(space);
     });
 
-    it("reads a space by slug with a user's role in it, null for a non-member, in any space alike", async () => {
+    it("reads a space by slug with a user's role in it, null for a non-member, and its data version, in any space alike", async () => {
       const s = subject();
       const [acme, other] = [await aSpace(s, 'acme'), await aSpace(s, 'other')];
       const [ada, bob] = [await aUser(s, 'ada@example.com'), await aUser(s, 'bob@example.com')];
       await s.repos.memberships.put({ spaceId: acme.id, userId: ada.id, role: 'editor', createdAt: T0 });
       await s.repos.memberships.put({ spaceId: other.id, userId: bob.id, role: 'admin', createdAt: T0 });
-      expect(await s.repos.spaces.getBySlugWithRole('acme', ada.id)).toEqual({ space: acme, role: 'editor' });
-      expect(await s.repos.spaces.getBySlugWithRole('acme', bob.id)).toEqual({ space: acme, role: null });
-      expect(await s.repos.spaces.getBySlugWithRole('other', bob.id)).toEqual({ space: other, role: 'admin' });
-      expect(await s.repos.spaces.getBySlugWithRole('other', 'not-an-id')).toEqual({ space: other, role: null });
+      // A pipeline written to acme only: its version differs from other's.
+      await s.repos.pipelines.upsertFromProvider(await aConnector(s, acme.id), [providerPipeline('etl')], s.ids.id(), T0);
+      const [acmeVersion, otherVersion] = [await s.repos.pipelines.dataVersion(acme.id), await s.repos.pipelines.dataVersion(other.id)];
+      expect(acmeVersion).not.toBe(otherVersion);
+      expect(await s.repos.spaces.getBySlugWithRole('acme', ada.id)).toEqual({ space: acme, role: 'editor', dataVersion: acmeVersion });
+      expect(await s.repos.spaces.getBySlugWithRole('acme', bob.id)).toEqual({ space: acme, role: null, dataVersion: acmeVersion });
+      expect(await s.repos.spaces.getBySlugWithRole('other', bob.id)).toEqual({ space: other, role: 'admin', dataVersion: otherVersion });
+      expect(await s.repos.spaces.getBySlugWithRole('other', 'not-an-id')).toEqual({ space: other, role: null, dataVersion: otherVersion });
       expect(await s.repos.spaces.getBySlugWithRole('nope', ada.id)).toBeUndefined();
     });
 
