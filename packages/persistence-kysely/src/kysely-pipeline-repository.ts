@@ -123,11 +123,17 @@ interface SummaryRow {
 // The core's summary rules (pipeline/summary.ts), in SQL; the pipeline contract checks the two agree.
 const FINISHED = sql`(${sql.join(DURATION_STATUSES.map((x) => sql.lit(x)))})`;
 const PERCENTILE = sql.lit(SUMMARY_PERCENTILE / 100);
-/** A count written into a statement (a page's limit or offset); only a non-negative integer is. */
-const count = (n: number) => {
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`a page's limit and offset are non-negative integers, got ${n}`);
-  return sql.lit(n);
-};
+/** Pages up to this one have their limit and offset written into the list's statement (see page). */
+const WRITTEN_PAGES = 10;
+
+/**
+ * A page's limit and offset for the list's statement: written into it for the first pages (only
+ * non-negative integers are), bound beyond, so that the texts a connection prepares stay few.
+ */
+function written(limit: number, offset: number) {
+  for (const n of [limit, offset]) if (!Number.isSafeInteger(n) || n < 0) throw new Error(`a page's limit and offset are non-negative integers, got ${n}`);
+  return offset < WRITTEN_PAGES * limit ? { limit: sql.lit(limit), offset: sql.lit(offset) } : { limit, offset };
+}
 
 /** A pipeline's summary totals over the runs `r` of its window (the core's summary.ts, in SQL). */
 const SUMMARY_COLUMNS = [
@@ -158,6 +164,8 @@ export const SEARCH_TEXT = (row: string) =>
 const KEPT_TOTALS = 256;
 /** How many rendered rows a repository keeps for `listRendered` (about a kilobyte each with every field). */
 const KEPT_ROWS = 10_000;
+/** How many distinct projections a repository keeps row parts for (sparse fieldsets make more). */
+const KEPT_PROJECTIONS = 1_024;
 /** How many pipeline summaries a repository keeps for `listRendered` (a few numbers each). */
 const KEPT_SUMMARIES = 20_000;
 
@@ -175,7 +183,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
   /** Summary totals by space version, pipeline and window start (see summaries); least recently used first. */
   private readonly keptSummaries = new Map<string, SummaryRow>();
   private readonly projectionIds = new WeakMap<PipelineProjection, number>();
-  private nextProjectionId = 0;
+  private readonly projectionNumbers = new Map<string, number>();
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -243,22 +251,22 @@ export class KyselyPipelineRepository implements PipelineRepository {
     const key = !keeps || q.filter.q ? undefined : totalKey(spaceId, q);
     const known = key === undefined ? undefined : this.totals.get(key);
     const summaries = readsGroup(projection, 'summary');
-    // The version in the same statement, so of the same snapshot as the page and its total.
-    const { rows } = await sql<PageRow>`
+    // The version in the same statement, so of the same snapshot as the page and its total: one
+    // row holding it (and no pipeline) for an empty page.
+    const { rows: read } = await sql<PageRow & { id: Id | null }>`
       SELECT x.id, x.row_version, x.runs, x.succeeded, x.failed,
-             x.avg_duration, x.p95_duration, x.last_failure_at, x.watched, x.total, (${this.versionOf(spaceId)}) AS version
-      FROM (${this.page(spaceId, q, summaries && !keeps, known)}) AS x
+             x.avg_duration, x.p95_duration, x.last_failure_at, x.watched, x.total, v.version
+      FROM (SELECT (${this.versionOf(spaceId)}) AS version) AS v
+      LEFT JOIN LATERAL (${this.page(spaceId, q, summaries && !keeps, known)}) AS x ON true
       ORDER BY x.name, x.id`.execute(this.db);
-    if (rows.length === 0) {
-      // Past the end: the version read before the count, so that the answer is never older than its tag.
-      const version = await this.dataVersion(spaceId);
-      return { json: '[]', total: await this.count(spaceId, q), version };
-    }
-    const version = String(rows[0].version ?? NO_VERSION);
+    const version = String(read[0]?.version ?? NO_VERSION);
+    const rows = read.filter((r): r is PageRow => r.id !== null);
+    // Past the end, the total is counted after: the answer is then never older than its tag.
+    if (rows.length === 0) return { json: '[]', total: await this.count(spaceId, q), version };
     const total = toCount(rows[0].total);
     if (key !== undefined) this.keep(this.totals, key, { version, total }, KEPT_TOTALS);
     const split = splitRendering(projection);
-    const parts = await this.rowParts(spaceId, projection, rows);
+    const parts = await this.rowParts(spaceId, projection, rows, !keeps);
     if (parts === undefined) return this.renderedWhole(spaceId, q, projection);
     const kept = summaries && keeps ? await this.summaries(spaceId, version, q, rows) : undefined;
     if (summaries && keeps && kept === undefined) return this.renderedWhole(spaceId, q, projection);
@@ -308,9 +316,12 @@ export class KyselyPipelineRepository implements PipelineRepository {
   }
 
   /** The row parts of each row of the page, from those kept or read now; undefined if a row is gone. */
-  private async rowParts(spaceId: Id, projection: PipelineProjection, page: PageRow[]): Promise<Map<Id, string[]> | undefined> {
+  private async rowParts(spaceId: Id, projection: PipelineProjection, page: PageRow[], inTransaction: boolean): Promise<Map<Id, string[]> | undefined> {
     const split = splitRendering(projection);
-    const of = (id: Id, rowVersion: string) => `${this.projectionId(projection)}/${id}/${rowVersion}`;
+    const projectionId = this.projectionId(projection);
+    // Inside a transaction every row it writes has the same xmin, however often it writes it.
+    const keeps = !inTransaction && projectionId !== undefined;
+    const of = (id: Id, rowVersion: string) => `${projectionId}/${id}/${rowVersion}`;
     const parts = new Map<Id, string[]>();
     if (!split.row) {
       for (const r of page) parts.set(r.id, []);
@@ -319,7 +330,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
     const missing: Id[] = [];
     for (const r of page) {
       const key = of(r.id, r.row_version);
-      const kept = this.rendered.get(key);
+      const kept = keeps ? this.rendered.get(key) : undefined;
       if (kept) {
         this.keep(this.rendered, key, kept, KEPT_ROWS);
         parts.set(r.id, kept);
@@ -339,7 +350,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
     for (const r of rows) {
       // Rendered from the row as it is now, kept under this version of it.
       const rendered = split.rowParts({ pipeline: toPipeline(r), summary: NO_SUMMARY, watched: false });
-      this.keep(this.rendered, of(r.id, r.row_version), rendered, KEPT_ROWS);
+      if (keeps) this.keep(this.rendered, of(r.id, r.row_version), rendered, KEPT_ROWS);
       parts.set(r.id, rendered);
     }
     return parts;
@@ -352,10 +363,16 @@ export class KyselyPipelineRepository implements PipelineRepository {
     return { json: JSON.stringify(page.items.map((v) => project(projection, v))), total: page.total, version };
   }
 
-  private projectionId(projection: PipelineProjection) {
+  /** A projection's number among the kept row parts, the same for equal projections (by their text). */
+  private projectionId(projection: PipelineProjection): number | undefined {
     let id = this.projectionIds.get(projection);
     if (id === undefined) {
-      id = this.nextProjectionId++;
+      const text = JSON.stringify(projection);
+      id = this.projectionNumbers.get(text);
+      // Past so many projections, a new one's parts are rendered but not kept.
+      if (id === undefined && this.projectionNumbers.size >= KEPT_PROJECTIONS) return undefined;
+      id ??= this.projectionNumbers.size;
+      this.projectionNumbers.set(text, id);
       this.projectionIds.set(projection, id);
     }
     return id;
@@ -393,7 +410,9 @@ export class KyselyPipelineRepository implements PipelineRepository {
    * `summaries` switch (withSummaries): its plan then no longer depends on its parameters, and
    * PostgreSQL keeps one generic plan for the prepared statement rather than planning it again
    * on every call (0.4 ms of planning against 0.37 ms of running, for the list at 10,000
-   * pipelines). The few page sizes and offsets in use make few statement texts.
+   * pipelines). Only for the first pages, which are most of the reads: each page written in
+   * makes a statement text of its own, and a connection prepares at most 200 texts (prepared.ts);
+   * deeper pages bind theirs and are planned on each call.
    */
   private page(spaceId: Id, q: PipelineListQuery, summaries = true, known?: { version: string; total: number }) {
     const filtered = () => this.filtered(spaceId, q.filter, q.viewerId);
@@ -413,7 +432,13 @@ export class KyselyPipelineRepository implements PipelineRepository {
           summaries,
         )
       : this.withSummaries(
-          filtered().selectAll('p').select(ROW_VERSION).orderBy('p.name').orderBy('p.id').limit(count(limit)).offset(count(offset)),
+          filtered()
+            .selectAll('p')
+            .select(ROW_VERSION)
+            .orderBy('p.name')
+            .orderBy('p.id')
+            .limit(written(limit, offset).limit)
+            .offset(written(limit, offset).offset),
           q.viewerId,
           q.since,
           summaries,
@@ -448,11 +473,13 @@ export class KyselyPipelineRepository implements PipelineRepository {
       qb = qb.where((eb) =>
         eb.or(
           statuses.map((status) =>
+            // Constants written into the statement, so that its plans can use the index of failing
+            // pipelines (migration 2026-11-28T10-30-00), whose predicate they must imply.
             status === 'paused'
-              ? eb('p.paused', '=', true)
+              ? eb('p.paused', '=', sql.lit(true))
               : status === 'error'
-                ? eb.and([eb('p.paused', '=', false), eb('p.last_run_status', '=', 'failed')])
-                : eb.and([eb('p.paused', '=', false), eb.or([eb('p.last_run_status', 'is', null), eb('p.last_run_status', '<>', 'failed')])]),
+                ? eb.and([eb('p.paused', '=', sql.lit(false)), eb('p.last_run_status', '=', sql.lit('failed'))])
+                : eb.and([eb('p.paused', '=', sql.lit(false)), eb.or([eb('p.last_run_status', 'is', null), eb('p.last_run_status', '<>', sql.lit('failed'))])]),
           ),
         ),
       );

@@ -453,6 +453,43 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
       await expect(repos.pipelines.listRendered(space.id, query(page, perPage), { id: 'id' })).rejects.toThrow(/non-negative integers/);
     }
     expect(await repos.pipelines.listRendered(space.id, query(3, 10), { id: 'id' })).toMatchObject({ json: '[]', total: 0 });
+    // Deeper pages bind theirs.
+    await expect(repos.pipelines.listRendered(space.id, query(50, 1.5), { id: 'id' })).rejects.toThrow(/non-negative integers/);
+    expect(await repos.pipelines.listRendered(space.id, query(50, 10), { id: 'id' })).toMatchObject({ json: '[]', total: 0 });
+  });
+
+  it('tags an empty page with the version of its own snapshot, and sees its own writes inside a transaction', async () => {
+    const { repos, space, connector, ids } = await setting();
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('a')], ids.id(), T0);
+    const query = (owner: string) => ({ filter: { owner }, page: { page: 1, perPage: 100 }, viewerId: ids.id(), since: T0, days: 7 });
+    const before = await repos.pipelines.dataVersion(space.id);
+    let wrote = false;
+    const plugin: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        if (!wrote) {
+          wrote = true;
+          await repos.pipelines.upsertFromProvider(connector, [{ ...pipelineOf('b'), owner: 'nobody' }], ids.id(), T0);
+        }
+        return args.result;
+      },
+    };
+    const racing = kyselyRepositories(database.db.withPlugin(plugin), { secretKey: TEST_SECRET_KEY, ids });
+    const empty = await racing.pipelines.listRendered(space.id, query('nobody'), { name: 'name' });
+    expect(wrote).toBe(true);
+    // The page was read before the write: its tag must not name the version after it.
+    expect(empty).toEqual({ json: '[]', total: 1, version: before });
+    expect(await repos.pipelines.dataVersion(space.id)).not.toBe(before);
+    // A transaction writing the same row twice: each listing shows the latest write.
+    const [a] = (await repos.pipelines.list(space.id, { ...query(''), filter: {} })).items;
+    await database.db.transaction().execute(async (trx) => {
+      const inTrx = kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids });
+      const criticality = async () => JSON.parse((await inTrx.pipelines.listRendered(space.id, { ...query(''), filter: {} }, { c: 'criticality' })).json)[0].c;
+      await inTrx.pipelines.setCriticality(space.id, a.pipeline.id, 'high', T0);
+      expect(await criticality()).toBe('high');
+      await inTrx.pipelines.setCriticality(space.id, a.pipeline.id, 'low', T0);
+      expect(await criticality()).toBe('low');
+    });
   });
 
   it('writes a sync batch of runs in one statement, however many runs', async () => {

@@ -48,6 +48,35 @@ describe('AccessService', () => {
     expect(await w.services.access.authenticate(elsewhere.key)).toBeUndefined();
   });
 
+  it('does not believe a key whose read raced its revocation here', async () => {
+    const w = await world();
+    const k = await w.services.access.issueOwnKey(w.viewer, { name: 'k' });
+    const keys = w.repos.apiKeys;
+    const read = keys.getWithUserByHash.bind(keys);
+    let release = () => {};
+    let readDone = () => {};
+    const gate = new Promise<void>((done) => {
+      release = done;
+    });
+    const hasRead = new Promise<void>((done) => {
+      readDone = done;
+    });
+    keys.getWithUserByHash = async (hash) => {
+      const found = structuredClone(await read(hash)); // as read then, whatever happens to it after
+      readDone();
+      await gate;
+      return found;
+    };
+    const racing = w.services.access.authenticate(k.key);
+    await hasRead;
+    await w.services.access.revokeOwnKey(w.viewer, k.apiKey.id);
+    release();
+    // Read before the revocation, as a request already under way would be: let through once, not kept.
+    expect(await racing).toEqual(w.viewer);
+    keys.getWithUserByHash = read;
+    expect(await w.services.access.authenticate(k.key)).toBeUndefined();
+  });
+
   it("never revokes another user's key", async () => {
     const w = await world();
     const k = await w.services.access.issueOwnKey(w.viewer, { name: 'a' });

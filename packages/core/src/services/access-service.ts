@@ -26,6 +26,8 @@ const KEYS_REMEMBERED = 10_000;
 export class AccessService {
   /** Keys authenticated lately, by hash: their actor, the key and until when it is believed. */
   private readonly believed = new Map<string, { actor: Actor; key: ApiKey; until: number }>();
+  /** Counts the starts and ends of revocations: an authentication that saw it move keeps nothing. */
+  private revocations = 0;
 
   constructor(
     private readonly users: UserRepository,
@@ -43,9 +45,12 @@ export class AccessService {
     const known = this.believed.get(hash);
     if (known && known.until > now.getTime() && isUsable(known.key, now)) return known.actor;
     this.believed.delete(hash);
+    const revocations = this.revocations;
     const found = await this.keys.getWithUserByHash(hash);
     if (!found || !isUsable(found.key, now)) return undefined;
     const actor = { userId: found.user.id, instanceAdmin: found.user.instanceAdmin };
+    // A key read before a revocation here that ended meanwhile may be the revoked one: not believed.
+    if (revocations !== this.revocations) return actor;
     this.believed.set(hash, { actor, key: found.key, until: now.getTime() + KEY_BELIEVED_MS });
     if (this.believed.size > KEYS_REMEMBERED) this.believed.delete(this.believed.keys().next().value as string);
     return actor;
@@ -88,8 +93,13 @@ export class AccessService {
 
   /** Revokes one of the actor's own keys. Throws not_found. Idempotent. */
   async revokeOwnKey(actor: Actor, keyId: string): Promise<void> {
-    if (!(await this.keys.revoke(actor.userId, keyId, this.clock.now()))) throw notFound('api key', keyId);
-    for (const [hash, known] of this.believed) if (known.key.id === keyId) this.believed.delete(hash);
+    this.revocations++;
+    try {
+      if (!(await this.keys.revoke(actor.userId, keyId, this.clock.now()))) throw notFound('api key', keyId);
+    } finally {
+      this.revocations++;
+      for (const [hash, known] of this.believed) if (known.key.id === keyId) this.believed.delete(hash);
+    }
   }
 
   /**

@@ -45,7 +45,7 @@ export class PipelineService {
 
   /** A filtered page with summary metrics over `days` (default 7, 1..365). */
   async list(actor: Actor, slug: string, filter: PipelineFilter, page: PageRequest, days?: number): Promise<Paged<PipelineView>> {
-    const { spaceId, query } = await this.listQuery(actor, slug, filter, page, days);
+    const { spaceId, query } = await this.listQuery(actor, slug, filter, page, days, this.clock.now());
     return this.pipelines.list(spaceId, query);
   }
 
@@ -63,26 +63,32 @@ export class PipelineService {
     projection: PipelineProjection,
     held: readonly string[] = [],
   ): Promise<Tagged<RenderedPage>> {
-    const { spaceId, query, dataVersion } = await this.listQuery(actor, slug, filter, page, days);
+    // One instant for the window and the tag: the tag's minute is the window's.
+    const now = this.clock.now();
+    const { spaceId, query, dataVersion } = await this.listQuery(actor, slug, filter, page, days, now);
     if (held.length > 0) {
       // The version read with the space: a held tag is answered with no further read.
-      const tag = this.tag(dataVersion, actor);
+      const tag = this.tag(dataVersion, actor, now);
       if (held.includes(tag) || held.includes('*')) return { tag, value: null };
     }
     const rendered = await this.pipelines.listRendered(spaceId, query, projection);
-    return { tag: this.tag(rendered.version, actor), value: rendered };
+    return { tag: this.tag(rendered.version, actor, now), value: rendered };
   }
 
-  private async listQuery(actor: Actor, slug: string, filter: PipelineFilter, page: PageRequest, days: number | undefined) {
+  private async listQuery(actor: Actor, slug: string, filter: PipelineFilter, page: PageRequest, days: number | undefined, now: Date) {
     const { space, dataVersion } = await this.access.resolveVersioned(actor, slug, 'space:read');
     const d = checkDays(days);
-    return { spaceId: space.id, dataVersion, query: { filter, page, viewerId: actor.userId, days: d, since: this.since(d) } satisfies PipelineListQuery };
+    return {
+      spaceId: space.id,
+      dataVersion,
+      query: { filter, page, viewerId: actor.userId, days: d, since: summaryWindowStart(now, d) } satisfies PipelineListQuery,
+    };
   }
 
   /** One pipeline with its summary, last run and whether the caller watches it. Throws not_found. */
   async get(actor: Actor, slug: string, id: string, days?: number): Promise<PipelineDetail> {
     const space = await this.access.resolve(actor, slug, 'space:read');
-    return this.detail(actor, space.id, id, checkDays(days));
+    return this.detail(actor, space.id, id, checkDays(days), this.clock.now());
   }
 
   /**
@@ -93,13 +99,14 @@ export class PipelineService {
     const { space, dataVersion } = await this.access.resolveVersioned(actor, slug, 'space:read');
     const d = checkDays(days);
     // Read with the space, before the detail: a write in between leaves the tag older than the answer, never newer.
-    const tag = this.tag(dataVersion, actor);
+    const now = this.clock.now();
+    const tag = this.tag(dataVersion, actor, now);
     if (held.includes(tag)) return { tag, value: null };
-    return { tag, value: await this.detail(actor, space.id, id, d) };
+    return { tag, value: await this.detail(actor, space.id, id, d, now) };
   }
 
-  private async detail(actor: Actor, spaceId: string, id: string, d: number): Promise<PipelineDetail> {
-    const view = await this.pipelines.view(spaceId, id, actor.userId, this.since(d), d);
+  private async detail(actor: Actor, spaceId: string, id: string, d: number, now: Date): Promise<PipelineDetail> {
+    const view = await this.pipelines.view(spaceId, id, actor.userId, summaryWindowStart(now, d), d);
     if (!view) throw notFound('pipeline', id);
     const current = view.pipeline.managed?.currentVersion;
     const [lastRun, version] = await Promise.all([this.runs.latest(spaceId, id), current ? this.versions.get(spaceId, id, current.id) : undefined]);
@@ -138,16 +145,12 @@ export class PipelineService {
     await this.watches.unwatch(space.id, id, actor.userId);
   }
 
-  private since(days: number): Date {
-    return summaryWindowStart(this.clock.now(), days);
-  }
-
   /**
    * The tag of an answer: the space's data version, the reader (`watched` is theirs) and the
    * minute. Summaries are over a window that moves with the clock, so an answer is held for the
    * minute at most: a run leaving the window is seen within a minute.
    */
-  private tag(version: string, actor: Actor): string {
-    return `${version}-${Math.floor(this.clock.now().getTime() / TAG_MINUTE_MS).toString(36)}-${actor.userId}`;
+  private tag(version: string, actor: Actor, now: Date): string {
+    return `${version}-${Math.floor(now.getTime() / TAG_MINUTE_MS).toString(36)}-${actor.userId}`;
   }
 }

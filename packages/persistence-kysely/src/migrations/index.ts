@@ -12,6 +12,7 @@ import * as managedRuns from './2026-11-27T17-00-00-managed-runs';
 import * as syncTimesInMilliseconds from './2026-11-27T17-30-00-sync-times-in-milliseconds';
 import * as spaceListState from './2026-11-28T05-00-00-space-list-state';
 import * as impliedSpaceKeys from './2026-11-28T07-30-00-implied-space-keys';
+import * as failingPipelinesIndex from './2026-11-28T10-30-00-failing-pipelines-index';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T17-30-00-sync-times-in-milliseconds': syncTimesInMilliseconds,
   '2026-11-28T05-00-00-space-list-state': spaceListState,
   '2026-11-28T07-30-00-implied-space-keys': impliedSpaceKeys,
+  '2026-11-28T10-30-00-failing-pipelines-index': failingPipelinesIndex,
 };
