@@ -285,15 +285,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
   private async summaries(spaceId: Id, version: string, q: PipelineListQuery, page: PageRow[]): Promise<Map<Id, SummaryRow> | undefined> {
     const at = q.since.getTime();
     const found = new Map<Id, SummaryRow>();
-    const missing: Id[] = [];
-    for (const r of page) {
-      const key = `${version}/${r.id}/${at}`;
-      const kept = this.keptSummaries.get(key);
-      if (kept) {
-        this.keep(this.keptSummaries, key, kept, KEPT_SUMMARIES);
-        found.set(r.id, kept);
-      } else missing.push(r.id);
-    }
+    const missing = this.takeKept(this.keptSummaries, KEPT_SUMMARIES, page, (r) => `${version}/${r.id}/${at}`, found);
     if (missing.length === 0) return found;
     const rows = await this.db
       .selectFrom('pipelines as p')
@@ -327,15 +319,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
       for (const r of page) parts.set(r.id, []);
       return parts;
     }
-    const missing: Id[] = [];
-    for (const r of page) {
-      const key = of(r.id, r.row_version);
-      const kept = keeps ? this.rendered.get(key) : undefined;
-      if (kept) {
-        this.keep(this.rendered, key, kept, KEPT_ROWS);
-        parts.set(r.id, kept);
-      } else missing.push(r.id);
-    }
+    const missing = keeps ? this.takeKept(this.rendered, KEPT_ROWS, page, (r) => of(r.id, r.row_version), parts) : page.map((r) => r.id);
     if (missing.length === 0) return parts;
     const rows = await this.db
       .selectFrom('pipelines as p')
@@ -376,6 +360,21 @@ export class KyselyPipelineRepository implements PipelineRepository {
       this.projectionIds.set(projection, id);
     }
     return id;
+  }
+
+  /** Puts into `found` what `map` keeps for each row of the page (as most recently used); returns the ids of the others. */
+  private takeKept<V>(map: Map<string, V>, max: number, page: PageRow[], keyOf: (r: PageRow) => string, found: Map<Id, V>): Id[] {
+    const missing: Id[] = [];
+    for (const r of page) {
+      const key = keyOf(r);
+      const kept = map.get(key);
+      if (kept === undefined) missing.push(r.id);
+      else {
+        this.keep(map, key, kept, max);
+        found.set(r.id, kept);
+      }
+    }
+    return missing;
   }
 
   /** Keeps `value` as the most recently used entry of `map`, dropping the least recently used past `max`. */

@@ -20,6 +20,24 @@ function counting() {
   return { counter, plugin };
 }
 
+/** A plugin that runs `act` once (again after `done` is reset), right after a statement's result comes back. */
+function afterFirstResult(act: () => Promise<unknown>) {
+  const race = {
+    done: false,
+    plugin: {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        if (!race.done) {
+          race.done = true;
+          await act();
+        }
+        return args.result;
+      },
+    } satisfies KyselyPlugin,
+  };
+  return race;
+}
+
 const pipelineOf = (externalId: string) => ({
   externalId,
   name: externalId,
@@ -376,20 +394,10 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(await listed(named)).toEqual(await expected(named));
     // A row deleted between the page and the read of rows not rendered yet: the page is read again, whole.
     await repos.pipelines.upsertFromProvider(connector, [pipelineOf('c')], ids.id(), T0);
-    let deleted = false;
-    const plugin: KyselyPlugin = {
-      transformQuery: (args) => args.node,
-      transformResult: async (args) => {
-        if (!deleted) {
-          deleted = true;
-          await sql`DELETE FROM pipelines WHERE external_id = 'c'`.execute(database.db);
-        }
-        return args.result;
-      },
-    };
-    const racing = kyselyRepositories(database.db.withPlugin(plugin), { secretKey: TEST_SECRET_KEY, ids });
+    const deletion = afterFirstResult(() => sql`DELETE FROM pipelines WHERE external_id = 'c'`.execute(database.db));
+    const racing = kyselyRepositories(database.db.withPlugin(deletion.plugin), { secretKey: TEST_SECRET_KEY, ids });
     const page = await racing.pipelines.listRendered(space.id, query, described);
-    expect(deleted).toBe(true);
+    expect(deletion.done).toBe(true);
     expect(JSON.parse(page.json)).toEqual(await expected(described));
     expect(page.total).toBe(2);
     // The same when its row part is kept but not its summary over another window.
@@ -397,9 +405,9 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(JSON.parse((await racing.pipelines.listRendered(space.id, query, described)).json)).toHaveLength(2);
     await repos.pipelines.upsertFromProvider(connector, [pipelineOf('c')], ids.id(), T0);
     expect(JSON.parse((await racing.pipelines.listRendered(space.id, query, described)).json)).toHaveLength(3);
-    deleted = false;
+    deletion.done = false;
     const again = await racing.pipelines.listRendered(space.id, month, described);
-    expect(deleted).toBe(true);
+    expect(deletion.done).toBe(true);
     expect(JSON.parse(again.json)).toEqual((await repos.pipelines.list(space.id, month)).items.map((v) => project(described, v)));
     expect(again.total).toBe(2);
   });
@@ -463,20 +471,10 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     await repos.pipelines.upsertFromProvider(connector, [pipelineOf('a')], ids.id(), T0);
     const query = (owner: string) => ({ filter: { owner }, page: { page: 1, perPage: 100 }, viewerId: ids.id(), since: T0, days: 7 });
     const before = await repos.pipelines.dataVersion(space.id);
-    let wrote = false;
-    const plugin: KyselyPlugin = {
-      transformQuery: (args) => args.node,
-      transformResult: async (args) => {
-        if (!wrote) {
-          wrote = true;
-          await repos.pipelines.upsertFromProvider(connector, [{ ...pipelineOf('b'), owner: 'nobody' }], ids.id(), T0);
-        }
-        return args.result;
-      },
-    };
-    const racing = kyselyRepositories(database.db.withPlugin(plugin), { secretKey: TEST_SECRET_KEY, ids });
+    const write = afterFirstResult(() => repos.pipelines.upsertFromProvider(connector, [{ ...pipelineOf('b'), owner: 'nobody' }], ids.id(), T0));
+    const racing = kyselyRepositories(database.db.withPlugin(write.plugin), { secretKey: TEST_SECRET_KEY, ids });
     const empty = await racing.pipelines.listRendered(space.id, query('nobody'), { name: 'name' });
-    expect(wrote).toBe(true);
+    expect(write.done).toBe(true);
     // The page was read before the write: its tag must not name the version after it.
     expect(empty).toEqual({ json: '[]', total: 1, version: before });
     expect(await repos.pipelines.dataVersion(space.id)).not.toBe(before);
