@@ -192,28 +192,23 @@ export class KyselyPipelineRepository implements PipelineRepository {
 
   async get(spaceId: Id, id: Id) {
     if (!isUuid(spaceId) || !isUuid(id)) return undefined;
-    const row = await this.db
+    const row = await this.withCurrentVersion(spaceId).where('p.id', '=', id).executeTakeFirst();
+    return row && toPipeline(row);
+  }
+
+  /** The space's pipeline rows, each with its current version's columns (CurrentVersionRow). */
+  private withCurrentVersion(spaceId: Id) {
+    return this.db
       .selectFrom('pipelines as p')
       .leftJoin('pipeline_versions as cv', (j) => j.onRef('cv.space_id', '=', 'p.space_id').onRef('cv.id', '=', 'p.current_version_id'))
       .selectAll('p')
       .select(CURRENT_VERSION)
-      .where('p.space_id', '=', spaceId)
-      .where('p.id', '=', id)
-      .executeTakeFirst();
-    return row && toPipeline(row);
+      .where('p.space_id', '=', spaceId);
   }
 
   async getManagedByName(spaceId: Id, name: string) {
     if (!isUuid(spaceId)) return undefined;
-    const row = await this.db
-      .selectFrom('pipelines as p')
-      .leftJoin('pipeline_versions as cv', (j) => j.onRef('cv.space_id', '=', 'p.space_id').onRef('cv.id', '=', 'p.current_version_id'))
-      .selectAll('p')
-      .select(CURRENT_VERSION)
-      .where('p.space_id', '=', spaceId)
-      .where('p.origin', '=', 'managed')
-      .where('p.name', '=', name)
-      .executeTakeFirst();
+    const row = await this.withCurrentVersion(spaceId).where('p.origin', '=', 'managed').where('p.name', '=', name).executeTakeFirst();
     return row && toPipeline(row);
   }
 
@@ -321,15 +316,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
     }
     const missing = keeps ? this.takeKept(this.rendered, KEPT_ROWS, page, (r) => of(r.id, r.row_version), parts) : page.map((r) => r.id);
     if (missing.length === 0) return parts;
-    const rows = await this.db
-      .selectFrom('pipelines as p')
-      .leftJoin('pipeline_versions as cv', (j) => j.onRef('cv.space_id', '=', 'p.space_id').onRef('cv.id', '=', 'p.current_version_id'))
-      .selectAll('p')
-      .select(CURRENT_VERSION)
-      .select(ROW_VERSION)
-      .where('p.space_id', '=', spaceId)
-      .where('p.id', 'in', missing)
-      .execute();
+    const rows = await this.withCurrentVersion(spaceId).select(ROW_VERSION).where('p.id', 'in', missing).execute();
     if (rows.length < missing.length) return undefined;
     for (const r of rows) {
       // Rendered from the row as it is now, kept under this version of it.
@@ -403,8 +390,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
    * The total: without `q`, an uncorrelated sub-query computed once (an index-only count). With
    * `q`, every row of the space must be tested anyway, so a window count in the same scan gives
    * the total rather than a second scan. Past the end, no row carries the total: `count`.
-   */
-  /**
+   *
    * Without `q`, the page's limit and offset are written into the statement, as is the
    * `summaries` switch (withSummaries): its plan then no longer depends on its parameters, and
    * PostgreSQL keeps one generic plan for the prepared statement rather than planning it again
@@ -416,6 +402,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
   private page(spaceId: Id, q: PipelineListQuery, summaries = true, known?: { version: string; total: number }) {
     const filtered = () => this.filtered(spaceId, q.filter, q.viewerId);
     const { limit, offset } = limitOffset(q.page);
+    const cut = written(limit, offset);
     return q.filter.q
       ? this.withSummaries(
           filtered()
@@ -431,13 +418,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
           summaries,
         )
       : this.withSummaries(
-          filtered()
-            .selectAll('p')
-            .select(ROW_VERSION)
-            .orderBy('p.name')
-            .orderBy('p.id')
-            .limit(written(limit, offset).limit)
-            .offset(written(limit, offset).offset),
+          filtered().selectAll('p').select(ROW_VERSION).orderBy('p.name').orderBy('p.id').limit(cut.limit).offset(cut.offset),
           q.viewerId,
           q.since,
           summaries,

@@ -104,7 +104,6 @@ describe('pipeline projections', () => {
       watched: false,
     };
     expect(JSON.parse(split.join(split.rowParts(view(true)), other))).toEqual(project(mixed, { ...view(true), ...other }));
-    expect([split.live, splitRendering(pick(WIRE, ['id', 'version'])).live]).toEqual([true, false]);
     expect([split.row, splitRendering(pick(WIRE, ['summary'])).row]).toEqual([true, false]);
     expect(splitRendering(mixed)).toBe(split);
     expect(['name', 'currentVersion.id', 'watched', 'summary.runs'].map((f) => isRowField(f as never))).toEqual([true, true, false, false]);

@@ -140,8 +140,6 @@ export type LiveFields = Pick<PipelineView, 'summary' | 'watched'>;
  * `join(rowParts(view), view)` is exactly `JSON.stringify(project(projection, view))`.
  */
 export interface SplitRendering {
-  /** Whether the projection reads anything but row fields. */
-  readonly live: boolean;
   /** Whether it reads any row field: if not, there are no row parts. */
   readonly row: boolean;
   /** The row entries as JSON object members (`"key":value,…`), one text for each run of consecutive row entries. */
@@ -181,7 +179,6 @@ export function splitRendering(projection: PipelineProjection): SplitRendering {
   const live = steps.map((s) => ('row' in s ? undefined : `${JSON.stringify(s.key)}:`));
   const render = steps.map((s) => ('row' in s ? undefined : valueText(s.field)));
   const split: SplitRendering = {
-    live: render.some((r) => r !== undefined),
     row: rows.length > 0,
     rowParts: (view) => rows.map((p) => JSON.stringify(project(p, view)).slice(1, -1)),
     join: (parts, fields) => {

@@ -119,6 +119,25 @@ describe('PipelineService', () => {
     expect((await w.services.pipelines.get(w.viewer, 'acme', id)).watched).toBe(false);
   });
 
+  it("reads the clock once per list or detail: the tag's minute is the summary window's, however long the reads take", async () => {
+    const { w, byId } = await fleet();
+    const id = byId.get('orders_daily')!.pipeline.id;
+    const minuteOf = (tag: string) => tag.split('-')[1];
+    const start = Math.floor(w.clock.now().getTime() / 60_000).toString(36);
+    // Every read of the clock a minute later than the one before.
+    const now = w.clock.now.bind(w.clock);
+    w.clock.now = () => {
+      const t = now();
+      w.clock.advance(60_000);
+      return t;
+    };
+    const listed = await w.services.pipelines.listRendered(w.viewer, 'acme', {}, DEFAULT_PAGE, 7, { id: 'id' });
+    expect(minuteOf(listed.tag)).toBe(start);
+    const minute = Math.floor(now().getTime() / 60_000);
+    const detailed = await w.services.pipelines.getTagged(w.viewer, 'acme', id, 7);
+    expect(minuteOf(detailed.tag)).toBe(minute.toString(36));
+  });
+
   it('tags a list and a detail: held, nothing is read but the version, until a write, another reader or the next minute', async () => {
     const { w, byId } = await fleet();
     const id = byId.get('orders_daily')!.pipeline.id;

@@ -142,7 +142,7 @@ export async function aSetting(s: ContractSubject) {
 
 export const RUN_OPTIONS: RunOptions = { full_refresh: false, dry_run: false, variables: {}, from_step: null };
 
-/** A queued run Signalbox triggered on a synced pipeline (not stored), at T0 on the pipeline's connector. */
+/** A queued run Signalbox triggered (not stored), at T0 on the pipeline's connector; synced unless `fields` say otherwise. */
 export function aTriggeredRun(s: Pick<ContractSubject, 'ids'>, pipeline: Pick<Pipeline, 'id' | 'spaceId' | 'connectorId'>, fields: Partial<Run> = {}): Run {
   const id = fields.id ?? s.ids.id();
   return {
@@ -179,27 +179,7 @@ export function aManagedRun(s: ContractSubject, pipeline: Pipeline, fields: Part
   if (!pipeline.managed) throw new Error(`pipeline ${pipeline.id} is not managed`);
   const id = fields.id ?? s.ids.id();
   return {
-    id,
-    spaceId: pipeline.spaceId,
-    connectorId: pipeline.connectorId,
-    pipelineId: pipeline.id,
-    origin: 'managed',
-    externalId: `run-${id}`,
-    status: 'queued',
-    nativeStatus: null,
-    runType: 'manual',
-    logicalDate: null,
-    queuedAt: T0,
-    startedAt: null,
-    finishedAt: null,
-    durationSeconds: null,
-    conf: null,
-    note: null,
-    triggeredBy: null,
-    runAt: T0,
-    createdAt: T0,
-    updatedAt: T0,
-    ...fields,
+    ...aTriggeredRun(s, pipeline, { id, origin: 'managed', externalId: `run-${id}`, queuedAt: T0, ...fields }),
     managed: {
       pipelineVersionId: pipeline.managed.currentVersion.id,
       options: RUN_OPTIONS,

@@ -215,28 +215,7 @@ export function runContracts(name: string, make: MakeRepositories) {
     it('keeps the stored run when a triggered run’s key exists', async () => {
       const s = subject();
       const { space, connector, pipeline } = await withPipeline(s);
-      const base = {
-        spaceId: space.id,
-        connectorId: connector.id,
-        pipelineId: pipeline.id,
-        origin: 'synced' as const,
-        managed: null,
-        externalId: 'signalbox__k',
-        status: 'queued' as const,
-        nativeStatus: null,
-        runType: 'manual' as const,
-        logicalDate: null,
-        queuedAt: null,
-        startedAt: null,
-        finishedAt: null,
-        durationSeconds: null,
-        conf: null,
-        note: null,
-        triggeredBy: null,
-        runAt: at(0),
-        createdAt: at(0),
-        updatedAt: at(0),
-      };
+      const base = aTriggeredRun(s, pipeline, { externalId: 'signalbox__k' });
       const first = { ...base, id: s.ids.id() };
       const second = { ...base, id: s.ids.id(), note: 'retry', runAt: at(1) };
       await s.repos.runs.insertTriggered(first, 'first body');
