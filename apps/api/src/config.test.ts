@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, ENV_DEFAULTS, loadConfig } from './config';
+import { ConfigError, DEFAULT_CONSOLE_DIR, ENV_DEFAULTS, loadConfig } from './config';
 
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {
@@ -41,7 +41,24 @@ describe('configuration from the environment', () => {
       trustProxy: null,
       warehouseIdleMs: 60_000,
       embeddedWarehouse: true,
+      metricsToken: null,
+      consoleDir: DEFAULT_CONSOLE_DIR,
     });
+  });
+
+  it('serves the workspace’s console build unless told another folder, relative to the working directory', () => {
+    expect(DEFAULT_CONSOLE_DIR).toBe(resolve(__dirname, '..', '..', 'console', 'dist'));
+    expect(loadConfig({ SIGNALBOX_CONSOLE_DIR: 'web/console' }, '/srv/app').consoleDir).toBe('/srv/app/web/console');
+    expect(loadConfig({ SIGNALBOX_CONSOLE_DIR: '/opt/console' }, '/srv/app').consoleDir).toBe('/opt/console');
+  });
+
+  it('reads the metrics token, refusing a short one without echoing it', () => {
+    expect(loadConfig({ SIGNALBOX_METRICS_TOKEN: ' scrape-token-0123456789 ' }, '/srv/app').metricsToken).toBe('scrape-token-0123456789');
+    for (const token of ['short-secret', 'has a space in the middle']) {
+      const problems = problemsOf({ SIGNALBOX_METRICS_TOKEN: token });
+      expect(problems).toEqual([expect.stringMatching(/^SIGNALBOX_METRICS_TOKEN: must have at least 16 characters/)]);
+      expect(problems[0]).not.toContain(token);
+    }
   });
 
   it('refuses the embedded warehouse on PostgreSQL unless one process is vouched for', () => {

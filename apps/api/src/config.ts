@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
 
@@ -51,7 +51,23 @@ export interface Config {
    * to one of them, so a pipeline must name a `warehouse` connector (1 allows it for one process).
    */
   embeddedWarehouse: boolean;
+  /** When set, `GET /metrics` answers only `Authorization: Bearer <token>`; null: open. */
+  metricsToken: string | null;
+  /** Absolute path of the console's build (index.html and assets/), served at /ui. */
+  consoleDir: string;
 }
+
+/**
+ * The console's build in this workspace: `dist` of the `@signalbox/console` package, or where it
+ * sits beside this app when the package cannot be resolved (a copy without the workspace's links).
+ */
+export const DEFAULT_CONSOLE_DIR = (() => {
+  try {
+    return join(dirname(require.resolve('@signalbox/console/package.json')), 'dist');
+  } catch {
+    return resolve(__dirname, '..', '..', 'console', 'dist');
+  }
+})();
 
 /** A configuration refused at start, with one message per wrong variable. */
 export class ConfigError extends Error {
@@ -93,6 +109,8 @@ export const ENV_DEFAULTS = {
   SIGNALBOX_RATE_LIMIT_FAILED_AUTH: '30',
   SIGNALBOX_MAX_HEADER_BYTES: '16384',
   SIGNALBOX_TRUST_PROXY: '',
+  SIGNALBOX_METRICS_TOKEN: '',
+  SIGNALBOX_CONSOLE_DIR: '',
 } as const;
 
 /** Reads and checks the environment; throws ConfigError listing every wrong variable. */
@@ -188,6 +206,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         ? true
         : trustRaw;
 
+  const metricsToken = raw('SIGNALBOX_METRICS_TOKEN') || null;
+  // Never echo it: it is a secret.
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    problems.push('SIGNALBOX_METRICS_TOKEN: must have at least 16 characters without spaces (e.g. `openssl rand -hex 24`)');
+  }
+  const consoleDirRaw = raw('SIGNALBOX_CONSOLE_DIR');
+  const consoleDir = consoleDirRaw ? resolve(cwd, consoleDirRaw) : DEFAULT_CONSOLE_DIR;
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -216,5 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy,
     warehouseIdleMs,
     embeddedWarehouse,
+    metricsToken,
+    consoleDir,
   };
 }

@@ -1,8 +1,13 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ProviderRegistry } from '@signalbox/core';
+import { migrateToLatest } from '@signalbox/persistence-kysely';
+import request from 'supertest';
+import type { Config } from './config';
 import { buildContainer } from './container';
 import { coreLogger, createLogger, redact } from './logging';
-import { testConfig } from './test-support';
+import { freshDatabase, testConfig } from './test-support';
 import { T } from './tokens';
 
 describe('container bindings', () => {
@@ -22,6 +27,55 @@ describe('container bindings', () => {
       await db.close();
     } finally {
       config.cleanup();
+    }
+  });
+});
+
+describe('metrics, reference page and console in the container', () => {
+  const TOKEN = 'scrape-token-0123456789';
+
+  /** The app on the container's wiring, migrated, with a job queued and a console build of one page. */
+  async function wired(overrides: Partial<Config>) {
+    const config = testConfig({ secretKey: 'container-test-secret-0123', metricsToken: TOKEN, ...overrides });
+    const consoleDir = join(config.dataDir, 'console');
+    mkdirSync(consoleDir);
+    writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
+    const c = buildContainer({ ...config, consoleDir });
+    const db = await c.getAsync(T.database);
+    await migrateToLatest(db.db);
+    const repos = await c.getAsync(T.repositories);
+    await repos.jobs.enqueue({ name: 'sync', key: 'sync:queued', payload: {} }, '0191a2b3-0000-7000-8000-000000000001', new Date(Date.now() - 1000));
+    const app = await c.getAsync(T.app);
+    const scrape = () => request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`);
+    return { app, scrape, close: () => db.close().finally(() => config.cleanup()) };
+  }
+
+  it('on PGlite: the token guards /metrics, the queue is read from the database, no pool; /docs and /ui answer', async () => {
+    const w = await wired({ inMemoryDatabase: true });
+    try {
+      expect((await request(w.app).get('/metrics')).status).toBe(401);
+      const text = (await w.scrape()).text;
+      expect(text).toMatch(/^signalbox_jobs\{job="sync",state="waiting"\} 1$/m);
+      expect(text).not.toContain('signalbox_db_pool');
+      expect((await request(w.app).get('/docs')).status).toBe(200);
+      expect((await request(w.app).get('/ui/pipelines')).text).toContain('<title>console</title>');
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('on PostgreSQL: the pool of this process besides the queue', async () => {
+    const database = await freshDatabase('metrics');
+    const w = await wired({ databaseUrl: database.url, databasePoolSize: 3 });
+    try {
+      const text = (await w.scrape()).text;
+      expect(text).toMatch(/^signalbox_jobs\{job="sync",state="waiting"\} 1$/m);
+      expect(text).toMatch(/^signalbox_db_pool_size 3$/m);
+      expect(text).toMatch(/^signalbox_db_pool_connections\{state="idle"\} [1-3]$/m);
+      expect(text).toMatch(/^signalbox_db_pool_waiting \d+$/m); // other startup queries may be waiting for one
+    } finally {
+      await w.close();
+      await database.drop();
     }
   });
 });

@@ -6,6 +6,7 @@ import {
   createServices,
   createWorker,
   definitionSupport,
+  JOB_NAMES,
   ProviderRegistry,
   type Repositories,
   type Services,
@@ -13,7 +14,7 @@ import {
   systemClock,
 } from '@signalbox/core';
 import { definitionTools } from '@signalbox/definition-tools';
-import { buildApp, createRateLimiter } from '@signalbox/http-express';
+import { buildApp, createMetrics, createRateLimiter, type Metrics } from '@signalbox/http-express';
 import { kyselyPersistence, openDatabase, sqlClient, timeOrderedIds } from '@signalbox/persistence-kysely';
 import { airflowProviderFactory } from '@signalbox/provider-airflow';
 import { argoEngineFactory, argoProviderFactory } from '@signalbox/provider-argo';
@@ -111,8 +112,14 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     )
     .onDeactivation((w) => w.close());
 
+  // Read at each scrape: the queue across every process on the database, this process's pool (PostgreSQL only).
+  c.bind(T.metrics).toResolvedValue(
+    (db, repos: Repositories, clock) =>
+      createMetrics({ jobs: () => repos.jobs.depth(clock.now()), jobNames: JOB_NAMES, ...(db.poolUse ? { pool: db.poolUse } : {}) }),
+    [T.database, T.repositories, T.clock],
+  );
   c.bind(T.services).toResolvedValue(
-    (repos, uow, registry, clock, ids, hasher, logger, cfg: Config, cron, warehouses, clusterEngines) =>
+    (repos, uow, registry, clock, ids, hasher, logger, cfg: Config, cron, warehouses, clusterEngines, metrics: Metrics) =>
       createServices({
         repos,
         uow,
@@ -129,8 +136,9 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
         embeddedWarehouse: cfg.embeddedWarehouse,
         clusterEngines,
         clusterRunner: { followMs: cfg.clusterFollowMs },
+        telemetry: metrics.telemetry,
       }),
-    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config, T.cron, T.warehouses, T.clusterEngines],
+    [T.repositories, T.uow, T.registry, T.clock, T.ids, T.hasher, T.coreLogger, T.config, T.cron, T.warehouses, T.clusterEngines, T.metrics],
   );
   c.bind(T.worker).toResolvedValue(
     (repos: Repositories, services: Services, clock, ids, logger, cfg: Config, cron) =>
@@ -151,7 +159,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     [T.repositories, T.services, T.clock, T.ids, T.coreLogger, T.config, T.cron],
   );
   c.bind(T.app).toResolvedValue(
-    (services, db, logger, cfg: Config) =>
+    (services, db, logger, cfg: Config, metrics: Metrics) =>
       buildApp(services, {
         ready: () => db.ping(),
         logger,
@@ -161,8 +169,11 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
         // has one process, whose memory is enough.
         rateLimiter: createRateLimiter(cfg.rateLimits, db.dialect === 'postgres' ? sqlClient(db.db) : undefined),
         trustProxy: cfg.trustProxy,
+        metrics,
+        metricsToken: cfg.metricsToken,
+        consoleDir: cfg.consoleDir,
       }),
-    [T.services, T.database, T.coreLogger, T.config],
+    [T.services, T.database, T.coreLogger, T.config, T.metrics],
   );
   return c;
 }

@@ -55,6 +55,17 @@ describe('start (npm start)', () => {
     expect(((await runs.json()) as { last_sync_status: string }[])[0].last_sync_status).toBe('succeeded');
     expect((await fetch(`${running.url}/health/ready`)).status).toBe(200);
 
+    // The banner names the console and the reference page; the metrics saw the demo's sync and run.
+    expect(first.printed).toMatch(new RegExp(`^Console: ${running.url}/ui\\b`, 'm'));
+    expect(first.printed).toContain(`API reference: ${running.url}/docs`);
+    expect((await fetch(`${running.url}/docs`)).status).toBe(200);
+    const metrics = await (await fetch(`${running.url}/metrics`)).text();
+    expect(metrics).toMatch(/^signalbox_syncs_total\{outcome="succeeded"\} [1-9]/m);
+    expect(metrics).toMatch(/^signalbox_managed_runs_total\{outcome="success",engine="embedded"\} 1$/m);
+    expect(metrics).toMatch(/^signalbox_http_requests_total\{method="GET",route="\/api\/v1\.0\/spaces\/\{slug\}\/connectors",status="200"\} 1$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d/m);
+    expect(metrics).not.toContain('signalbox_db_pool'); // embedded PGlite: no pool
+
     // The managed pipeline ran once at start: a newcomer sees its steps and rows at once.
     const managed = await fetch(`${running.url}/api/v1.0/spaces/demo/orchestration/pipelines?origin=managed`, { headers: { Authorization: `Bearer ${key}` } });
     const [analytics] = (await managed.json()) as { id: string; name: string }[];

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
 import type { Worker } from '@signalbox/core';
 import { clientErrorHandler } from '@signalbox/http-express';
 import { migrateToLatest } from '@signalbox/persistence-kysely';
@@ -108,7 +110,8 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
         [
           '',
           `Signalbox API on ${url} (${db.dialect === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'})`,
-          `OpenAPI document: ${url}/openapi.json`,
+          `Console: ${url}/ui${existsSync(join(config.consoleDir, 'index.html')) ? '' : ' (not built yet: run `npm run build`)'}`,
+          `API reference: ${url}/docs (OpenAPI document: ${url}/openapi.json)`,
           demo.key
             ? `Demo space 'demo' (mock connector). Admin API key, kept in ${demo.file}:\n  ${demo.key}`
             : "Demo space 'demo' (mock connector). Call it with your SIGNALBOX_ADMIN_API_KEY:",

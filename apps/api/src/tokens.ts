@@ -13,7 +13,7 @@ import type {
   Warehouses,
   Worker,
 } from '@signalbox/core';
-import type { buildApp } from '@signalbox/http-express';
+import type { buildApp, Metrics } from '@signalbox/http-express';
 import type { Database, kyselyPersistence } from '@signalbox/persistence-kysely';
 import type { MockProviderFactory } from '@signalbox/provider-mock';
 import type { ServiceIdentifier } from 'inversify';
@@ -49,6 +49,8 @@ export const T = {
   cron: token<CronSchedules>('cron'),
   /** async: where managed pipelines' steps run (the spaces' embedded warehouses and `warehouse` connectors) */
   warehouses: token<Warehouses>('warehouses'),
+  /** async: Prometheus metrics of this process (its own registry), and the telemetry the core reports to */
+  metrics: token<Metrics>('metrics'),
   /** async */
   services: token<Services>('services'),
   /** async: the background worker of this process */

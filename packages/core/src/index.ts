@@ -17,6 +17,7 @@ export * from './ports/definition-tools';
 export * from './ports/provider';
 export * from './ports/repositories';
 export * from './ports/system';
+export * from './ports/telemetry';
 export * from './ports/unit-of-work';
 export * from './ports/warehouse';
 export * from './run/run';

@@ -1,8 +1,11 @@
 import type { Logger, Services } from '@signalbox/core';
 import { silentLogger } from '@signalbox/core';
 import express, { type Express, type Request, type Response } from 'express';
+import { consoleFiles } from './console-files';
 import { errorHandler, sendError } from './errors';
+import { createMetrics, type Metrics, metricsHandler, UNMATCHED_ROUTE } from './metrics';
 import { buildOpenApi } from './openapi';
+import { referencePage } from './reference-page';
 import { type ApiRouterOptions, apiRoutes, createApiRouter, requestId, seed3Routes } from './router';
 
 export interface AppOptions extends ApiRouterOptions {
@@ -14,6 +17,12 @@ export interface AppOptions extends ApiRouterOptions {
   accessLog?: boolean;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (and so the address rate limits count). Default: none. */
   trustProxy?: string | number | boolean | null;
+  /** What `GET /metrics` shows; pass its `telemetry` to the core too. Default: this app's requests and its process. */
+  metrics?: Metrics;
+  /** When set, `GET /metrics` answers only `Authorization: Bearer <token>`. Default: open. */
+  metricsToken?: string | null;
+  /** The console's built files (apps/console/dist), served at `/ui`. Default: none, and `/ui` answers 503. */
+  consoleDir?: string;
 }
 
 const health = (description: string) => ({
@@ -49,7 +58,10 @@ export function openApiDocument(opts: { basePath?: string; syncWaitMs?: number }
   });
 }
 
-/** The standalone app: health checks, the OpenAPI document and the API under `/api/v1.0`. */
+/**
+ * The standalone app: health checks, the OpenAPI document, the API under `/api/v1.0`, its
+ * reference page at `/docs`, the console at `/ui` and the metrics at `/metrics`.
+ */
 export function buildApp(services: Services, opts: AppOptions): Express {
   const logger: Logger = opts.logger ?? silentLogger;
   const basePath = opts.basePath ?? '/api/v1.0';
@@ -58,29 +70,34 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   app.set('etag', false);
   if (opts.trustProxy !== undefined && opts.trustProxy !== null) app.set('trust proxy', opts.trustProxy);
   app.use(requestId);
-  if (opts.accessLog !== false) {
-    app.use((req, res, next) => {
-      const start = process.hrtime.bigint();
-      res.on('finish', () => {
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        logger.info('request', {
-          request_id: res.locals.requestId,
-          method: req.method,
-          path: req.originalUrl.split('?')[0],
-          status: res.statusCode,
-          duration_ms: Math.round(ms * 10) / 10,
-          user_id: res.locals.actor?.userId,
-        });
+  const metrics = opts.metrics ?? createMetrics();
+  const accessLog = opts.accessLog !== false;
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      // The route that answered names it (see `routeLabel`); a path no route took is one label.
+      metrics.request(req.method, res.locals.route ?? UNMATCHED_ROUTE, res.statusCode, ms / 1000);
+      if (!accessLog) return;
+      logger.info('request', {
+        request_id: res.locals.requestId,
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        duration_ms: Math.round(ms * 10) / 10,
+        user_id: res.locals.actor?.userId,
       });
-      next();
     });
-  }
+    next();
+  });
 
   const document = openApiDocument({ basePath, syncWaitMs: opts.syncWaitMs });
   app.get('/health/live', (_req: Request, res: Response) => {
+    res.locals.route = '/health/live';
     res.json({ status: 'ok' });
   });
   app.get('/health/ready', async (_req: Request, res: Response) => {
+    res.locals.route = '/health/ready';
     try {
       await opts.ready();
       res.json({ status: 'ok' });
@@ -90,12 +107,17 @@ export function buildApp(services: Services, opts: AppOptions): Express {
     }
   });
   app.get('/openapi.json', (_req: Request, res: Response) => {
+    res.locals.route = '/openapi.json';
     res.json(document);
   });
-  app.use(basePath, createApiRouter(services, opts));
+  app.get('/metrics', metricsHandler(metrics, opts.metricsToken));
+  app.use(referencePage());
+  app.use(consoleFiles(opts.consoleDir));
+  app.use(basePath, createApiRouter(services, { ...opts, mountPath: basePath }));
   // The dialects' routers answer their own unknown paths only under their own mount points.
-  for (const base of new Set(apiRoutes(opts).flatMap((r) => (r.base ? [r.base] : [])))) app.use(base, createApiRouter(services, { ...opts, base }));
-  app.use(createApiRouter(services, { ...opts, routes: seed3Routes, answerUnknownRoutes: false }));
+  for (const base of new Set(apiRoutes(opts).flatMap((r) => (r.base ? [r.base] : []))))
+    app.use(base, createApiRouter(services, { ...opts, base, mountPath: base }));
+  app.use(createApiRouter(services, { ...opts, routes: seed3Routes, answerUnknownRoutes: false, mountPath: '' }));
   app.use((req: Request, res: Response) => sendError(res, 404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
   app.use(errorHandler(logger));
   return app;

@@ -14,6 +14,7 @@ import {
   pick,
   project,
   publicConfig,
+  type Role,
   type Run,
   type RunDetail,
   type Space,
@@ -31,6 +32,7 @@ import {
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 export const spaceDto = (s: Space) => ({ id: s.id, slug: s.slug, name: s.name, created_at: iso(s.createdAt) });
+export const spaceDetailDto = (s: { space: Space; role: Role }) => ({ ...spaceDto(s.space), role: s.role });
 
 export const userDto = (u: User) => ({
   id: u.id,

@@ -33,6 +33,8 @@ export interface ApiRouterOptions {
   base?: string;
   /** The routes it serves. Default: those of `apiRoutes()` with this `base` (the canonical API when none); `buildApp` mounts `seed3Routes` at the root. */
   routes?: RouteSpec[];
+  /** Where it is mounted: a route's template under it is the request's `route` label in the metrics. Default: `base`, else ''. */
+  mountPath?: string;
 }
 
 /** Every route of the API, in the order they are matched. */
@@ -72,6 +74,17 @@ export const requestId: RequestHandler = (req, res, next) => {
   }
   next();
 };
+
+/**
+ * Names the route that matched, as its template (`/api/v1.0/spaces/{slug}/…`), for the metrics:
+ * a fixed string per route, never the path as sent, whose ids would make a series per request.
+ */
+const routeLabel =
+  (template: string): RequestHandler =>
+  (_req, res, next) => {
+    res.locals.route = template;
+    next();
+  };
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -254,16 +267,19 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
   router.use(requestId);
   const routes = opts.routes ?? apiRoutes(opts).filter((r) => r.base === opts.base);
   const methodsByPath = new Map<string, string[]>();
+  const mountPath = opts.mountPath ?? opts.base ?? '';
   for (const spec of routes) {
     const path = toExpressPath(spec.path);
-    const chain: RequestHandler[] = [authenticate(services, opts.rateLimiter)];
+    const chain: RequestHandler[] = [routeLabel(mountPath + spec.path), authenticate(services, opts.rateLimiter)];
     if (spec.definitionBody) chain.push(definition);
     else if (spec.body) chain.push(json, yaml);
     router[spec.method](path, ...chain, serve(spec, services));
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), spec.method.toUpperCase()]);
   }
   for (const [path, methods] of methodsByPath) {
+    const label = mountPath + path.replace(/:(\w+)/g, '{$1}');
     router.all(path, (req: Request, res: Response) => {
+      res.locals.route = label;
       res.set('Allow', methods.join(', '));
       sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${methods.join(', ')}`);
     });

@@ -92,6 +92,13 @@ export const responseSchemas = {
     ),
   }),
   Space: obj({ id, slug: str(), name: str(), created_at: dateTime }),
+  SpaceDetail: obj({
+    id,
+    slug: str(),
+    name: str(),
+    created_at: dateTime,
+    role: { enum: [...ROLES], description: 'The role the caller acts with here (`admin` for an instance admin): what a client may offer them.' },
+  }),
   User: obj({ id, email: str(), name: str(), instance_admin: { type: 'boolean' }, created_at: dateTime }),
   ApiKey: obj({ id, user_id: id, name: str(), prefix: str(), created_at: dateTime, expires_at: nDateTime, revoked_at: nDateTime }),
   IssuedApiKey: obj({

@@ -26,6 +26,21 @@ describe('openDatabase on PostgreSQL', () => {
       await db.close();
     }
   });
+
+  it('tells how its pool is used: open, idle and waiting connections of its size', async () => {
+    const db = await openDatabase({ databaseUrl: TEST_DATABASE_URL, poolSize: 2 });
+    try {
+      expect(db.poolUse?.()).toEqual({ max: 2, open: 0, idle: 0, waiting: 0 });
+      // Three queries at once on two connections: one waits.
+      const busy = Promise.all([1, 2, 3].map(() => sql`SELECT pg_sleep(0.2)`.execute(db.db)));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(db.poolUse?.()).toEqual({ max: 2, open: 2, idle: 0, waiting: 1 });
+      await busy;
+      expect(db.poolUse?.()).toEqual({ max: 2, open: 2, idle: 2, waiting: 0 });
+    } finally {
+      await db.close();
+    }
+  });
 });
 
 describe('openDatabase embedded', () => {
@@ -43,6 +58,7 @@ describe('openDatabase embedded', () => {
       await again.close();
       expect(readFileSync(join(dir, 'postgresql.conf'), 'utf8')).toBe(conf);
       const memory = await openDatabase({});
+      expect(memory.poolUse).toBeUndefined(); // one in-process backend, no pool
       expect((await sql<{ shared_buffers: string }>`SHOW shared_buffers`.execute(memory.db)).rows[0].shared_buffers).toBe(EMBEDDED_SHARED_BUFFERS);
       await memory.close();
     } finally {

@@ -12,6 +12,16 @@ export interface Database {
   /** Resolves when the database answers a query; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PostgreSQL: the pool's connections now. Absent on PGlite, which has one in-process backend and no pool. */
+  poolUse?(): PoolUse;
+}
+
+/** A connection pool at one moment: `open` connections of at most `max`, `idle` of them unused, `waiting` queries queued for one. */
+export interface PoolUse {
+  max: number;
+  open: number;
+  idle: number;
+  waiting: number;
 }
 
 export interface OpenDatabaseOptions {
@@ -52,10 +62,11 @@ async function openPostgres(databaseUrl: string, opts: OpenDatabaseOptions): Pro
       await admin.end();
     }
   }
+  const max = opts.poolSize ?? 10;
   const pool = preparedStatements(
     new pg.Pool({
       connectionString: databaseUrl,
-      max: opts.poolSize ?? 10,
+      max,
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
     }),
   );
@@ -68,6 +79,7 @@ async function openPostgres(databaseUrl: string, opts: OpenDatabaseOptions): Pro
       await sql`SELECT 1`.execute(db);
     },
     close: () => db.destroy(),
+    poolUse: () => ({ max, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 

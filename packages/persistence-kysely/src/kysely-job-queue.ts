@@ -1,5 +1,5 @@
-import type { Id, Job, JobQueue, NewJob } from '@signalbox/core';
-import type { Kysely, Selectable } from 'kysely';
+import type { Id, Job, JobDepth, JobQueue, NewJob } from '@signalbox/core';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { JobsTable, Schema } from './schema';
 import { isUuid, mustDate, toDate } from './sql-support';
 
@@ -104,5 +104,20 @@ export class KyselyJobQueue implements JobQueue {
   async get(key: string): Promise<Job | undefined> {
     const row = await this.db.selectFrom('jobs').selectAll().where('key', '=', key).executeTakeFirst();
     return row && toJob(row);
+  }
+
+  async depth(now: Date): Promise<JobDepth[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select([
+        'name',
+        sql<string>`count(*) FILTER (WHERE lease_until IS NULL OR lease_until < ${now})`.as('waiting'),
+        sql<string>`count(*) FILTER (WHERE lease_until >= ${now})`.as('running'),
+      ])
+      .where((w) => w.or([w('run_at', '<=', now), w('lease_until', '>=', now)]))
+      .groupBy('name')
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({ name: r.name, waiting: Number(r.waiting), running: Number(r.running) }));
   }
 }

@@ -101,7 +101,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One space
+         * One space, with the role the caller acts with in it
          * @description Who may call it: member.
          */
         get: operations["getSpace"];
@@ -1579,6 +1579,19 @@ export interface components {
             name: string;
             slug: string;
         };
+        SpaceDetail: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * @description The role the caller acts with here (`admin` for an instance admin): what a client may offer them.
+             * @enum {unknown}
+             */
+            role: "viewer" | "editor" | "admin";
+            slug: string;
+        };
         Step: {
             config: {
                 incremental?: {
@@ -2200,7 +2213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Space"];
+                    "application/json": components["schemas"]["SpaceDetail"];
                 };
             };
             /** @description Bad input: `error.details` names each field and why (with line and column for a problem in the body) */

@@ -13,6 +13,9 @@ import type { Job, JobQueue } from './job-queue';
 import { type PeriodicTask, Worker, type WorkerOptions } from './worker';
 
 export * from './cron';
+
+/** Every kind of job the product queues (syncs, managed runs on each engine). */
+export const JOB_NAMES = [SYNC_JOB, MANAGED_RUN_JOB, CLUSTER_RUN_JOB] as const;
 export { ManagedScheduleTask } from './handlers/managed-schedule';
 export { SyncScheduler } from './handlers/schedule';
 export { syncHandler } from './handlers/sync';

@@ -20,6 +20,13 @@ export interface Job {
   createdAt: Date;
 }
 
+/** How many jobs of one name are waiting (due and not held) and running (held by a live lease), for metrics. */
+export interface JobDepth {
+  name: string;
+  waiting: number;
+  running: number;
+}
+
 export interface NewJob {
   name: string;
   key: string;
@@ -59,4 +66,9 @@ export interface JobQueue {
   release(id: Id, token: string): Promise<boolean>;
   /** The job holding `key`, if any. */
   get(key: string): Promise<Job | undefined>;
+  /**
+   * Jobs waiting and running at `now`, by name, across every process on the store; names with
+   * neither are left out. Jobs due later (a retry, a cluster run's next look) count as neither.
+   */
+  depth(now: Date): Promise<JobDepth[]>;
 }

@@ -72,6 +72,7 @@ describe('managed runs on a cluster engine', () => {
     const t = await steps(w, run);
     expect([t.events.status, t.daily.status, t.load.status, t.load.rows, t.events.operator]).toEqual(['success', 'success', 'success', 5, 'extract']);
     expect(await w.repos.pipelines.get(pipeline.spaceId, pipeline.id)).toMatchObject({ lastRunStatus: 'success' });
+    expect(w.telemetry.runs).toEqual([{ outcome: 'success', engine: 'cluster', durationMs: done.managed?.durationMs }]);
   });
 
   it('fails the run with the step that failed and the engine’s message; a retry submits a new workload of the remaining steps', async () => {
@@ -107,6 +108,7 @@ describe('managed runs on a cluster engine', () => {
     expect(done).toMatchObject({ status: 'canceled', managed: { error: { code: 'RUN_CANCELED', step: 'daily' } } });
     expect(engine.stops).toEqual([{ name: workflowNameOf(run.id), message: 'canceled in Signalbox' }]);
     expect((await steps(w, run)).daily.status).toBe('failed');
+    expect(w.telemetry.runs.map((r) => [r.outcome, r.engine])).toEqual([['canceled', 'cluster']]);
   });
 
   it('stops a workload past timeout_seconds and fails the run with RUN_TIMEOUT', async () => {

@@ -8,6 +8,7 @@ import type { ClusterEngine, ClusterEngines, EngineObservation, EnginePlan } fro
 import type { SqlParser } from '../ports/definition-tools';
 import type { ConnectorRepository, PipelineRepository, PipelineVersionRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
+import type { Telemetry } from '../ports/telemetry';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { isFinished, type ManagedRun, type Run, type RunError, type RunProgress, type RunStatus, workflowNameOf } from '../run/run';
 import type { TaskRun } from '../task-run/task-run';
@@ -53,6 +54,7 @@ export class ClusterRunner {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
     private readonly options: ClusterRunnerOptions = DEFAULT_CLUSTER_RUNNER_OPTIONS,
   ) {}
 
@@ -275,7 +277,7 @@ export class ClusterRunner {
     const durationMs = Math.max(0, finishedAt.getTime() - startedAt.getTime());
     const progress = extra.progress ?? run.managed.progress;
     const rowsLoaded = run.managed.options.dry_run ? null : (extra.rowsLoaded ?? run.managed.rowsLoaded);
-    await this.uow.run(async (r) => {
+    const ended = await this.uow.run(async (r) => {
       if (taskRuns.length > 0) await r.taskRuns.putSteps(taskRuns);
       const patch = {
         status,
@@ -288,11 +290,15 @@ export class ClusterRunner {
         error,
         ...(extra.engine ? { engine: extra.engine } : {}),
       };
-      if (!(await r.runs.updateManaged(run.spaceId, run.id, patch, now))) return;
+      // Finished meanwhile by another turn or a cancel: that one's end, not ours to report.
+      if (!(await r.runs.updateManaged(run.spaceId, run.id, patch, now))) return false;
       if (status === 'success' && Object.keys(cursors).length > 0) await r.pipelines.saveIncrementalState(run.spaceId, run.pipelineId, cursors);
       if (!run.managed.options.dry_run) await r.pipelines.noteLastRun(run.spaceId, run.pipelineId, { status, runAt: run.runAt });
+      return true;
     });
+    if (!ended) return;
     this.logger.info('managed run finished', { runId: run.id, status, durationMs, ...(error ? { error: error.message } : {}) });
+    this.telemetry.managedRunEnded(status, 'cluster', durationMs);
   }
 
   /** Rows written by load steps, when the engine reported any. */

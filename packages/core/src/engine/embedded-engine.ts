@@ -6,6 +6,7 @@ import type { Pipeline } from '../pipeline/pipeline';
 import type { SqlParser } from '../ports/definition-tools';
 import type { ConnectorRepository, PipelineRepository, PipelineVersionRepository, RunRepository, TaskRunRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
+import type { Telemetry } from '../ports/telemetry';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { isWarehouseError, type StepOutcome, type StepStatement, type Warehouse, type Warehouses, type WarehouseTarget } from '../ports/warehouse';
 import { isFinished, type ManagedRun, type Run, type RunError, type RunProgress, type RunStatus } from '../run/run';
@@ -65,6 +66,7 @@ export class EmbeddedEngine {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
     private readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS,
   ) {}
 
@@ -263,7 +265,9 @@ export class EmbeddedEngine {
         if (err === NOT_OURS) return false;
         throw err;
       });
-    if (ended) this.logger.info('managed run finished', { runId: run.id, status, durationMs, ...(error ? { error: error.message } : {}) });
+    if (!ended) return;
+    this.logger.info('managed run finished', { runId: run.id, status, durationMs, ...(error ? { error: error.message } : {}) });
+    this.telemetry.managedRunEnded(status, 'embedded', durationMs);
   }
 
   /** The warehouse a version runs on (a connector's name, or null for the embedded one), or the run's error when its connector is gone. */

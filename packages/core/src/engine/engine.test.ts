@@ -73,6 +73,7 @@ describe('the embedded engine', () => {
     });
     expect(done.startedAt).not.toBeNull();
     expect(done.managed?.durationMs).toEqual(expect.any(Number));
+    expect(w.telemetry.runs).toEqual([{ outcome: 'success', engine: 'embedded', durationMs: done.managed?.durationMs }]);
     expect(w.warehouses.calls.map((c) => c.step.step)).toEqual(['events', 'daily', 'load']);
     // In the order the version runs them.
     const { taskRuns } = await w.services.runs.get(w.viewer, 'acme', run.id);
@@ -152,6 +153,7 @@ describe('the embedded engine', () => {
     expect([t.events.status, t.daily.status, t.daily.error, t.load.status]).toEqual(['success', 'failed', 'division by zero', 'upstream_failed']);
     expect(w.warehouses.executed('load')).toEqual([]);
     expect(await w.repos.pipelines.get(p.spaceId, p.id)).toMatchObject({ lastRunStatus: 'failed' });
+    expect(w.telemetry.runs.map((r) => [r.outcome, r.engine])).toEqual([['failed', 'embedded']]);
   });
 
   it('fails at once with WAREHOUSE_UNREACHABLE and does not try again by itself', async () => {

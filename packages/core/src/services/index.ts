@@ -9,6 +9,7 @@ import type { ClusterEngines } from '../ports/cluster-engine';
 import type { ProviderRegistry } from '../ports/provider';
 import type { Repositories } from '../ports/repositories';
 import { type Clock, type Hasher, type IdGenerator, type Logger, randomIds, sha256, silentLogger, systemClock } from '../ports/system';
+import { silentTelemetry, type Telemetry } from '../ports/telemetry';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import type { Warehouses } from '../ports/warehouse';
 import { AccessService } from './access-service';
@@ -49,6 +50,8 @@ export interface ServiceDeps {
   /** Cluster engines by connector type (`argo`): a managed pipeline may name such a connector as its engine. */
   clusterEngines?: ClusterEngines;
   clusterRunner?: Partial<ClusterRunnerOptions>;
+  /** Told how syncs and managed runs end, for metrics. Default: nowhere. */
+  telemetry?: Telemetry;
 }
 
 export interface Services {
@@ -74,6 +77,7 @@ export function createServices(deps: ServiceDeps): Services {
   // Warehouse connectors hold data: their type is the core's own, whatever providers are installed.
   if (!registry.supports('warehouse')) registry.register('warehouse', warehouseConnectors);
   const clock = deps.clock ?? systemClock;
+  const telemetry = deps.telemetry ?? silentTelemetry;
   const ids = deps.ids ?? randomIds;
   const hasher = deps.hasher ?? sha256;
   const authz = deps.authorizer ?? new RoleAuthorizer(r.memberships);
@@ -99,6 +103,7 @@ export function createServices(deps: ServiceDeps): Services {
           clock,
           ids,
           deps.logger ?? silentLogger,
+          telemetry,
           {
             ...DEFAULT_CLUSTER_RUNNER_OPTIONS,
             ...deps.clusterRunner,
@@ -119,6 +124,7 @@ export function createServices(deps: ServiceDeps): Services {
           clock,
           ids,
           deps.logger ?? silentLogger,
+          telemetry,
           {
             ...DEFAULT_ENGINE_OPTIONS,
             ...deps.engine,
@@ -131,7 +137,7 @@ export function createServices(deps: ServiceDeps): Services {
     members: new MemberService(r.memberships, r.users, uow, access, clock),
     teams: new TeamService(r.teams, access, clock, ids),
     connectors: new ConnectorService(r.connectors, uow, registry, access, clock, ids),
-    syncs: new SyncService(r.connectors, r.pipelines, r.syncs, uow, r.jobs, registry, access, clock, ids, deps.logger ?? silentLogger, {
+    syncs: new SyncService(r.connectors, r.pipelines, r.syncs, uow, r.jobs, registry, access, clock, ids, deps.logger ?? silentLogger, telemetry, {
       ...DEFAULT_SYNC_OPTIONS,
       ...deps.sync,
     }),

@@ -2,7 +2,7 @@ import type { Actor } from '../access/access';
 import { DomainError, notFound } from '../errors';
 import type { Action, Authorizer } from '../ports/authorizer';
 import type { SpaceRepository } from '../ports/repositories';
-import type { Space } from '../space/space';
+import type { Role, Space } from '../space/space';
 
 /** Resolves a space by slug for an actor and checks the action; the first step of every space use case. */
 export class SpaceAccess {
@@ -16,12 +16,12 @@ export class SpaceAccess {
     return (await this.resolveVersioned(actor, slug, action)).space;
   }
 
-  /** `resolve`, with the space's data version read in the same read (`PipelineRepository.dataVersion`). */
-  async resolveVersioned(actor: Actor, slug: string, action: Action): Promise<{ space: Space; dataVersion: string }> {
+  /** `resolve`, with the space's data version (`PipelineRepository.dataVersion`) and the actor's membership role (null: none) read in the same read. */
+  async resolveVersioned(actor: Actor, slug: string, action: Action): Promise<{ space: Space; dataVersion: string; role: Role | null }> {
     const found = await this.spaces.getBySlugWithRole(slug, actor.userId);
     if (!found) throw new DomainError('not_found', 'SPACE_NOT_FOUND', `space '${slug}' was not found`);
     await this.authz.ensure(actor, action, found.space, found.role);
-    return { space: found.space, dataVersion: found.dataVersion };
+    return { space: found.space, dataVersion: found.dataVersion, role: found.role };
   }
 
   /**

@@ -65,6 +65,18 @@ describe('SpaceService and MemberService', () => {
     await expect(w.services.spaces.get(w.viewer, 'nope')).rejects.toMatchObject({ kind: 'not_found', code: 'SPACE_NOT_FOUND' });
   });
 
+  it('reads a space with the role its reader acts with: the membership, admin for an instance admin', async () => {
+    const w = await world();
+    expect(await w.services.spaces.getWithRole(w.viewer, 'acme')).toEqual({ space: w.acme, role: 'viewer' });
+    expect(await w.services.spaces.getWithRole(w.editor, 'acme')).toEqual({ space: w.acme, role: 'editor' });
+    expect((await w.services.spaces.getWithRole(w.admin, 'acme')).role).toBe('admin');
+    // root, an instance admin, no longer a member of 'other': still acts as its admin.
+    await w.services.members.remove(w.root, 'other', w.root.userId);
+    expect(await w.repos.memberships.get(w.other.id, w.root.userId)).toBeUndefined();
+    expect((await w.services.spaces.getWithRole(w.root, 'other')).role).toBe('admin');
+    await expect(w.services.spaces.getWithRole(w.viewer, 'other')).rejects.toMatchObject({ kind: 'not_found', code: 'SPACE_NOT_FOUND' });
+  });
+
   it('changes roles, refuses unknown roles and users, and keeps at least one admin', async () => {
     const w = await world();
     await expect(w.services.members.put(w.admin, 'acme', w.viewer.userId, 'owner')).rejects.toMatchObject({ details: [{ field: 'role' }] });

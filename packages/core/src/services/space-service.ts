@@ -4,7 +4,7 @@ import { forbidden, invalid } from '../errors';
 import type { SpaceRepository } from '../ports/repositories';
 import type { Clock, IdGenerator } from '../ports/system';
 import type { UnitOfWork } from '../ports/unit-of-work';
-import { checkName, checkSlug, type Space } from '../space/space';
+import { checkName, checkSlug, type Role, type Space } from '../space/space';
 import type { SpaceAccess } from './space-access';
 
 export class SpaceService {
@@ -51,5 +51,14 @@ export class SpaceService {
   /** Throws not_found for a space the actor cannot see. */
   get(actor: Actor, slug: string): Promise<Space> {
     return this.access.resolve(actor, slug, 'space:read');
+  }
+
+  /**
+   * The space with the role the actor acts with in it (what a client shows or hides): the
+   * membership's role; `admin` for an instance admin, who may do everything. Throws not_found as `get`.
+   */
+  async getWithRole(actor: Actor, slug: string): Promise<{ space: Space; role: Role }> {
+    const { space, role } = await this.access.resolveVersioned(actor, slug, 'space:read');
+    return { space, role: actor.instanceAdmin ? 'admin' : (role as Role) };
   }
 }

@@ -39,6 +39,17 @@ describe('SyncService', () => {
     expect(history.items.map((s) => s.id)).toEqual([done.id]);
   });
 
+  it('tells telemetry that a sync succeeded and how long it ran, once', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('etl')];
+    w.provider.beforePage = () => {
+      w.provider.beforePage = undefined;
+      w.clock.advance(5_000);
+    };
+    await syncAcme(w);
+    expect(w.telemetry.syncs).toEqual([{ outcome: 'succeeded', durationMs: 5_000 }]);
+  });
+
   it('hands the provider back the cursor it returned, unread, and keeps the old one when a sync fails', async () => {
     const w = await world();
     w.provider.pipelineList = [dag('etl')];
@@ -130,6 +141,7 @@ describe('SyncService', () => {
     expect(connector).toMatchObject({ lastSyncStatus: 'failed', lastError: 'memory 500: scheduler exploded', cursor });
     expect((await w.services.syncs.get(w.viewer, 'acme', w.connector.id, failed.id)).error).toBe('memory 500: scheduler exploded');
     expect((await w.services.syncs.get(w.viewer, 'acme', w.connector.id, first.id)).status).toBe('succeeded');
+    expect(w.telemetry.syncs.map((x) => x.outcome)).toEqual(['succeeded', 'failed']);
   });
 
   it('writes each page as one unit: a page whose last-run write fails stores none of its runs', async () => {
@@ -226,6 +238,8 @@ describe('SyncService', () => {
     expect(connector).toMatchObject({ lastSyncStatus: 'succeeded', lastError: null });
     const live = await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE);
     expect(live.items.map((v) => v.pipeline.externalId)).toEqual(['a']); // only the second sync's listing removed b and c
+    await w.worker.idle(); // the first sync's own end comes after its record's
+    expect(w.telemetry.syncs.map((x) => x.outcome)).toEqual(['succeeded', 'lost']);
   });
 
   it('heartbeats as it pages, so a long sync keeps its lease and a second request is refused', async () => {
@@ -335,6 +349,7 @@ describe('SyncService', () => {
       const records = (await w.services.syncs.list(w.viewer, 'acme', w.connector.id, DEFAULT_PAGE)).items;
       expect(records.map((r) => r.status)).toEqual(['succeeded', 'failed']);
       expect(records[0].counts.pipelines).toBe(3);
+      expect(w.telemetry.syncs.map((x) => x.outcome)).toEqual(['interrupted', 'succeeded']);
     });
   });
 

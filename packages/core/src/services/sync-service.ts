@@ -6,6 +6,7 @@ import { conflict, type DomainError, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
 import type { ConnectorRepository, PipelineRepository, Repositories, SyncRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
+import type { SyncOutcome, Telemetry } from '../ports/telemetry';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { runAtOf } from '../run/run';
 import { readAhead } from '../sync/read-ahead';
@@ -51,6 +52,7 @@ export class SyncService {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
     private readonly options: SyncOptions = DEFAULT_SYNC_OPTIONS,
   ) {}
 
@@ -168,6 +170,8 @@ export class SyncService {
     const { spaceId, id: connectorId } = connector;
     const counts = record.counts;
     const lease = new Lease(this.syncs, this.uow, this.clock, record, this.options.leaseMs, signal);
+    const began = this.clock.now().getTime();
+    const ended = (outcome: SyncOutcome, at: Date) => this.telemetry.syncEnded(outcome, Math.max(0, at.getTime() - began));
     let cursor: string | null = null;
 
     try {
@@ -208,7 +212,7 @@ export class SyncService {
       const finished: SyncRecord = { ...record, status: 'succeeded', counts, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
       const schedule = await this.scheduleAfter(connector, 'succeeded', finished.finishedAt!);
       // The record and the connector's cursor move together, and only for the holder of the lease.
-      const ended = await lease.end(finished, (r) =>
+      const recorded = await lease.end(finished, (r) =>
         r.connectors.recordSync(spaceId, connectorId, {
           at: finished.finishedAt!,
           status: 'succeeded',
@@ -217,8 +221,9 @@ export class SyncService {
           schedule,
         }),
       );
-      if (!ended) throw lease.lostError();
+      if (!recorded) throw lease.lostError();
       this.logger.info('sync succeeded', { syncId: record.id, connectorId, ...counts });
+      ended('succeeded', finished.finishedAt!);
       return finished;
     } catch (err) {
       // Stopped by its worker: not the connector's failure, and the job goes on as a new sync.
@@ -238,6 +243,7 @@ export class SyncService {
       } catch (recordErr) {
         this.logger.error('could not record a failed sync', { syncId: record.id, error: describe(recordErr) });
       }
+      ended(lease.lost ? 'lost' : interrupted ? 'interrupted' : 'failed', failed.finishedAt!);
       return failed;
     } finally {
       lease.release();

@@ -10,7 +10,7 @@ import type { SyncRecord } from '../sync/sync';
 import type { ProviderTaskRun } from '../task-run/task-run';
 import type { FakeClusterEngine } from '../testing/fake-cluster-engine';
 import { FakeWarehouses } from '../testing/fake-warehouse';
-import { FakeClock, FaultyUnitOfWork, fakeDefinitions, HourlyCron, SequentialIds } from '../testing/fakes';
+import { FakeClock, FaultyUnitOfWork, fakeDefinitions, HourlyCron, RecordingTelemetry, SequentialIds } from '../testing/fakes';
 import { InMemoryProvider } from '../testing/in-memory-provider';
 import { inMemoryPersistence } from '../testing/in-memory-repositories';
 import { createServices } from './index';
@@ -40,6 +40,7 @@ export async function world(options: { clusterEngine?: FakeClusterEngine } = {})
   const definitions = fakeDefinitions();
   const cron = new HourlyCron();
   const warehouses = new FakeWarehouses();
+  const telemetry = new RecordingTelemetry();
   const services = createServices({
     repos,
     uow,
@@ -51,6 +52,7 @@ export async function world(options: { clusterEngine?: FakeClusterEngine } = {})
     cron,
     warehouses,
     engine: { cancelPollMs: 10, busyRetryMs: 0 },
+    telemetry,
     ...(clusterEngines ? { clusterEngines, clusterRunner: { followMs: 0, busyRetryMs: 0, unreachableRetryMs: 0 } } : {}),
   });
   const worker = createWorker({
@@ -104,6 +106,7 @@ export async function world(options: { clusterEngine?: FakeClusterEngine } = {})
     definitions,
     cron,
     warehouses,
+    telemetry,
     services,
     worker,
     root,

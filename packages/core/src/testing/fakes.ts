@@ -4,7 +4,9 @@ import { DomainError, type ErrorDetail, invalid } from '../errors';
 import type { DefinitionFormat, DefinitionReader } from '../ports/definition-tools';
 import type { Repositories } from '../ports/repositories';
 import type { Clock, IdGenerator } from '../ports/system';
+import type { ManagedRunEngine, SyncOutcome, Telemetry } from '../ports/telemetry';
 import type { UnitOfWork } from '../ports/unit-of-work';
+import type { RunStatus } from '../run/run';
 import type { DefinitionSupport } from '../services/managed-pipeline-service';
 import { fakeSqlParser } from './fake-definition-tools';
 
@@ -175,4 +177,18 @@ export function fakeDefinitions(): DefinitionSupport & { checks: number } {
     },
   };
   return support;
+}
+
+/** Telemetry that keeps what it is told, for tests. */
+export class RecordingTelemetry implements Telemetry {
+  readonly syncs: { outcome: SyncOutcome; durationMs: number }[] = [];
+  readonly runs: { outcome: RunStatus; engine: ManagedRunEngine; durationMs: number }[] = [];
+
+  syncEnded(outcome: SyncOutcome, durationMs: number): void {
+    this.syncs.push({ outcome, durationMs });
+  }
+
+  managedRunEnded(outcome: RunStatus, engine: ManagedRunEngine, durationMs: number): void {
+    this.runs.push({ outcome, engine, durationMs });
+  }
 }

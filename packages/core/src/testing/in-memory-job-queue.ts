@@ -1,4 +1,4 @@
-import type { Job, JobQueue, NewJob } from '../background/job-queue';
+import type { Job, JobDepth, JobQueue, NewJob } from '../background/job-queue';
 import type { Id } from '../common';
 
 const copy = (j: Job): Job => structuredClone(j);
@@ -63,6 +63,18 @@ export class InMemoryJobQueue implements JobQueue {
   async get(key: string) {
     const j = [...this.jobs.values()].find((x) => x.key === key);
     return j && copy(j);
+  }
+
+  async depth(now: Date) {
+    const byName = new Map<string, JobDepth>();
+    for (const j of this.jobs.values()) {
+      const running = j.leaseUntil !== null && j.leaseUntil >= now;
+      if (!running && j.runAt > now) continue;
+      const d = byName.get(j.name) ?? { name: j.name, waiting: 0, running: 0 };
+      d[running ? 'running' : 'waiting']++;
+      byName.set(j.name, d);
+    }
+    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   /** Every job, for tests. */

@@ -1,4 +1,4 @@
-import { spaceDto } from '../dto';
+import { spaceDetailDto, spaceDto } from '../dto';
 import { list, pageRequest, type RouteSpec, route } from '../route';
 import { bodySchemas as B, querySchemas as Q } from '../schemas';
 import { base, created, ok } from './replies';
@@ -38,9 +38,9 @@ export const spaceRoutes: RouteSpec[] = [
     operationId: 'getSpace',
     tag: 'spaces',
     who: 'member',
-    summary: 'One space',
-    responses: { 200: { description: 'The space', body: 'Space' } },
+    summary: 'One space, with the role the caller acts with in it',
+    responses: { 200: { description: 'The space', body: 'SpaceDetail' } },
     errors: [404],
-    handle: async (c, s) => ok(spaceDto(await s.spaces.get(c.actor, c.params.slug))),
+    handle: async (c, s) => ok(spaceDetailDto(await s.spaces.getWithRole(c.actor, c.params.slug))),
   }),
 ];

@@ -308,6 +308,15 @@ export function apiSuite(label: string, setup: () => Promise<ApiHarness>): void 
         expect((await call('viewer', 'get', 'spaces')).body.map((s: any) => s.slug)).toEqual(['alpha']);
         expect((await call('root', 'get', 'spaces')).body.map((s: any) => s.slug)).toEqual(expect.arrayContaining(['alpha', 'beta']));
       });
+
+      it('reads one space with the role its caller acts with there', async () => {
+        for (const who of ['viewer', 'editor', 'admin'] as const) {
+          const res = await call(who, 'get', 'spaces/alpha');
+          expect(res.status).toBe(200);
+          expect(res.body).toMatchObject({ slug: 'alpha', role: who });
+        }
+        expect((await call('outsider', 'get', 'spaces/alpha')).status).toBe(404);
+      });
     });
 
     describe('space scoping: ids of another space through this space are 404', () => {

@@ -89,6 +89,26 @@ export function jobQueueContracts(name: string, make: MakeRepositories) {
       expect(await repos.jobs.fail(b.id, 't', 'final', null)).toBe(true);
       expect(await repos.jobs.get('b')).toBeUndefined();
     });
+
+    it('counts waiting and running jobs by name; a job due later or done is neither', async () => {
+      const { repos, ids } = subject();
+      expect(await repos.jobs.depth(at(0))).toEqual([]);
+      for (const k of ['a', 'b', 'c']) await repos.jobs.enqueue(job(k), ids.id(), at(0));
+      await repos.jobs.enqueue(job('later', 'sync', at(10)), ids.id(), at(0));
+      await repos.jobs.enqueue(job('r', 'managed-run'), ids.id(), at(0));
+      const [a, b] = await repos.jobs.claim(['sync'], 't', at(1), at(5), 2);
+      await repos.jobs.complete(b.id, 't');
+      expect(await repos.jobs.depth(at(2))).toEqual([
+        { name: 'managed-run', waiting: 1, running: 0 },
+        { name: 'sync', waiting: 1, running: 1 },
+      ]);
+      // Past a's lease it waits again; `later` is due.
+      expect(await repos.jobs.depth(at(10))).toEqual([
+        { name: 'managed-run', waiting: 1, running: 0 },
+        { name: 'sync', waiting: 3, running: 0 },
+      ]);
+      expect(a.key).toBe('a');
+    });
   });
 }
 
