@@ -4,7 +4,7 @@ import type { Config } from 'jest';
 
 // ESM-only dependencies that Jest (CommonJS) must have transformed to load. `.cjs` files are
 // transformed too: PGlite's CommonJS build calls import(), which swc turns into require().
-const esmOnly = ['inversify', '@inversifyjs', 'kysely', '@electric-sql/pglite'];
+const esmOnly = ['inversify', '@inversifyjs', 'kysely', '@electric-sql/pglite', '@scalar'];
 
 const packages = [
   'packages/core',
@@ -20,12 +20,14 @@ const packages = [
   'packages/http-express',
   'packages/client',
   'apps/api',
+  'apps/console',
 ];
 
-const project = (dir: string): Config => ({
+/** One package's tests: `*.test.ts` under its `src`, unless other files are named. */
+export const project = (dir: string, testMatch = ['<rootDir>/src/**/*.test.ts']): Config => ({
   displayName: dir.split('/')[1],
   rootDir: join(__dirname, dir),
-  testMatch: ['<rootDir>/src/**/*.test.ts'],
+  testMatch,
   testEnvironment: 'node',
   transform: {
     '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
@@ -50,7 +52,7 @@ const config: Config = {
   // much of their time, so two overlap well (the whole run took 340 s here against 632 s with Jest's
   // default of one worker on two cores).
   maxWorkers: 2,
-  projects: packages.map(project),
+  projects: packages.map((dir) => project(dir)),
 };
 
 export default config;
