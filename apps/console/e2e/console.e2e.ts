@@ -44,6 +44,10 @@ describe('the console in Chromium', () => {
     // The page's own errors fail the suite at the end: a console that throws is broken even when it shows.
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (err) => errors.push(err.message));
+    // A script or request the page's Content-Security-Policy blocked shows only in its console.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
     // Nothing is fetched from anywhere but the server (no CDN).
     await page.route(/^(?!http:\/\/127\.0\.0\.1:\d+\/)/, (route) => {
       errors.push(`request outside the server: ${route.request().url()}`);
@@ -182,17 +186,37 @@ describe('the console in Chromium', () => {
     await shot('09-editor-refused');
   });
 
+  it('saves a new version from the editor, and opens the editor on it again', async () => {
+    await page.goto('/ui/s/demo/pipelines?origin=managed');
+    await page.getByRole('link', { name: 'user-analytics' }).click();
+    await page.getByRole('link', { name: 'Edit the definition' }).click();
+    await page.getByText(/^Valid: /).waitFor();
+    const description = page.locator('.cm-line').filter({ hasText: /^description:/ });
+    await description.click();
+    await page.keyboard.press('End');
+    await page.keyboard.insertText(' Edited in the console.');
+    await page.getByText(/^Valid: /).waitFor();
+    await page.getByRole('button', { name: 'Save a new version' }).click();
+    await page.waitForURL(/\/pipelines\/[0-9a-f-]+$/);
+    await page.getByRole('button', { name: 'Version 2' }).click();
+    await page.locator('.diff-added').filter({ hasText: 'Edited in the console.' }).waitFor();
+    await shot('10-version-diff');
+    // The editor opens on the version just saved, not on the one it showed before.
+    await page.getByRole('link', { name: 'Edit the definition' }).click();
+    await page.locator('.cm-line').filter({ hasText: 'Edited in the console.' }).waitFor();
+  });
+
   it('serves the API reference at /docs, rendered in the browser from /openapi.json', async () => {
     await page.goto('/docs');
     await page.getByText('Signalbox API').first().waitFor({ timeout: 30_000 });
-    await shot('10-docs');
+    await shot('11-docs');
     // An operation of the document, in its tag's group of the sidebar.
     await page.getByText('pipelines', { exact: true }).first().click();
     await page
       .getByText(/Pipelines by name, filtered/)
       .first()
       .waitFor({ timeout: 30_000 });
-    await shot('10-docs');
+    await shot('11-docs');
   });
 
   it('counts what the console did in /metrics, in the Prometheus text format', async () => {

@@ -23,17 +23,17 @@ const editor = (
 );
 
 /** A key that stops working (revoked, expired) signs the tab out. */
-const signOutOn401 = (err: unknown) => {
+const signOutOn401 = (err: unknown, signingIn = false) => {
   const session = new Session(window.sessionStorage);
-  // Before sign-in (a wrong key being tried) the sign-in page says why itself.
-  if (!isUnauthorized(err) || session.apiKey === null) return;
+  // A key being tried on the sign-in page is refused there, with the reason; the tab's key stays.
+  if (!isUnauthorized(err) || signingIn || session.apiKey === null) return;
   session.signOut();
   window.location.assign('/ui/signin');
 };
 
 const queryClient = new QueryClient({
-  queryCache: new QueryCache({ onError: signOutOn401 }),
-  mutationCache: new MutationCache({ onError: signOutOn401 }),
+  queryCache: new QueryCache({ onError: (err) => signOutOn401(err) }),
+  mutationCache: new MutationCache({ onError: (err, _v, _c, mutation) => signOutOn401(err, mutation.meta?.signingIn === true) }),
   defaultOptions: { queries: { retry: (count, err) => !isUnauthorized(err) && count < 1, refetchOnWindowFocus: false } },
 });
 

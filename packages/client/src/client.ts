@@ -80,8 +80,11 @@ export function definitionName(definition: DefinitionInput): string | undefined 
   return typeof name === 'string' ? name : undefined;
 }
 
-/** How a definition goes on the wire: text as it is (so the server's line numbers are the file's), an object as JSON. */
-function definitionBody(definition: DefinitionInput) {
+/**
+ * How a definition goes on the wire, as openapi-fetch options (`body`, `headers`, `bodySerializer`):
+ * text as it is (so the server's line numbers are the file's), an object as JSON.
+ */
+export function definitionBody(definition: DefinitionInput) {
   if (typeof definition !== 'string') return { body: definition, headers: {} };
   const json = /^\s*[{[]/.test(definition);
   return { body: definition, headers: { 'Content-Type': json ? 'application/json' : 'application/yaml' }, bodySerializer: (b: unknown) => b as string };
@@ -436,18 +439,22 @@ export class Spaces {
 export class Comments {
   constructor(private readonly sb: Signalbox) {}
 
+  /** The whole thread, oldest first (every page). */
   async list(target: { runId: string } | { taskRunId: string }): Promise<Comment[]> {
     const slug = await this.sb.space();
-    if ('runId' in target) {
-      return this.sb.call(
-        this.sb.raw.GET(`${API_BASE}/spaces/{slug}/orchestration/runs/{run_id}/comments`, { params: { path: { slug, run_id: target.runId } } }),
+    const all: Comment[] = [];
+    for (let page = 1; ; page++) {
+      const query = { page, per_page: 500 };
+      const items = await this.sb.call(
+        'runId' in target
+          ? this.sb.raw.GET(`${API_BASE}/spaces/{slug}/orchestration/runs/{run_id}/comments`, { params: { path: { slug, run_id: target.runId }, query } })
+          : this.sb.raw.GET(`${API_BASE}/spaces/{slug}/orchestration/task-runs/{task_run_id}/comments`, {
+              params: { path: { slug, task_run_id: target.taskRunId }, query },
+            }),
       );
+      all.push(...items);
+      if (items.length < query.per_page) return all;
     }
-    return this.sb.call(
-      this.sb.raw.GET(`${API_BASE}/spaces/{slug}/orchestration/task-runs/{task_run_id}/comments`, {
-        params: { path: { slug, task_run_id: target.taskRunId } },
-      }),
-    );
   }
 
   async add(target: { runId: string } | { taskRunId: string }, body: string): Promise<Comment> {

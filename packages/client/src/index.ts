@@ -4,6 +4,7 @@ export {
   type Comment,
   type Connector,
   type DefinitionInput,
+  definitionBody,
   definitionName,
   isFinished,
   type NamedPipeline,

@@ -25,6 +25,9 @@ export interface AppOptions extends ApiRouterOptions {
   consoleDir?: string;
 }
 
+/** The status counted and logged for a request whose client hung up before it was answered (nginx's 499). */
+export const CLIENT_CLOSED = 499;
+
 const health = (description: string) => ({
   get: {
     operationId: description === 'live' ? 'healthLive' : 'healthReady',
@@ -74,16 +77,18 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   const accessLog = opts.accessLog !== false;
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
-    res.on('finish', () => {
+    // 'close' comes for every request, also one whose client hung up before the answer ('finish' does not).
+    res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
       // The route that answered names it (see `routeLabel`); a path no route took is one label.
-      metrics.request(req.method, res.locals.route ?? UNMATCHED_ROUTE, res.statusCode, ms / 1000);
+      metrics.request(req.method, res.locals.route ?? UNMATCHED_ROUTE, status, ms / 1000);
       if (!accessLog) return;
       logger.info('request', {
         request_id: res.locals.requestId,
         method: req.method,
         path: req.originalUrl.split('?')[0],
-        status: res.statusCode,
+        status,
         duration_ms: Math.round(ms * 10) / 10,
         user_id: res.locals.actor?.userId,
       });

@@ -28,7 +28,7 @@ describe('the console at /ui', () => {
 
   it('answers /ui and every route of the app with index.html, revalidated on each load, with its security headers', async () => {
     const { app: a } = app(dir);
-    for (const path of ['/ui', '/ui/', '/ui/pipelines', '/ui/spaces/demo/pipelines/3f1e/runs/9a?tab=steps', '/ui/index.html']) {
+    for (const path of ['/ui', '/ui/', '/ui/pipelines', '/ui/s/demo/pipelines/3f1e/runs/9a?tab=steps', '/ui/index.html']) {
       const res = await request(a).get(path);
       expect([path, res.status, res.text]).toEqual([path, 200, INDEX]);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -73,11 +73,12 @@ describe('the console at /ui', () => {
 
   it('labels its requests /ui and /ui/assets in the metrics', async () => {
     const { app: a } = app(dir);
-    await request(a).get('/ui/spaces/demo/pipelines/3f1e');
+    await request(a).get('/ui/s/demo/pipelines/3f1e');
+    await request(a).get('/ui/index.html'); // a file of the build, served as it is
     await request(a).get('/ui/assets/index-4f2a9c.js');
     await request(a).get('/ui/assets/gone.js');
     const text = (await request(a).get('/metrics')).text;
-    expect(text).toContain('signalbox_http_requests_total{method="GET",route="/ui",status="200"} 1');
+    expect(text).toContain('signalbox_http_requests_total{method="GET",route="/ui",status="200"} 2');
     expect(text).toContain('signalbox_http_requests_total{method="GET",route="/ui/assets",status="200"} 1');
     expect(text).toContain('signalbox_http_requests_total{method="GET",route="/ui/assets",status="404"} 1');
     expect(text).not.toContain('demo');

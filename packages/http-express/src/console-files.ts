@@ -2,23 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Request, type Response, Router } from 'express';
 import { sendError } from './errors';
+import { pagePolicy } from './page-policy';
 
-/**
- * The console is a React app built by Vite: module scripts and styles from /ui/assets, data from
- * the API on this origin. CodeMirror sets inline styles, hence 'unsafe-inline' for styles only.
- */
-const CONSOLE_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The console is a React app built by Vite: module scripts from /ui/assets, data from the API on this origin. */
+const CONSOLE_POLICY = pagePolicy("'self'");
 
 const ASSET = /^\/ui\/assets\//i;
 
@@ -32,6 +19,7 @@ export function consoleFiles(dir: string | undefined): Router {
   const index = dir === undefined ? undefined : join(dir, 'index.html');
   const router = Router();
   router.use('/ui', (_req, res, next) => {
+    res.locals.route = '/ui';
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': CONSOLE_POLICY });
     next();
   });
@@ -47,7 +35,6 @@ export function consoleFiles(dir: string | undefined): Router {
     router.use('/ui', express.static(dir, { index: false, redirect: false, setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') }));
   }
   router.get('/ui{/*path}', (req: Request, res: Response) => {
-    res.locals.route ??= '/ui';
     if (index === undefined || !existsSync(index))
       return sendError(res, 503, 'CONSOLE_NOT_BUILT', 'the console is not built: run `npm run build`, then reload');
     if (ASSET.test(req.path))

@@ -2,7 +2,7 @@ export { type AppOptions, buildApp, openApiDocument } from './app';
 export { clientErrorHandler, DEFAULT_MAX_HEADER_BYTES } from './client-errors';
 export { PIPELINE_WIRE } from './dto';
 export { errorHandler, STATUS } from './errors';
-export { createMetrics, type Metrics, type MetricsSources, type PoolUse, UNMATCHED_ROUTE } from './metrics';
+export { createMetrics, type Metrics, type MetricsSources, UNMATCHED_ROUTE } from './metrics';
 export { buildOpenApi, type OpenApiOptions } from './openapi';
 export { createRateLimiter, DEFAULT_RATE_LIMITS, RATE_LIMIT_TABLE, type RateLimiter, type RateLimitSettings, type SqlClient } from './rate-limit';
 export type { RouteSpec } from './route';

@@ -45,6 +45,25 @@ describe('GET /metrics', () => {
     expect(text).not.toMatch(/acme|other-team|nothing|elsewhere/);
   });
 
+  it('counts a request whose client hung up before the answer, as 499', async () => {
+    let answer: () => void = () => {};
+    const { app: a } = await app({ ready: () => new Promise<void>((resolve) => (answer = resolve)) });
+    const server = a.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    try {
+      await expect(fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
+      // The server sees the connection close, then answers into nothing.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer();
+      const text = await scrape(a);
+      expect(value(text, 'signalbox_http_requests_total{method="GET",route="/health/ready",status="499"}')).toBe(1);
+      expect(text).not.toContain('route="/health/ready",status="200"');
+    } finally {
+      server.close();
+    }
+  });
+
   it('labels the dialects by their own templates', async () => {
     const { app: a } = await app();
     await request(a).get('/api/v1/pipelines/nightly-etl').set(auth); // seed-2, under its base

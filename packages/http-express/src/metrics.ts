@@ -1,16 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { JobDepth, Telemetry } from '@signalbox/core';
+import type { JobDepth, PoolUse, Telemetry } from '@signalbox/core';
 import type { Request, RequestHandler, Response } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { sendError } from './errors';
-
-/** A connection pool at one moment (persistence-kysely's `Database.poolUse`). */
-export interface PoolUse {
-  max: number;
-  open: number;
-  idle: number;
-  waiting: number;
-}
+import { bearerToken } from './router';
 
 export interface MetricsSources {
   /** Jobs waiting and running by name, read at each scrape (the job queue's `depth`). Default: no job series. */
@@ -154,7 +147,6 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
   };
 }
 
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
@@ -167,7 +159,7 @@ export function metricsHandler(metrics: Metrics, token: string | null | undefine
   return async (req: Request, res: Response) => {
     res.locals.route = '/metrics';
     if (expected) {
-      const given = BEARER.exec(req.get('authorization') ?? '')?.[1];
+      const given = bearerToken(req.get('authorization'));
       if (given === undefined || !timingSafeEqual(digest(given), expected)) {
         res.set('WWW-Authenticate', 'Bearer realm="signalbox-metrics"');
         return sendError(res, 401, 'UNAUTHENTICATED', 'send the metrics token as "Authorization: Bearer <token>" (SIGNALBOX_METRICS_TOKEN)');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { apiReference } from '@scalar/express-api-reference';
 import { type NextFunction, type Request, type Response, Router } from 'express';
+import { pagePolicy } from './page-policy';
 
 /** Scalar's browser bundle, from the installed package: the page loads nothing from a CDN. */
 const SCRIPT_FILE = require.resolve('@scalar/api-reference/browser/standalone.js');
@@ -22,23 +23,8 @@ const CONFIGURATION = {
   hideClientButton: true, // a link that opens the document on client.scalar.com
 };
 
-/**
- * Scalar starts from one inline script (its configuration); a fresh nonce per response lets that
- * script run and no other inline one. Its components set inline styles, hence 'unsafe-inline' for
- * styles only. The reference calls only this server: the document and "try it" requests.
- */
-const policy = (nonce: string) =>
-  [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}'`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+/** Scalar starts from one inline script (its configuration): a fresh nonce per response lets that script run and no other inline one. */
+const policy = (nonce: string) => pagePolicy(`'self' 'nonce-${nonce}'`);
 
 /** `GET /docs`: the API reference page rendered from `/openapi.json` by Scalar, served from the installed package. */
 export function referencePage(): Router {

@@ -88,6 +88,9 @@ const routeLabel =
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for none or another scheme. */
+export const bearerToken = (header: string | undefined) => (header ? BEARER.exec(header)?.[1] : undefined);
+
 /** 429 in the error shape, with the wait in `Retry-After` and in the body. */
 function tooMany(res: Response, seconds: number, message: string) {
   res.set('Retry-After', String(seconds));
@@ -103,8 +106,7 @@ type KeyOf = { key: string } | { key: undefined; conflict: boolean };
  * otherwise have to pick one, and a client would not know which of its keys it was acting as.
  */
 function keyOf(req: Request): KeyOf {
-  const header = req.get('authorization');
-  const bearer = header ? BEARER.exec(header)?.[1] : undefined;
+  const bearer = bearerToken(req.get('authorization'));
   const apiKey = req.get('api-key')?.trim() || undefined;
   if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) return { key: undefined, conflict: true };
   const key = bearer ?? apiKey;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import type { PoolUse } from '@signalbox/core';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { preparedStatements } from './prepared';
@@ -14,14 +15,6 @@ export interface Database {
   close(): Promise<void>;
   /** PostgreSQL: the pool's connections now. Absent on PGlite, which has one in-process backend and no pool. */
   poolUse?(): PoolUse;
-}
-
-/** A connection pool at one moment: `open` connections of at most `max`, `idle` of them unused, `waiting` queries queued for one. */
-export interface PoolUse {
-  max: number;
-  open: number;
-  idle: number;
-  waiting: number;
 }
 
 export interface OpenDatabaseOptions {

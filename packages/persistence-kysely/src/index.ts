@@ -16,7 +16,7 @@ import { KyselyWatchRepository } from './kysely-watch-repository';
 import type { Schema } from './schema';
 import { SecretBox } from './secret-box';
 
-export { type Database, fromPGlite, type OpenDatabaseOptions, openDatabase, type PoolUse } from './database';
+export { type Database, fromPGlite, type OpenDatabaseOptions, openDatabase } from './database';
 export { timeOrderedIds } from './ids';
 export { migrateToLatest } from './migrate';
 export { migrations } from './migrations';

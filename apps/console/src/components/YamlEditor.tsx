@@ -5,11 +5,18 @@ import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'react';
 import type { Placed } from '../lib/diagnostics';
 
+/** Problems placed in the text they were found in. */
+export interface Problems {
+  text: string;
+  placed: Placed[];
+}
+
 /**
- * A YAML editor (CodeMirror 6) whose problems are the server's: `problems` are shown at their line,
- * in the gutter and underlined, as soon as they change.
+ * A YAML editor (CodeMirror 6) whose problems are the server's, shown at their line in the gutter
+ * and underlined. They are set when the text they were found in is the editor's; as the text is
+ * edited, CodeMirror carries them along with the lines they were on until the next check.
  */
-export function YamlEditor({ value, onChange, problems }: { value: string; onChange: (text: string) => void; problems: Placed[] }) {
+export function YamlEditor({ value, onChange, problems }: { value: string; onChange: (text: string) => void; problems: Problems }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const changed = useRef(onChange);
@@ -43,9 +50,8 @@ export function YamlEditor({ value, onChange, problems }: { value: string; onCha
 
   useEffect(() => {
     const editor = view.current;
-    if (!editor) return;
-    const length = editor.state.doc.length;
-    const diagnostics = problems.map((p) => ({ from: Math.min(p.from, length), to: Math.min(p.to, length), severity: p.severity, message: p.message }));
+    if (!editor || editor.state.doc.toString() !== problems.text) return;
+    const diagnostics = problems.placed.map((p) => ({ from: p.from, to: p.to, severity: p.severity, message: p.message }));
     editor.dispatch(setDiagnostics(editor.state, diagnostics));
   }, [problems]);
 

@@ -3,12 +3,17 @@ export type DiffLine = { kind: 'added' | 'removed' | 'hunk' | 'header' | 'contex
 
 export function diffLines(unified: string): DiffLine[] {
   if (!unified) return [];
+  // Headers come before the first hunk only: in a hunk, `--- x` is a removed line that began with `-- x`.
+  let inHunk = false;
   return unified
     .replace(/\n$/, '')
     .split('\n')
     .map((text) => {
-      if (text.startsWith('+++') || text.startsWith('---') || text.startsWith('Index:') || text.startsWith('===')) return { kind: 'header', text };
-      if (text.startsWith('@@')) return { kind: 'hunk', text };
+      if (text.startsWith('@@')) {
+        inHunk = true;
+        return { kind: 'hunk', text };
+      }
+      if (!inHunk) return { kind: 'header', text };
       if (text.startsWith('+')) return { kind: 'added', text };
       if (text.startsWith('-')) return { kind: 'removed', text };
       return { kind: 'context', text };

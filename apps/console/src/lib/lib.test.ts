@@ -74,6 +74,14 @@ describe('problems placed in the text', () => {
 describe('a unified diff', () => {
   it('classifies each line', () => {
     expect(diffLines('--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same\n').map((l) => l.kind)).toEqual(['header', 'header', 'hunk', 'removed', 'added', 'context']);
+    // A SQL comment removed or added inside a hunk is a change, not a header.
+    expect(diffLines('--- a\n+++ b\n@@ -1,2 +1,2 @@\n--- old note\n+++ new note\n').map((l) => l.kind)).toEqual([
+      'header',
+      'header',
+      'hunk',
+      'removed',
+      'added',
+    ]);
     expect(diffLines('')).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
-import { ApiError } from '@signalbox/client';
+import { ApiError, definitionBody } from '@signalbox/client';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorBox, Loading } from '../components/bits';
-import { YamlEditor } from '../components/YamlEditor';
-import type { PipelineDetail, PipelineVersion, Validation } from '../lib/api';
+import { type Problems, YamlEditor } from '../components/YamlEditor';
+import type { PipelineDetail, PipelineVersion } from '../lib/api';
 import { placeDetails } from '../lib/diagnostics';
 import { type SpaceContext, useSpace } from '../space';
 
@@ -26,13 +26,6 @@ destinations:
 /** How long typing must pause before the text is validated. */
 const VALIDATE_AFTER_MS = 400;
 
-/** A definition sent as the YAML (or JSON) text it is, so the server's lines are the editor's. */
-const asText = (text: string) => ({
-  body: text as never,
-  bodySerializer: (b: unknown) => b as string,
-  headers: { 'Content-Type': /^\s*[{[]/.test(text) ? 'application/json' : 'application/yaml' },
-});
-
 /** The text typed, once typing has paused. */
 function useSettled(text: string): string {
   const [settled, setSettled] = useState(text);
@@ -50,6 +43,9 @@ export function Editor() {
   const source = useQuery({
     queryKey: ['source', space.slug, pipelineId],
     enabled: pipelineId !== undefined,
+    // Always the current version as it is now: editing an older one would save it back over a newer.
+    staleTime: 0,
+    refetchOnMount: 'always',
     queryFn: async () => {
       const path = { slug: space.slug, pipeline_id: pipelineId as string };
       const pipeline: PipelineDetail = await space.sb.call(
@@ -64,9 +60,10 @@ export function Editor() {
       return { pipeline, text: version.source };
     },
   });
-  if (pipelineId !== undefined && source.isPending) return <Loading what="the definition" />;
+  if (pipelineId !== undefined && (source.isPending || source.isFetching)) return <Loading what="the definition" />;
   if (source.error) return <ErrorBox error={source.error} />;
-  return <EditorForm key={pipelineId ?? 'new'} space={space} pipeline={source.data?.pipeline ?? null} initial={source.data?.text ?? STARTER} />;
+  const pipeline = source.data?.pipeline ?? null;
+  return <EditorForm key={pipeline?.current_version?.id ?? 'new'} space={space} pipeline={pipeline} initial={source.data?.text ?? STARTER} />;
 }
 
 function EditorForm({ space, pipeline, initial }: { space: SpaceContext; pipeline: PipelineDetail | null; initial: string }) {
@@ -76,10 +73,8 @@ function EditorForm({ space, pipeline, initial }: { space: SpaceContext; pipelin
   const settled = useSettled(text);
   const validation = useQuery({
     queryKey: ['validate', space.slug, settled],
-    queryFn: (): Promise<Validation> =>
-      space.sb.call(
-        space.sb.raw.POST('/api/v1.0/spaces/{slug}/orchestration/pipelines/validate', { params: { path: { slug: space.slug } }, ...asText(settled) }),
-      ),
+    // The problems keep the text they were found in: their lines are that text's.
+    queryFn: async () => ({ text: settled, result: await space.sb.pipelines.validate(settled) }),
     staleTime: Number.POSITIVE_INFINITY,
     placeholderData: keepPreviousData,
   });
@@ -89,30 +84,34 @@ function EditorForm({ space, pipeline, initial }: { space: SpaceContext; pipelin
         ? space.sb.call(
             space.sb.raw.PUT('/api/v1.0/spaces/{slug}/orchestration/pipelines/{pipeline_id}', {
               params: { path: { slug: space.slug, pipeline_id: pipeline.id } },
-              ...asText(definition),
-            }),
+              ...definitionBody(definition),
+            } as never),
           )
         : space.sb.call(
-            space.sb.raw.POST('/api/v1.0/spaces/{slug}/orchestration/pipelines', { params: { path: { slug: space.slug } }, ...asText(definition) }),
+            space.sb.raw.POST('/api/v1.0/spaces/{slug}/orchestration/pipelines', {
+              params: { path: { slug: space.slug } },
+              ...definitionBody(definition),
+            } as never),
           ),
     onSuccess: (saved) => {
       void queries.invalidateQueries({ queryKey: ['pipelines', space.slug] });
       void queries.invalidateQueries({ queryKey: ['pipeline', space.slug, saved.id] });
       void queries.invalidateQueries({ queryKey: ['versions', space.slug, saved.id] });
+      queries.removeQueries({ queryKey: ['source', space.slug, saved.id] });
       navigate(space.href(`/pipelines/${saved.id}`));
     },
   });
 
-  // The problems shown are those of the text they were found in: the last validation, or a refused apply.
-  const problems = useMemo(() => {
+  // The problems shown, with the text they were found in: a refused save's, else the last check's.
+  const problems = useMemo((): Problems => {
     const refused = apply.error instanceof ApiError ? apply.error.details : [];
-    if (refused.length) return placeDetails(text, refused, 'error');
-    // While a newer text waits to be checked, the last check's problems stay where they were.
-    if (!validation.data) return [];
-    return [...placeDetails(text, validation.data.errors, 'error'), ...placeDetails(text, validation.data.warnings, 'warning')];
-  }, [apply.error, validation.data, text]);
+    if (refused.length && apply.variables !== undefined) return { text: apply.variables, placed: placeDetails(apply.variables, refused, 'error') };
+    if (!validation.data) return { text: '', placed: [] };
+    const { text: checked, result } = validation.data;
+    return { text: checked, placed: [...placeDetails(checked, result.errors, 'error'), ...placeDetails(checked, result.warnings, 'warning')] };
+  }, [apply.error, apply.variables, validation.data]);
 
-  const v = validation.data;
+  const v = validation.data?.text === text && !validation.isPlaceholderData ? validation.data.result : undefined;
   return (
     <div className="editor">
       <p className="crumbs">
@@ -131,7 +130,7 @@ function EditorForm({ space, pipeline, initial }: { space: SpaceContext; pipelin
         />
         <aside className="problems" aria-label="validation">
           <ErrorBox error={validation.error} title="Could not validate" />
-          {v && settled === text && !validation.isPlaceholderData ? (
+          {v ? (
             v.valid ? (
               <p className="ok">Valid: {v.steps.map((s) => s.name).join(' → ') || 'no steps'}</p>
             ) : (
@@ -141,7 +140,7 @@ function EditorForm({ space, pipeline, initial }: { space: SpaceContext; pipelin
             <p className="muted">Checking…</p>
           )}
           <ul>
-            {problems.map((p) => (
+            {problems.placed.map((p) => (
               <li key={`${p.from}-${p.message}`} className={`problem problem-${p.severity}`}>
                 <span className="line">line {p.line}</span> {p.message}
               </li>

@@ -6,11 +6,15 @@ import { DiffView } from '../components/DiffView';
 import { Gantt } from '../components/Gantt';
 import { listPage, type PipelineDetail, type PipelineVersion, type Run, type VersionDiff } from '../lib/api';
 import { formatCount, formatDuration, formatInstant, formatRate, formatWhen } from '../lib/format';
+import { parseObject, SubmissionKeys, toggle } from '../lib/forms';
 import { type SpaceContext, useSpace } from '../space';
 
 const RUN_STATUSES = ['queued', 'running', 'success', 'failed', 'canceled'] as const;
 const RUN_TYPES = ['scheduled', 'manual', 'backfill', 'event'] as const;
 const RUNS_PER_PAGE = 50;
+
+/** A day (`YYYY-MM-DD`) from the address, or undefined when it is not one. */
+const dayOf = (value: string | null) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) ? value : undefined);
 
 /** One pipeline: its summary, its run history as a gantt timeline, its runs, trigger, and its versions when managed. */
 export function PipelinePage() {
@@ -90,6 +94,7 @@ function Trigger({ space, pipeline }: { space: SpaceContext; pipeline: PipelineD
   const [dryRun, setDryRun] = useState(false);
   const [variables, setVariables] = useState('{}');
   const [parseError, setParseError] = useState<string | null>(null);
+  const [keys] = useState(() => new SubmissionKeys());
   const managed = pipeline.origin === 'managed';
   const trigger = useMutation({
     mutationFn: (body: Record<string, unknown>) =>
@@ -97,7 +102,7 @@ function Trigger({ space, pipeline }: { space: SpaceContext; pipeline: PipelineD
         space.sb.raw.POST('/api/v1.0/spaces/{slug}/orchestration/pipelines/{pipeline_id}/trigger', {
           params: { path: { slug: space.slug, pipeline_id: pipeline.id } },
           body: body as never,
-          headers: { 'Idempotency-Key': crypto.randomUUID() },
+          headers: { 'Idempotency-Key': keys.keyFor(body) },
         }),
       ),
     onSuccess: (run: Run) => {
@@ -107,18 +112,12 @@ function Trigger({ space, pipeline }: { space: SpaceContext; pipeline: PipelineD
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const text = managed ? variables : conf;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text.trim() || '{}');
-    } catch (err) {
-      setParseError(`${managed ? 'variables' : 'conf'}: not JSON (${(err as Error).message})`);
-      return;
-    }
+    const parsed = managed ? parseObject(variables, 'variables') : parseObject(conf, 'conf');
+    if ('error' in parsed) return setParseError(parsed.error);
     setParseError(null);
     const body: Record<string, unknown> = managed
-      ? { full_refresh: fullRefresh, dry_run: dryRun, ...(Object.keys(parsed as object).length ? { variables: parsed } : {}) }
-      : { ...(Object.keys(parsed as object).length ? { conf: parsed } : {}), ...(note.trim() ? { note: note.trim() } : {}) };
+      ? { full_refresh: fullRefresh, dry_run: dryRun, ...(parsed.value ? { variables: parsed.value } : {}) }
+      : { ...(parsed.value ? { conf: parsed.value } : {}), ...(note.trim() ? { note: note.trim() } : {}) };
     trigger.mutate(body);
   };
   return (
@@ -184,7 +183,17 @@ function Runs({ space, pipeline }: { space: SpaceContext; pipeline: PipelineDeta
     for (const v of values) next.append(name, v);
     setParams(next, { replace: true, flushSync: true });
   };
-  const query = { page, per_page: RUNS_PER_PAGE, ...(status.length ? { status } : {}), ...(runType.length ? { run_type: runType } : {}) };
+  const from = dayOf(params.get('runs_from'));
+  const to = dayOf(params.get('runs_to'));
+  const query = {
+    page,
+    per_page: RUNS_PER_PAGE,
+    ...(status.length ? { status } : {}),
+    ...(runType.length ? { run_type: runType } : {}),
+    // Whole days in UTC, both included.
+    ...(from ? { started_from: `${from}T00:00:00.000Z` } : {}),
+    ...(to ? { started_to: `${to}T23:59:59.999Z` } : {}),
+  };
   const runs = useQuery({
     queryKey: ['runs', space.slug, pipeline.id, query],
     queryFn: () =>
@@ -196,7 +205,6 @@ function Runs({ space, pipeline }: { space: SpaceContext; pipeline: PipelineDeta
     placeholderData: keepPreviousData,
     refetchInterval: (q) => (q.state.data?.items.some((r) => r.status === 'queued' || r.status === 'running') ? 3000 : false),
   });
-  const toggle = (list: string[], value: string) => (list.includes(value) ? list.filter((v) => v !== value) : [...list, value]);
   return (
     <section aria-label="runs">
       <h2>Run history</h2>
@@ -210,6 +218,13 @@ function Runs({ space, pipeline }: { space: SpaceContext; pipeline: PipelineDeta
             </label>
           ))}
         </fieldset>
+        <label>
+          Started from{' '}
+          <input type="date" aria-label="started from" value={from ?? ''} onChange={(e) => set('runs_from', e.target.value ? [e.target.value] : [])} />
+        </label>
+        <label>
+          to <input type="date" aria-label="started to" value={to ?? ''} onChange={(e) => set('runs_to', e.target.value ? [e.target.value] : [])} />
+        </label>
         <fieldset>
           <legend>Type</legend>
           {RUN_TYPES.map((t) => (
@@ -221,7 +236,9 @@ function Runs({ space, pipeline }: { space: SpaceContext; pipeline: PipelineDeta
       </form>
       <ErrorBox error={runs.error} />
       {runs.isPending ? <Loading what="runs" /> : null}
-      {runs.data && runs.data.items.length === 0 ? <Empty>{status.length || runType.length ? 'No run matches these filters.' : 'No runs yet.'}</Empty> : null}
+      {runs.data && runs.data.items.length === 0 ? (
+        <Empty>{status.length || runType.length || from || to ? 'No run matches these filters.' : 'No runs yet.'}</Empty>
+      ) : null}
       {runs.data && runs.data.items.length > 0 ? (
         <>
           <table className="runs">

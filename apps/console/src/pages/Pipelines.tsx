@@ -5,6 +5,7 @@ import { Empty, ErrorBox, Loading, Pager, StatusBadge } from '../components/bits
 import { type ListPage, listPage, type Pipeline, type Team } from '../lib/api';
 import { CRITICALITIES, DAYS, type ListFilters, listQuery, ORIGINS, readFilters, STATUSES, writeFilters } from '../lib/filters';
 import { formatCount, formatDuration, formatInstant, formatRate, formatWhen } from '../lib/format';
+import { toggle } from '../lib/forms';
 import { type SpaceContext, useSpace } from '../space';
 
 /** Every team of the space (for the filter and the owner column). */
@@ -100,7 +101,6 @@ function Filters({ filters, set, teams }: { filters: ListFilters; set: (change: 
     const timer = setTimeout(() => set({ q, owner }), 300);
     return () => clearTimeout(timer);
   });
-  const toggle = <T extends string>(list: T[], value: T) => (list.includes(value) ? list.filter((v) => v !== value) : [...list, value]);
   return (
     <form className="filters" onSubmit={(e) => e.preventDefault()}>
       <input type="search" aria-label="search pipelines" placeholder="Search name, id, owner, tags…" value={q} onChange={(e) => setQ(e.target.value)} />

@@ -8,31 +8,36 @@ import type { PipelineDetail, Run, RunDetail, TaskRun } from '../lib/api';
 import { formatCount, formatDuration, formatInstant, formatWhen } from '../lib/format';
 import { type SpaceContext, useSpace } from '../space';
 
-/** How long one long poll asks the server to hold the answer. */
-const POLL_SECONDS = 25;
+/** After a failed follow (a restart, a network blip), how long before following again. */
+const RETRY_MS = 2000;
 
 /**
- * A run, kept live while it is not finished: each request is a long poll the server answers as soon
- * as the run is written again (a step, progress) or ends, so changes show without polling.
+ * A run, kept live while it is not finished: the client's `wait` follows it with long polls that
+ * the server answers as soon as the run is written again (a step, progress) or ends, and each new
+ * state goes into the page's cache.
  */
 function useLiveRun(space: SpaceContext, runId: string) {
   const queries = useQueryClient();
-  const key = ['run', space.slug, runId];
-  const run = useQuery({ queryKey: key, queryFn: () => space.sb.runs.get(runId) });
-  const current = run.data;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: one follow per run state; the key is made of these
+  const run = useQuery({ queryKey: ['run', space.slug, runId], queryFn: () => space.sb.runs.get(runId) });
+  const following = run.data !== undefined && !isFinished(run.data.status);
+  const [attempt, setAttempt] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` starts a new follow after a failed one
   useEffect(() => {
-    if (!current || isFinished(current.status)) return;
+    if (!following) return;
+    const key = ['run', space.slug, runId];
     const stop = new AbortController();
+    let retry: ReturnType<typeof setTimeout> | undefined;
     space.sb.runs
-      .get(runId, { seconds: POLL_SECONDS, changedSince: current.updated_at, signal: stop.signal })
-      .then((next) => queries.setQueryData(key, next))
+      .wait(runId, { signal: stop.signal, onProgress: (next) => queries.setQueryData(key, next) })
+      .then((last) => queries.setQueryData(key, last))
       .catch(() => {
-        // A failed poll (the server restarting, a network blip) tries again shortly from the last state.
-        if (!stop.signal.aborted) setTimeout(() => void queries.invalidateQueries({ queryKey: key }), 2000);
+        if (!stop.signal.aborted) retry = setTimeout(() => setAttempt((n) => n + 1), RETRY_MS);
       });
-    return () => stop.abort();
-  }, [current?.updated_at, current?.status, runId, space.slug]);
+    return () => {
+      stop.abort();
+      clearTimeout(retry);
+    };
+  }, [following, runId, space.sb, space.slug, queries, attempt]);
   return run;
 }
 

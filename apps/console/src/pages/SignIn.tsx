@@ -15,8 +15,10 @@ export function SignIn() {
       const sb = clientFor(apiKey);
       return sb.call(sb.raw.GET('/api/v1.0/me'));
     },
-    onSuccess: () => {
-      signIn(key);
+    // The key kept is the one checked, not what the field holds by then.
+    meta: { signingIn: true },
+    onSuccess: (_me, apiKey) => {
+      signIn(apiKey);
       navigate('/', { replace: true });
     },
   });

@@ -22,3 +22,11 @@ export interface Telemetry {
 }
 
 export const silentTelemetry: Telemetry = { syncEnded() {}, managedRunEnded() {} };
+
+/** A database connection pool at one moment: `open` connections of at most `max`, `idle` of them unused, `waiting` queries queued for one. */
+export interface PoolUse {
+  max: number;
+  open: number;
+  idle: number;
+  waiting: number;
+}
