@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { errorText } from '../lib/api';
+import { toggle } from '../lib/forms';
 
 /** A status as a coloured badge (pipeline, run or task run). */
 export function StatusBadge({ status }: { status: string | null | undefined }) {
@@ -53,5 +54,29 @@ export function Pager({
         Next →
       </button>
     </nav>
+  );
+}
+
+/** A filter of several values: a checkbox per option, the chosen ones in `selected`. */
+export function CheckboxGroup<T extends string>({
+  legend,
+  options,
+  selected,
+  onChange,
+}: {
+  legend: string;
+  options: readonly T[];
+  selected: readonly T[];
+  onChange: (selected: T[]) => void;
+}) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      {options.map((option) => (
+        <label key={option}>
+          <input type="checkbox" checked={selected.includes(option)} onChange={() => onChange(toggle(selected, option))} /> {option}
+        </label>
+      ))}
+    </fieldset>
   );
 }

@@ -1,12 +1,12 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { Empty, ErrorBox, Loading, Pager, StatusBadge } from '../components/bits';
+import { CheckboxGroup, Empty, ErrorBox, Loading, Pager, StatusBadge } from '../components/bits';
 import { DiffView } from '../components/DiffView';
 import { Gantt } from '../components/Gantt';
 import { listPage, type PipelineDetail, type PipelineVersion, type Run, type VersionDiff } from '../lib/api';
 import { formatCount, formatDuration, formatInstant, formatRate, formatWhen } from '../lib/format';
-import { parseObject, SubmissionKeys, toggle } from '../lib/forms';
+import { parseObject, SubmissionKeys } from '../lib/forms';
 import { type SpaceContext, useSpace } from '../space';
 
 const RUN_STATUSES = ['queued', 'running', 'success', 'failed', 'canceled'] as const;
@@ -210,14 +210,7 @@ function Runs({ space, pipeline }: { space: SpaceContext; pipeline: PipelineDeta
       <h2>Run history</h2>
       {runs.data ? <Gantt runs={runs.data.items} now={new Date()} runHref={(id) => space.href(`/runs/${id}`)} /> : null}
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
-        <fieldset>
-          <legend>Status</legend>
-          {RUN_STATUSES.map((s) => (
-            <label key={s}>
-              <input type="checkbox" checked={status.includes(s)} onChange={() => set('run_status', toggle(status, s))} /> {s}
-            </label>
-          ))}
-        </fieldset>
+        <CheckboxGroup legend="Status" options={RUN_STATUSES} selected={status} onChange={(values) => set('run_status', values)} />
         <label>
           Started from{' '}
           <input type="date" aria-label="started from" value={from ?? ''} onChange={(e) => set('runs_from', e.target.value ? [e.target.value] : [])} />
@@ -225,14 +218,7 @@ function Runs({ space, pipeline }: { space: SpaceContext; pipeline: PipelineDeta
         <label>
           to <input type="date" aria-label="started to" value={to ?? ''} onChange={(e) => set('runs_to', e.target.value ? [e.target.value] : [])} />
         </label>
-        <fieldset>
-          <legend>Type</legend>
-          {RUN_TYPES.map((t) => (
-            <label key={t}>
-              <input type="checkbox" checked={runType.includes(t)} onChange={() => set('run_type', toggle(runType, t))} /> {t}
-            </label>
-          ))}
-        </fieldset>
+        <CheckboxGroup legend="Type" options={RUN_TYPES} selected={runType} onChange={(values) => set('run_type', values)} />
       </form>
       <ErrorBox error={runs.error} />
       {runs.isPending ? <Loading what="runs" /> : null}

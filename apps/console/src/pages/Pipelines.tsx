@@ -1,11 +1,10 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { Empty, ErrorBox, Loading, Pager, StatusBadge } from '../components/bits';
+import { CheckboxGroup, Empty, ErrorBox, Loading, Pager, StatusBadge } from '../components/bits';
 import { type ListPage, listPage, type Pipeline, type Team } from '../lib/api';
 import { CRITICALITIES, DAYS, type ListFilters, listQuery, ORIGINS, readFilters, STATUSES, writeFilters } from '../lib/filters';
 import { formatCount, formatDuration, formatInstant, formatRate, formatWhen } from '../lib/format';
-import { toggle } from '../lib/forms';
 import { type SpaceContext, useSpace } from '../space';
 
 /** Every team of the space (for the filter and the owner column). */
@@ -104,30 +103,9 @@ function Filters({ filters, set, teams }: { filters: ListFilters; set: (change: 
   return (
     <form className="filters" onSubmit={(e) => e.preventDefault()}>
       <input type="search" aria-label="search pipelines" placeholder="Search name, id, owner, tags…" value={q} onChange={(e) => setQ(e.target.value)} />
-      <fieldset>
-        <legend>Status</legend>
-        {STATUSES.map((s) => (
-          <label key={s}>
-            <input type="checkbox" checked={filters.status.includes(s)} onChange={() => set({ status: toggle(filters.status, s) })} /> {s}
-          </label>
-        ))}
-      </fieldset>
-      <fieldset>
-        <legend>Criticality</legend>
-        {CRITICALITIES.map((c) => (
-          <label key={c}>
-            <input type="checkbox" checked={filters.criticality.includes(c)} onChange={() => set({ criticality: toggle(filters.criticality, c) })} /> {c}
-          </label>
-        ))}
-      </fieldset>
-      <fieldset>
-        <legend>Origin</legend>
-        {ORIGINS.map((o) => (
-          <label key={o}>
-            <input type="checkbox" checked={filters.origin.includes(o)} onChange={() => set({ origin: toggle(filters.origin, o) })} /> {o}
-          </label>
-        ))}
-      </fieldset>
+      <CheckboxGroup legend="Status" options={STATUSES} selected={filters.status} onChange={(status) => set({ status })} />
+      <CheckboxGroup legend="Criticality" options={CRITICALITIES} selected={filters.criticality} onChange={(criticality) => set({ criticality })} />
+      <CheckboxGroup legend="Origin" options={ORIGINS} selected={filters.origin} onChange={(origin) => set({ origin })} />
       <label>
         Team{' '}
         <select aria-label="team" value={filters.teamId} onChange={(e) => set({ teamId: e.target.value })}>
