@@ -106,6 +106,20 @@ describe('the console in Chromium', () => {
     await page.getByRole('checkbox', { name: 'Watched only' }).uncheck();
   });
 
+  it('sets the team and criticality of a pipeline, and filters by them', async () => {
+    const first = page.locator('table.pipelines tbody tr').first();
+    const name = (await first.locator('td:nth-child(2) a').textContent()) as string;
+    await page.getByLabel(`team of ${name}`).selectOption({ label: 'Analytics' });
+    await page.getByLabel(`criticality of ${name}`).selectOption('critical');
+    await page.getByRole('checkbox', { name: 'critical' }).check();
+    await page.getByText('Page 1 of 1 · 1 pipelines').waitFor();
+    await page.getByLabel('team', { exact: true }).selectOption({ label: 'Analytics' });
+    await page.waitForURL(/team_id=/);
+    await page.getByText('Page 1 of 1 · 1 pipelines').waitFor();
+    expect(await page.getByLabel(`team of ${name}`).inputValue()).not.toBe('');
+    await page.goto('/ui/s/demo/pipelines');
+  });
+
   it('opens a synced pipeline and sees its run history on the gantt timeline', async () => {
     await page.getByRole('searchbox', { name: 'search pipelines' }).fill('');
     await page.getByRole('checkbox', { name: 'synced' }).check();
@@ -152,6 +166,25 @@ describe('the console in Chromium', () => {
     await shot('07-task-run-comment');
     await page.locator('.comment').filter({ hasText: 'checked against the source.' }).getByRole('button', { name: 'Delete' }).click();
     await page.locator('.comment').filter({ hasText: 'checked against the source.' }).waitFor({ state: 'detached' });
+  });
+
+  it('cancels a synced run in its orchestrator, then retries it', async () => {
+    await page.goto('/ui/s/demo/pipelines?origin=synced');
+    await page.locator('table.pipelines tbody tr td:nth-child(2) a').first().click();
+    await page.getByRole('button', { name: 'Trigger a run…' }).click();
+    await page.getByLabel('note').fill('from the console');
+    await page.getByRole('button', { name: 'Trigger', exact: true }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]+/);
+    await page.locator('h1 .badge-queued').waitFor();
+    // The mock orchestrator starts a triggered run 5 s after it was queued (TRIGGERED_RUN_TIMELINE);
+    // cancelled once it runs, a task fails and a retry has something to run again.
+    await page.waitForTimeout(6_000);
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    // The mock orchestrator, like Airflow, marks a cancelled run failed.
+    await page.locator('h1 .badge-failed').waitFor();
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('h1 .badge-queued').waitFor();
+    await shot('07-run-retried');
   });
 
   it('shows the errors of a YAML pipeline at their line as it is typed, and the API message when it is applied', async () => {
@@ -206,6 +239,30 @@ describe('the console in Chromium', () => {
     await page.locator('.cm-line').filter({ hasText: 'Edited in the console.' }).waitFor();
   });
 
+  it('offers a viewer no edits: no team or criticality selects, no trigger', async () => {
+    const admin = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' };
+    const api = (path: string, method: string, body: unknown) =>
+      fetch(`${server.url}/api/v1.0${path}`, { method, headers: admin, body: JSON.stringify(body) }).then(
+        (r) => r.json() as Promise<{ id: string; key: string }>,
+      );
+    const user = await api('/users', 'POST', { email: 'viewer@example.com', name: 'Vi Ewer' });
+    await api(`/spaces/demo/members/${user.id}`, 'PUT', { role: 'viewer' });
+    const viewerKey = (await api(`/users/${user.id}/api-keys`, 'POST', { name: 'console' })).key;
+
+    const viewer = await browser.newPage({ baseURL: server.url });
+    viewer.on('pageerror', (err) => errors.push(err.message));
+    await viewer.goto('/ui/signin');
+    await viewer.getByPlaceholder('sbx_…').fill(viewerKey);
+    await viewer.getByRole('button', { name: 'Sign in' }).click();
+    await viewer.getByText('Vi Ewer').waitFor();
+    await viewer.locator('table.pipelines tbody tr').first().waitFor();
+    expect(await viewer.locator('table.pipelines select').count()).toBe(0);
+    await viewer.locator('table.pipelines tbody tr td:nth-child(2) a').first().click();
+    await viewer.getByRole('img', { name: 'run history timeline' }).waitFor();
+    expect(await viewer.getByRole('button', { name: 'Trigger a run…' }).count()).toBe(0);
+    await viewer.close();
+  });
+
   it('serves the API reference at /docs, rendered in the browser from /openapi.json', async () => {
     await page.goto('/docs');
     await page.getByText('Signalbox API').first().waitFor({ timeout: 30_000 });
@@ -234,8 +291,9 @@ describe('the console in Chromium', () => {
     expect(sample('signalbox_http_requests_total', { route: '/api/v1.0/me', status: '401' })[0]?.value).toBe(1);
     expect(typeOf('signalbox_http_request_duration_seconds')).toBe('histogram');
     const trigger = { method: 'POST', route: `${P}/pipelines/{pipeline_id}/trigger`, status: '201' };
-    expect(sample('signalbox_http_request_duration_seconds_count', trigger)[0]?.value).toBe(1);
-    expect(sample('signalbox_http_request_duration_seconds_bucket', { ...trigger, le: '+Inf' })[0]?.value).toBe(1);
+    // The managed run and the synced one.
+    expect(sample('signalbox_http_request_duration_seconds_count', trigger)[0]?.value).toBe(2);
+    expect(sample('signalbox_http_request_duration_seconds_bucket', { ...trigger, le: '+Inf' })[0]?.value).toBe(2);
     // The demo's run at start and the one triggered here; the demo's sync.
     expect(sample('signalbox_managed_runs_total', { outcome: 'success', engine: 'embedded' })[0]?.value).toBe(2);
     expect(sample('signalbox_syncs_total', { outcome: 'succeeded' })[0]?.value).toBeGreaterThanOrEqual(1);

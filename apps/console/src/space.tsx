@@ -2,7 +2,7 @@ import type { Signalbox } from '@signalbox/client';
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'react-router';
 import { useClient } from './auth';
-import type { Schemas } from './lib/api';
+import type { PipelineDetail, Schemas } from './lib/api';
 
 export type Role = 'viewer' | 'editor' | 'admin';
 const RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3 };
@@ -35,3 +35,12 @@ export function useSpace(): SpaceContext {
     href: (path) => `/s/${encodeURIComponent(space)}${path}`,
   };
 }
+
+/** One pipeline of the space, as every page reads it: one cache entry per pipeline. */
+export const pipelineQuery = (space: SpaceContext, pipelineId: string) => ({
+  queryKey: ['pipeline', space.slug, pipelineId],
+  queryFn: (): Promise<PipelineDetail> =>
+    space.sb.call(
+      space.sb.raw.GET('/api/v1.0/spaces/{slug}/orchestration/pipelines/{pipeline_id}', { params: { path: { slug: space.slug, pipeline_id: pipelineId } } }),
+    ),
+});

@@ -6,7 +6,7 @@ import { ErrorBox, Loading } from '../components/bits';
 import { type Problems, YamlEditor } from '../components/YamlEditor';
 import type { PipelineDetail, PipelineVersion } from '../lib/api';
 import { placeDetails } from '../lib/diagnostics';
-import { type SpaceContext, useSpace } from '../space';
+import { pipelineQuery, type SpaceContext, useSpace } from '../space';
 
 const STARTER = `name: my-pipeline
 description: What it makes, for whom.
@@ -48,9 +48,7 @@ export function Editor() {
     refetchOnMount: 'always',
     queryFn: async () => {
       const path = { slug: space.slug, pipeline_id: pipelineId as string };
-      const pipeline: PipelineDetail = await space.sb.call(
-        space.sb.raw.GET('/api/v1.0/spaces/{slug}/orchestration/pipelines/{pipeline_id}', { params: { path } }),
-      );
+      const pipeline = await pipelineQuery(space, path.pipeline_id).queryFn();
       if (!pipeline.current_version) return { pipeline, text: STARTER };
       const version: PipelineVersion = await space.sb.call(
         space.sb.raw.GET('/api/v1.0/spaces/{slug}/orchestration/pipelines/{pipeline_id}/versions/{version_id}', {

@@ -7,7 +7,7 @@ import { Gantt } from '../components/Gantt';
 import { listPage, type PipelineDetail, type PipelineVersion, type Run, type VersionDiff } from '../lib/api';
 import { formatCount, formatDuration, formatInstant, formatRate, formatWhen } from '../lib/format';
 import { parseObject, SubmissionKeys } from '../lib/forms';
-import { type SpaceContext, useSpace } from '../space';
+import { pipelineQuery, type SpaceContext, useSpace } from '../space';
 
 const RUN_STATUSES = ['queued', 'running', 'success', 'failed', 'canceled'] as const;
 const RUN_TYPES = ['scheduled', 'manual', 'backfill', 'event'] as const;
@@ -20,11 +20,8 @@ const dayOf = (value: string | null) => (value && /^\d{4}-\d{2}-\d{2}$/.test(val
 export function PipelinePage() {
   const space = useSpace();
   const { pipelineId = '' } = useParams();
-  const path = { slug: space.slug, pipeline_id: pipelineId };
   const pipeline = useQuery({
-    queryKey: ['pipeline', space.slug, pipelineId],
-    queryFn: (): Promise<PipelineDetail> =>
-      space.sb.call(space.sb.raw.GET('/api/v1.0/spaces/{slug}/orchestration/pipelines/{pipeline_id}', { params: { path } })),
+    ...pipelineQuery(space, pipelineId),
     // A run that is going on moves the summary and the timeline: read again while one is.
     refetchInterval: (q) => (q.state.data?.last_run && ['queued', 'running'].includes(q.state.data.last_run.status) ? 3000 : false),
   });

@@ -4,9 +4,9 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorBox, Loading, StatusBadge } from '../components/bits';
 import { Comments } from '../components/Comments';
-import type { PipelineDetail, Run, RunDetail, TaskRun } from '../lib/api';
+import type { Run, RunDetail, TaskRun } from '../lib/api';
 import { formatCount, formatDuration, formatInstant, formatWhen } from '../lib/format';
-import { type SpaceContext, useSpace } from '../space';
+import { pipelineQuery, type SpaceContext, useSpace } from '../space';
 
 /** After a failed follow (a restart, a network blip), how long before following again. */
 const RETRY_MS = 2000;
@@ -46,16 +46,7 @@ export function RunPage() {
   const { runId = '' } = useParams();
   const run = useLiveRun(space, runId);
   const pipelineId = run.data?.pipeline_id;
-  const pipeline = useQuery({
-    queryKey: ['pipeline', space.slug, pipelineId],
-    enabled: pipelineId !== undefined,
-    queryFn: (): Promise<PipelineDetail> =>
-      space.sb.call(
-        space.sb.raw.GET('/api/v1.0/spaces/{slug}/orchestration/pipelines/{pipeline_id}', {
-          params: { path: { slug: space.slug, pipeline_id: pipelineId as string } },
-        }),
-      ),
-  });
+  const pipeline = useQuery({ ...pipelineQuery(space, pipelineId ?? ''), enabled: pipelineId !== undefined });
   if (run.isPending) return <Loading what="the run" />;
   if (run.error) return <ErrorBox error={run.error} />;
   const r = run.data;
