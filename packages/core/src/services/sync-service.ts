@@ -10,7 +10,7 @@ import type { SyncOutcome, Telemetry } from '../ports/telemetry';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { runAtOf } from '../run/run';
 import { readAhead } from '../sync/read-ahead';
-import { emptyCounts, type SyncRecord } from '../sync/sync';
+import { emptyCounts, joinsBatch, mergePages, SYNC_PAGES_AHEAD, type SyncRecord } from '../sync/sync';
 import type { SpaceAccess } from './space-access';
 
 export interface SyncOptions {
@@ -185,10 +185,12 @@ export class SyncService {
       await lease.keep(true);
       counts.removedPipelines = await this.pipelines.markRemoved(spaceId, connectorId, record.id, this.clock.now());
 
-      // Runs and task runs are most of a sync: the next page is fetched while this one is written
-      // (one page ahead, never more). The pipelines listing stays one page at a time: it is short,
-      // and its end decides what is marked removed, which a lease lost mid-listing must prevent.
-      for await (const change of readAhead(provider.changes(connector.cursor))) {
+      // Runs and task runs are most of a sync: the next pages are fetched while a batch is written,
+      // and the pages that arrived meanwhile are written together (ADR 0018). The pipelines listing
+      // stays one page at a time: it is short, and its end decides what is marked removed, which a
+      // lease lost mid-listing must prevent.
+      for await (const batch of readAhead(provider.changes(connector.cursor), { ahead: SYNC_PAGES_AHEAD, joins: joinsBatch })) {
+        const change = mergePages(batch);
         if (change.kind === 'cursor') {
           cursor = change.cursor;
         } else if (change.kind === 'runs') {
@@ -292,7 +294,6 @@ class Lease {
     if (this.lost) throw this.lostError();
   }
 
-  /** Records the end; false when the lease was lost meanwhile. */
   /**
    * Records the end, and `then` (the connector's side of it) in the same unit of work; false, with
    * nothing written, when the lease was lost meanwhile.
