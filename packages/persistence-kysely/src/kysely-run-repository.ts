@@ -178,9 +178,9 @@ export class KyselyRunRepository implements RunRepository {
       note: r.note,
     }));
     // Each row's pipeline is found by a probe of the unique (connector, external id) index,
-    // whatever the planner thinks of the tables (see the task runs' upsert); the keys written
-    // are the source rows that found their pipeline: every one of them is inserted or updated.
-    const written = await sql<{ pipeline_external_id: string; external_id: string }>`
+    // whatever the planner thinks of the tables (see the task runs' upsert). Every source row
+    // that found its pipeline is inserted or updated; the statement answers the others.
+    const skipped = await sql<{ pipeline_external_id: string; external_id: string }>`
       WITH src AS (
         SELECT x.*,
           (SELECT CASE WHEN p.space_id = ${connector.spaceId}::uuid THEN p.id END FROM pipelines p
@@ -203,9 +203,10 @@ export class KyselyRunRepository implements RunRepository {
           note = excluded.note, run_at = coalesce(excluded.started_at, excluded.queued_at, excluded.logical_date, t.created_at),
           updated_at = excluded.updated_at
       )
-      SELECT s.pipeline_external_id, s.external_id FROM src s WHERE s.pipeline_id IS NOT NULL`.execute(this.db);
-    const keys = new Set(written.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, externalId: w.external_id })));
-    return runs.filter((r) => keys.has(key(r))).length;
+      SELECT s.pipeline_external_id, s.external_id FROM src s WHERE s.pipeline_id IS NULL`.execute(this.db);
+    if (skipped.rows.length === 0) return runs.length;
+    const keys = new Set(skipped.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, externalId: w.external_id })));
+    return runs.filter((r) => !keys.has(key(r))).length;
   }
 
   async requestHash(spaceId: Id, id: Id) {

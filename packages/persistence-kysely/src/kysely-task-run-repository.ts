@@ -89,9 +89,10 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
     // tables: a first sync fills them from empty, and a plan made then (prepared statements keep
     // theirs) must not scan what it took for small. So the lookups name only those keys' columns,
     // and the space is checked on the row found (a CASE no index can serve), not in the WHERE,
-    // where it would offer the planner the (space, id) indexes, which scan a whole space. The
-    // keys written are the source rows that found their run: every one is inserted or updated.
-    const written = await sql<{ pipeline_external_id: string; run_external_id: string; task_id: string; map_index: number }>`
+    // where it would offer the planner the (space, id) indexes, which scan a whole space. Every
+    // source row that found its run is inserted or updated; the statement answers the others
+    // (normally none), so the count costs no row sent back for each one written.
+    const skipped = await sql<{ pipeline_external_id: string; run_external_id: string; task_id: string; map_index: number }>`
       WITH src AS (
         SELECT x.*,
           (SELECT CASE WHEN r.space_id = ${connector.spaceId}::uuid THEN r.id END FROM runs r
@@ -113,11 +114,12 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
           try_number = excluded.try_number, started_at = excluded.started_at, finished_at = excluded.finished_at,
           duration_seconds = excluded.duration_seconds, operator = excluded.operator, updated_at = excluded.updated_at
       )
-      SELECT s.pipeline_external_id, s.run_external_id, s.task_id, s.map_index FROM src s WHERE s.run_id IS NOT NULL`.execute(this.db);
+      SELECT s.pipeline_external_id, s.run_external_id, s.task_id, s.map_index FROM src s WHERE s.run_id IS NULL`.execute(this.db);
+    if (skipped.rows.length === 0) return taskRuns.length;
     const keys = new Set(
-      written.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, runExternalId: w.run_external_id, taskId: w.task_id, mapIndex: w.map_index })),
+      skipped.rows.map((w) => key({ pipelineExternalId: w.pipeline_external_id, runExternalId: w.run_external_id, taskId: w.task_id, mapIndex: w.map_index })),
     );
-    return taskRuns.filter((t) => keys.has(key(t))).length;
+    return taskRuns.filter((t) => !keys.has(key(t))).length;
   }
 
   /**
