@@ -10,7 +10,6 @@ import {
   ProviderRegistry,
   type Repositories,
   type Services,
-  sha256,
   systemClock,
 } from '@signalbox/core';
 import { definitionTools } from '@signalbox/definition-tools';
@@ -25,6 +24,7 @@ import { Container } from 'inversify';
 import { sql } from 'kysely';
 import type { Config } from './config';
 import { coreLogger, createLogger } from './logging';
+import { nodeSha256 } from './node-hasher';
 import { resolveSecretKey } from './secret-key';
 import { T } from './tokens';
 
@@ -47,7 +47,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   c.bind(T.clock).toConstantValue(systemClock);
   // Time-ordered: new rows' ids land at the right edge of their indexes (persistence-kysely's ids.ts).
   c.bind(T.ids).toConstantValue(timeOrderedIds);
-  c.bind(T.hasher).toConstantValue(sha256);
+  c.bind(T.hasher).toConstantValue(nodeSha256);
 
   c.bind(T.secretKey).toResolvedValue((cfg: Config, logger) => resolveSecretKey(cfg, logger), [T.config, T.coreLogger]);
   c.bind(T.database)
