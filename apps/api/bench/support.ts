@@ -1,5 +1,5 @@
 /** What the benchmarks of apps/api/bench share: their settings from the environment and the server they make databases on. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,11 +46,21 @@ export interface Running {
   readyMs: number;
 }
 
-/** The node arguments of the root `npm start` script (`exec node <arguments>`), read from package.json: the benchmarks run what it runs. */
+let built = false;
+
+/**
+ * The node arguments of the root `npm start` script (`exec node <arguments>`), read from
+ * package.json: the benchmarks run what it runs. Its `prestart` (the build of what it runs, when
+ * stale) runs first, once, as npm would run it.
+ */
 function startArguments(): string[] {
-  const script: string = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).scripts.start;
-  const m = /^exec node (.+)$/.exec(script.trim());
-  if (!m) throw new Error(`the start script is not 'exec node …': ${script}`);
+  const scripts: Record<string, string> = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).scripts;
+  if (!built && scripts.prestart) {
+    execSync(scripts.prestart, { cwd: ROOT, stdio: 'inherit' });
+    built = true;
+  }
+  const m = /^exec node (.+)$/.exec(scripts.start.trim());
+  if (!m) throw new Error(`the start script is not 'exec node …': ${scripts.start}`);
   return m[1].split(/\s+/);
 }
 
@@ -58,8 +68,9 @@ function startArguments(): string[] {
 export async function start(env: Record<string, string>): Promise<Running> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const args = startArguments();
   const t0 = performance.now();
-  const child = spawn(process.execPath, startArguments(), {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', SIGNALBOX_RATE_LIMIT_PER_KEY: '0', SIGNALBOX_RATE_LIMIT_PER_ADDRESS: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],

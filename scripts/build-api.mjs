@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * Builds what `npm start` runs: apps/api/src/main.ts and the workspace packages it imports, bundled
+ * by esbuild into apps/api/build/main.js (CommonJS, with a source map). Third-party packages stay
+ * in node_modules. Each bundled file keeps its own `__dirname`, so paths next to the sources (the
+ * demo's pipeline, the console's build, the embedded warehouse's thread) stay where they were.
+ *
+ *   node scripts/build-api.mjs              build
+ *   node scripts/build-api.mjs --if-stale   build only when a source is newer than the build
+ *   node scripts/build-api.mjs --out FILE   build FILE instead (tests)
+ *
+ * Run by `npm install` (prepare) and before `npm start` (prestart, --if-stale). docs/operations.md § Start.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const ENTRY = join(ROOT, 'apps', 'api', 'src', 'main.ts');
+const outArg = process.argv.indexOf('--out');
+export const OUT = outArg >= 0 ? resolve(process.argv[outArg + 1]) : join(ROOT, 'apps', 'api', 'build', 'main.js');
+/** Where the bundled sources live: a change under any of them makes the build stale. */
+const SOURCE_DIRS = [join(ROOT, 'apps', 'api', 'src'), join(ROOT, 'packages')];
+
+/** The newest modification time of a source file (TypeScript, JavaScript, JSON) under `dir`, skipping builds and dependencies. */
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name === 'build' || entry.name === 'bench') continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (/\.(ts|mts|cts|js|mjs|cjs|json)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+export function isStale() {
+  if (!existsSync(OUT)) return true;
+  const built = statSync(OUT).mtimeMs;
+  return statSync(fileURLToPath(import.meta.url)).mtimeMs > built || SOURCE_DIRS.some((dir) => newestSource(dir) > built);
+}
+
+/** Keeps `__dirname` and `__filename` of every bundled source file its own. */
+const ownDirname = {
+  name: 'own-dirname',
+  setup(build) {
+    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
+      if (args.path.includes('node_modules')) return undefined;
+      const { readFile } = await import('node:fs/promises');
+      const source = await readFile(args.path, 'utf8');
+      if (!/__dirname|__filename/.test(source)) return undefined;
+      const contents = `const __dirname = ${JSON.stringify(dirname(args.path))}; const __filename = ${JSON.stringify(args.path)};\n${source}`;
+      return { contents, loader: args.path.endsWith('ts') ? 'ts' : 'js' };
+    });
+  },
+};
+
+/**
+ * Workspace packages (@signalbox/*) are bundled; every other bare import stays a `require` of the
+ * file it resolves to from its importer, unless `require` cannot load it (an export naming a
+ * missing file): that one is bundled too.
+ */
+const thirdPartyExternal = {
+  name: 'third-party-external',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@signalbox/')) return undefined;
+      try {
+        const resolved = createRequire(join(args.resolveDir, 'index.js')).resolve(args.path);
+        // Built-in modules resolve to their own name. A package is required by the file its importer
+        // resolves to: a workspace may hold its own version of it, which the build's folder would not find.
+        if (resolved === args.path) return { path: args.path, external: true };
+        return existsSync(resolved) ? { path: resolved, external: true } : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+  },
+};
+
+export async function buildApi() {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [ENTRY],
+    outfile: OUT,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+    plugins: [thirdPartyExternal, ownDirname],
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--if-stale') && !isStale()) {
+    console.error(`${OUT.slice(ROOT.length + 1)} is up to date`);
+    process.exit(0);
+  }
+  const t0 = Date.now();
+  await buildApi();
+  console.error(`built ${OUT.slice(ROOT.length + 1)} in ${Date.now() - t0} ms`);
+}
