@@ -9,11 +9,11 @@
  *   node scripts/build-api.mjs --if-stale   build only when a source is newer than the build
  *   node scripts/build-api.mjs --out FILE   build FILE instead (tests)
  *
- * Run by `npm install` (prepare) and before `npm start` (prestart, --if-stale). docs/operations.md § Start.
+ * Run by `npm install` (prepare) and before `npm start` (prestart, --if-stale). docs/operations.md § Running it.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,6 +22,18 @@ const outArg = process.argv.indexOf('--out');
 export const OUT = outArg >= 0 ? resolve(process.argv[outArg + 1]) : join(ROOT, 'apps', 'api', 'build', 'main.js');
 /** Where the bundled sources live: a change under any of them makes the build stale. */
 const SOURCE_DIRS = [join(ROOT, 'apps', 'api', 'src'), join(ROOT, 'packages')];
+/**
+ * Files outside them that change what the build is: the dependencies installed (a package moved
+ * by `npm install <name>` or `npm update`, which run no `prepare`) and the compiler settings.
+ */
+const SETTINGS = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.base.json',
+  join('apps', 'api', 'package.json'),
+  join('apps', 'api', 'tsconfig.json'),
+].map((file) => join(ROOT, file));
 
 /** The newest modification time of a source file (TypeScript, JavaScript, JSON) under `dir`, skipping builds and dependencies. */
 function newestSource(dir) {
@@ -30,15 +42,28 @@ function newestSource(dir) {
     if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name === 'build' || entry.name === 'bench') continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (/\.(ts|mts|cts|js|mjs|cjs|json)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (/\.(ts|tsx|mts|cts|js|mjs|cjs|json)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
 
+/**
+ * The build's first line: it names the checkout it was built in, because it requires files there
+ * by their absolute paths (its own `__dirname`s, and packages a workspace holds a version of).
+ */
+const BANNER = `// signalbox API build of ${ROOT}`;
+
+/** Whether the build is missing, was made in another folder (a moved checkout), or is older than a source or than this script. */
 export function isStale() {
   if (!existsSync(OUT)) return true;
+  const fd = openSync(OUT, 'r');
+  const head = Buffer.alloc(Buffer.byteLength(BANNER) + 1);
+  readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  if (head.toString('utf8') !== `${BANNER}\n`) return true;
   const built = statSync(OUT).mtimeMs;
-  return statSync(fileURLToPath(import.meta.url)).mtimeMs > built || SOURCE_DIRS.some((dir) => newestSource(dir) > built);
+  const settings = [fileURLToPath(import.meta.url), ...SETTINGS].filter((file) => existsSync(file));
+  return settings.some((file) => statSync(file).mtimeMs > built) || SOURCE_DIRS.some((dir) => newestSource(dir) > built);
 }
 
 /** Keeps `__dirname` and `__filename` of every bundled source file its own. */
@@ -50,7 +75,8 @@ const ownDirname = {
       const { readFile } = await import('node:fs/promises');
       const source = await readFile(args.path, 'utf8');
       if (!/__dirname|__filename/.test(source)) return undefined;
-      const contents = `const __dirname = ${JSON.stringify(dirname(args.path))}; const __filename = ${JSON.stringify(args.path)};\n${source}`;
+      // On the file's first line, so that the source map's lines stay the file's own.
+      const contents = `const __dirname = ${JSON.stringify(dirname(args.path))}, __filename = ${JSON.stringify(args.path)}; ${source}`;
       return { contents, loader: args.path.endsWith('ts') ? 'ts' : 'js' };
     });
   },
@@ -79,9 +105,16 @@ const thirdPartyExternal = {
   },
 };
 
+/**
+ * Builds OUT and its source map. Each is written beside itself and renamed into place, so a
+ * process starting meanwhile reads the old build or the new one, never half of one. Both carry
+ * the time the build began: a source saved while it ran is newer, and makes the build stale.
+ */
 export async function buildApi() {
   const { build } = await import('esbuild');
-  await build({
+  const began = new Date();
+  const { outputFiles } = await build({
+    write: false,
     entryPoints: [ENTRY],
     outfile: OUT,
     bundle: true,
@@ -89,17 +122,25 @@ export async function buildApi() {
     format: 'cjs',
     target: 'node20',
     sourcemap: true,
+    banner: { js: BANNER },
     logLevel: 'warning',
     plugins: [thirdPartyExternal, ownDirname],
   });
+  mkdirSync(dirname(OUT), { recursive: true });
+  for (const file of outputFiles) {
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    utimesSync(temporary, began, began);
+    renameSync(temporary, file.path);
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--if-stale') && !isStale()) {
-    console.error(`${OUT.slice(ROOT.length + 1)} is up to date`);
+    console.error(`${relative(ROOT, OUT)} is up to date`);
     process.exit(0);
   }
   const t0 = Date.now();
   await buildApi();
-  console.error(`built ${OUT.slice(ROOT.length + 1)} in ${Date.now() - t0} ms`);
+  console.error(`built ${relative(ROOT, OUT)} in ${Date.now() - t0} ms`);
 }

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +37,14 @@ describe('the build npm start runs', () => {
     } finally {
       utimesSync(source, atime, mtime);
     }
+  }, 60_000);
+
+  it('is built again when it was built in another folder (it requires files by their absolute paths)', async () => {
+    const text = readFileSync(out, 'utf8');
+    expect(text.split('\n', 1)[0]).toBe(`// signalbox API build of ${ROOT}`);
+    writeFileSync(out, text.replace(ROOT, '/some/other/checkout'));
+    expect((await build('--if-stale')).stderr).toContain('built');
+    expect(readFileSync(out, 'utf8').split('\n', 1)[0]).toBe(`// signalbox API build of ${ROOT}`);
   }, 60_000);
 
   it('starts the API on the embedded database, demo and its managed run included, as the sources do', async () => {

@@ -278,6 +278,30 @@ describe('SyncService', () => {
     expect(live.items.map((v) => v.pipeline.externalId)).toEqual(['a', 'b']);
   });
 
+  it('writes no batch of pages fetched ahead once its lease is lost', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('a')];
+    const at = (h: number) => new Date(w.clock.now().getTime() - h * HOUR);
+    w.provider.runList = [1, 2, 3, 4, 5, 6].map((i) => providerRun('a', `r${i}`, at(i)));
+    let calls = 0;
+    w.provider.beforePage = async () => {
+      // Call 4 fetches the second page of runs, ahead of the writes: another process takes the
+      // sync over then. No page fetched after that may be written.
+      if (++calls !== 4) return;
+      w.clock.advance(61_000);
+      const now = w.clock.now();
+      const other = { ...(await w.repos.syncs.list(w.acme.id, w.connector.id, DEFAULT_PAGE)).items[0], id: w.ids.id(), startedAt: now, heartbeatAt: now };
+      expect((await w.repos.syncs.begin(other, new Date(now.getTime() + HOUR))).started).toBe(true);
+    };
+    const first = await syncAcme(w);
+    await w.worker.idle();
+    expect(first.status).toBe('failed');
+    const pipeline = (await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE)).items[0].pipeline;
+    const stored = await w.services.runs.list(w.viewer, 'acme', pipeline.id, {}, DEFAULT_PAGE);
+    // At most the first page, written before the takeover was noticed; none fetched after it.
+    expect(['r1', 'r2']).toEqual(expect.arrayContaining(stored.items.map((r) => r.externalId)));
+  });
+
   it('moves neither the cursor nor the connector state when its lease is found lost only at the end', async () => {
     const w = await world();
     w.provider.pipelineList = [dag('a')];

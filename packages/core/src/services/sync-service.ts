@@ -191,6 +191,9 @@ export class SyncService {
       // lease lost mid-listing must prevent.
       for await (const batch of readAhead(provider.changes(connector.cursor), { ahead: SYNC_PAGES_AHEAD, joins: joinsBatch })) {
         const change = mergePages(batch);
+        // A batch is written only while the lease holds: the pages it carries were fetched up to
+        // ten pages earlier, and a sync that took this one over may have written newer rows since.
+        await lease.keep();
         if (change.kind === 'cursor') {
           cursor = change.cursor;
         } else if (change.kind === 'runs') {
@@ -209,7 +212,6 @@ export class SyncService {
           const page = change.taskRuns;
           counts.taskRuns += await this.uow.run((r) => r.taskRuns.upsertFromProvider(connector, page, this.clock.now()));
         }
-        await lease.keep();
       }
       const finished: SyncRecord = { ...record, status: 'succeeded', counts, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
       const schedule = await this.scheduleAfter(connector, 'succeeded', finished.finishedAt!);

@@ -116,6 +116,22 @@ describe('readAhead', () => {
     expect(state.fetched).toBeLessThanOrEqual(3);
   });
 
+  it('closes the source when the caller stops early with several fetches pending, once they have settled', async () => {
+    const { items, state } = source(20, []);
+    const batches: number[][] = [];
+    for await (const batch of readAhead(items, { ahead: 5 })) {
+      batches.push(batch);
+      if (batches.length === 2) break;
+    }
+    // Without `joins`, one item a batch, however many were fetched ahead.
+    expect(batches).toEqual([[1], [2]]);
+    for (let i = 0; i < 20 && !state.closed; i++) await tick();
+    expect(state.closed).toBe(true);
+    // The fetches pending when the caller stopped ran to their end, and none after them.
+    expect(state.fetched).toBeGreaterThanOrEqual(3);
+    expect(state.fetched).toBeLessThanOrEqual(7);
+  });
+
   it('refuses a read-ahead that is not a positive integer', async () => {
     await expect(readAhead(source(1, []).items, { ahead: 0 }).next()).rejects.toThrow(RangeError);
     await expect(readAhead(source(1, []).items, { ahead: 1.5 }).next()).rejects.toThrow(RangeError);

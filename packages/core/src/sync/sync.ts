@@ -30,7 +30,8 @@ export const emptyCounts = (): SyncCounts => ({ pipelines: 0, removedPipelines: 
 /**
  * How many pages of changes a sync fetches before it asks for them, and the most rows it writes in
  * one batch: pages that arrived while the last batch was written are written together, up to this
- * many rows (ADR 0018). At most `SYNC_PAGES_AHEAD` pages wait in memory.
+ * many rows (ADR 0018). A sync holds at most `SYNC_PAGES_AHEAD` pages fetched ahead besides the
+ * batch it is writing (itself at most `SYNC_PAGES_AHEAD` pages).
  */
 export const SYNC_PAGES_AHEAD = 10;
 export const SYNC_BATCH_ROWS = 1000;

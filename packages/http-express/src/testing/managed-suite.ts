@@ -300,8 +300,12 @@ export function managedApiSuite(label: string, setup: () => Promise<ManagedHarne
       it('lets exactly one of two concurrent updates from one version win', async () => {
         const name = unique('race');
         const p = await create(stepsJson(name));
+        // Both from version 1, said so: however the two interleave (one may end before the other
+        // reads), exactly one may write version 2.
         const results = await Promise.all(
-          ['SELECT 10 AS id', 'SELECT 20 AS id'].map((q) => send('editor', 'put', `${P}/pipelines/${p.id}`, stepsJson(name, q), 'application/json')),
+          ['SELECT 10 AS id', 'SELECT 20 AS id'].map((q) =>
+            send('editor', 'put', `${P}/pipelines/${p.id}`, stepsJson(name, q), 'application/json', { 'If-Match': '"1"' }),
+          ),
         );
         expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
         expect(results.find((r) => r.status === 409)?.body.error.code).toBe('VERSION_CONFLICT');
