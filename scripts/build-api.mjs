@@ -11,15 +11,15 @@
  *
  * Run by `npm install` (prepare) and before `npm start` (prestart, --if-stale). docs/operations.md § Running it.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const ENTRY = join(ROOT, 'apps', 'api', 'src', 'main.ts');
+const ENTRY = join(ROOT, 'apps', 'api', 'src', 'main.ts');
 const outArg = process.argv.indexOf('--out');
-export const OUT = outArg >= 0 ? resolve(process.argv[outArg + 1]) : join(ROOT, 'apps', 'api', 'build', 'main.js');
+const OUT = outArg >= 0 ? resolve(process.argv[outArg + 1]) : join(ROOT, 'apps', 'api', 'build', 'main.js');
 /** Where the bundled sources live: a change under any of them makes the build stale. */
 const SOURCE_DIRS = [join(ROOT, 'apps', 'api', 'src'), join(ROOT, 'packages')];
 /**
@@ -54,7 +54,7 @@ function newestSource(dir) {
 const BANNER = `// signalbox API build of ${ROOT}`;
 
 /** Whether the build is missing, was made in another folder (a moved checkout), or is older than a source or than this script. */
-export function isStale() {
+function isStale() {
   if (!existsSync(OUT)) return true;
   const fd = openSync(OUT, 'r');
   const head = Buffer.alloc(Buffer.byteLength(BANNER) + 1);
@@ -70,10 +70,9 @@ export function isStale() {
 const ownDirname = {
   name: 'own-dirname',
   setup(build) {
-    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
+    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
       if (args.path.includes('node_modules')) return undefined;
-      const { readFile } = await import('node:fs/promises');
-      const source = await readFile(args.path, 'utf8');
+      const source = readFileSync(args.path, 'utf8');
       if (!/__dirname|__filename/.test(source)) return undefined;
       // On the file's first line, so that the source map's lines stay the file's own.
       const contents = `const __dirname = ${JSON.stringify(dirname(args.path))}, __filename = ${JSON.stringify(args.path)}; ${source}`;
@@ -110,7 +109,7 @@ const thirdPartyExternal = {
  * process starting meanwhile reads the old build or the new one, never half of one. Both carry
  * the time the build began: a source saved while it ran is newer, and makes the build stale.
  */
-export async function buildApi() {
+async function buildApi() {
   const { build } = await import('esbuild');
   const began = new Date();
   const { outputFiles } = await build({
@@ -135,11 +134,9 @@ export async function buildApi() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (process.argv.includes('--if-stale') && !isStale()) {
-    console.error(`${relative(ROOT, OUT)} is up to date`);
-    process.exit(0);
-  }
+if (process.argv.includes('--if-stale') && !isStale()) {
+  console.error(`${relative(ROOT, OUT)} is up to date`);
+} else {
   const t0 = Date.now();
   await buildApi();
   console.error(`built ${relative(ROOT, OUT)} in ${Date.now() - t0} ms`);

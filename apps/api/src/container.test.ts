@@ -105,3 +105,31 @@ describe('logging', () => {
     expect(redact({ nested: [{ api_key: 'x' }] })).toEqual({ nested: [{ api_key: '[redacted]' }] });
   });
 });
+
+describe('the access log', () => {
+  /** Requests the container's app logs at `logLevel` (one `GET /health/live`), as the core logger is asked to write them. */
+  async function logged(logLevel: Config['logLevel']) {
+    const asked: { message: string; meta?: Record<string, unknown> }[] = [];
+    const config = testConfig({ secretKey: 'container-test-secret-0123', inMemoryDatabase: true, logLevel });
+    const c = buildContainer(config, { logStream: new Writable({ write: (_chunk, _enc, done) => done() }) });
+    c.rebind(T.coreLogger).toConstantValue({
+      info: (message, meta) => asked.push({ message, meta }),
+      warn: () => {},
+      error: () => {},
+    });
+    try {
+      expect((await request(await c.getAsync(T.app)).get('/health/live')).status).toBe(200);
+      return asked.filter((e) => e.message === 'request').map((e) => e.meta?.path);
+    } finally {
+      await (await c.getAsync(T.database)).close();
+      config.cleanup();
+    }
+  }
+
+  it('is written when the logger takes info lines, and not even built when it drops them', async () => {
+    expect(await logged('info')).toEqual(['/health/live']);
+    expect(await logged('debug')).toEqual(['/health/live']);
+    expect(await logged('warn')).toEqual([]);
+    expect(await logged('error')).toEqual([]);
+  });
+});
