@@ -72,30 +72,33 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   if (opts.trustProxy !== undefined && opts.trustProxy !== null) app.set('trust proxy', opts.trustProxy);
-  app.use(requestId);
   const metrics = opts.metrics ?? createMetrics();
   const accessLog = opts.accessLog !== false;
-  app.use((req, res, next) => {
-    const start = process.hrtime.bigint();
-    // 'close' comes for every request, also one whose client hung up before the answer ('finish' does not).
-    res.on('close', () => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
-      // The route that answered names it (see `routeLabel`); a path no route took is one label.
-      metrics.request(req.method, res.locals.route ?? UNMATCHED_ROUTE, status, ms / 1000);
-      if (!accessLog) return;
-      logger.info('request', {
-        request_id: res.locals.requestId,
-        method: req.method,
-        path: req.originalUrl.split('?')[0],
-        status,
-        duration_ms: Math.round(ms * 10) / 10,
-        user_id: res.locals.actor?.userId,
-      });
+  // One listener for every response (no closure per request): 'close' comes for every request,
+  // also one whose client hung up before the answer ('finish' does not).
+  function answered(this: Response) {
+    const ms = Number(process.hrtime.bigint() - this.locals.start) / 1e6;
+    const status = this.writableFinished ? this.statusCode : CLIENT_CLOSED;
+    // The route that answered names it (see `routeLabel`); a path no route took is one label.
+    metrics.request(this.req.method, this.locals.route ?? UNMATCHED_ROUTE, status, ms / 1000);
+    if (!accessLog) return;
+    logger.info('request', {
+      request_id: this.locals.requestId,
+      method: this.req.method,
+      path: this.req.originalUrl.split('?')[0],
+      status,
+      duration_ms: Math.round(ms * 10) / 10,
+      user_id: this.locals.actor?.userId,
     });
-    next();
+  }
+  app.use((req, res, next) => {
+    res.locals.start = process.hrtime.bigint();
+    res.on('close', answered);
+    requestId(req, res, next);
   });
 
+  // The API first: the routes after it are few and rarely asked for.
+  app.use(basePath, createApiRouter(services, { ...opts, mountPath: basePath }));
   const document = openApiDocument({ basePath, syncWaitMs: opts.syncWaitMs });
   app.get('/health/live', (_req: Request, res: Response) => {
     res.locals.route = '/health/live';
@@ -118,7 +121,6 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   app.get('/metrics', metricsHandler(metrics, opts.metricsToken));
   app.use(referencePage());
   app.use(consoleFiles(opts.consoleDir));
-  app.use(basePath, createApiRouter(services, { ...opts, mountPath: basePath }));
   // The dialects' routers answer their own unknown paths only under their own mount points.
   for (const base of new Set(apiRoutes(opts).flatMap((r) => (r.base ? [r.base] : []))))
     app.use(base, createApiRouter(services, { ...opts, base, mountPath: base }));

@@ -28,12 +28,13 @@ export const RATE_LIMIT_TABLE = 'rate_limits';
 
 /**
  * Counts requests against the limits. Each method counts one request and resolves the seconds
- * to wait before the next one is allowed, or null while within the limit.
+ * to wait before the next one is allowed, or null while within the limit. A limit that is off has
+ * no method: a request then neither waits for it nor works out what it would count.
  */
 export interface RateLimiter {
-  address(ip: string): Promise<number | null>;
-  key(rawKey: string): Promise<number | null>;
-  failedAuthentication(ip: string): Promise<number | null>;
+  address?(ip: string): Promise<number | null>;
+  key?(rawKey: string): Promise<number | null>;
+  failedAuthentication?(ip: string): Promise<number | null>;
 }
 
 type Limiter = RateLimiterMemory | RateLimiterPostgres;
@@ -64,8 +65,7 @@ export function createRateLimiter(settings: RateLimitSettings, sql?: SqlClient, 
   const byAddress = make('address', settings.perAddressPerSecond, second);
   const byKey = make('key', settings.perKeyPerSecond, second);
   const failed = make('auth', settings.failedAuthPerMinute, 60 * second);
-  const take = async (limiter: Limiter | undefined, id: string): Promise<number | null> => {
-    if (!limiter) return null;
+  const take = async (limiter: Limiter, id: string): Promise<number | null> => {
     try {
       await limiter.consume(id);
       return null;
@@ -75,9 +75,9 @@ export function createRateLimiter(settings: RateLimitSettings, sql?: SqlClient, 
     }
   };
   return {
-    address: (ip) => take(byAddress, ip),
+    ...(byAddress && { address: (ip: string) => take(byAddress, ip) }),
     // The key itself is never stored: its counter is named by a digest of it.
-    key: (rawKey) => take(byKey, createHash('sha256').update(rawKey).digest('base64url').slice(0, 32)),
-    failedAuthentication: (ip) => take(failed, ip),
+    ...(byKey && { key: (rawKey: string) => take(byKey, createHash('sha256').update(rawKey).digest('base64url').slice(0, 32)) }),
+    ...(failed && { failedAuthentication: (ip: string) => take(failed, ip) }),
   };
 }

@@ -3,7 +3,7 @@ import { FakeClock, inMemoryPersistence, SequentialIds } from '@signalbox/core/t
 import { MockProviderFactory } from '@signalbox/provider-mock';
 import express from 'express';
 import request from 'supertest';
-import { apiRoutes, buildApp, buildOpenApi, createApiRouter, type RateLimiter } from './index';
+import { apiRoutes, buildApp, buildOpenApi, createApiRouter, createRateLimiter, type RateLimiter } from './index';
 
 const KEY = 'sbx_embedding_test_key_0123456789abcdef';
 
@@ -59,6 +59,22 @@ describe('the router mounted by another service', () => {
     expect([big.status, big.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     const fits = await request(small).post('/spaces').set(auth).set('Content-Type', 'text/yaml').send('slug: fits\nname: F\n');
     expect(fits.status).toBe(201);
+  });
+
+  it('finds a route in any letter case and with a trailing slash, takes HEAD on a GET route, keeps the case of parameters', async () => {
+    const app = await setup();
+    const auth = { Authorization: `Bearer ${KEY}` };
+    expect((await request(app).post('/pipelines-api/v1.0/spaces').set(auth).send({ slug: 'Team-Case', name: 'C' })).status).toBe(400);
+    expect((await request(app).post('/pipelines-api/v1.0/spaces').set(auth).send({ slug: 'team-c', name: 'C' })).status).toBe(201);
+    for (const path of ['/pipelines-api/v1.0/SPACES/team-c', '/pipelines-api/v1.0/spaces/team-c/', '/pipelines-api/v1.0/Spaces/team-c/members/']) {
+      expect([path, (await request(app).get(path).set(auth)).status]).toEqual([path, 200]);
+    }
+    // The slug keeps its letters: one in capitals names no space.
+    expect((await request(app).get('/pipelines-api/v1.0/spaces/TEAM-C').set(auth)).status).toBe(404);
+    const head = await request(app).head('/pipelines-api/v1.0/spaces/team-c').set(auth);
+    expect([head.status, head.text]).toEqual([200, undefined]);
+    const wrong = await request(app).put('/pipelines-api/v1.0/spaces/team-c/teams/').set(auth);
+    expect([wrong.status, wrong.headers.allow]).toEqual([405, 'GET, POST']);
   });
 
   it('passes unknown paths on to the host app when asked', async () => {
@@ -120,5 +136,19 @@ describe('the API key in either header', () => {
     expect(failed).toBe(0);
     const both = await request(app).get('/me').set('Api-key', KEY).set('Authorization', 'Bearer sbx_another_key_0123456789');
     expect([both.status, both.body.error.code, failed, keyed.length]).toEqual([400, 'AMBIGUOUS_API_KEY', 1, 3]);
+  });
+
+  it('has no method for a limit that is off, so a request neither counts nor waits for it', async () => {
+    const off = createRateLimiter({ perKeyPerSecond: 0, perAddressPerSecond: 0, failedAuthPerMinute: 0 });
+    expect(Object.keys(off)).toEqual([]);
+    const keyOnly = createRateLimiter({ perKeyPerSecond: 1, perAddressPerSecond: 0, failedAuthPerMinute: 0 });
+    expect(Object.keys(keyOnly)).toEqual(['key']);
+    const ids = new SequentialIds();
+    const services = createServices({ ...inMemoryPersistence(ids), registry: new ProviderRegistry(), clock: new FakeClock(), ids });
+    await services.access.bootstrapAdminKey(KEY);
+    const app = express().use(createApiRouter(services, { rateLimiter: keyOnly }));
+    expect((await request(app).get('/me').set('Authorization', `Bearer ${KEY}`)).status).toBe(200);
+    expect((await request(app).get('/me').set('Authorization', `Bearer ${KEY}`)).status).toBe(429);
+    expect((await request(app).get('/me').set('Authorization', 'Bearer sbx_unknown_key_0123456789abcdef')).status).toBe(401);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, type Logger, MANAGED_NAME_PATTERN, notFound, renameField, type Services, SLUG_PATTERN, silentLogger } from '@signalbox/core';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { JSON_TYPES, type Locate, locateInJson, parseYaml, YAML_TYPES } from './body';
 import { errorHandler, sendError } from './errors';
 import { setPageHeaders } from './pagination';
@@ -123,15 +124,16 @@ function keyOf(req: Request): KeyOf {
 const authenticate =
   (services: Services, limits: RateLimiter | undefined): RequestHandler =>
   async (req, res, next) => {
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    if (limits) {
-      const wait = await limits.address(address);
+    // Worked out only for a limit that counts it (with `trust proxy`, it reads X-Forwarded-For).
+    const address = () => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    if (limits?.address) {
+      const wait = await limits.address(address());
       if (wait !== null) return tooMany(res, wait, 'too many requests from this address');
     }
     const given = keyOf(req);
     const actor = given.key !== undefined ? await services.access.authenticate(given.key) : undefined;
     if (given.key === undefined || !actor) {
-      const wait = limits ? await limits.failedAuthentication(address) : null;
+      const wait = limits?.failedAuthentication ? await limits.failedAuthentication(address()) : null;
       if (wait !== null) return tooMany(res, wait, 'too many failed authentications from this address');
       if (given.key === undefined && given.conflict) {
         res.set('WWW-Authenticate', 'Bearer realm="signalbox", error="invalid_request", error_description="two different API keys"');
@@ -146,7 +148,7 @@ const authenticate =
       res.set('WWW-Authenticate', 'Bearer realm="signalbox", error="invalid_token", error_description="the API key is unknown, revoked or expired"');
       return sendError(res, 401, 'INVALID_API_KEY', 'the API key is unknown, revoked or expired');
     }
-    if (limits) {
+    if (limits?.key) {
       const wait = await limits.key(given.key);
       if (wait !== null) return tooMany(res, wait, 'too many requests with this API key');
     }
@@ -245,6 +247,78 @@ function serve(spec: RouteSpec, services: Services): RequestHandler {
 
 const hasBody = (req: Request) => (req.get('content-length') !== undefined ? req.get('content-length') !== '0' : req.get('transfer-encoding') !== undefined);
 
+/** A route as the table takes it: its method, its Express-style path (`/spaces/:slug`) and its handlers. */
+interface TableRoute {
+  method: string;
+  path: string;
+  chain: RequestHandler[];
+}
+
+type Found = { chain: RequestHandler[]; params: Record<string, string> } | { allow: string[]; template: string };
+
+/**
+ * The routes in a radix tree (find-my-way): a request finds its route in one lookup, where
+ * Express's own router tries each route's pattern in turn. It matches as Express does by default:
+ * letters in any case, with or without a trailing slash, the first route declared winning; HEAD
+ * takes the GET route. A path no route has is undefined; a path with routes of other methods only
+ * is their list (for 405); a path whose percent-escapes do not decode is 'malformed'.
+ */
+function routeTable(routes: TableRoute[]) {
+  const tree = FindMyWay({ caseSensitive: false, maxParamLength: 8192 });
+  const methodsByPath = new Map<string, string[]>();
+  for (const { method, path, chain } of routes) {
+    const store = { chain, template: path };
+    for (const variant of path.endsWith('/') ? [path, path.slice(0, -1)] : [path, `${path}/`])
+      if (!tree.hasRoute(method as HTTPMethod, variant)) tree.on(method as HTTPMethod, variant, () => undefined, store);
+    methodsByPath.set(path, [...new Set([...(methodsByPath.get(path) ?? []), method])]);
+  }
+  const methods = [...new Set(routes.map((r) => r.method))] as HTTPMethod[];
+  return {
+    find(method: string, path: string): Found | 'malformed' | undefined {
+      if (path.includes('%') && !decodes(path)) return 'malformed';
+      const found = tree.find((method === 'HEAD' ? 'GET' : method) as HTTPMethod, path);
+      if (found) return { chain: (found.store as { chain: RequestHandler[] }).chain, params: found.params as Record<string, string> };
+      for (const other of methods) {
+        const elsewhere = tree.find(other, path);
+        if (elsewhere) {
+          const { template } = elsewhere.store as { template: string };
+          return { allow: methodsByPath.get(template) ?? [other], template };
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+const decodes = (path: string) => {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Runs a route's handlers in turn as Express runs a route's: each goes on with next(), an error
+ * (passed, thrown or a rejected promise) goes to the router's error handler.
+ */
+function runChain(chain: RequestHandler[], req: Request, res: Response, done: (err?: unknown) => void) {
+  let i = 0;
+  const next = (err?: unknown) => {
+    if (err) return done(err);
+    const handler = chain[i++];
+    if (!handler) return done();
+    try {
+      const result: unknown = handler(req, res, next);
+      if (result instanceof Promise) result.catch((e: unknown) => done(e ?? new Error('a route handler rejected with nothing')));
+    } catch (e) {
+      done(e);
+    }
+  };
+  next();
+}
+
 /**
  * The API as an Express router over the core's services: mount it where you like
  * (`app.use('/api/v1.0', createApiRouter(services))`). It parses and checks its own bodies,
@@ -268,24 +342,28 @@ export function createApiRouter(services: Services, opts: ApiRouterOptions = {})
   const router = Router();
   router.use(requestId);
   const routes = opts.routes ?? apiRoutes(opts).filter((r) => r.base === opts.base);
-  const methodsByPath = new Map<string, string[]>();
   const mountPath = opts.mountPath ?? opts.base ?? '';
-  for (const spec of routes) {
-    const path = toExpressPath(spec.path);
-    const chain: RequestHandler[] = [routeLabel(mountPath + spec.path), authenticate(services, opts.rateLimiter)];
-    if (spec.definitionBody) chain.push(definition);
-    else if (spec.body) chain.push(json, yaml);
-    router[spec.method](path, ...chain, serve(spec, services));
-    methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), spec.method.toUpperCase()]);
-  }
-  for (const [path, methods] of methodsByPath) {
-    const label = mountPath + path.replace(/:(\w+)/g, '{$1}');
-    router.all(path, (req: Request, res: Response) => {
-      res.locals.route = label;
-      res.set('Allow', methods.join(', '));
-      sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${methods.join(', ')}`);
-    });
-  }
+  const table = routeTable(
+    routes.map((spec) => {
+      const chain: RequestHandler[] = [routeLabel(mountPath + spec.path), authenticate(services, opts.rateLimiter)];
+      if (spec.definitionBody) chain.push(definition);
+      else if (spec.body) chain.push(json, yaml);
+      chain.push(serve(spec, services));
+      return { method: spec.method.toUpperCase(), path: toExpressPath(spec.path), chain };
+    }),
+  );
+  router.use((req: Request, res: Response, next) => {
+    const found = table.find(req.method, req.path);
+    if (found === 'malformed') return next(new URIError(`cannot decode ${req.path}`));
+    if (found === undefined) return next();
+    if ('allow' in found) {
+      res.locals.route = mountPath + found.template.replace(/:(\w+)/g, '{$1}');
+      res.set('Allow', found.allow.join(', '));
+      return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${found.allow.join(', ')}`);
+    }
+    req.params = found.params;
+    runChain(found.chain, req, res, next);
+  });
   if (opts.answerUnknownRoutes !== false)
     router.use((req: Request, res: Response) => sendError(res, 404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
   router.use(errorHandler(logger));

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type pg from 'pg';
 
 /** Statements each connection keeps prepared, at most: past it, new texts run unprepared. */
@@ -32,7 +32,7 @@ export function preparedStatements(pool: pg.Pool, max = MAX_PREPARED_PER_CONNECT
     (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
       // Only the promise form (no callback), as Kysely calls it.
       if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || rest.length > 0) return query(text, values, ...rest);
-      const name = `sbx${generation}_${createHash('sha1').update(text).digest('base64url')}`;
+      const name = `sbx${generation}_${hash('sha1', text, 'base64url')}`;
       if (!names.has(name)) {
         if (names.size >= max) return query(text, values);
         names.add(name);

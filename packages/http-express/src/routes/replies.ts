@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Tagged } from '@signalbox/core';
 import type { Ctx, Reply } from '../route';
 
@@ -22,7 +22,19 @@ export const ifNoneMatch = {
  * the resource and its representation, the request's path and query. A tag held for one URL
  * never answers for another.
  */
-const scopeOf = (c: Ctx<unknown, unknown>) => createHash('sha1').update(c.req.originalUrl).digest('base64url').slice(0, 12);
+const scopeOf = (c: Ctx<unknown, unknown>) => {
+  let scope = scopes.get(c.req);
+  if (scope === undefined) {
+    scope = hash('sha1', c.req.originalUrl, 'base64url').slice(0, 12);
+    scopes.set(c.req, scope);
+  }
+  return scope;
+};
+/** Each request's scope, worked out once: a conditional answer reads it for the held tags and for its ETag. */
+const scopes = new WeakMap<object, string>();
+
+/** One entity tag of an If-None-Match list, weak or strong: its opaque part. */
+const ENTITY_TAG = /(?:W\/)?"([^"]*)"/g;
 
 /**
  * The core tags an If-None-Match header holds for this URL (weak or strong alike, as GET compares
@@ -33,7 +45,9 @@ export function heldTags(c: Ctx<unknown, unknown>): string[] {
   if (!header) return [];
   if (header.trim() === '*') return ['*'];
   const scope = `.${scopeOf(c)}`;
-  return [...header.matchAll(/(?:W\/)?"([^"]*)"/g)].map((m) => m[1]).flatMap((t) => (t.endsWith(scope) ? [t.slice(0, -scope.length)] : []));
+  const held: string[] = [];
+  for (const [, tag] of header.matchAll(ENTITY_TAG)) if (tag.endsWith(scope)) held.push(tag.slice(0, -scope.length));
+  return held;
 }
 
 /** The headers of a tagged answer: a weak ETag (equal answers within the tag's minute may differ in their summaries' window start). */
