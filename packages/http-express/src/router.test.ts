@@ -81,6 +81,9 @@ describe('the router mounted by another service', () => {
     const app = await setup(false);
     const res = await request(app).get('/pipelines-api/v1.0/nothing');
     expect(res.text).toBe('host app 404');
+    // A path of none of its routes is passed on even with an escape that does not decode; one of its routes is 400.
+    expect((await request(app).get('/pipelines-api/v1.0/nothing%zz')).text).toBe('host app 404');
+    expect((await request(app).get('/pipelines-api/v1.0/spaces/%zz')).body.error.code).toBe('PATH_INVALID');
   });
 
   it('describes itself at the mount point, and each dialect at its own', () => {

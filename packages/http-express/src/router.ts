@@ -261,7 +261,7 @@ type Found = { chain: RequestHandler[]; params: Record<string, string> } | { all
  * Express's own router tries each route's pattern in turn. It matches as Express does by default:
  * letters in any case, with or without a trailing slash, the first route declared winning; HEAD
  * takes the GET route. A path no route has is undefined; a path with routes of other methods only
- * is their list (for 405); a path whose percent-escapes do not decode is 'malformed'.
+ * is their list (for 405); a route's path whose percent-escapes do not decode is 'malformed'.
  */
 function routeTable(routes: TableRoute[]) {
   const tree = FindMyWay({ caseSensitive: false, maxParamLength: 8192 });
@@ -273,18 +273,22 @@ function routeTable(routes: TableRoute[]) {
     methodsByPath.set(path, [...new Set([...(methodsByPath.get(path) ?? []), method])]);
   }
   const methods = [...new Set(routes.map((r) => r.method))] as HTTPMethod[];
+  const anyMethod = (path: string) => {
+    for (const method of methods) {
+      const found = tree.find(method, path);
+      if (found) return found.store as { template: string };
+    }
+    return undefined;
+  };
   return {
     find(method: string, path: string): Found | 'malformed' | undefined {
-      if (path.includes('%') && !decodes(path)) return 'malformed';
       const found = tree.find((method === 'HEAD' ? 'GET' : method) as HTTPMethod, path);
       if (found) return { chain: (found.store as { chain: RequestHandler[] }).chain, params: found.params as Record<string, string> };
-      for (const other of methods) {
-        const elsewhere = tree.find(other, path);
-        if (elsewhere) {
-          const { template } = elsewhere.store as { template: string };
-          return { allow: methodsByPath.get(template) ?? [other], template };
-        }
-      }
+      const elsewhere = anyMethod(path);
+      if (elsewhere) return { allow: methodsByPath.get(elsewhere.template) ?? [], template: elsewhere.template };
+      // A route's path with an escape that does not decode (the tree then finds nothing): as
+      // Express, which matches the path as sent and then fails to decode the parameter.
+      if (path.includes('%') && !decodes(path) && anyMethod(path.replaceAll('%', '%25'))) return 'malformed';
       return undefined;
     },
   };

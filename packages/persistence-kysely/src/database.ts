@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { PoolUse } from '@signalbox/core';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { preparedPGlite } from './pglite-prepared';
 import { preparedStatements } from './prepared';
 import type { Schema } from './schema';
 
@@ -95,7 +96,7 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
 
 /** Wraps an open PGlite instance (e.g. a clone of a migrated template, in tests). */
 export function fromPGlite(pglite: PGlite): Database {
-  const db = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite: preparedPGlite(pglite) }) });
   return {
     db,
     dialect: 'pglite',
