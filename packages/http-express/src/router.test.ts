@@ -75,6 +75,12 @@ describe('the router mounted by another service', () => {
     expect([head.status, head.text]).toEqual([200, undefined]);
     const wrong = await request(app).put('/pipelines-api/v1.0/spaces/team-c/teams/').set(auth);
     expect([wrong.status, wrong.headers.allow]).toEqual([405, 'GET, POST']);
+    // An empty parameter names nothing: the path is the list's, whose methods are these.
+    const empty = await request(app).delete('/pipelines-api/v1.0/me/api-keys/').set(auth);
+    expect([empty.status, empty.headers.allow]).toEqual([405, 'GET, POST']);
+    // The first route declared for the path says what is allowed, not a static segment found first.
+    const validate = await request(app).patch('/pipelines-api/v1.0/spaces/team-c/orchestration/pipelines/validate').set(auth);
+    expect([validate.status, validate.headers.allow]).toEqual([405, 'GET, PUT, DELETE']);
   });
 
   it('passes unknown paths on to the host app when asked', async () => {

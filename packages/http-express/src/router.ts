@@ -254,6 +254,13 @@ interface TableRoute {
   chain: RequestHandler[];
 }
 
+/** What the tree keeps of a route: its handlers, its path and where it was declared. */
+interface Store {
+  chain: RequestHandler[];
+  template: string;
+  order: number;
+}
+
 type Found = { chain: RequestHandler[]; params: Record<string, string> } | { allow: string[]; template: string };
 
 /**
@@ -266,24 +273,32 @@ type Found = { chain: RequestHandler[]; params: Record<string, string> } | { all
 function routeTable(routes: TableRoute[]) {
   const tree = FindMyWay({ caseSensitive: false, maxParamLength: 8192 });
   const methodsByPath = new Map<string, string[]>();
-  for (const { method, path, chain } of routes) {
-    const store = { chain, template: path };
+  for (const [order, { method, path, chain }] of routes.entries()) {
+    const store: Store = { chain, template: path, order };
     for (const variant of path.endsWith('/') ? [path, path.slice(0, -1)] : [path, `${path}/`])
       if (!tree.hasRoute(method as HTTPMethod, variant)) tree.on(method as HTTPMethod, variant, () => undefined, store);
     methodsByPath.set(path, [...new Set([...(methodsByPath.get(path) ?? []), method])]);
   }
   const methods = [...new Set(routes.map((r) => r.method))] as HTTPMethod[];
+  /** The route of a method and path; as in Express, a parameter is never empty. */
+  const match = (method: HTTPMethod, path: string) => {
+    const found = tree.find(method, path);
+    if (!found || Object.values(found.params).some((v) => v === '')) return undefined;
+    return { store: found.store as Store, params: found.params as Record<string, string> };
+  };
+  /** The route declared first among those of any method on this path. */
   const anyMethod = (path: string) => {
+    let first: Store | undefined;
     for (const method of methods) {
-      const found = tree.find(method, path);
-      if (found) return found.store as { template: string };
+      const found = match(method, path);
+      if (found && (!first || found.store.order < first.order)) first = found.store;
     }
-    return undefined;
+    return first;
   };
   return {
     find(method: string, path: string): Found | 'malformed' | undefined {
-      const found = tree.find((method === 'HEAD' ? 'GET' : method) as HTTPMethod, path);
-      if (found) return { chain: (found.store as { chain: RequestHandler[] }).chain, params: found.params as Record<string, string> };
+      const found = match((method === 'HEAD' ? 'GET' : method) as HTTPMethod, path);
+      if (found) return { chain: found.store.chain, params: found.params };
       const elsewhere = anyMethod(path);
       if (elsewhere) return { allow: methodsByPath.get(elsewhere.template) ?? [], template: elsewhere.template };
       // A route's path with an escape that does not decode (the tree then finds nothing): as
