@@ -67,7 +67,8 @@ export function openApiDocument(opts: { basePath?: string; syncWaitMs?: number }
  */
 export function buildApp(services: Services, opts: AppOptions): Express {
   const logger: Logger = opts.logger ?? silentLogger;
-  const basePath = opts.basePath ?? '/api/v1.0';
+  // A trailing slash names the same mount point ('/' is the root).
+  const basePath = (opts.basePath ?? '/api/v1.0').replace(/\/+$/, '');
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -97,8 +98,11 @@ export function buildApp(services: Services, opts: AppOptions): Express {
     requestId(req, res, next);
   });
 
-  // The API first: the routes after it are few and rarely asked for.
-  app.use(basePath, createApiRouter(services, { ...opts, mountPath: basePath }));
+  // The API first: the routes after it are few and rarely asked for. An API mounted at the root
+  // answers every unknown path with its 404, so there it comes after them, as it always did.
+  const api = createApiRouter(services, { ...opts, mountPath: basePath });
+  const atRoot = basePath === '';
+  if (!atRoot) app.use(basePath, api);
   const document = openApiDocument({ basePath, syncWaitMs: opts.syncWaitMs });
   app.get('/health/live', (_req: Request, res: Response) => {
     res.locals.route = '/health/live';
@@ -121,6 +125,7 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   app.get('/metrics', metricsHandler(metrics, opts.metricsToken));
   app.use(referencePage());
   app.use(consoleFiles(opts.consoleDir));
+  if (atRoot) app.use(api);
   // The dialects' routers answer their own unknown paths only under their own mount points.
   for (const base of new Set(apiRoutes(opts).flatMap((r) => (r.base ? [r.base] : []))))
     app.use(base, createApiRouter(services, { ...opts, base, mountPath: base }));

@@ -149,6 +149,19 @@ describe('GET /metrics', () => {
     expect(await scrape((await app()).app)).not.toContain('signalbox_db_pool');
   });
 
+  it('with the API at the root, still serves the health checks, the document and the metrics, and labels routes without a double slash', async () => {
+    for (const basePath of ['/', '']) {
+      const { app: a } = await app({ basePath });
+      expect((await request(a).get('/health/live')).status).toBe(200);
+      expect((await request(a).get('/openapi.json')).body.paths).toHaveProperty(['/spaces/{slug}/orchestration/pipelines']);
+      expect((await request(a).get('/spaces/acme/orchestration/pipelines').set(auth)).status).toBe(404);
+      expect((await request(a).get('/spaces/acme/orchestration/pipelines')).status).toBe(401);
+      expect((await request(a).get('/nothing/here').set(auth)).body.error.code).toBe('ROUTE_NOT_FOUND');
+      const text = await scrape(a);
+      expect(value(text, 'signalbox_http_requests_total{method="GET",route="/spaces/{slug}/orchestration/pipelines",status="404"}')).toBe(1);
+    }
+  });
+
   it('has process metrics unless told not to', async () => {
     const ids = new SequentialIds();
     const services = createServices({ ...inMemoryPersistence(ids), registry: new ProviderRegistry(), clock: new FakeClock(), ids });

@@ -60,9 +60,45 @@ describe('the embedded database with prepared statements', () => {
     await db.query(read, [1], OBJECTS);
     await pglite.exec('ALTER TABLE t ADD COLUMN extra int DEFAULT 7');
     expect((await db.query<{ extra: number }>(read, [1], OBJECTS)).rows[0].extra).toBe(7);
+    // The stale name is released: the session holds what the cap counts.
+    expect(await prepared()).toEqual(['sbx_0', 'sbx_2']);
     await pglite.exec('ALTER TABLE t DROP COLUMN extra');
     await expect(db.transaction((tx) => tx.query(read, [1], OBJECTS))).rejects.toMatchObject({ code: '0A000' });
     expect((await db.query<Record<string, unknown>>(read, [1], OBJECTS)).rows[0]).not.toHaveProperty('extra');
+  });
+
+  it('prepares anew what the session deallocated under it', async () => {
+    const db = preparedPGlite(pglite);
+    const read = 'SELECT count(*)::int AS n FROM t WHERE id >= $1';
+    await db.query(read, [0], OBJECTS);
+    await pglite.exec('DEALLOCATE ALL');
+    expect((await db.query(read, [0], OBJECTS)).rows).toEqual([{ n: 0 }]);
+    expect(await prepared()).toEqual(['sbx_1']);
+  });
+
+  it('reads every other type the way PGlite does', async () => {
+    await pglite.exec(`CREATE TABLE v (id uuid, big bigint, ratio double precision, day date, raw json, amount numeric, tags text[])`);
+    const db = preparedPGlite(pglite);
+    const row = ['5f0c7a52-9d1b-4d4e-9a39-6d1f2b0e8c11', 9007199254740993n, 0.25, '2026-11-28', { a: 1 }, '12.50', ['x', 'y']];
+    await db.query('INSERT INTO v VALUES ($1, $2, $3, $4, $5, $6, $7)', row, OBJECTS);
+    await pglite.query('INSERT INTO v VALUES ($1, $2, $3, $4, $5, $6, $7)', row, OBJECTS);
+    const read = 'SELECT * FROM v WHERE ratio > $1';
+    const ours = (await db.query<Record<string, unknown>>(read, [0], OBJECTS)).rows;
+    expect(ours).toEqual((await pglite.query(read, [0], OBJECTS)).rows);
+    expect(ours[0]).toEqual(ours[1]);
+    expect(ours[0]).toMatchObject({ big: 9007199254740993n, ratio: 0.25, raw: { a: 1 }, tags: ['x', 'y'] });
+  });
+
+  it('runs statements issued together inside a transaction one after the other', async () => {
+    const db = preparedPGlite(pglite);
+    const [a, b] = await db.transaction((tx) =>
+      Promise.all([
+        tx.query('INSERT INTO t (id, note) VALUES ($1, $2) RETURNING note', [1, 'a'], OBJECTS),
+        tx.query('INSERT INTO t (id, note) VALUES ($1, $2) RETURNING id', [2, 'b'], OBJECTS),
+      ]),
+    );
+    expect([a.rows, b.rows]).toEqual([[{ note: 'a' }], [{ id: 2 }]]);
+    expect((await db.query('SELECT id FROM t WHERE id > $1 ORDER BY id', [0], OBJECTS)).rows).toEqual([{ id: 1 }, { id: 2 }]);
   });
 
   it('runs a statement outside a transaction after the open one, never inside it', async () => {

@@ -21,6 +21,9 @@ const sessions = new WeakMap<PGlite, Session>();
 /** The server's answer to a prepared `SELECT *` whose table gained or lost a column since. */
 const isStalePlan = (err: unknown) => (err as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String(err));
 
+/** The server's answer when a name is no longer prepared: the embedder ran `DEALLOCATE ALL` or `DISCARD ALL`. */
+const isUnprepared = (err: unknown) => (err as { code?: string }).code === '26000';
+
 const concat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -52,8 +55,10 @@ const preparable = (params: unknown[] | undefined, options: PGliteQueryOptions |
  * It keeps PGlite's own locking: a statement outside a transaction waits for any open one, one
  * inside runs in it. Values are serialized and rows parsed by the instance's own serializers and
  * parsers, by the types the server described. A statement whose result columns changed under it
- * (a migration added a column to a table it reads with `*`) is prepared anew and, outside a
- * transaction, run again; inside one, the transaction has already failed and says so.
+ * (a migration added a column to a table it reads with `*`) is released and prepared anew, and
+ * one the session no longer has (an embedder's `DEALLOCATE ALL`) is prepared anew: outside a
+ * transaction the statement then runs again; inside one, the transaction has already failed and
+ * says so.
  */
 export function preparedPGlite(pglite: PGlite, max = MAX_PREPARED_EMBEDDED): DialectPGlite {
   let session = sessions.get(pglite);
@@ -94,8 +99,16 @@ export function preparedPGlite(pglite: PGlite, max = MAX_PREPARED_EMBEDDED): Dia
       );
       return parse.parseResults(messages, pglite.parsers, { rowMode: 'object' })[0] as PGliteQueryResults<T>;
     } catch (err) {
-      if (!isStalePlan(err)) throw err;
-      statements.delete(text);
+      if (isStalePlan(err)) {
+        // Its name is released too, so the statements kept and the cap agree.
+        statements.delete(text);
+        await pglite
+          .execProtocol(concat(protocol.serialize.close({ type: 'S', name: statement.name }), protocol.serialize.sync()), { syncToFs: false })
+          .catch(() => {});
+      } else if (isUnprepared(err)) {
+        // What the session deallocated, it deallocated all at once.
+        statements.clear();
+      } else throw err;
       if (inTransaction || !again) throw err;
       return run(text, params, inTransaction, false);
     }
