@@ -571,7 +571,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
              ${sql.raw(SEARCH_TEXT('x'))}
       FROM (SELECT y.id, y.external_id, y.name, y.description, y.owner, coalesce(y.tags, '{}') AS tags, y.schedule, y.paused,
                    y.next_run_at
-            FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS y(id uuid, external_id text, name text, description text,
+            FROM json_to_recordset(${JSON.stringify(rows)}::json) AS y(id uuid, external_id text, name text, description text,
                    owner text, tags text[], schedule text, paused boolean, next_run_at timestamptz)) x
       ON CONFLICT (connector_id, external_id) DO UPDATE SET
         name = excluded.name, description = excluded.description, owner = excluded.owner, tags = excluded.tags,
@@ -606,7 +606,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
       UPDATE pipelines p SET last_run_status = n.status, last_run_at = n.run_at
       FROM (
         SELECT DISTINCT ON (x.ext) x.ext, x.status, x.run_at
-        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(ext text, status text, run_at timestamptz, ord integer)
+        FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(ext text, status text, run_at timestamptz, ord integer)
         ORDER BY x.ext, x.run_at DESC, x.ord DESC
       ) n
       WHERE p.space_id = ${spaceId}::uuid AND p.connector_id = ${connectorId}::uuid AND p.external_id = n.ext

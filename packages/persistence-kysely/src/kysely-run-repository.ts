@@ -185,7 +185,7 @@ export class KyselyRunRepository implements RunRepository {
         SELECT x.*,
           (SELECT CASE WHEN p.space_id = ${connector.spaceId}::uuid THEN p.id END FROM pipelines p
            WHERE p.connector_id = ${connector.id}::uuid AND p.external_id = x.pipeline_external_id) AS pipeline_id
-        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, external_id text,
+        FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, pipeline_external_id text, external_id text,
                status text, native_status text, run_type text, logical_date timestamptz, queued_at timestamptz,
                started_at timestamptz, finished_at timestamptz, duration_seconds double precision, conf jsonb, note text)
       ), upserted AS (

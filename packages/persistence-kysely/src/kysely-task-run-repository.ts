@@ -99,7 +99,7 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
            WHERE r.pipeline_id = (SELECT CASE WHEN p.space_id = ${connector.spaceId}::uuid THEN p.id END FROM pipelines p
                                   WHERE p.connector_id = ${connector.id}::uuid AND p.external_id = x.pipeline_external_id)
              AND r.external_id = x.run_external_id) AS run_id
-        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, pipeline_external_id text, run_external_id text,
+        FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, pipeline_external_id text, run_external_id text,
                external_id text, task_id text, map_index integer, status text, native_status text, try_number integer,
                started_at timestamptz, finished_at timestamptz, duration_seconds double precision, operator text)
       ), upserted AS (
@@ -158,7 +158,7 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
                                   started_at, finished_at, duration_seconds, operator, rows, error, plan, created_at, updated_at)
       SELECT x.id, r.space_id, r.id, x.external_id, x.task_id, x.map_index, x.status, x.native_status, x.try_number,
              x.started_at, x.finished_at, x.duration_seconds, x.operator, x.rows, x.error, x.plan, x.created_at, x.updated_at
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, space_id uuid, run_id uuid, external_id text,
+      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, space_id uuid, run_id uuid, external_id text,
              task_id text, map_index integer, status text, native_status text, try_number integer, started_at timestamptz,
              finished_at timestamptz, duration_seconds double precision, operator text, rows bigint, error text, plan jsonb,
              created_at timestamptz, updated_at timestamptz)

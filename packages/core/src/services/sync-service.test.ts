@@ -144,13 +144,15 @@ describe('SyncService', () => {
     expect(w.telemetry.syncs.map((x) => x.outcome)).toEqual(['succeeded', 'failed']);
   });
 
-  it('writes each page as one unit: a page whose last-run write fails stores none of its runs', async () => {
+  it('notes the last run of each pipeline once its runs are written; when that fails, the sync fails, its cursor stays, and the next sync notes it', async () => {
     const w = await world();
     w.provider.pipelineList = [dag('a')];
     const r1 = providerRun('a', 'r1', new Date(w.clock.now().getTime() - 2 * HOUR));
     w.provider.runList = [r1];
     await syncAcme(w);
     const [a] = (await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE)).items;
+    expect(a.pipeline.lastRunStatus).toBe('success');
+    const cursor = (await w.repos.connectors.get(w.acme.id, w.connector.id))!.cursor;
 
     // A run that starts after the first sync, so the next one lists it from its cursor.
     w.clock.advance(HOUR);
@@ -160,8 +162,30 @@ describe('SyncService', () => {
 
     expect(failed).toMatchObject({ status: 'failed', error: 'disk full' });
     const runs = await w.services.runs.list(w.viewer, 'acme', a.pipeline.id, {}, DEFAULT_PAGE);
-    expect(runs.items.map((r) => r.externalId)).toEqual(['r1']);
+    expect(runs.items.map((r) => r.externalId).sort()).toEqual(['r1', 'r2']);
     expect((await w.repos.pipelines.get(w.acme.id, a.pipeline.id))?.lastRunStatus).toBe('success');
+    expect((await w.repos.connectors.get(w.acme.id, w.connector.id))!.cursor).toBe(cursor);
+
+    w.uow.heal();
+    expect((await syncAcme(w)).status).toBe('succeeded');
+    expect((await w.repos.pipelines.get(w.acme.id, a.pipeline.id))?.lastRunStatus).toBe('failed');
+  });
+
+  it('notes the last runs of the batches written before a failure', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('a'), dag('b'), dag('c')];
+    const start = w.clock.now().getTime() - 3 * HOUR;
+    // Pages of two, fetched at most ten ahead: the first batch holds r1 and r2, and a later batch fails.
+    w.provider.runList = [
+      providerRun('a', 'r1', new Date(start)),
+      providerRun('b', 'r2', new Date(start + 1000), { status: 'failed', nativeStatus: 'failed' }),
+      ...Array.from({ length: 60 }, (_, i) => providerRun('c', `c${i}`, new Date(start + 2000 + i))),
+    ];
+    w.uow.fail('runs', 'upsertFromProvider', new Error('disk full'), 2);
+    expect(await syncAcme(w)).toMatchObject({ status: 'failed', error: 'disk full' });
+    const views = (await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE)).items;
+    const status = (p: string) => views.find((v) => v.pipeline.externalId === p)?.pipeline.lastRunStatus;
+    expect([status('a'), status('b')]).toEqual(['success', 'failed']);
   });
 
   it('ends its record and moves the connector in one unit: a failed connector write commits neither', async () => {

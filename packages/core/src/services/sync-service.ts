@@ -8,9 +8,8 @@ import type { ConnectorRepository, PipelineRepository, Repositories, SyncReposit
 import type { Clock, IdGenerator, Logger } from '../ports/system';
 import type { SyncOutcome, Telemetry } from '../ports/telemetry';
 import type { UnitOfWork } from '../ports/unit-of-work';
-import { runAtOf } from '../run/run';
 import { readAhead } from '../sync/read-ahead';
-import { emptyCounts, joinsBatch, mergePages, SYNC_PAGES_AHEAD, type SyncRecord } from '../sync/sync';
+import { emptyCounts, joinsBatch, LastRuns, mergePages, SYNC_BATCH_ROWS, SYNC_PAGES_AHEAD, type SyncRecord } from '../sync/sync';
 import type { SpaceAccess } from './space-access';
 
 export interface SyncOptions {
@@ -173,6 +172,7 @@ export class SyncService {
     const began = this.clock.now().getTime();
     const ended = (outcome: SyncOutcome, at: Date) => this.telemetry.syncEnded(outcome, Math.max(0, at.getTime() - began));
     let cursor: string | null = null;
+    const lastRuns = new LastRuns();
 
     try {
       const provider = this.registry.forConnector(connector);
@@ -194,25 +194,17 @@ export class SyncService {
         // A batch is written only while the lease holds: the pages it carries were fetched up to
         // ten pages earlier, and a sync that took this one over may have written newer rows since.
         await lease.keep();
-        if (change.kind === 'cursor') {
-          cursor = change.cursor;
-        } else if (change.kind === 'runs') {
-          const page = change.runs;
-          counts.runs += await this.uow.run(async (r) => {
-            const written = await r.runs.upsertFromProvider(connector, page, this.clock.now());
-            const seen = this.clock.now();
-            await r.pipelines.noteLastRuns(
-              spaceId,
-              connectorId,
-              page.map((run) => ({ pipelineExternalId: run.pipelineExternalId, status: run.status, runAt: runAtOf(run, seen) })),
-            );
-            return written;
-          });
-        } else {
-          const page = change.taskRuns;
-          counts.taskRuns += await this.uow.run((r) => r.taskRuns.upsertFromProvider(connector, page, this.clock.now()));
+        if (change.kind === 'runs') {
+          counts.runs += await this.uow.run((r) => r.runs.upsertFromProvider(connector, change.runs, this.clock.now()));
+          lastRuns.note(change.runs, this.clock.now());
+          continue;
         }
+        // The runs listing is over: each pipeline's latest run is written to it once (ADR 0021).
+        await this.noteLastRuns(connector, lastRuns);
+        if (change.kind === 'cursor') cursor = change.cursor;
+        else counts.taskRuns += await this.uow.run((r) => r.taskRuns.upsertFromProvider(connector, change.taskRuns, this.clock.now()));
       }
+      await this.noteLastRuns(connector, lastRuns);
       const finished: SyncRecord = { ...record, status: 'succeeded', counts, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
       const schedule = await this.scheduleAfter(connector, 'succeeded', finished.finishedAt!);
       // The record and the connector's cursor move together, and only for the holder of the lease.
@@ -230,6 +222,12 @@ export class SyncService {
       ended('succeeded', finished.finishedAt!);
       return finished;
     } catch (err) {
+      // The last runs of the batches written are noted, though the sync failed.
+      if (!lease.lost) {
+        await this.noteLastRuns(connector, lastRuns).catch((noteErr: unknown) =>
+          this.logger.warn('could not note the last runs of a failed sync', { syncId: record.id, error: describe(noteErr) }),
+        );
+      }
       // Stopped by its worker: not the connector's failure, and the job goes on as a new sync.
       const interrupted = lease.interrupted && !lease.lost;
       const message = interrupted ? SYNC_INTERRUPTED : describe(err);
@@ -251,6 +249,13 @@ export class SyncService {
       return failed;
     } finally {
       lease.release();
+    }
+  }
+
+  /** Writes the pipelines' last runs noted since the last call, a batch at a time, and forgets them. */
+  private async noteLastRuns(connector: Connector, lastRuns: LastRuns): Promise<void> {
+    for (const batch of lastRuns.take(SYNC_BATCH_ROWS)) {
+      await this.uow.run((r) => r.pipelines.noteLastRuns(connector.spaceId, connector.id, batch));
     }
   }
 

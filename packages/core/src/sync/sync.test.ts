@@ -1,7 +1,7 @@
 import type { ChangePage } from '../ports/provider';
 import type { ProviderRun } from '../run/run';
 import type { ProviderTaskRun } from '../task-run/task-run';
-import { joinsBatch, mergePages, SYNC_BATCH_ROWS } from './sync';
+import { joinsBatch, LastRuns, mergePages, SYNC_BATCH_ROWS } from './sync';
 
 const runs = (n: number, from = 0): ChangePage => ({
   kind: 'runs',
@@ -32,5 +32,33 @@ describe('a sync batch', () => {
     const tasks = mergePages([taskRuns(2), taskRuns(1)]);
     expect(tasks.kind === 'taskRuns' && tasks.taskRuns.map((t) => t.taskId)).toEqual(['t0', 't1', 't0']);
     expect(mergePages([cursor])).toBe(cursor);
+  });
+});
+
+describe('the last runs a sync notes', () => {
+  const at = (minutes: number) => new Date(Date.UTC(2026, 10, 28, 12, minutes));
+  const run = (pipeline: string, status: ProviderRun['status'], startedAt: Date | null, queuedAt: Date | null = null) =>
+    ({ pipelineExternalId: pipeline, status, startedAt, queuedAt, logicalDate: null }) as ProviderRun;
+
+  it('keeps one per pipeline: the latest by its time, the one noted last on a tie, the time it was seen for a run with none', () => {
+    const last = new LastRuns();
+    last.note([run('a', 'success', at(10)), run('a', 'failed', at(5)), run('b', 'running', null, at(7))], at(30));
+    last.note([run('a', 'failed', at(10)), run('b', 'success', at(6)), run('c', 'queued', null)], at(40));
+    const [batch] = last.take(10);
+    expect(batch).toEqual([
+      { pipelineExternalId: 'a', status: 'failed', runAt: at(10) },
+      { pipelineExternalId: 'b', status: 'running', runAt: at(7) },
+      { pipelineExternalId: 'c', status: 'queued', runAt: at(40) },
+    ]);
+  });
+
+  it('hands them over in batches, once', () => {
+    const last = new LastRuns();
+    last.note(
+      ['a', 'b', 'c', 'd', 'e'].map((p) => run(p, 'success', at(1))),
+      at(2),
+    );
+    expect(last.take(2).map((b) => b.map((r) => r.pipelineExternalId))).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(last.take(2)).toEqual([]);
   });
 });

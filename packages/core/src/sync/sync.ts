@@ -1,5 +1,6 @@
 import type { Id } from '../common';
 import type { ChangePage } from '../ports/provider';
+import { type ProviderRun, type RunStatus, runAtOf } from '../run/run';
 
 export type SyncStatus = 'running' | 'succeeded' | 'failed';
 
@@ -50,4 +51,39 @@ export function mergePages(batch: readonly ChangePage[]): ChangePage {
   if (batch.length === 1 || first.kind === 'cursor') return first;
   if (first.kind === 'runs') return { kind: 'runs', runs: batch.flatMap((page) => (page.kind === 'runs' ? page.runs : [])) };
   return { kind: 'taskRuns', taskRuns: batch.flatMap((page) => (page.kind === 'taskRuns' ? page.taskRuns : [])) };
+}
+
+interface LastRun {
+  pipelineExternalId: string;
+  status: RunStatus;
+  runAt: Date;
+}
+
+/**
+ * Each pipeline's latest run among the runs a sync wrote, kept until it is written to the
+ * pipeline (ADR 0021): one write per pipeline once the runs listing ends, instead of one per
+ * batch. The latest is the one with the latest `runAt`; of two at the same time, the one written
+ * last. It holds one entry per pipeline, never one per run.
+ */
+export class LastRuns {
+  private readonly latest = new Map<string, LastRun>();
+
+  /** Notes the runs of a batch once it is written; `seenAt` stands for a run with no time of its own. */
+  note(runs: readonly ProviderRun[], seenAt: Date): void {
+    for (const run of runs) {
+      const runAt = runAtOf(run, seenAt);
+      const known = this.latest.get(run.pipelineExternalId);
+      if (!known || known.runAt.getTime() <= runAt.getTime())
+        this.latest.set(run.pipelineExternalId, { pipelineExternalId: run.pipelineExternalId, status: run.status, runAt });
+    }
+  }
+
+  /** What was noted, in batches of at most `size`, and nothing kept after. */
+  take(size: number): LastRun[][] {
+    const all = [...this.latest.values()];
+    this.latest.clear();
+    const batches: LastRun[][] = [];
+    for (let i = 0; i < all.length; i += size) batches.push(all.slice(i, i + size));
+    return batches;
+  }
 }

@@ -47,13 +47,13 @@ export class SequentialIds implements IdGenerator {
  * use case rolls back what it wrote before. Only calls made inside a unit fail.
  */
 export class FaultyUnitOfWork implements UnitOfWork {
-  private readonly faults = new Map<string, Error>();
+  private readonly faults = new Map<string, { error: Error; from: number; calls: number }>();
 
   constructor(private readonly inner: UnitOfWork) {}
 
-  /** From now on, `repo.method` called inside a unit rejects with `error`. */
-  fail<K extends keyof Repositories>(repo: K, method: keyof Repositories[K] & string, error = new Error(`${repo}.${method} failed`)): Error {
-    this.faults.set(`${repo}.${method}`, error);
+  /** From now on, `repo.method` called inside a unit rejects with `error`: every call, or from the `from`th on (1 is the next). */
+  fail<K extends keyof Repositories>(repo: K, method: keyof Repositories[K] & string, error = new Error(`${repo}.${method} failed`), from = 1): Error {
+    this.faults.set(`${repo}.${method}`, { error, from, calls: 0 });
     return error;
   }
 
@@ -70,8 +70,10 @@ export class FaultyUnitOfWork implements UnitOfWork {
       name,
       new Proxy(repo as object, {
         get: (target, key, receiver) => {
-          const error = this.faults.get(`${name}.${String(key)}`);
-          return error ? () => Promise.reject(error) : Reflect.get(target, key, receiver);
+          const fault = this.faults.get(`${name}.${String(key)}`);
+          if (!fault) return Reflect.get(target, key, receiver);
+          const method = Reflect.get(target, key, receiver) as (...args: unknown[]) => Promise<unknown>;
+          return (...args: unknown[]) => (++fault.calls >= fault.from ? Promise.reject(fault.error) : method.apply(target, args));
         },
       }),
     ]);
