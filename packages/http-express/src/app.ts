@@ -99,7 +99,7 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   });
 
   // The API first: the routes after it are few and rarely asked for. An API mounted at the root
-  // answers every unknown path with its 404, so there it comes after them, as it always did.
+  // answers every unknown path with its 404, so there it comes after all of them, dialects included.
   const api = createApiRouter(services, { ...opts, mountPath: basePath });
   const atRoot = basePath === '';
   if (!atRoot) app.use(basePath, api);
@@ -125,11 +125,11 @@ export function buildApp(services: Services, opts: AppOptions): Express {
   app.get('/metrics', metricsHandler(metrics, opts.metricsToken));
   app.use(referencePage());
   app.use(consoleFiles(opts.consoleDir));
-  if (atRoot) app.use(api);
   // The dialects' routers answer their own unknown paths only under their own mount points.
   for (const base of new Set(apiRoutes(opts).flatMap((r) => (r.base ? [r.base] : []))))
     app.use(base, createApiRouter(services, { ...opts, base, mountPath: base }));
   app.use(createApiRouter(services, { ...opts, routes: seed3Routes, answerUnknownRoutes: false, mountPath: '' }));
+  if (atRoot) app.use(api);
   app.use((req: Request, res: Response) => sendError(res, 404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
   app.use(errorHandler(logger));
   return app;

@@ -157,6 +157,10 @@ describe('GET /metrics', () => {
       expect((await request(a).get('/spaces/acme/orchestration/pipelines').set(auth)).status).toBe(404);
       expect((await request(a).get('/spaces/acme/orchestration/pipelines')).status).toBe(401);
       expect((await request(a).get('/nothing/here').set(auth)).body.error.code).toBe('ROUTE_NOT_FOUND');
+      // The dialects too: the seed-2 one under its base, the seed-3 one at the root.
+      for (const path of ['/api/v1/pipelines', '/pipelines/some-id/runs']) {
+        expect((await request(a).get(path).set(auth)).body.error?.code).not.toBe('ROUTE_NOT_FOUND');
+      }
       const text = await scrape(a);
       expect(value(text, 'signalbox_http_requests_total{method="GET",route="/spaces/{slug}/orchestration/pipelines",status="404"}')).toBe(1);
     }

@@ -56,7 +56,7 @@ const preparable = (params: unknown[] | undefined, options: PGliteQueryOptions |
  * inside runs in it. Values are serialized and rows parsed by the instance's own serializers and
  * parsers, by the types the server described. A statement whose result columns changed under it
  * (a migration added a column to a table it reads with `*`) is released and prepared anew, and
- * one the session no longer has (an embedder's `DEALLOCATE ALL`) is prepared anew: outside a
+ * one the session no longer has (an embedder's `DEALLOCATE`) is prepared anew: outside a
  * transaction the statement then runs again; inside one, the transaction has already failed and
  * says so.
  */
@@ -106,8 +106,8 @@ export function preparedPGlite(pglite: PGlite, max = MAX_PREPARED_EMBEDDED): Dia
           .execProtocol(concat(protocol.serialize.close({ type: 'S', name: statement.name }), protocol.serialize.sync()), { syncToFs: false })
           .catch(() => {});
       } else if (isUnprepared(err)) {
-        // What the session deallocated, it deallocated all at once.
-        statements.clear();
+        // Deallocated by the embedder: each statement so dropped is prepared anew when next run.
+        statements.delete(text);
       } else throw err;
       if (inTransaction || !again) throw err;
       return run(text, params, inTransaction, false);

@@ -185,7 +185,7 @@ describe('SyncService', () => {
     expect(await syncAcme(w)).toMatchObject({ status: 'failed', error: 'disk full' });
     const views = (await w.services.pipelines.list(w.viewer, 'acme', {}, DEFAULT_PAGE)).items;
     const status = (p: string) => views.find((v) => v.pipeline.externalId === p)?.pipeline.lastRunStatus;
-    expect([status('a'), status('b')]).toEqual(['success', 'failed']);
+    expect([status('a'), status('b'), status('c')]).toEqual(['success', 'failed', null]);
   });
 
   it('ends its record and moves the connector in one unit: a failed connector write commits neither', async () => {

@@ -222,8 +222,15 @@ export class SyncService {
       ended('succeeded', finished.finishedAt!);
       return finished;
     } catch (err) {
-      // The last runs of the batches written are noted, though the sync failed.
-      if (!lease.lost) {
+      // The last runs of the batches written are noted, though the sync failed, by a sync that
+      // still holds its lease (checked now: one that took over may have noted newer ones since).
+      if (
+        !lease.lost &&
+        (await lease.keep(true).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         await this.noteLastRuns(connector, lastRuns).catch((noteErr: unknown) =>
           this.logger.warn('could not note the last runs of a failed sync', { syncId: record.id, error: describe(noteErr) }),
         );
@@ -252,10 +259,11 @@ export class SyncService {
     }
   }
 
-  /** Writes the pipelines' last runs noted since the last call, a batch at a time, and forgets them. */
+  /** Writes the pipelines' last runs noted and not yet written, a batch at a time, forgetting each batch once written. */
   private async noteLastRuns(connector: Connector, lastRuns: LastRuns): Promise<void> {
-    for (const batch of lastRuns.take(SYNC_BATCH_ROWS)) {
+    for (const batch of lastRuns.batches(SYNC_BATCH_ROWS)) {
       await this.uow.run((r) => r.pipelines.noteLastRuns(connector.spaceId, connector.id, batch));
+      lastRuns.forget(batch);
     }
   }
 

@@ -44,7 +44,7 @@ describe('the last runs a sync notes', () => {
     const last = new LastRuns();
     last.note([run('a', 'success', at(10)), run('a', 'failed', at(5)), run('b', 'running', null, at(7))], at(30));
     last.note([run('a', 'failed', at(10)), run('b', 'success', at(6)), run('c', 'queued', null)], at(40));
-    const [batch] = last.take(10);
+    const [batch] = last.batches(10);
     expect(batch).toEqual([
       { pipelineExternalId: 'a', status: 'failed', runAt: at(10) },
       { pipelineExternalId: 'b', status: 'running', runAt: at(7) },
@@ -52,13 +52,22 @@ describe('the last runs a sync notes', () => {
     ]);
   });
 
-  it('hands them over in batches, once', () => {
+  it('hands them over in batches, keeping each until it is forgotten, and a newer run noted meanwhile', () => {
     const last = new LastRuns();
     last.note(
       ['a', 'b', 'c', 'd', 'e'].map((p) => run(p, 'success', at(1))),
       at(2),
     );
-    expect(last.take(2).map((b) => b.map((r) => r.pipelineExternalId))).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
-    expect(last.take(2)).toEqual([]);
+    const batches = last.batches(2);
+    expect(batches.map((b) => b.map((r) => r.pipelineExternalId))).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    last.note([run('c', 'failed', at(3))], at(4));
+    last.forget(batches[0]);
+    last.forget(batches[1]);
+    expect(last.batches(2)).toEqual([
+      [
+        { pipelineExternalId: 'c', status: 'failed', runAt: at(3) },
+        { pipelineExternalId: 'e', status: 'success', runAt: at(1) },
+      ],
+    ]);
   });
 });

@@ -78,12 +78,16 @@ export class LastRuns {
     }
   }
 
-  /** What was noted, in batches of at most `size`, and nothing kept after. */
-  take(size: number): LastRun[][] {
+  /** What was noted, in batches of at most `size`; kept until `forget`. */
+  batches(size: number): LastRun[][] {
     const all = [...this.latest.values()];
-    this.latest.clear();
     const batches: LastRun[][] = [];
     for (let i = 0; i < all.length; i += size) batches.push(all.slice(i, i + size));
     return batches;
+  }
+
+  /** Forgets what `batch` holds once it is written, unless a newer run was noted meanwhile. */
+  forget(batch: readonly LastRun[]): void {
+    for (const run of batch) if (this.latest.get(run.pipelineExternalId) === run) this.latest.delete(run.pipelineExternalId);
   }
 }
