@@ -171,6 +171,17 @@ describe('SyncService', () => {
     expect((await w.repos.pipelines.get(w.acme.id, a.pipeline.id))?.lastRunStatus).toBe('failed');
   });
 
+  it('notes the last runs once the runs listing is over, before it writes any task run', async () => {
+    const w = await world();
+    w.provider.pipelineList = [dag('a')];
+    const r1 = providerRun('a', 'r1', new Date(w.clock.now().getTime() - HOUR));
+    w.provider.runList = [r1];
+    w.provider.taskRunList = [providerTaskRun(r1, 'extract')];
+    await syncAcme(w);
+    const writes = w.uow.calls.filter((c) => /^(runs|taskRuns)\.upsertFromProvider$|^pipelines\.noteLastRuns$/.test(c));
+    expect(writes).toEqual(['runs.upsertFromProvider', 'pipelines.noteLastRuns', 'taskRuns.upsertFromProvider']);
+  });
+
   it('notes the last runs of the batches written before a failure', async () => {
     const w = await world();
     w.provider.pipelineList = [dag('a'), dag('b'), dag('c')];

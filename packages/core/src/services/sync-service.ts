@@ -224,13 +224,13 @@ export class SyncService {
     } catch (err) {
       // The last runs of the batches written are noted, though the sync failed, by a sync that
       // still holds its lease (checked now: one that took over may have noted newer ones since).
-      if (
+      const holdsLease =
         !lease.lost &&
         (await lease.keep(true).then(
           () => true,
           () => false,
-        ))
-      ) {
+        ));
+      if (holdsLease) {
         await this.noteLastRuns(connector, lastRuns).catch((noteErr: unknown) =>
           this.logger.warn('could not note the last runs of a failed sync', { syncId: record.id, error: describe(noteErr) }),
         );

@@ -49,6 +49,9 @@ export class SequentialIds implements IdGenerator {
 export class FaultyUnitOfWork implements UnitOfWork {
   private readonly faults = new Map<string, { error: Error; from: number; calls: number }>();
 
+  /** Every repository method called inside a unit, as `repo.method`, in order. */
+  readonly calls: string[] = [];
+
   constructor(private readonly inner: UnitOfWork) {}
 
   /** From now on, `repo.method` called inside a unit rejects with `error`: every call, or from the `from`th on (1 is the next). */
@@ -70,10 +73,14 @@ export class FaultyUnitOfWork implements UnitOfWork {
       name,
       new Proxy(repo as object, {
         get: (target, key, receiver) => {
-          const fault = this.faults.get(`${name}.${String(key)}`);
-          if (!fault) return Reflect.get(target, key, receiver);
-          const method = Reflect.get(target, key, receiver) as (...args: unknown[]) => Promise<unknown>;
-          return (...args: unknown[]) => (++fault.calls >= fault.from ? Promise.reject(fault.error) : method.apply(target, args));
+          const value = Reflect.get(target, key, receiver);
+          if (typeof value !== 'function') return value;
+          const call = `${name}.${String(key)}`;
+          const fault = this.faults.get(call);
+          return (...args: unknown[]) => {
+            this.calls.push(call);
+            return fault && ++fault.calls >= fault.from ? Promise.reject(fault.error) : value.apply(target, args);
+          };
         },
       }),
     ]);
