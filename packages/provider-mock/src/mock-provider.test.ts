@@ -1,7 +1,7 @@
 import { type Connector, isDomainError, newConnector } from '@signalbox/core';
 import { FakeClock, providerContract } from '@signalbox/core/testing';
 import { generateFleet } from './fleet';
-import { MockProvider, MockProviderFactory, TRIGGERED_RUN_TIMELINE } from './mock-provider';
+import { MOCK_CALLS_KEPT, MOCK_LIVE_RUNS_KEPT, MockProvider, MockProviderFactory, TRIGGERED_RUN_TIMELINE } from './mock-provider';
 
 const config = { pipelines: 7, runsPerPipeline: 4, seed: 42 };
 
@@ -180,6 +180,58 @@ describe('MockProvider', () => {
     const tries = (await inOrder(failed.externalId)).slice(first).map(([, [status, tryNumber]]) => [status, tryNumber]);
     const next = Math.max(...before.map(([, [, n]]) => n)) + 1;
     expect(tries).toEqual(tries.map(() => ['success', next]));
+  });
+
+  it('keeps the latest triggered runs: past its retention it forgets the oldest finished one, never one still going', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider(config, clock);
+    const [dag] = (await drain(p.pipelines()))[0];
+    const trigger = (runId: string) => p.trigger(dag.externalId, { runId, conf: null, note: null, logicalDate: null });
+    for (let i = 0; i < MOCK_LIVE_RUNS_KEPT; i++) await trigger(`k${i}`);
+    const fleetRuns = p.size.runs - MOCK_LIVE_RUNS_KEPT;
+    // One past the retention while every run is still going: none is forgotten.
+    await trigger('going');
+    expect(p.size.runs).toBe(fleetRuns + MOCK_LIVE_RUNS_KEPT + 1);
+    await expect(p.getRun(dag.externalId, 'k0')).resolves.toMatchObject({ status: 'queued' });
+    // Once they have finished, the next trigger forgets the oldest ones down to the retention.
+    clock.advance(60_000);
+    await p.retryRun(dag.externalId, 'k1'); // nothing failed: a retry that does nothing keeps its place
+    await trigger('next');
+    expect(p.size.runs).toBe(fleetRuns + MOCK_LIVE_RUNS_KEPT);
+    for (const gone of ['k0', 'k1']) await expect(p.getRun(dag.externalId, gone)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(p.getRun(dag.externalId, 'k2')).resolves.toMatchObject({ status: 'success' });
+    await expect(p.getRun(dag.externalId, 'next')).resolves.toMatchObject({ status: 'queued' });
+  });
+
+  it('keeps a retried run as the newest: retention forgets the runs triggered after it first', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider(config, clock);
+    const [dag] = (await drain(p.pipelines()))[0];
+    const trigger = (runId: string, conf: Record<string, unknown> | null = null) => p.trigger(dag.externalId, { runId, conf, note: null, logicalDate: null });
+    await trigger('retried', { fail: true });
+    for (let i = 1; i < MOCK_LIVE_RUNS_KEPT; i++) await trigger(`k${i}`);
+    clock.advance(60_000);
+    await p.retryRun(dag.externalId, 'retried');
+    clock.advance(60_000);
+    await trigger('next');
+    await expect(p.getRun(dag.externalId, 'retried')).resolves.toMatchObject({ status: 'failed' });
+    await expect(p.getRun(dag.externalId, 'k1')).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
+  it('remembers its latest calls only', async () => {
+    const p = new MockProvider(config, new FakeClock());
+    for (let i = 0; i < MOCK_CALLS_KEPT + 5; i++) await p.check();
+    await p.setPaused((await drain(p.pipelines()))[0][0].externalId, true);
+    expect(p.calls).toHaveLength(MOCK_CALLS_KEPT);
+    expect(p.calls.at(-1)?.method).toBe('setPaused');
+  });
+
+  it('serves pages that are copies: changing one changes nothing it serves later', async () => {
+    const p = new MockProvider(config, new FakeClock(), 3);
+    const [first] = await drain(p.pipelines());
+    first[0].name = 'changed by the caller';
+    const [again] = await drain(p.pipelines());
+    expect(again[0].name).not.toBe('changed by the caller');
   });
 
   it('fails the next calls with an injected fault, keeping the status', async () => {

@@ -30,6 +30,19 @@ export interface MockFault {
 /** How far back a first sync reads, unless the factory is told otherwise: 30 days. */
 export const DEFAULT_LOOKBACK_MS = 30 * 24 * 3600_000;
 
+/**
+ * The calls a provider remembers for tests to look at: the latest ones, so that a provider serving
+ * a long-running demo does not keep every call it was ever asked.
+ */
+export const MOCK_CALLS_KEPT = 1_000;
+
+/**
+ * The triggered (and retried) runs a provider keeps. The demo's provider runs in the API's own
+ * process, so past this many the oldest finished run is forgotten, as an orchestrator's retention
+ * would (`airflow db clean`); a run still going is never forgotten.
+ */
+export const MOCK_LIVE_RUNS_KEPT = 2_000;
+
 /** How a triggered run moves on with the clock. */
 export const TRIGGERED_RUN_TIMELINE = { startAfterMs: 5_000, taskMs: 10_000 } as const;
 const TRIGGERED_TASKS = ['extract', 'transform', 'load'];
@@ -74,7 +87,7 @@ export class MockProvider implements OrchestrationProvider {
   private readonly live = new Map<string, LiveRun>();
   private faults: MockFault[] = [];
   private latencyMs = 0;
-  /** Calls made, by method, so tests can see how the provider was used. */
+  /** The latest calls made (at most MOCK_CALLS_KEPT), by method, so tests can see how the provider was used. */
   readonly calls: { method: string; args: unknown[] }[] = [];
 
   constructor(
@@ -122,7 +135,7 @@ export class MockProvider implements OrchestrationProvider {
   }
 
   async *pipelines(): AsyncIterable<ProviderPipeline[]> {
-    yield* this.paged('pipelines', () => this.fleet.pipelines.map((p) => structuredClone(p)));
+    yield* this.paged('pipelines', () => this.fleet.pipelines);
   }
 
   /**
@@ -160,7 +173,7 @@ export class MockProvider implements OrchestrationProvider {
       before: [],
       attempts: [{ queuedAt: this.clock.now(), firstTask: 0, tryNumber: 1, canceledAt: null }],
     };
-    this.live.set(key, run);
+    this.keep(key, run);
     return this.runOf(run);
   }
 
@@ -237,11 +250,14 @@ export class MockProvider implements OrchestrationProvider {
       };
       this.fleet.runs.splice(this.fleet.runs.indexOf(run), 1);
       this.fleet.taskRuns = this.fleet.taskRuns.filter((t) => !tasks.includes(t));
-      this.live.set(key, live);
+      this.keep(key, live);
       return this.runOf(live);
     }
     const first = this.taskRunsOf(live).findIndex((t) => CLEARED.has(t.status));
-    if (first >= 0) live.attempts.push({ queuedAt: now, firstTask: first, tryNumber: live.attempts[live.attempts.length - 1].tryNumber + 1, canceledAt: null });
+    if (first >= 0) {
+      live.attempts.push({ queuedAt: now, firstTask: first, tryNumber: live.attempts[live.attempts.length - 1].tryNumber + 1, canceledAt: null });
+      this.keep(key, live);
+    }
     return this.runOf(live);
   }
 
@@ -250,6 +266,21 @@ export class MockProvider implements OrchestrationProvider {
     const p = this.fleet.pipelines.find((x) => x.externalId === pipelineExternalId);
     if (!p) throw notFound('dag', pipelineExternalId);
     p.paused = paused;
+  }
+
+  /**
+   * Keeps a run that has just been triggered or retried, as the newest (the runs are kept in the
+   * order they last began), then forgets the oldest finished runs past MOCK_LIVE_RUNS_KEPT.
+   */
+  private keep(key: string, run: LiveRun): void {
+    this.live.delete(key);
+    this.live.set(key, run);
+    for (const [oldest, old] of this.live) {
+      if (this.live.size <= MOCK_LIVE_RUNS_KEPT) return;
+      const status = this.runOf(old).status;
+      if (status === 'queued' || status === 'running') return;
+      this.live.delete(oldest);
+    }
   }
 
   private fleetRun(pipelineExternalId: string, runExternalId: string): ProviderRun | undefined {
@@ -341,17 +372,19 @@ export class MockProvider implements OrchestrationProvider {
   private changedSince<T extends { updatedAt: Date | null }>(items: T[], since: Date): T[] {
     return items
       .filter((x) => x.updatedAt !== null && x.updatedAt.getTime() >= since.getTime())
-      .sort((a, b) => (a.updatedAt?.getTime() ?? 0) - (b.updatedAt?.getTime() ?? 0))
-      .map((x) => structuredClone(x));
+      .sort((a, b) => (a.updatedAt?.getTime() ?? 0) - (b.updatedAt?.getTime() ?? 0));
   }
 
-  /** Serves a list in pages of at most `pageCap`, each page a separate call that may fail. */
+  /**
+   * Serves a list in pages of at most `pageCap`, each page a separate call that may fail. The list
+   * is read again for each page, as a server would; only the page served is copied.
+   */
   private async *paged<T>(method: string, list: () => T[]): AsyncIterable<T[]> {
     let offset = 0;
     for (;;) {
       await this.enter(method, [offset]);
       const all = list();
-      const page = all.slice(offset, offset + this.pageCap);
+      const page = structuredClone(all.slice(offset, offset + this.pageCap));
       if (page.length > 0) yield page;
       offset += page.length;
       if (page.length === 0 || offset >= all.length) return;
@@ -360,6 +393,7 @@ export class MockProvider implements OrchestrationProvider {
 
   private async enter(method: string, args: unknown[]): Promise<void> {
     this.calls.push({ method, args });
+    if (this.calls.length > MOCK_CALLS_KEPT) this.calls.shift();
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const fault = this.faults[0];
     if (!fault) return;
