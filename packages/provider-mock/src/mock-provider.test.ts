@@ -182,7 +182,12 @@ describe('MockProvider', () => {
     expect(tries).toEqual(tries.map(() => ['success', next]));
   });
 
-  it('keeps the latest triggered runs: past its retention it forgets the oldest finished one, never one still going', async () => {
+  /** As the next sync does: asks for the changes since a listing made now (the cursor of a sync that succeeded). */
+  const settle = async (p: MockProvider, clock: FakeClock) => {
+    await p.changes(clock.now().toISOString())[Symbol.asyncIterator]().next();
+  };
+
+  it('keeps the latest triggered runs: past its retention it forgets the oldest that a sync has written, never one still going', async () => {
     const clock = new FakeClock();
     const p = new MockProvider(config, clock);
     const [dag] = (await drain(p.pipelines()))[0];
@@ -190,16 +195,21 @@ describe('MockProvider', () => {
     for (let i = 0; i < MOCK_LIVE_RUNS_KEPT; i++) await trigger(`k${i}`);
     const fleetRuns = p.size.runs - MOCK_LIVE_RUNS_KEPT;
     // One past the retention while every run is still going: none is forgotten.
+    await settle(p, clock);
     await trigger('going');
     expect(p.size.runs).toBe(fleetRuns + MOCK_LIVE_RUNS_KEPT + 1);
     await expect(p.getRun(dag.externalId, 'k0')).resolves.toMatchObject({ status: 'queued' });
-    // Once they have finished, the next trigger forgets the oldest ones down to the retention.
+    // Finished, but no sync has listed them since: still none is forgotten.
     clock.advance(60_000);
+    await trigger('unseen');
+    expect(p.size.runs).toBe(fleetRuns + MOCK_LIVE_RUNS_KEPT + 2);
+    // Once a sync has written them, the next trigger forgets the oldest down to the retention.
+    await settle(p, clock);
     await p.retryRun(dag.externalId, 'k1'); // nothing failed: a retry that does nothing keeps its place
     await trigger('next');
     expect(p.size.runs).toBe(fleetRuns + MOCK_LIVE_RUNS_KEPT);
-    for (const gone of ['k0', 'k1']) await expect(p.getRun(dag.externalId, gone)).rejects.toMatchObject({ kind: 'not_found' });
-    await expect(p.getRun(dag.externalId, 'k2')).resolves.toMatchObject({ status: 'success' });
+    for (const gone of ['k0', 'k1', 'k2']) await expect(p.getRun(dag.externalId, gone)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(p.getRun(dag.externalId, 'k3')).resolves.toMatchObject({ status: 'success' });
     await expect(p.getRun(dag.externalId, 'next')).resolves.toMatchObject({ status: 'queued' });
   });
 
@@ -213,9 +223,42 @@ describe('MockProvider', () => {
     clock.advance(60_000);
     await p.retryRun(dag.externalId, 'retried');
     clock.advance(60_000);
+    await settle(p, clock);
     await trigger('next');
     await expect(p.getRun(dag.externalId, 'retried')).resolves.toMatchObject({ status: 'failed' });
     await expect(p.getRun(dag.externalId, 'k1')).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
+  it('forgets the oldest written run when a fleet run is retried past the retention', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider({ pipelines: 40, runsPerPipeline: 3, seed: 7 }, clock);
+    const [dag] = (await drain(p.pipelines()))[0];
+    for (let i = 0; i < MOCK_LIVE_RUNS_KEPT; i++) await p.trigger(dag.externalId, { runId: `k${i}`, conf: null, note: null, logicalDate: null });
+    const failed = [];
+    for await (const c of p.changes(null)) if (c.kind === 'runs') failed.push(...c.runs.filter((r) => r.status === 'failed'));
+    clock.advance(60_000);
+    await settle(p, clock);
+    const size = p.size.runs;
+    await p.retryRun(failed[0].pipelineExternalId, failed[0].externalId);
+    expect(p.size.runs).toBe(size - 1);
+    await expect(p.getRun(dag.externalId, 'k0')).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
+  it('keeps no object a caller holds: the conf it was given, and the dates it answered', async () => {
+    const clock = new FakeClock();
+    const p = new MockProvider(config, clock);
+    const [dag] = (await drain(p.pipelines()))[0];
+    const conf = { table: 'orders' };
+    const logicalDate = new Date('2026-01-01T00:00:00Z');
+    const run = await p.trigger(dag.externalId, { runId: 'own', conf, note: null, logicalDate });
+    conf.table = 'changed';
+    logicalDate.setUTCFullYear(2000);
+    run.queuedAt?.setUTCFullYear(2000);
+    run.logicalDate?.setUTCFullYear(2000);
+    const again = await p.getRun(dag.externalId, 'own');
+    expect(again.conf).toEqual({ table: 'orders' });
+    expect(again.logicalDate?.getUTCFullYear()).toBe(2026);
+    expect(again.queuedAt?.getUTCFullYear()).not.toBe(2000);
   });
 
   it('remembers its latest calls only', async () => {

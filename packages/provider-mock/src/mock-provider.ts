@@ -38,8 +38,9 @@ export const MOCK_CALLS_KEPT = 1_000;
 
 /**
  * The triggered (and retried) runs a provider keeps. The demo's provider runs in the API's own
- * process, so past this many the oldest finished run is forgotten, as an orchestrator's retention
- * would (`airflow db clean`); a run still going is never forgotten.
+ * process, so past this many the oldest runs a sync has already written are forgotten, as an
+ * orchestrator's retention would (`airflow db clean`). A run still going, or one that finished
+ * after the last cursor a listing was asked from, is never forgotten.
  */
 export const MOCK_LIVE_RUNS_KEPT = 2_000;
 
@@ -86,6 +87,11 @@ export class MockProvider implements OrchestrationProvider {
   private readonly fleet: Fleet;
   private readonly live = new Map<string, LiveRun>();
   private faults: MockFault[] = [];
+  /**
+   * The latest cursor a listing of changes was asked from: a sync passes the cursor of the last
+   * sync that succeeded, so every change before it has been written (ms; none yet: -Infinity).
+   */
+  private settledAt = Number.NEGATIVE_INFINITY;
   private latencyMs = 0;
   /** The latest calls made (at most MOCK_CALLS_KEPT), by method, so tests can see how the provider was used. */
   readonly calls: { method: string; args: unknown[] }[] = [];
@@ -146,6 +152,7 @@ export class MockProvider implements OrchestrationProvider {
   async *changes(cursor: string | null): AsyncIterable<ChangePage> {
     const listedAt = this.clock.now();
     const parsed = cursor === null ? Number.NaN : Date.parse(cursor);
+    if (!Number.isNaN(parsed)) this.settledAt = Math.max(this.settledAt, parsed);
     const since = new Date(Number.isNaN(parsed) ? listedAt.getTime() - this.lookbackMs : parsed);
     const runs = () => this.changedSince([...this.fleet.runs, ...[...this.live.values()].map((t) => this.runOf(t))], since);
     for await (const page of this.paged('runs', runs)) yield { kind: 'runs', runs: page };
@@ -165,9 +172,9 @@ export class MockProvider implements OrchestrationProvider {
       pipelineExternalId,
       externalId: request.runId,
       runType: 'manual',
-      conf: request.conf,
+      conf: structuredClone(request.conf),
       note: request.note,
-      logicalDate: request.logicalDate,
+      logicalDate: request.logicalDate && new Date(request.logicalDate),
       tasks: TRIGGERED_TASKS.map((taskId) => ({ taskId, operator: 'PythonOperator' })),
       failingTask: request.conf?.fail === true ? TRIGGERED_TASKS.length - 1 : -1,
       before: [],
@@ -270,15 +277,17 @@ export class MockProvider implements OrchestrationProvider {
 
   /**
    * Keeps a run that has just been triggered or retried, as the newest (the runs are kept in the
-   * order they last began), then forgets the oldest finished runs past MOCK_LIVE_RUNS_KEPT.
+   * order they last began), then forgets the oldest runs past MOCK_LIVE_RUNS_KEPT while they are
+   * finished and written by a sync (finished before the settled cursor). It stops at the first run
+   * that is not, so for a while more runs may be kept.
    */
   private keep(key: string, run: LiveRun): void {
     this.live.delete(key);
     this.live.set(key, run);
     for (const [oldest, old] of this.live) {
       if (this.live.size <= MOCK_LIVE_RUNS_KEPT) return;
-      const status = this.runOf(old).status;
-      if (status === 'queued' || status === 'running') return;
+      const { status, updatedAt } = this.runOf(old);
+      if (status === 'queued' || status === 'running' || updatedAt === null || updatedAt.getTime() >= this.settledAt) return;
       this.live.delete(oldest);
     }
   }
@@ -318,8 +327,8 @@ export class MockProvider implements OrchestrationProvider {
       status,
       nativeStatus: status,
       runType: t.runType,
-      logicalDate: t.logicalDate,
-      queuedAt: attempt.queuedAt,
+      logicalDate: t.logicalDate && new Date(t.logicalDate),
+      queuedAt: new Date(attempt.queuedAt),
       startedAt,
       finishedAt,
       durationSeconds: finishedAt && startedAt ? (finishedAt.getTime() - startedAt.getTime()) / 1000 : null,
