@@ -18,7 +18,7 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { RunsTable, Schema } from './schema';
-import { inTransaction, isUuid, limitOffset, mustDate, toCount, toDate, toInt, uniqueByKey } from './sql-support';
+import { epochMs, fromEpochMs, inTransaction, isUuid, limitOffset, mustDate, toCount, toDate, toInt, uniqueByKey } from './sql-support';
 
 export const toRun = (r: Selectable<RunsTable>): Run => ({
   id: r.id,
@@ -169,10 +169,10 @@ export class KyselyRunRepository implements RunRepository {
       status: r.status,
       native_status: r.nativeStatus,
       run_type: r.runType,
-      logical_date: r.logicalDate,
-      queued_at: r.queuedAt,
-      started_at: r.startedAt,
-      finished_at: r.finishedAt,
+      logical_date: epochMs(r.logicalDate),
+      queued_at: epochMs(r.queuedAt),
+      started_at: epochMs(r.startedAt),
+      finished_at: epochMs(r.finishedAt),
       duration_seconds: durationOf(r),
       conf: r.conf,
       note: r.note,
@@ -182,12 +182,15 @@ export class KyselyRunRepository implements RunRepository {
     // that found its pipeline is inserted or updated; the statement answers the others.
     const skipped = await sql<{ pipeline_external_id: string; external_id: string }>`
       WITH src AS (
-        SELECT x.*,
+        SELECT x.id, x.pipeline_external_id, x.external_id, x.status, x.native_status, x.run_type,
+          ${fromEpochMs('x.logical_date')} AS logical_date, ${fromEpochMs('x.queued_at')} AS queued_at,
+          ${fromEpochMs('x.started_at')} AS started_at, ${fromEpochMs('x.finished_at')} AS finished_at,
+          x.duration_seconds, x.conf, x.note,
           (SELECT CASE WHEN p.space_id = ${connector.spaceId}::uuid THEN p.id END FROM pipelines p
            WHERE p.connector_id = ${connector.id}::uuid AND p.external_id = x.pipeline_external_id) AS pipeline_id
         FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, pipeline_external_id text, external_id text,
-               status text, native_status text, run_type text, logical_date timestamptz, queued_at timestamptz,
-               started_at timestamptz, finished_at timestamptz, duration_seconds double precision, conf jsonb, note text)
+               status text, native_status text, run_type text, logical_date bigint, queued_at bigint,
+               started_at bigint, finished_at bigint, duration_seconds double precision, conf jsonb, note text)
       ), upserted AS (
         INSERT INTO runs AS t (id, space_id, connector_id, pipeline_id, external_id, status, native_status, run_type, logical_date,
                           queued_at, started_at, finished_at, duration_seconds, conf, note, triggered_by, run_at, created_at, updated_at)

@@ -11,7 +11,7 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, TaskRunsTable } from './schema';
-import { isUuid, mustDate, toDate, toInt, uniqueByKey } from './sql-support';
+import { epochMs, fromEpochMs, isUuid, mustDate, toDate, toInt, uniqueByKey } from './sql-support';
 
 const toTaskRun = (r: Selectable<TaskRunsTable>): TaskRun => ({
   id: r.id,
@@ -79,8 +79,8 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
       status: t.status,
       native_status: t.nativeStatus,
       try_number: t.tryNumber,
-      started_at: t.startedAt,
-      finished_at: t.finishedAt,
+      started_at: epochMs(t.startedAt),
+      finished_at: epochMs(t.finishedAt),
       duration_seconds: durationOf(t),
       operator: t.operator,
     }));
@@ -101,12 +101,12 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
              AND r.external_id = x.run_external_id) AS run_id
         FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, pipeline_external_id text, run_external_id text,
                external_id text, task_id text, map_index integer, status text, native_status text, try_number integer,
-               started_at timestamptz, finished_at timestamptz, duration_seconds double precision, operator text)
+               started_at bigint, finished_at bigint, duration_seconds double precision, operator text)
       ), upserted AS (
         INSERT INTO task_runs AS t (id, space_id, run_id, external_id, task_id, map_index, status, native_status, try_number,
                                     started_at, finished_at, duration_seconds, operator, created_at, updated_at)
         SELECT s.id, ${connector.spaceId}::uuid, s.run_id, s.external_id, s.task_id, s.map_index, s.status, s.native_status, s.try_number,
-               s.started_at, s.finished_at, s.duration_seconds, s.operator, ${seenAt}::timestamptz, ${seenAt}::timestamptz
+               ${fromEpochMs('s.started_at')}, ${fromEpochMs('s.finished_at')}, s.duration_seconds, s.operator, ${seenAt}::timestamptz, ${seenAt}::timestamptz
         FROM src s WHERE s.run_id IS NOT NULL
         ORDER BY s.run_id, s.task_id, s.map_index
         ON CONFLICT (run_id, task_id, map_index) DO UPDATE SET

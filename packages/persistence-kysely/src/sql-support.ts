@@ -1,5 +1,5 @@
 import { conflict, DomainError, offsetOf, type PageRequest } from '@signalbox/core';
-import type { Kysely } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Schema } from './schema';
 
 /** Postgres error fields both drivers expose. */
@@ -66,6 +66,24 @@ export const toInt = (v: string | number | bigint | null): number | null => (v =
 
 export const toDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
 export const mustDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
+
+/**
+ * A time as the JSON of a batch statement carries it: milliseconds since the epoch. JSON.stringify
+ * writes a number several times faster than a Date (whose toJSON it calls for each), and
+ * PostgreSQL reads it back faster than ISO text; the sync's batches hold two to four times a row.
+ */
+export const epochMs = (d: Date | null): number | null => (d === null ? null : d.getTime());
+
+/**
+ * SQL for the instant in a `bigint` column of milliseconds since the epoch (see `epochMs`), by
+ * integer arithmetic: the whole seconds, then the milliseconds past them (both truncated toward
+ * zero, so times before 1970 come out right too). Exact for every time a Date holds up to the
+ * year 9999.
+ */
+export const fromEpochMs = (column: string): RawBuilder<Date | null> => {
+  const ms = sql.ref(column);
+  return sql`(to_timestamp(${ms} / 1000) + (${ms} % 1000) * interval '1 millisecond')`;
+};
 
 /**
  * Runs `fn` in a transaction: a new one, or the one `db` already is. Kysely refuses

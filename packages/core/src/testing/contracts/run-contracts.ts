@@ -333,6 +333,35 @@ export function runContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.taskRuns.get(space.id, listed[3].id)).toEqual(listed[3]);
     });
 
+    it('keeps a synced run’s and task run’s times to the millisecond, before 1970 and up to the year 9999', async () => {
+      const s = subject();
+      const { space, connector } = await withPipeline(s);
+      // The last two are a microsecond off when read through a double: a millisecond off as a Date.
+      const times = ['1969-12-31T23:59:58.500Z', '1969-07-20T20:17:40.123Z', '9876-05-04T03:02:01.123Z', '9999-12-31T23:59:59.001Z'].map(
+        (iso) => new Date(iso),
+      );
+      const [before, moon, far, last] = times;
+      await s.repos.runs.upsertFromProvider(
+        connector,
+        [
+          providerRun('etl', 'r1', { logicalDate: before, queuedAt: moon, startedAt: far, finishedAt: last }),
+          providerRun('etl', 'r2', { logicalDate: last, queuedAt: far, startedAt: moon, finishedAt: before }),
+        ],
+        T0,
+      );
+      const r1 = (await s.repos.runs.getByExternalId(space.id, connector.id, 'etl', 'r1'))!;
+      const r2 = (await s.repos.runs.getByExternalId(space.id, connector.id, 'etl', 'r2'))!;
+      expect([r1.logicalDate, r1.queuedAt, r1.startedAt, r1.finishedAt, r1.runAt]).toEqual([before, moon, far, last, far]);
+      expect([r2.logicalDate, r2.queuedAt, r2.startedAt, r2.finishedAt, r2.runAt]).toEqual([last, far, moon, before, moon]);
+      await s.repos.taskRuns.upsertFromProvider(
+        connector,
+        times.map((startedAt, i) => providerTaskRun('etl', 'r1', `t${i}`, { startedAt, finishedAt: times[times.length - 1 - i] })),
+        T0,
+      );
+      const stored = (await s.repos.taskRuns.listForRun(space.id, r1.id)).sort((a, b) => a.taskId.localeCompare(b.taskId));
+      expect(stored.map((t) => [t.taskId, t.startedAt, t.finishedAt])).toEqual(times.map((startedAt, i) => [`t${i}`, startedAt, times[times.length - 1 - i]]));
+    });
+
     it('updates on a re-run without duplicating, and is absent from another space', async () => {
       const s = subject();
       const { space, connector } = await withPipeline(s);
