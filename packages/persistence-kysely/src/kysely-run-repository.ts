@@ -18,7 +18,7 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { RunsTable, Schema } from './schema';
-import { epochMs, fromEpochMs, inTransaction, isUuid, limitOffset, mustDate, toCount, toDate, toInt, uniqueByKey } from './sql-support';
+import { epochMs, fromEpochMs, inTransaction, isUuid, keyOf, latestByKey, limitOffset, mustDate, toCount, toDate, toInt } from './sql-support';
 
 export const toRun = (r: Selectable<RunsTable>): Run => ({
   id: r.id,
@@ -160,8 +160,8 @@ export class KyselyRunRepository implements RunRepository {
    */
   async upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date) {
     if (runs.length === 0 || !isUuid(connector.id) || !isUuid(connector.spaceId)) return 0;
-    const key = (r: { pipelineExternalId: string; externalId: string }) => JSON.stringify([r.pipelineExternalId, r.externalId]);
-    const batch = uniqueByKey(runs, key);
+    const key = (r: { pipelineExternalId: string; externalId: string }) => keyOf(r.pipelineExternalId, r.externalId);
+    const batch = latestByKey(runs, key);
     const rows = batch.map((r) => ({
       id: this.ids.id(),
       pipeline_external_id: r.pipelineExternalId,
@@ -178,8 +178,9 @@ export class KyselyRunRepository implements RunRepository {
       note: r.note,
     }));
     // Each row's pipeline is found by a probe of the unique (connector, external id) index,
-    // whatever the planner thinks of the tables (see the task runs' upsert). Every source row
-    // that found its pipeline is inserted or updated; the statement answers the others.
+    // whatever the planner thinks of the tables (see the task runs' upsert). Rows go in in key
+    // order, so concurrent upserts lock in one order. Every source row that found its pipeline is
+    // inserted or updated; the statement answers the others.
     const skipped = await sql<{ pipeline_external_id: string; external_id: string }>`
       WITH src AS (
         SELECT x.id, x.pipeline_external_id, x.external_id, x.status, x.native_status, x.run_type,

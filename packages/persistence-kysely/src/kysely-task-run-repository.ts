@@ -11,7 +11,7 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, TaskRunsTable } from './schema';
-import { epochMs, fromEpochMs, isUuid, mustDate, toDate, toInt, uniqueByKey } from './sql-support';
+import { epochMs, fromEpochMs, isUuid, keyOf, latestByKey, mustDate, toDate, toInt, uniqueByKey } from './sql-support';
 
 const toTaskRun = (r: Selectable<TaskRunsTable>): TaskRun => ({
   id: r.id,
@@ -67,8 +67,8 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
   async upsertFromProvider(connector: Connector, taskRuns: ProviderTaskRun[], seenAt: Date) {
     if (taskRuns.length === 0 || !isUuid(connector.id) || !isUuid(connector.spaceId)) return 0;
     const key = (t: { pipelineExternalId: string; runExternalId: string; taskId: string; mapIndex: number }) =>
-      JSON.stringify([t.pipelineExternalId, t.runExternalId, t.taskId, t.mapIndex]);
-    const batch = uniqueByKey(taskRuns, key);
+      keyOf(t.pipelineExternalId, t.runExternalId, t.taskId, t.mapIndex);
+    const batch = latestByKey(taskRuns, key);
     const rows = batch.map((t) => ({
       id: this.ids.id(),
       pipeline_external_id: t.pipelineExternalId,
@@ -89,9 +89,10 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
     // tables: a first sync fills them from empty, and a plan made then (prepared statements keep
     // theirs) must not scan what it took for small. So the lookups name only those keys' columns,
     // and the space is checked on the row found (a CASE no index can serve), not in the WHERE,
-    // where it would offer the planner the (space, id) indexes, which scan a whole space. Every
-    // source row that found its run is inserted or updated; the statement answers the others
-    // (normally none), so the count costs no row sent back for each one written.
+    // where it would offer the planner the (space, id) indexes, which scan a whole space. Rows go
+    // in in key order, so concurrent upserts lock in one order. Every source row that found its
+    // run is inserted or updated; the statement answers the others (normally none), so the count
+    // costs no row sent back for each one written.
     const skipped = await sql<{ pipeline_external_id: string; run_external_id: string; task_id: string; map_index: number }>`
       WITH src AS (
         SELECT x.*,

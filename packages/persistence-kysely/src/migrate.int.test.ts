@@ -315,3 +315,81 @@ describe.each<Flavour>(['pglite', 'postgres'])('the sync times migration on %s',
     }
   }, 60_000);
 });
+
+describe.each<Flavour>(['pglite', 'postgres'])('the task runs’ space key migration on %s', (flavour) => {
+  const LAST_BEFORE = '2026-11-28T10-30-00-failing-pipelines-index';
+  const THIS = '2026-11-29T05-00-00-task-runs-space-key';
+
+  it('keys task runs by (space, id) only, keeps rows and comments, and the comments’ key still holds; down restores both keys', async () => {
+    const database = await openTestDatabase(flavour, 'taskrunkey', { migrate: false });
+    try {
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(database.db);
+      const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0].schema });
+      expect((await migrator.migrateTo(LAST_BEFORE)).error).toBeUndefined();
+      const ids = new SequentialIds();
+      const s = kyselyPersistence(database.db, { secretKey: TEST_SECRET_KEY, ids });
+      const spaces = [
+        { id: ids.id(), slug: 'one', name: 'one', createdAt: T0 },
+        { id: ids.id(), slug: 'two', name: 'two', createdAt: T0 },
+      ];
+      for (const space of spaces) await s.repos.spaces.create(space);
+      const user = { id: ids.id(), email: 'one@example.com', name: 'one', instanceAdmin: false, createdAt: T0 };
+      await s.repos.users.create(user);
+      const connector = newConnector({ id: ids.id(), spaceId: spaces[0].id, name: 'c', type: 'mock', config: {} }, T0);
+      await s.repos.connectors.create(connector);
+      await s.repos.pipelines.upsertFromProvider(connector, [providerPipeline('etl')], ids.id(), T0);
+      await s.repos.runs.upsertFromProvider(connector, [providerRun('etl', 'r1')], T0);
+      await s.repos.taskRuns.upsertFromProvider(connector, [providerTaskRun('etl', 'r1', 'a'), providerTaskRun('etl', 'r1', 'b')], T0);
+      const run = (await s.repos.runs.getByExternalId(spaces[0].id, connector.id, 'etl', 'r1'))!;
+      const [a, b] = await s.repos.taskRuns.listForRun(spaces[0].id, run.id);
+      const comment = (taskRunId: string) =>
+        s.repos.comments.create({
+          id: ids.id(),
+          spaceId: spaces[0].id,
+          target: { kind: 'task_run', id: taskRunId },
+          authorId: user.id,
+          body: 'hi',
+          createdAt: T0,
+          updatedAt: T0,
+        });
+      await comment(a.id);
+      const keys = async () =>
+        (
+          await sql<{ name: string; def: string }>`SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint
+            WHERE conrelid = 'task_runs'::regclass AND contype IN ('p', 'u') ORDER BY conname`.execute(database.db)
+        ).rows;
+      const before = await keys();
+      expect(before).toEqual([
+        { name: 'task_runs_pkey', def: 'PRIMARY KEY (id)' },
+        { name: 'task_runs_run_task_key', def: 'UNIQUE (run_id, task_id, map_index)' },
+        { name: 'task_runs_space_id_id_key', def: 'UNIQUE (space_id, id)' },
+      ]);
+      const count = async (table: 'task_runs' | 'comments') =>
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(database.db)).rows[0].n;
+
+      expect((await migrator.migrateTo(THIS)).error).toBeUndefined();
+      expect(await keys()).toEqual([
+        { name: 'task_runs_pkey', def: 'PRIMARY KEY (space_id, id)' },
+        { name: 'task_runs_run_task_key', def: 'UNIQUE (run_id, task_id, map_index)' },
+      ]);
+      expect([await count('task_runs'), await count('comments')]).toEqual([2, 1]);
+      expect(await s.repos.taskRuns.get(spaces[0].id, a.id)).toEqual(a);
+      // The comments' key holds: no comment in one space on a task run of another, and a task run's go with it.
+      await expect(
+        sql`INSERT INTO comments SELECT (jsonb_populate_record(c, jsonb_build_object('id', ${ids.id()}::uuid, 'space_id', ${spaces[1].id}::uuid))).*
+            FROM comments c`.execute(database.db),
+      ).rejects.toThrow(/comments_space_task_run_id_fkey/);
+      await comment(b.id);
+      await sql`DELETE FROM task_runs WHERE id = ${b.id}::uuid`.execute(database.db);
+      expect([await count('task_runs'), await count('comments')]).toEqual([1, 1]);
+      // Two task runs may not share a space and an id.
+      await expect(sql`INSERT INTO task_runs SELECT * FROM task_runs`.execute(database.db)).rejects.toThrow();
+
+      expect((await migrator.migrateTo(LAST_BEFORE)).error).toBeUndefined();
+      expect(await keys()).toEqual(before);
+      expect([await count('task_runs'), await count('comments')]).toEqual([1, 1]);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+});

@@ -43,6 +43,24 @@ export function uniqueByKey<T>(items: readonly T[], key: (t: T) => string): T[] 
   for (const item of items) byKey.set(key(item), item);
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
 }
+
+/**
+ * A provider batch with one entry per key (a later entry wins), in the batch's order: for upserts
+ * whose statement orders its rows itself (and so takes its locks in that order), where sorting
+ * here too would be work for nothing. The batch itself when its keys are all distinct, as in a
+ * first sync.
+ */
+export function latestByKey<T>(items: readonly T[], key: (t: T) => string): readonly T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) byKey.set(key(item), item);
+  return byKey.size === items.length ? items : [...byKey.values()];
+}
+
+/**
+ * One string naming a row by the parts of its key, cheaper than JSON.stringify of them: NUL
+ * separates the parts, and PostgreSQL's text holds no NUL, so no two storable keys meet.
+ */
+export const keyOf = (...parts: (string | number)[]): string => parts.join('\u0000');
 export { conflict };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -333,6 +333,27 @@ export function runContracts(name: string, make: MakeRepositories) {
       expect(await s.repos.taskRuns.get(space.id, listed[3].id)).toEqual(listed[3]);
     });
 
+    it('writes a task run listed twice in one batch once, as the later entry has it', async () => {
+      const s = subject();
+      const { space, connector } = await withPipeline(s);
+      await s.repos.runs.upsertFromProvider(connector, [providerRun('etl', 'r1', { startedAt: at(0) })], T0);
+      const run = (await s.repos.runs.getByExternalId(space.id, connector.id, 'etl', 'r1'))!;
+      await s.repos.taskRuns.upsertFromProvider(
+        connector,
+        [
+          providerTaskRun('etl', 'r1', 'load', { status: 'running', tryNumber: 1 }),
+          providerTaskRun('etl', 'r1', 'extract'),
+          providerTaskRun('etl', 'r1', 'load', { status: 'failed', tryNumber: 2 }),
+        ],
+        at(1),
+      );
+      const listed = await s.repos.taskRuns.listForRun(space.id, run.id);
+      expect(listed.map((t) => [t.taskId, t.status, t.tryNumber]).sort()).toEqual([
+        ['extract', 'success', 1],
+        ['load', 'failed', 2],
+      ]);
+    });
+
     it('keeps a synced run’s and task run’s times to the millisecond, before 1970 and up to the year 9999', async () => {
       const s = subject();
       const { space, connector } = await withPipeline(s);
