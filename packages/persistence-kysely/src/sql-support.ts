@@ -90,13 +90,13 @@ export const mustDate = (v: Date | string): Date => (v instanceof Date ? v : new
  * writes a number several times faster than a Date (whose toJSON it calls for each), and
  * PostgreSQL reads it back faster than ISO text; the sync's batches hold two to four times a row.
  */
-export const epochMs = (d: Date | null): number | null => (d === null ? null : d.getTime());
+export const epochMs = (d: Date | null | undefined): number | null => (d == null ? null : d.getTime());
 
 /**
  * SQL for the instant in a `bigint` column of milliseconds since the epoch (see `epochMs`), by
  * integer arithmetic: the whole seconds, then the milliseconds past them (both truncated toward
- * zero, so times before 1970 come out right too). Exact for every time a Date holds up to the
- * year 9999.
+ * zero, so times before 1970 come out right too). Exact for every time PostgreSQL holds up to
+ * the year 9999.
  */
 export const fromEpochMs = (column: string): RawBuilder<Date | null> => {
   const ms = sql.ref(column);
