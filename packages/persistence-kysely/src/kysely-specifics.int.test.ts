@@ -255,6 +255,71 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect(Number(left.rows[0].n)).toBe(0);
   });
 
+  describe("a task run's run, checked once per statement (ADR 0022)", () => {
+    /** Two runs of one pipeline, each with a task run and a comment on it. */
+    async function twoRuns() {
+      const { repos, space, connector, ids } = await setting();
+      await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
+      await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1'), runOf('etl', 'r2')], T0);
+      await repos.taskRuns.upsertFromProvider(connector, [taskOf('etl', 'r1'), taskOf('etl', 'r2')], T0);
+      const rows = await sql<{ run_id: string; run: string; task_run_id: string }>`
+        SELECT r.id AS run_id, r.external_id AS run, t.id AS task_run_id FROM runs r JOIN task_runs t ON t.run_id = r.id ORDER BY r.external_id`.execute(
+        database.db,
+      );
+      const [r1, r2] = rows.rows;
+      for (const { task_run_id } of [r1, r2])
+        await sql`INSERT INTO comments (id, space_id, task_run_id, author_id, body, created_at, updated_at)
+          VALUES (${ids.id()}::uuid, ${space.id}::uuid, ${task_run_id}::uuid, ${ids.id()}::uuid, 'x', ${T0}, ${T0})`.execute(database.db);
+      return { repos, space, connector, ids, r1, r2 };
+    }
+    const insertTaskRun = (spaceId: string, runId: string, taskId: string, id: string) =>
+      sql`INSERT INTO task_runs (id, space_id, run_id, external_id, task_id, map_index, status, try_number, created_at, updated_at)
+        VALUES (${id}::uuid, ${spaceId}::uuid, ${runId}::uuid, ${taskId}, ${taskId}, -1, 'success', 1, ${T0}, ${T0})`;
+    const codeOf = (write: Promise<unknown>) =>
+      write.then(
+        () => 'written',
+        (e: { code?: string; constraint?: string }) => `${e.code} ${e.constraint}`,
+      );
+    const count = async (table: 'task_runs' | 'comments') =>
+      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(database.db)).rows[0].n);
+
+    it('refuses a whole statement of task runs when one names a run that is not in its space, under the key’s name', async () => {
+      const { space, ids, r1, r2 } = await twoRuns();
+      const other = { id: ids.id(), slug: 'other', name: 'Other', createdAt: T0 };
+      await kyselyRepositories(database.db, { secretKey: TEST_SECRET_KEY, ids }).spaces.create(other);
+      const refused = '23503 task_runs_space_run_id_fkey';
+      expect(await codeOf(insertTaskRun(space.id, ids.id(), 'nowhere', ids.id()).execute(database.db))).toBe(refused);
+      expect(await codeOf(insertTaskRun(other.id, r1.run_id, 'elsewhere', ids.id()).execute(database.db))).toBe(refused);
+      const mixed = sql`INSERT INTO task_runs (id, space_id, run_id, external_id, task_id, map_index, status, try_number, created_at, updated_at)
+        VALUES (${ids.id()}::uuid, ${space.id}::uuid, ${r1.run_id}::uuid, 'good', 'good', -1, 'success', 1, ${T0}, ${T0}),
+               (${ids.id()}::uuid, ${space.id}::uuid, ${ids.id()}::uuid, 'bad', 'bad', -1, 'success', 1, ${T0}, ${T0})`;
+      expect(await codeOf(mixed.execute(database.db))).toBe(refused);
+      expect(await count('task_runs')).toBe(2);
+      // A task run of a run of its space is written, and may move to another run of that space only.
+      const id = ids.id();
+      expect(await codeOf(insertTaskRun(space.id, r1.run_id, 'more', id).execute(database.db))).toBe('written');
+      expect(await codeOf(sql`UPDATE task_runs SET run_id = ${ids.id()}::uuid WHERE id = ${id}::uuid`.execute(database.db))).toBe(refused);
+      expect(await codeOf(sql`UPDATE task_runs SET run_id = ${r2.run_id}::uuid WHERE id = ${id}::uuid`.execute(database.db))).toBe('written');
+    });
+
+    it('deletes the task runs of a deleted run, and their comments, and only theirs; a truncated runs table takes them all', async () => {
+      const { r1, r2 } = await twoRuns();
+      await sql`DELETE FROM runs WHERE id = ${r1.run_id}::uuid`.execute(database.db);
+      expect((await sql<{ run_id: string }>`SELECT run_id FROM task_runs`.execute(database.db)).rows).toEqual([{ run_id: r2.run_id }]);
+      expect(await count('comments')).toBe(1);
+      await sql`TRUNCATE runs CASCADE`.execute(database.db);
+      expect([await count('task_runs'), await count('comments')]).toEqual([0, 0]);
+    });
+
+    it("keeps a run's key while task runs name it", async () => {
+      const { repos, connector, ids, r1 } = await twoRuns();
+      const refused = '23503 task_runs_space_run_id_fkey';
+      expect(await codeOf(sql`UPDATE runs SET id = ${ids.id()}::uuid WHERE id = ${r1.run_id}::uuid`.execute(database.db))).toBe(refused);
+      await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r3')], T0);
+      expect(await codeOf(sql`UPDATE runs SET id = ${ids.id()}::uuid WHERE external_id = 'r3'`.execute(database.db))).toBe('written');
+    });
+  });
+
   it('scopes sync writes and the watched flag by space in SQL, even against rows that cross spaces', async () => {
     const { repos, space, connector, ids } = await setting();
     const other = { id: ids.id(), slug: 'other', name: 'Other', createdAt: T0 };
@@ -584,6 +649,57 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     });
     expect(await version(connector.spaceId)).toBe(mine + 3);
     expect(await version(other.id)).toBe(theirs + 1);
+  });
+});
+
+describe('task runs being written, and their run, on PostgreSQL', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres', 'runlock');
+  }, 60_000);
+  afterAll(() => database.close());
+
+  it('keeps the run from being deleted until the task runs written for it commit, then deletes them with it', async () => {
+    const ids = new SequentialIds();
+    const repos = kyselyRepositories(database.db, { secretKey: TEST_SECRET_KEY, ids });
+    const space = { id: ids.id(), slug: 'lock', name: 'Lock', createdAt: T0 };
+    await repos.spaces.create(space);
+    const connector = newConnector({ id: ids.id(), spaceId: space.id, name: 'c', type: 'mock', config: {} }, T0);
+    await repos.connectors.create(connector);
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
+    await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1')], T0);
+
+    let release = () => {};
+    const held = new Promise<void>((ok) => {
+      release = ok;
+    });
+    let written = () => {};
+    const wrote = new Promise<void>((ok) => {
+      written = ok;
+    });
+    const writer = database.db.transaction().execute(async (trx) => {
+      const tx = kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids });
+      expect(await tx.taskRuns.upsertFromProvider(connector, [taskOf('etl', 'r1')], T0)).toBe(1);
+      written();
+      await held;
+    });
+    await wrote;
+    // Another session waits for the writer's lock on the run, however long it is let wait.
+    const deleting = database.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`SET LOCAL lock_timeout = '200ms'`.execute(trx);
+        await sql`DELETE FROM runs WHERE external_id = 'r1'`.execute(trx);
+      })
+      .then(
+        () => 'deleted',
+        (e: { code?: string }) => e.code,
+      );
+    expect(await deleting).toBe('55P03');
+    release();
+    await writer;
+    await sql`DELETE FROM runs WHERE external_id = 'r1'`.execute(database.db);
+    expect((await sql<{ n: string }>`SELECT count(*) AS n FROM task_runs`.execute(database.db)).rows[0].n).toBe('0');
   });
 });
 

@@ -315,3 +315,46 @@ describe.each<Flavour>(['pglite', 'postgres'])('the sync times migration on %s',
     }
   }, 60_000);
 });
+
+describe.each<Flavour>(['pglite', 'postgres'])("the migration of the task runs' check of their run on %s", (flavour) => {
+  const THIS = '2026-11-29T07-30-00-task-runs-run-check-per-statement';
+
+  it('keeps every task run, trades the key for its triggers, and down brings the key back', async () => {
+    const database = await openTestDatabase(flavour, 'runcheck', { migrate: false });
+    try {
+      const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(database.db);
+      const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0].schema });
+      expect((await migrator.migrateTo(ALL[ALL.indexOf(THIS) - 1])).error).toBeUndefined();
+      const ids = new SequentialIds();
+      const s = kyselyPersistence(database.db, { secretKey: TEST_SECRET_KEY, ids });
+      const space = { id: ids.id(), slug: 'one', name: 'one', createdAt: T0 };
+      await s.repos.spaces.create(space);
+      const connector = newConnector({ id: ids.id(), spaceId: space.id, name: 'c', type: 'mock', config: {} }, T0);
+      await s.repos.connectors.create(connector);
+      await s.repos.pipelines.upsertFromProvider(connector, [providerPipeline('etl')], ids.id(), T0);
+      await s.repos.runs.upsertFromProvider(connector, [providerRun('etl', 'r1')], T0);
+      await s.repos.taskRuns.upsertFromProvider(connector, [providerTaskRun('etl', 'r1', 'a')], T0);
+      const dump = async () => (await sql`SELECT to_jsonb(t) AS row FROM task_runs t ORDER BY id`.execute(database.db)).rows;
+      const key = async () =>
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_constraint WHERE conname = 'task_runs_space_run_id_fkey'`.execute(database.db)).rows[0].n;
+      const orphan = () =>
+        expect(
+          sql`INSERT INTO task_runs (id, space_id, run_id, external_id, task_id, map_index, status, try_number, created_at, updated_at)
+            VALUES (${ids.id()}::uuid, ${space.id}::uuid, ${ids.id()}::uuid, 'x', 'x', -1, 'success', 1, ${T0}, ${T0})`.execute(database.db),
+        ).rejects.toMatchObject({ code: '23503' });
+      const before = await dump();
+      expect(before).toHaveLength(1);
+
+      expect((await migrator.migrateTo(THIS)).error).toBeUndefined();
+      expect([await dump(), await key()]).toEqual([before, 0]);
+      await orphan();
+
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      expect([await dump(), await key()]).toEqual([before, 1]);
+      await orphan();
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+});

@@ -13,6 +13,7 @@ import * as syncTimesInMilliseconds from './2026-11-27T17-30-00-sync-times-in-mi
 import * as spaceListState from './2026-11-28T05-00-00-space-list-state';
 import * as impliedSpaceKeys from './2026-11-28T07-30-00-implied-space-keys';
 import * as failingPipelinesIndex from './2026-11-28T10-30-00-failing-pipelines-index';
+import * as taskRunsRunCheckPerStatement from './2026-11-29T07-30-00-task-runs-run-check-per-statement';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T05-00-00-space-list-state': spaceListState,
   '2026-11-28T07-30-00-implied-space-keys': impliedSpaceKeys,
   '2026-11-28T10-30-00-failing-pipelines-index': failingPipelinesIndex,
+  '2026-11-29T07-30-00-task-runs-run-check-per-statement': taskRunsRunCheckPerStatement,
 };

@@ -1,0 +1,103 @@
+import { type Kysely, sql } from 'kysely';
+
+/*
+ * A task run's reference to its run, checked once per statement instead of once per row (ADR
+ * 0022). The foreign key (space_id, run_id) → runs (space_id, id) checked and locked the run for
+ * every task run written, a fifth of the time of a first sync's task-run statements, though a
+ * batch names each run about five times. The triggers below keep everything the key gave:
+ * - a task run is written only for a run of its own space, which stays locked (FOR KEY SHARE, as
+ *   the key's check locks it) until the writing transaction ends, so no run can be deleted under
+ *   task runs being written for it;
+ * - a task run moved to another run is checked the same way;
+ * - a run deleted (or truncated) takes its task runs with it, and their comments by their own key;
+ * - a run's key cannot change while task runs name it.
+ * The violations are raised as the key raised them: SQLSTATE 23503, under the key's name.
+ */
+const KEY = 'task_runs_space_run_id_fkey';
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql.raw(`ALTER TABLE task_runs DROP CONSTRAINT ${KEY}`).execute(db);
+
+  // The runs of the statement's task runs, each looked up and locked once, in key order.
+  await sql
+    .raw(`CREATE FUNCTION task_runs_check_runs() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+      missing record;
+    BEGIN
+      WITH wanted AS (SELECT DISTINCT space_id, run_id FROM new_task_runs),
+           kept AS MATERIALIZED (SELECT r.space_id, r.id FROM runs r JOIN wanted w ON r.space_id = w.space_id AND r.id = w.run_id
+                                 ORDER BY r.id FOR KEY SHARE OF r)
+      SELECT w.space_id, w.run_id INTO missing FROM wanted w
+      WHERE NOT EXISTS (SELECT 1 FROM kept k WHERE k.space_id = w.space_id AND k.id = w.run_id) LIMIT 1;
+      IF FOUND THEN
+        RAISE foreign_key_violation USING
+          MESSAGE = 'insert or update on table "task_runs" violates foreign key constraint "${KEY}"',
+          DETAIL = format('Key (space_id, run_id)=(%s, %s) is not present in table "runs".', missing.space_id, missing.run_id),
+          CONSTRAINT = '${KEY}', TABLE = 'task_runs';
+      END IF;
+      RETURN NULL;
+    END $$`)
+    .execute(db);
+  await sql`CREATE TRIGGER task_runs_check_runs AFTER INSERT ON task_runs REFERENCING NEW TABLE AS new_task_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION task_runs_check_runs()`.execute(db);
+
+  // Moving a task run to another run: no writer does it, so a row trigger for the rare statement that names the columns.
+  await sql
+    .raw(`CREATE FUNCTION task_runs_check_moved_run() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM 1 FROM runs WHERE space_id = NEW.space_id AND id = NEW.run_id FOR KEY SHARE;
+      IF NOT FOUND THEN
+        RAISE foreign_key_violation USING
+          MESSAGE = 'insert or update on table "task_runs" violates foreign key constraint "${KEY}"',
+          DETAIL = format('Key (space_id, run_id)=(%s, %s) is not present in table "runs".', NEW.space_id, NEW.run_id),
+          CONSTRAINT = '${KEY}', TABLE = 'task_runs';
+      END IF;
+      RETURN NULL;
+    END $$`)
+    .execute(db);
+  await sql`CREATE TRIGGER task_runs_check_moved_run AFTER UPDATE OF space_id, run_id ON task_runs
+    FOR EACH ROW WHEN ((NEW.space_id, NEW.run_id) IS DISTINCT FROM (OLD.space_id, OLD.run_id))
+    EXECUTE FUNCTION task_runs_check_moved_run()`.execute(db);
+
+  // A run's deletion, however it comes (a space, connector or pipeline deleted), cascades to its task runs.
+  await sql`CREATE FUNCTION runs_delete_task_runs() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM task_runs;
+      ELSE
+        DELETE FROM task_runs t USING deleted_runs d WHERE t.run_id = d.id;
+      END IF;
+      RETURN NULL;
+    END $$`.execute(db);
+  await sql`CREATE TRIGGER runs_delete_task_runs AFTER DELETE ON runs REFERENCING OLD TABLE AS deleted_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION runs_delete_task_runs()`.execute(db);
+  await sql`CREATE TRIGGER runs_truncate_task_runs AFTER TRUNCATE ON runs FOR EACH STATEMENT EXECUTE FUNCTION runs_delete_task_runs()`.execute(db);
+
+  // A run's key stays while task runs name it (the key's NO ACTION).
+  await sql
+    .raw(`CREATE FUNCTION runs_check_key_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM task_runs WHERE run_id = OLD.id) THEN
+        RAISE foreign_key_violation USING
+          MESSAGE = 'update or delete on table "runs" violates foreign key constraint "${KEY}" on table "task_runs"',
+          DETAIL = format('Key (space_id, id)=(%s, %s) is still referenced from table "task_runs".', OLD.space_id, OLD.id),
+          CONSTRAINT = '${KEY}', TABLE = 'task_runs';
+      END IF;
+      RETURN NULL;
+    END $$`)
+    .execute(db);
+  await sql`CREATE TRIGGER runs_check_key_kept AFTER UPDATE OF space_id, id ON runs
+    FOR EACH ROW WHEN ((NEW.space_id, NEW.id) IS DISTINCT FROM (OLD.space_id, OLD.id))
+    EXECUTE FUNCTION runs_check_key_kept()`.execute(db);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP TRIGGER runs_check_key_kept ON runs`.execute(db);
+  await sql`DROP TRIGGER runs_truncate_task_runs ON runs`.execute(db);
+  await sql`DROP TRIGGER runs_delete_task_runs ON runs`.execute(db);
+  await sql`DROP TRIGGER task_runs_check_moved_run ON task_runs`.execute(db);
+  await sql`DROP TRIGGER task_runs_check_runs ON task_runs`.execute(db);
+  for (const fn of ['runs_check_key_kept', 'runs_delete_task_runs', 'task_runs_check_moved_run', 'task_runs_check_runs'])
+    await sql.raw(`DROP FUNCTION ${fn}()`).execute(db);
+  await sql.raw(`ALTER TABLE task_runs ADD CONSTRAINT ${KEY} FOREIGN KEY (space_id, run_id) REFERENCES runs (space_id, id) ON DELETE CASCADE`).execute(db);
+}
