@@ -300,6 +300,7 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
       expect(await codeOf(insertTaskRun(space.id, r1.run_id, 'more', id).execute(database.db))).toBe('written');
       expect(await codeOf(sql`UPDATE task_runs SET run_id = ${ids.id()}::uuid WHERE id = ${id}::uuid`.execute(database.db))).toBe(refused);
       expect(await codeOf(sql`UPDATE task_runs SET run_id = ${r2.run_id}::uuid WHERE id = ${id}::uuid`.execute(database.db))).toBe('written');
+      expect(await codeOf(sql`UPDATE task_runs SET space_id = ${other.id}::uuid WHERE id = ${id}::uuid`.execute(database.db))).toBe(refused);
     });
 
     it('deletes the task runs of a deleted run, and their comments, and only theirs; a truncated runs table takes them all', async () => {
@@ -308,7 +309,43 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
       expect((await sql<{ run_id: string }>`SELECT run_id FROM task_runs`.execute(database.db)).rows).toEqual([{ run_id: r2.run_id }]);
       expect(await count('comments')).toBe(1);
       await sql`TRUNCATE runs CASCADE`.execute(database.db);
-      expect([await count('task_runs'), await count('comments')]).toEqual([0, 0]);
+      expect(await count('task_runs')).toBe(0);
+    });
+
+    it('reaches its own tables from a session whose search path names none of them', async () => {
+      const { space, ids, r1, r2 } = await twoRuns();
+      const { schema } = (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(database.db)).rows[0];
+      const elsewhere = (statement: ReturnType<typeof sql>) =>
+        codeOf(
+          database.db.transaction().execute(async (trx) => {
+            await sql`SET LOCAL search_path = pg_catalog`.execute(trx);
+            await statement.execute(trx);
+          }),
+        );
+      const orphan = sql`INSERT INTO ${sql.table(`${schema}.task_runs`)} (id, space_id, run_id, external_id, task_id, map_index, status, try_number, created_at, updated_at)
+        VALUES (${ids.id()}::uuid, ${space.id}::uuid, ${ids.id()}::uuid, 'x', 'x', -1, 'success', 1, ${T0}, ${T0})`;
+      expect(await elsewhere(orphan)).toBe('23503 task_runs_space_run_id_fkey');
+      const version = async () =>
+        (await sql<{ v: string }>`SELECT version::text AS v FROM space_list_state WHERE space_id = ${space.id}::uuid`.execute(database.db)).rows[0].v;
+      const before = await version();
+      expect(await elsewhere(sql`DELETE FROM ${sql.table(`${schema}.runs`)} WHERE id = ${r1.run_id}::uuid`)).toBe('written');
+      expect((await sql<{ run_id: string }>`SELECT run_id FROM task_runs`.execute(database.db)).rows).toEqual([{ run_id: r2.run_id }]);
+      expect(BigInt(await version())).toBe(BigInt(before) + 1n);
+    });
+
+    it('refuses to delete runs, or change their key, outside READ COMMITTED, where their task runs could be left behind', async () => {
+      const { ids, r1 } = await twoRuns();
+      const repeatable = (statement: ReturnType<typeof sql>) =>
+        codeOf(
+          database.db.transaction().execute(async (trx) => {
+            await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(trx);
+            await statement.execute(trx);
+          }),
+        );
+      expect(await repeatable(sql`DELETE FROM runs WHERE id = ${r1.run_id}::uuid`)).toBe('0A000 undefined');
+      expect(await repeatable(sql`UPDATE runs SET id = ${ids.id()}::uuid WHERE id = ${r1.run_id}::uuid`)).toBe('0A000 undefined');
+      expect(await repeatable(sql`DELETE FROM runs WHERE id = ${ids.id()}::uuid`)).toBe('written');
+      expect(await count('task_runs')).toBe(2);
     });
 
     it("keeps a run's key while task runs name it", async () => {
@@ -668,6 +705,18 @@ describe('task runs being written, and their run, on PostgreSQL', () => {
     await repos.connectors.create(connector);
     await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
     await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1')], T0);
+    const DELETE_RUN = "DELETE FROM runs WHERE external_id = 'r1'";
+    const deleting = (lockTimeout: string) =>
+      database.db
+        .transaction()
+        .execute(async (trx) => {
+          await sql`SELECT set_config('lock_timeout', ${lockTimeout}, true)`.execute(trx);
+          await sql.raw(DELETE_RUN).execute(trx);
+        })
+        .then(
+          () => 'deleted',
+          (e: { code?: string }) => e.code,
+        );
 
     let release = () => {};
     const held = new Promise<void>((ok) => {
@@ -683,23 +732,28 @@ describe('task runs being written, and their run, on PostgreSQL', () => {
       written();
       await held;
     });
-    await wrote;
-    // Another session waits for the writer's lock on the run, however long it is let wait.
-    const deleting = database.db
-      .transaction()
-      .execute(async (trx) => {
-        await sql`SET LOCAL lock_timeout = '200ms'`.execute(trx);
-        await sql`DELETE FROM runs WHERE external_id = 'r1'`.execute(trx);
-      })
-      .then(
-        () => 'deleted',
-        (e: { code?: string }) => e.code,
-      );
-    expect(await deleting).toBe('55P03');
-    release();
-    await writer;
-    await sql`DELETE FROM runs WHERE external_id = 'r1'`.execute(database.db);
-    expect((await sql<{ n: string }>`SELECT count(*) AS n FROM task_runs`.execute(database.db)).rows[0].n).toBe('0');
+    try {
+      await wrote;
+      // Another session cannot take the run from under the writer, however long it is let wait…
+      expect(await deleting('200ms')).toBe('55P03');
+      // …and one that waits for it deletes it once the writer commits, with the task run written meanwhile.
+      const waiting = deleting('0');
+      const blocked = async () =>
+        (
+          await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query = ${DELETE_RUN}`.execute(
+            database.db,
+          )
+        ).rows[0].n;
+      for (let i = 0; i < 200 && (await blocked()) === 0; i++) await new Promise((ok) => setTimeout(ok, 25));
+      expect(await blocked()).toBe(1);
+      release();
+      await writer;
+      expect(await waiting).toBe('deleted');
+    } finally {
+      release();
+      await writer.catch(() => undefined);
+    }
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM task_runs`.execute(database.db)).rows[0].n).toBe(0);
   });
 });
 
