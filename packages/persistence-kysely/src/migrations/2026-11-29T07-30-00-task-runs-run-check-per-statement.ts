@@ -38,6 +38,18 @@ const READ_COMMITTED_ONLY = `IF current_setting('transaction_isolation') NOT IN 
           MESSAGE = format('%s on table "runs" must run at READ COMMITTED, for its task runs to follow it', lower(TG_OP));
       END IF;`;
 
+/** A trigger function in PL/pgSQL that keeps the schema it is created in. */
+const triggerFunction = (name: string, body: string) =>
+  sql.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    ${body}
+    $$`);
+
+/** A row trigger, after updates of `columns` that change them, running the function of its name. */
+const onKeyChange = (name: string, table: string, columns: string[]) =>
+  sql.raw(`CREATE TRIGGER ${name} AFTER UPDATE OF ${columns.join(', ')} ON ${table}
+    FOR EACH ROW WHEN ((${columns.map((c) => `NEW.${c}`).join(', ')}) IS DISTINCT FROM (${columns.map((c) => `OLD.${c}`).join(', ')}))
+    EXECUTE FUNCTION ${name}()`);
+
 /** The data version's functions that read or write its table (`space_list_state_first` reads a setting only). */
 const LIST_STATE_WRITERS = ['space_list_state_row()', 'space_list_state_new_space()'];
 
@@ -46,9 +58,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   for (const fn of LIST_STATE_WRITERS) await sql.raw(`ALTER FUNCTION ${fn} SET search_path FROM CURRENT`).execute(db);
 
   // The runs of the statement's task runs, each looked up and locked once, in key order.
-  await sql
-    .raw(`CREATE FUNCTION task_runs_check_runs() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-    DECLARE
+  await triggerFunction(
+    'task_runs_check_runs',
+    `DECLARE
       missing record;
     BEGIN
       WITH wanted AS (SELECT DISTINCT space_id, run_id FROM new_task_runs),
@@ -60,30 +72,28 @@ export async function up(db: Kysely<any>): Promise<void> {
         ${missingRun('missing.space_id', 'missing.run_id')};
       END IF;
       RETURN NULL;
-    END $$`)
-    .execute(db);
+    END`,
+  ).execute(db);
   await sql`CREATE TRIGGER task_runs_check_runs AFTER INSERT ON task_runs REFERENCING NEW TABLE AS new_task_runs
     FOR EACH STATEMENT EXECUTE FUNCTION task_runs_check_runs()`.execute(db);
 
   // Moving a task run to another run: no writer does it, so a row trigger for the rare statement that names the columns.
-  await sql
-    .raw(`CREATE FUNCTION task_runs_check_moved_run() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-    BEGIN
+  await triggerFunction(
+    'task_runs_check_moved_run',
+    `BEGIN
       PERFORM 1 FROM runs WHERE space_id = NEW.space_id AND id = NEW.run_id FOR KEY SHARE;
       IF NOT FOUND THEN
         ${missingRun('NEW.space_id', 'NEW.run_id')};
       END IF;
       RETURN NULL;
-    END $$`)
-    .execute(db);
-  await sql`CREATE TRIGGER task_runs_check_moved_run AFTER UPDATE OF space_id, run_id ON task_runs
-    FOR EACH ROW WHEN ((NEW.space_id, NEW.run_id) IS DISTINCT FROM (OLD.space_id, OLD.run_id))
-    EXECUTE FUNCTION task_runs_check_moved_run()`.execute(db);
+    END`,
+  ).execute(db);
+  await onKeyChange('task_runs_check_moved_run', 'task_runs', ['space_id', 'run_id']).execute(db);
 
   // A run's deletion, however it comes (a space, connector, pipeline or version deleted), cascades to its task runs.
-  await sql
-    .raw(`CREATE FUNCTION runs_delete_task_runs() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-    BEGIN
+  await triggerFunction(
+    'runs_delete_task_runs',
+    `BEGIN
       IF TG_OP = 'DELETE' THEN
         -- A statement that deleted no run has nothing to do, at any isolation.
         IF NOT EXISTS (SELECT 1 FROM deleted_runs) THEN
@@ -96,16 +106,16 @@ export async function up(db: Kysely<any>): Promise<void> {
         DELETE FROM task_runs;
       END IF;
       RETURN NULL;
-    END $$`)
-    .execute(db);
+    END`,
+  ).execute(db);
   await sql`CREATE TRIGGER runs_delete_task_runs AFTER DELETE ON runs REFERENCING OLD TABLE AS deleted_runs
     FOR EACH STATEMENT EXECUTE FUNCTION runs_delete_task_runs()`.execute(db);
   await sql`CREATE TRIGGER runs_truncate_task_runs AFTER TRUNCATE ON runs FOR EACH STATEMENT EXECUTE FUNCTION runs_delete_task_runs()`.execute(db);
 
   // A run's key stays while task runs name it (the key's NO ACTION).
-  await sql
-    .raw(`CREATE FUNCTION runs_check_key_kept() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-    BEGIN
+  await triggerFunction(
+    'runs_check_key_kept',
+    `BEGIN
       ${READ_COMMITTED_ONLY}
       IF EXISTS (SELECT 1 FROM task_runs WHERE run_id = OLD.id) THEN
         RAISE foreign_key_violation USING
@@ -114,11 +124,9 @@ export async function up(db: Kysely<any>): Promise<void> {
           CONSTRAINT = '${KEY}', SCHEMA = TG_TABLE_SCHEMA, TABLE = 'task_runs';
       END IF;
       RETURN NULL;
-    END $$`)
-    .execute(db);
-  await sql`CREATE TRIGGER runs_check_key_kept AFTER UPDATE OF space_id, id ON runs
-    FOR EACH ROW WHEN ((NEW.space_id, NEW.id) IS DISTINCT FROM (OLD.space_id, OLD.id))
-    EXECUTE FUNCTION runs_check_key_kept()`.execute(db);
+    END`,
+  ).execute(db);
+  await onKeyChange('runs_check_key_kept', 'runs', ['space_id', 'id']).execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
