@@ -25,7 +25,7 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import type { PipelinesTable, Schema } from './schema';
-import { isUuid, likeLiteral, limitOffset, mustDate, referencing, toCount, toDate, uniqueByKey, uniquely } from './sql-support';
+import { isUuid, latestByKey, likeLiteral, limitOffset, mustDate, referencing, toCount, toDate, uniquely } from './sql-support';
 
 type P = SelectQueryBuilder<Schema & { p: PipelinesTable }, 'p', object>;
 
@@ -546,11 +546,12 @@ export class KyselyPipelineRepository implements PipelineRepository {
   }
 
   /**
-   * One INSERT … ON CONFLICT for the batch, keyed by (connector_id, external_id). Rows go in sorted
-   * by key, so two concurrent syncs lock rows in the same order and cannot deadlock each other.
+   * One INSERT … ON CONFLICT for the batch, keyed by (connector_id, external_id), one row per key (a
+   * later entry wins). Rows go in in key order, so two concurrent syncs lock rows in the same order
+   * and cannot deadlock each other.
    */
   async upsertFromProvider(connector: Connector, pipelines: ProviderPipeline[], syncId: Id, at: Date) {
-    const batch = uniqueByKey(pipelines, (pp) => pp.externalId);
+    const batch = latestByKey(pipelines, (pp) => pp.externalId);
     if (batch.length === 0) return;
     const rows = batch.map((pp) => ({
       id: this.ids.id(),
@@ -573,6 +574,7 @@ export class KyselyPipelineRepository implements PipelineRepository {
                    y.next_run_at
             FROM json_to_recordset(${JSON.stringify(rows)}::json) AS y(id uuid, external_id text, name text, description text,
                    owner text, tags text[], schedule text, paused boolean, next_run_at timestamptz)) x
+      ORDER BY x.external_id
       ON CONFLICT (connector_id, external_id) DO UPDATE SET
         name = excluded.name, description = excluded.description, owner = excluded.owner, tags = excluded.tags,
         schedule = excluded.schedule, paused = excluded.paused, next_run_at = excluded.next_run_at,

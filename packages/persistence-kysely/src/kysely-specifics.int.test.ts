@@ -757,6 +757,75 @@ describe('task runs being written, and their run, on PostgreSQL', () => {
   });
 });
 
+describe('sync batches written at once on PostgreSQL', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres', 'lockorder');
+  }, 60_000);
+  afterAll(() => database.close());
+
+  type Repos = ReturnType<typeof kyselyRepositories>;
+  const SYNC = '00000000-0000-4000-8000-00000000aaaa';
+  const runsOf = (keys: string[]) => keys.map((k) => runOf('etl', k));
+  const tasksOf = (keys: string[]) => keys.map((k) => ({ ...taskOf('etl', 'r1'), taskId: k }));
+  /** Each kind of sync batch: how to write the rows of two keys, 'a' and 'b'. */
+  const kinds: [string, (repos: Repos, connector: Connector, keys: string[]) => Promise<unknown>][] = [
+    ['pipelines', (r, c, keys) => r.pipelines.upsertFromProvider(c, keys.map(pipelineOf), SYNC, T0)],
+    ['runs', (r, c, keys) => r.runs.upsertFromProvider(c, runsOf(keys), T0)],
+    ['task runs', (r, c, keys) => r.taskRuns.upsertFromProvider(c, tasksOf(keys), T0)],
+  ];
+
+  it.each(kinds)('lock %s in key order whatever order their batch lists them, so two syncs never deadlock', async (kind, write) => {
+    // Ids of its own in the shared schema.
+    const ids = new SequentialIds(1 + 100 * kinds.findIndex(([k]) => k === kind));
+    const repos = kyselyRepositories(database.db, { secretKey: TEST_SECRET_KEY, ids });
+    const space = { id: ids.id(), slug: `order-${kind.replace(' ', '-')}`, name: 'Order', createdAt: T0 };
+    await repos.spaces.create(space);
+    const connector = newConnector({ id: ids.id(), spaceId: space.id, name: 'c', type: 'mock', config: {} }, T0);
+    await repos.connectors.create(connector);
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
+    await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1')], T0);
+    await write(repos, connector, ['a', 'b']);
+
+    let release = () => {};
+    const held = new Promise<void>((ok) => {
+      release = ok;
+    });
+    let lockedA = () => {};
+    const hasA = new Promise<void>((ok) => {
+      lockedA = ok;
+    });
+    // One sync holds 'a' and will want 'b'; the other lists 'b' before 'a'.
+    let holder = 0;
+    const first = database.db.transaction().execute(async (trx) => {
+      const tx = kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids });
+      await write(tx, connector, ['a']);
+      holder = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0].pid;
+      lockedA();
+      await held;
+      await write(tx, connector, ['b']);
+    });
+    try {
+      await hasA;
+      const second = write(repos, connector, ['b', 'a']);
+      const waiting = async () =>
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${holder}::int = ANY (pg_blocking_pids(pid))`.execute(database.db))
+          .rows[0].n;
+      for (let i = 0; i < 200 && (await waiting()) === 0; i++) await new Promise((ok) => setTimeout(ok, 25));
+      expect(await waiting()).toBe(1);
+      // Had the second taken 'b' before waiting for 'a', the first would now wait for it: a deadlock.
+      release();
+      expect((await Promise.allSettled([first, second])).map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
+        'fulfilled',
+        'fulfilled',
+      ]);
+    } finally {
+      release();
+      await first.catch(() => undefined);
+    }
+  });
+});
+
 describe('sync leases across processes on PostgreSQL', () => {
   let databases: Database[] = [];
   afterAll(async () => {

@@ -11,7 +11,7 @@ import {
 } from '@signalbox/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, TaskRunsTable } from './schema';
-import { epochMs, fromEpochMs, isUuid, keyOf, latestByKey, mustDate, toDate, toInt, uniqueByKey } from './sql-support';
+import { epochMs, fromEpochMs, isUuid, keyOf, latestByKey, mustDate, toDate, toInt } from './sql-support';
 
 const toTaskRun = (r: Selectable<TaskRunsTable>): TaskRun => ({
   id: r.id,
@@ -124,12 +124,12 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
   }
 
   /**
-   * One INSERT … SELECT … ON CONFLICT for the batch, in key order (see uniqueByKey). The run is
-   * joined in its space, so a step of a run that is absent there is not written.
+   * One INSERT … SELECT … ON CONFLICT for the batch, one row per key (a later entry wins), in key
+   * order. The run is joined in its space, so a step of a run that is absent there is not written.
    */
   async putSteps(taskRuns: TaskRun[]) {
-    const key = (t: TaskRun) => JSON.stringify([t.runId, t.taskId, t.mapIndex]);
-    const batch = uniqueByKey(
+    const key = (t: TaskRun) => keyOf(t.runId, t.taskId, t.mapIndex);
+    const batch = latestByKey(
       taskRuns.filter((t) => isUuid(t.spaceId) && isUuid(t.runId)),
       key,
     );

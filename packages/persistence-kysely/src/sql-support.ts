@@ -34,17 +34,6 @@ export async function referencing<T>(write: () => Promise<T>, field: string, cod
 }
 
 /**
- * A provider batch with one entry per key (a later entry wins) in key order. Upserts take their
- * row locks in this order, so two concurrent syncs cannot deadlock each other, and ON CONFLICT
- * never meets the same key twice in one statement.
- */
-export function uniqueByKey<T>(items: readonly T[], key: (t: T) => string): T[] {
-  const byKey = new Map<string, T>();
-  for (const item of items) byKey.set(key(item), item);
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
-}
-
-/**
  * A provider batch with one entry per key (a later entry wins), in the batch's order: for upserts
  * whose statement orders its rows itself (and so takes its locks in that order), where sorting
  * here too would be work for nothing. The batch itself when its keys are all distinct, as in a
