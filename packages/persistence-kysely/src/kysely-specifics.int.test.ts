@@ -1,4 +1,4 @@
-import { type Connector, DomainError, newConnector, type PipelineProjection, project, type Run } from '@signalbox/core';
+import { type Connector, DomainError, newConnector, type PipelineProjection, project, type Run, type TaskRun } from '@signalbox/core';
 import { aManagedRun, aTriggeredRun, SequentialIds, storeManaged, T0 } from '@signalbox/core/testing';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { sql } from 'kysely';
@@ -355,6 +355,37 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
       await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r3')], T0);
       expect(await codeOf(sql`UPDATE runs SET id = ${ids.id()}::uuid WHERE external_id = 'r3'`.execute(database.db))).toBe('written');
     });
+  });
+
+  it("writes an engine step listed twice in one batch once, as the later entry has it, its run's id in either case", async () => {
+    const { space, ids } = await setting();
+    const s = { ...kyselyPersistence(database.db, { secretKey: TEST_SECRET_KEY, ids }), ids };
+    const { pipeline } = await storeManaged(s, space.id, 'orders');
+    // An id with letters, so that its upper case differs.
+    const run = aManagedRun(s, pipeline, { id: 'abcdef01-0000-4000-8000-00000000beef' });
+    await s.repos.runs.insertTriggered(run, null);
+    const step: TaskRun = {
+      id: ids.id(),
+      spaceId: space.id,
+      runId: run.id,
+      externalId: 'extract',
+      taskId: 'extract',
+      mapIndex: -1,
+      status: 'running',
+      nativeStatus: null,
+      tryNumber: 1,
+      startedAt: T0,
+      finishedAt: null,
+      durationSeconds: null,
+      operator: 'sql',
+      rows: null,
+      error: null,
+      plan: null,
+      createdAt: T0,
+      updatedAt: T0,
+    };
+    await s.repos.taskRuns.putSteps([step, { ...step, id: ids.id(), runId: run.id.toUpperCase(), status: 'success' }]);
+    expect((await s.repos.taskRuns.listForRun(space.id, run.id)).map((t) => [t.taskId, t.status])).toEqual([['extract', 'success']]);
   });
 
   it('scopes sync writes and the watched flag by space in SQL, even against rows that cross spaces', async () => {
@@ -805,9 +836,11 @@ describe('sync batches written at once on PostgreSQL', () => {
       await held;
       await write(tx, connector, ['b']);
     });
+    let second: Promise<unknown> | undefined;
     try {
-      await hasA;
-      const second = write(repos, connector, ['b', 'a']);
+      // The first may fail before it holds 'a': then it ends the wait.
+      await Promise.race([hasA, first.then(() => Promise.reject(new Error('the first sync ended before it held its row')))]);
+      second = write(repos, connector, ['b', 'a']);
       const waiting = async () =>
         (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${holder}::int = ANY (pg_blocking_pids(pid))`.execute(database.db))
           .rows[0].n;
@@ -821,7 +854,7 @@ describe('sync batches written at once on PostgreSQL', () => {
       ]);
     } finally {
       release();
-      await first.catch(() => undefined);
+      await Promise.allSettled([first, second]);
     }
   });
 });

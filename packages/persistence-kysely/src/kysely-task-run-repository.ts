@@ -128,7 +128,8 @@ export class KyselyTaskRunRepository implements TaskRunRepository {
    * order. The run is joined in its space, so a step of a run that is absent there is not written.
    */
   async putSteps(taskRuns: TaskRun[]) {
-    const key = (t: TaskRun) => keyOf(t.runId, t.taskId, t.mapIndex);
+    // A uuid in any case names one run: one key for it, as the conflict key has.
+    const key = (t: TaskRun) => keyOf(t.runId.toLowerCase(), t.taskId, t.mapIndex);
     const batch = latestByKey(
       taskRuns.filter((t) => isUuid(t.spaceId) && isUuid(t.runId)),
       key,
