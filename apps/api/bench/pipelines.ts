@@ -200,7 +200,7 @@ async function main() {
     // the two, so that the machine's drift over the half minute weighs on both sides. The tag holds
     // for its minute, so the ETag is fetched with enough of one left for the 304's warm-up and run;
     // when the run before fits in the same minute too, the wait for a new one comes before it.
-    // Waits, if need be, for a minute with `seconds` of it left.
+    /** Waits, if need be, for a minute with `seconds` of it left. */
     const minuteWithLeft = async (seconds: number) => {
       const left = 60_000 - (Date.now() % 60_000);
       if (left < seconds * 1000) await new Promise((r) => setTimeout(r, left + 100));

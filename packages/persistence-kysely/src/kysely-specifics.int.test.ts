@@ -1,5 +1,5 @@
-import { type Connector, DomainError, newConnector, type PipelineProjection, project, type Run, type TaskRun } from '@signalbox/core';
-import { aManagedRun, aTriggeredRun, SequentialIds, storeManaged, T0 } from '@signalbox/core/testing';
+import { type Connector, DomainError, newConnector, type PipelineProjection, project, type Run } from '@signalbox/core';
+import { aManagedRun, aStep, aTriggeredRun, SequentialIds, storeManaged, T0 } from '@signalbox/core/testing';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from './database';
@@ -364,26 +364,7 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     // An id with letters, so that its upper case differs.
     const run = aManagedRun(s, pipeline, { id: 'abcdef01-0000-4000-8000-00000000beef' });
     await s.repos.runs.insertTriggered(run, null);
-    const step: TaskRun = {
-      id: ids.id(),
-      spaceId: space.id,
-      runId: run.id,
-      externalId: 'extract',
-      taskId: 'extract',
-      mapIndex: -1,
-      status: 'running',
-      nativeStatus: null,
-      tryNumber: 1,
-      startedAt: T0,
-      finishedAt: null,
-      durationSeconds: null,
-      operator: 'sql',
-      rows: null,
-      error: null,
-      plan: null,
-      createdAt: T0,
-      updatedAt: T0,
-    };
+    const step = aStep(s, run, 'extract');
     await s.repos.taskRuns.putSteps([step, { ...step, id: ids.id(), runId: run.id.toUpperCase(), status: 'success' }]);
     expect((await s.repos.taskRuns.listForRun(space.id, run.id)).map((t) => [t.taskId, t.status])).toEqual([['extract', 'success']]);
   });
@@ -720,6 +701,26 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
   });
 });
 
+/** A promise and the call that settles it: a test holds a transaction open until it fires. */
+function signal() {
+  let fire = () => {};
+  const fired = new Promise<void>((ok) => {
+    fire = ok;
+  });
+  return { fire, fired };
+}
+
+/** How many sessions wait for a lock the session `pid` holds, once one does (or after 5 s). */
+async function waitersOn(db: Kysely<Schema>, pid: number): Promise<number> {
+  const count = async () =>
+    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${pid}::int = ANY (pg_blocking_pids(pid))`.execute(db)).rows[0].n;
+  for (let i = 0; i < 200 && (await count()) === 0; i++) await new Promise((ok) => setTimeout(ok, 25));
+  return count();
+}
+
+/** The session's process id on the server. */
+const backendPid = async (db: Kysely<Schema>) => (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db)).rows[0].pid;
+
 describe('task runs being written, and their run, on PostgreSQL', () => {
   let database: Database;
   beforeAll(async () => {
@@ -736,52 +737,40 @@ describe('task runs being written, and their run, on PostgreSQL', () => {
     await repos.connectors.create(connector);
     await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
     await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1')], T0);
-    const DELETE_RUN = "DELETE FROM runs WHERE external_id = 'r1'";
     const deleting = (lockTimeout: string) =>
       database.db
         .transaction()
         .execute(async (trx) => {
           await sql`SELECT set_config('lock_timeout', ${lockTimeout}, true)`.execute(trx);
-          await sql.raw(DELETE_RUN).execute(trx);
+          await sql`DELETE FROM runs WHERE external_id = 'r1'`.execute(trx);
         })
         .then(
           () => 'deleted',
           (e: { code?: string }) => e.code,
         );
 
-    let release = () => {};
-    const held = new Promise<void>((ok) => {
-      release = ok;
-    });
-    let written = () => {};
-    const wrote = new Promise<void>((ok) => {
-      written = ok;
-    });
+    const release = signal();
+    const written = signal();
+    let writerPid = 0;
     const writer = database.db.transaction().execute(async (trx) => {
       const tx = kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids });
       expect(await tx.taskRuns.upsertFromProvider(connector, [taskOf('etl', 'r1')], T0)).toBe(1);
-      written();
-      await held;
+      writerPid = await backendPid(trx);
+      written.fire();
+      await release.fired;
     });
     try {
-      await wrote;
+      await written.fired;
       // Another session cannot take the run from under the writer, however long it is let wait…
       expect(await deleting('200ms')).toBe('55P03');
       // …and one that waits for it deletes it once the writer commits, with the task run written meanwhile.
       const waiting = deleting('0');
-      const blocked = async () =>
-        (
-          await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query = ${DELETE_RUN}`.execute(
-            database.db,
-          )
-        ).rows[0].n;
-      for (let i = 0; i < 200 && (await blocked()) === 0; i++) await new Promise((ok) => setTimeout(ok, 25));
-      expect(await blocked()).toBe(1);
-      release();
+      expect(await waitersOn(database.db, writerPid)).toBe(1);
+      release.fire();
       await writer;
       expect(await waiting).toBe('deleted');
     } finally {
-      release();
+      release.fire();
       await writer.catch(() => undefined);
     }
     expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM task_runs`.execute(database.db)).rows[0].n).toBe(0);
@@ -818,42 +807,32 @@ describe('sync batches written at once on PostgreSQL', () => {
     await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1')], T0);
     await write(repos, connector, ['a', 'b']);
 
-    let release = () => {};
-    const held = new Promise<void>((ok) => {
-      release = ok;
-    });
-    let lockedA = () => {};
-    const hasA = new Promise<void>((ok) => {
-      lockedA = ok;
-    });
+    const release = signal();
+    const holdsA = signal();
     // One sync holds 'a' and will want 'b'; the other lists 'b' before 'a'.
     let holder = 0;
     const first = database.db.transaction().execute(async (trx) => {
       const tx = kyselyRepositories(trx, { secretKey: TEST_SECRET_KEY, ids });
       await write(tx, connector, ['a']);
-      holder = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0].pid;
-      lockedA();
-      await held;
+      holder = await backendPid(trx);
+      holdsA.fire();
+      await release.fired;
       await write(tx, connector, ['b']);
     });
     let second: Promise<unknown> | undefined;
     try {
       // The first may fail before it holds 'a': then it ends the wait.
-      await Promise.race([hasA, first.then(() => Promise.reject(new Error('the first sync ended before it held its row')))]);
+      await Promise.race([holdsA.fired, first.then(() => Promise.reject(new Error('the first sync ended before it held its row')))]);
       second = write(repos, connector, ['b', 'a']);
-      const waiting = async () =>
-        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${holder}::int = ANY (pg_blocking_pids(pid))`.execute(database.db))
-          .rows[0].n;
-      for (let i = 0; i < 200 && (await waiting()) === 0; i++) await new Promise((ok) => setTimeout(ok, 25));
-      expect(await waiting()).toBe(1);
+      expect(await waitersOn(database.db, holder)).toBe(1);
       // Had the second taken 'b' before waiting for 'a', the first would now wait for it: a deadlock.
-      release();
+      release.fire();
       expect((await Promise.allSettled([first, second])).map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
         'fulfilled',
         'fulfilled',
       ]);
     } finally {
-      release();
+      release.fire();
       await Promise.allSettled([first, second]);
     }
   });

@@ -7,7 +7,7 @@ import type { IdGenerator } from '../../ports/system';
 import type { UnitOfWork } from '../../ports/unit-of-work';
 import type { ManagedRun, ProviderRun, Run, RunOptions } from '../../run/run';
 import type { Space } from '../../space/space';
-import type { ProviderTaskRun } from '../../task-run/task-run';
+import type { ProviderTaskRun, TaskRun } from '../../task-run/task-run';
 
 /**
  * What a contract suite needs from an implementation: empty repositories, the unit of work over
@@ -170,6 +170,29 @@ export function aTriggeredRun(s: Pick<ContractSubject, 'ids'>, pipeline: Pick<Pi
     ...fields,
   };
 }
+
+/** A managed run's step as its engine reports it (not stored): running since `at(1)`, unless `fields` say otherwise. */
+export const aStep = (s: Pick<ContractSubject, 'ids'>, run: Pick<Run, 'id' | 'spaceId'>, taskId: string, fields: Partial<TaskRun> = {}): TaskRun => ({
+  id: s.ids.id(),
+  spaceId: run.spaceId,
+  runId: run.id,
+  externalId: taskId,
+  taskId,
+  mapIndex: -1,
+  status: 'running',
+  nativeStatus: null,
+  tryNumber: 1,
+  startedAt: at(1),
+  finishedAt: null,
+  durationSeconds: null,
+  operator: 'sql',
+  rows: null,
+  error: null,
+  plan: null,
+  createdAt: at(1),
+  updatedAt: at(1),
+  ...fields,
+});
 
 /**
  * A queued run of a managed pipeline's current version (not stored), triggered at T0 on its

@@ -6,6 +6,7 @@ import {
   aConnector,
   aManagedRun,
   aSpace,
+  aStep,
   at,
   aUser,
   type ContractSubject,
@@ -363,27 +364,7 @@ export function managedRunContracts(name: string, make: MakeRepositories) {
       const s = subject();
       const { space, other, pipeline } = await managedSetting(s);
       const run = await storedAt(s, pipeline, 0);
-      const step = (taskId: string, fields: Partial<TaskRun> = {}): TaskRun => ({
-        id: s.ids.id(),
-        spaceId: space.id,
-        runId: run.id,
-        externalId: taskId,
-        taskId,
-        mapIndex: -1,
-        status: 'running',
-        nativeStatus: null,
-        tryNumber: 1,
-        startedAt: at(1),
-        finishedAt: null,
-        durationSeconds: null,
-        operator: 'sql',
-        rows: null,
-        error: null,
-        plan: null,
-        createdAt: at(1),
-        updatedAt: at(1),
-        ...fields,
-      });
+      const step = (taskId: string, fields: Partial<TaskRun> = {}) => aStep(s, run, taskId, fields);
       const extract = step('extract', { status: 'success', finishedAt: at(2), durationSeconds: 60, rows: 6_000_000_000 });
       const load = step('analytics.orders', { startedAt: at(2), plan: { plan: [{ Plan: { 'Node Type': 'Seq Scan', 'Plan Rows': 42 } }], estimatedRows: 42 } });
       await s.repos.taskRuns.putSteps([extract, load]);
