@@ -10,6 +10,7 @@ import {
   ProviderRegistry,
   type Repositories,
   type Services,
+  SYNC_WRITERS,
   systemClock,
 } from '@signalbox/core';
 import { definitionTools } from '@signalbox/definition-tools';
@@ -128,7 +129,8 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
         ids,
         hasher,
         logger,
-        sync: { leaseMs: cfg.leaseMs },
+        // PGlite runs one unit of work at a time: a second writer would only wait for the first.
+        sync: { leaseMs: cfg.leaseMs, writers: cfg.databaseUrl ? SYNC_WRITERS : 1 },
         cron,
         definitions: definitionSupport({ ...definitionTools(), cron }, hasher),
         warehouses,
