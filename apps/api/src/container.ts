@@ -10,7 +10,6 @@ import {
   ProviderRegistry,
   type Repositories,
   type Services,
-  SYNC_WRITERS,
   systemClock,
 } from '@signalbox/core';
 import { definitionTools } from '@signalbox/definition-tools';
@@ -129,8 +128,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
         ids,
         hasher,
         logger,
-        // PGlite runs one unit of work at a time: a second writer would only wait for the first.
-        sync: { leaseMs: cfg.leaseMs, writers: cfg.databaseUrl ? SYNC_WRITERS : 1 },
+        sync: { leaseMs: cfg.leaseMs },
         cron,
         definitions: definitionSupport({ ...definitionTools(), cron }, hasher),
         warehouses,

@@ -8,26 +8,17 @@ import type { ConnectorRepository, PipelineRepository, Repositories, SyncReposit
 import type { Clock, IdGenerator, Logger } from '../ports/system';
 import type { SyncOutcome, Telemetry } from '../ports/telemetry';
 import type { UnitOfWork } from '../ports/unit-of-work';
-import type { ProviderRun } from '../run/run';
 import { readAhead } from '../sync/read-ahead';
-import { emptyCounts, LastRuns, SYNC_BATCH_ROWS, SYNC_PAGES_AHEAD, SYNC_WRITERS, type SyncRecord } from '../sync/sync';
-import { WriteLanes } from '../sync/write-lanes';
-import type { ProviderTaskRun } from '../task-run/task-run';
+import { emptyCounts, joinsBatch, LastRuns, mergePages, SYNC_BATCH_ROWS, SYNC_PAGES_AHEAD, type SyncRecord } from '../sync/sync';
 import type { SpaceAccess } from './space-access';
 
 export interface SyncOptions {
   /** A running sync without a heartbeat for this long is taken as abandoned (its process died). */
   leaseMs: number;
-  /**
-   * How many writes of runs (or of task runs) a sync runs at once, each in its own unit of work
-   * (ADR 0023): a positive integer. One where units of work run one at a time anyway (PGlite).
-   */
-  writers: number;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   leaseMs: 2 * 60_000,
-  writers: SYNC_WRITERS,
 };
 
 /** What a queued sync job carries: the sync record it was queued for. */
@@ -194,58 +185,24 @@ export class SyncService {
       await lease.keep(true);
       counts.removedPipelines = await this.pipelines.markRemoved(spaceId, connectorId, record.id, this.clock.now());
 
-      // Runs and task runs are most of a sync: the next pages are fetched while the writers work,
-      // and rows go to `writers` writes at once, each pipeline's in one of them, in the order listed
-      // (ADR 0018, ADR 0023). The pipelines listing stays one page at a time: it is short, and its
-      // end decides what is marked removed, which a lease lost mid-listing must prevent.
-      // A write goes ahead only while the lease holds: its rows were fetched up to ten pages
-      // earlier, and a sync that took this one over may have written newer rows since.
-      const lanes = <T extends { pipelineExternalId: string }>(write: (rows: T[]) => Promise<void>) =>
-        new WriteLanes<T>({
-          lanes: this.options.writers,
-          batchRows: SYNC_BATCH_ROWS,
-          keyOf: (row) => row.pipelineExternalId,
-          write: async (rows) => {
-            await lease.keep();
-            await write(rows);
-          },
-        });
-      // Each count is read after its write: `counts.runs += await …` would add to the count as it
-      // stood before another writer's write ended, and lose that write.
-      const runs = lanes<ProviderRun>(async (rows) => {
-        const written = await this.uow.run((r) => r.runs.upsertFromProvider(connector, rows, this.clock.now()));
-        counts.runs += written;
-        lastRuns.note(rows, this.clock.now());
-      });
-      const taskRuns = lanes<ProviderTaskRun>(async (rows) => {
-        const written = await this.uow.run((r) => r.taskRuns.upsertFromProvider(connector, rows, this.clock.now()));
-        counts.taskRuns += written;
-      });
-      try {
-        for await (const page of readAhead(provider.changes(connector.cursor), { ahead: SYNC_PAGES_AHEAD })) {
-          if (page.kind === 'runs') {
-            await taskRuns.drain();
-            await runs.add(page.runs);
-            continue;
-          }
-          // The runs listing is over: its runs are written, then each pipeline's latest run once (ADR 0021).
-          await runs.drain();
-          await lease.keep();
-          await this.noteLastRuns(connector, lastRuns);
-          if (page.kind === 'cursor') cursor = page.cursor;
-          else await taskRuns.add(page.taskRuns);
+      // Runs and task runs are most of a sync: the next pages are fetched while a batch is written,
+      // and the pages that arrived meanwhile are written together (ADR 0018). The pipelines listing
+      // stays one page at a time: it is short, and its end decides what is marked removed, which a
+      // lease lost mid-listing must prevent.
+      for await (const batch of readAhead(provider.changes(connector.cursor), { ahead: SYNC_PAGES_AHEAD, joins: joinsBatch })) {
+        const change = mergePages(batch);
+        // A batch is written only while the lease holds: the pages it carries were fetched up to
+        // ten pages earlier, and a sync that took this one over may have written newer rows since.
+        await lease.keep();
+        if (change.kind === 'runs') {
+          counts.runs += await this.uow.run((r) => r.runs.upsertFromProvider(connector, change.runs, this.clock.now()));
+          lastRuns.note(change.runs, this.clock.now());
+          continue;
         }
-        await runs.drain();
-        await taskRuns.drain();
-      } catch (err) {
-        // The pages fetched before a failure are written, as far as the writes go (they stop at
-        // their own failure, a lost lease or a stop by the worker): the next sync starts from the
-        // same cursor, and has less to write.
-        await Promise.allSettled([runs.drain(), taskRuns.drain()]);
-        throw err;
-      } finally {
-        // Whatever stopped the sync, none of its writes runs once it is recorded.
-        await Promise.all([runs.close(), taskRuns.close()]);
+        // The runs listing is over: each pipeline's latest run is written to it once (ADR 0021).
+        await this.noteLastRuns(connector, lastRuns);
+        if (change.kind === 'cursor') cursor = change.cursor;
+        else counts.taskRuns += await this.uow.run((r) => r.taskRuns.upsertFromProvider(connector, change.taskRuns, this.clock.now()));
       }
       await this.noteLastRuns(connector, lastRuns);
       const finished: SyncRecord = { ...record, status: 'succeeded', counts, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
