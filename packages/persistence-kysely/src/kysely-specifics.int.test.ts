@@ -369,6 +369,21 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
     expect((await s.repos.taskRuns.listForRun(space.id, run.id)).map((t) => [t.taskId, t.status])).toEqual([['extract', 'success']]);
   });
 
+  it('writes a batch of runs, or of task runs, all or none on its own, as a sync writes them outside any unit of work', async () => {
+    const { repos, connector, ids } = await setting();
+    await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
+    const count = async (table: 'runs' | 'task_runs') =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(database.db)).rows[0].n;
+    // The second row of each batch is one the table refuses: the first must not stay.
+    await expect(repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1'), { ...runOf('etl', 'r2'), status: 'bogus' as 'success' }], T0)).rejects.toThrow();
+    expect(await count('runs')).toBe(0);
+    await repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1')], T0);
+    await expect(
+      repos.taskRuns.upsertFromProvider(connector, [taskOf('etl', 'r1'), { ...taskOf('etl', 'r1'), taskId: 'u', tryNumber: 2 ** 40 }], T0),
+    ).rejects.toThrow();
+    expect(await count('task_runs')).toBe(0);
+  });
+
   it('scopes sync writes and the watched flag by space in SQL, even against rows that cross spaces', async () => {
     const { repos, space, connector, ids } = await setting();
     const other = { id: ids.id(), slug: 'other', name: 'Other', createdAt: T0 };

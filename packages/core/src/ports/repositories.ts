@@ -243,7 +243,7 @@ export interface RunRepository {
   /**
    * Inserts or updates runs keyed by (connector, pipeline external id, external id). Runs whose
    * pipeline is unknown are skipped. `triggeredBy` and first-seen times are kept. Returns how many
-   * were written.
+   * were written. All or none, also outside a unit of work: a sync writes its batches so.
    */
   upsertFromProvider(connector: Connector, runs: ProviderRun[], seenAt: Date): Promise<number>;
   /**
@@ -290,7 +290,8 @@ export interface TaskRunRepository {
   listForRun(spaceId: Id, runId: Id): Promise<TaskRun[]>;
   /**
    * Inserts or updates task runs keyed by (run, task id, map index). Task runs whose run is
-   * unknown are skipped. Returns how many were written.
+   * unknown are skipped. Returns how many were written. All or none, also outside a unit of work:
+   * a sync writes its batches so.
    */
   upsertFromProvider(connector: Connector, taskRuns: ProviderTaskRun[], seenAt: Date): Promise<number>;
   /**

@@ -4,7 +4,7 @@ import type { Paged, PageRequest } from '../common';
 import { type Connector, nextSyncAt } from '../connector/connector';
 import { conflict, type DomainError, isDomainError, notFound } from '../errors';
 import type { ProviderRegistry } from '../ports/provider';
-import type { ConnectorRepository, PipelineRepository, Repositories, SyncRepository } from '../ports/repositories';
+import type { ConnectorRepository, PipelineRepository, Repositories, RunRepository, SyncRepository, TaskRunRepository } from '../ports/repositories';
 import type { Clock, IdGenerator, Logger } from '../ports/system';
 import type { SyncOutcome, Telemetry } from '../ports/telemetry';
 import type { UnitOfWork } from '../ports/unit-of-work';
@@ -42,8 +42,11 @@ export class SyncService {
   constructor(
     private readonly connectors: ConnectorRepository,
     private readonly pipelines: PipelineRepository,
+    /** A batch of runs or task runs is written by one call, all or none, outside any unit of work (see `upsertFromProvider`). */
+    private readonly runs: RunRepository,
+    private readonly taskRuns: TaskRunRepository,
     private readonly syncs: SyncRepository,
-    /** Each page's writes are one unit: a failure half way leaves no half-written page. */
+    /** A page of pipelines is written in one unit: a failure half way leaves no half-written page. */
     private readonly uow: UnitOfWork,
     private readonly jobs: JobQueue,
     private readonly registry: ProviderRegistry,
@@ -193,16 +196,19 @@ export class SyncService {
         const change = mergePages(batch);
         // A batch is written only while the lease holds: the pages it carries were fetched up to
         // ten pages earlier, and a sync that took this one over may have written newer rows since.
+        // Each batch is one call that writes all its rows or none (one statement on PostgreSQL):
+        // a unit of work around it would add only its BEGIN and COMMIT, two more round trips to
+        // wait for, a batch at a time.
         await lease.keep();
         if (change.kind === 'runs') {
-          counts.runs += await this.uow.run((r) => r.runs.upsertFromProvider(connector, change.runs, this.clock.now()));
+          counts.runs += await this.runs.upsertFromProvider(connector, change.runs, this.clock.now());
           lastRuns.note(change.runs, this.clock.now());
           continue;
         }
         // The runs listing is over: each pipeline's latest run is written to it once (ADR 0021).
         await this.noteLastRuns(connector, lastRuns);
         if (change.kind === 'cursor') cursor = change.cursor;
-        else counts.taskRuns += await this.uow.run((r) => r.taskRuns.upsertFromProvider(connector, change.taskRuns, this.clock.now()));
+        else counts.taskRuns += await this.taskRuns.upsertFromProvider(connector, change.taskRuns, this.clock.now());
       }
       await this.noteLastRuns(connector, lastRuns);
       const finished: SyncRecord = { ...record, status: 'succeeded', counts, finishedAt: this.clock.now(), heartbeatAt: this.clock.now() };
