@@ -86,6 +86,9 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
   }, 60_000);
   afterAll(() => database.close());
   beforeEach(() => truncateAll(database));
+  /** How many rows a table holds. */
+  const count = async (table: 'runs' | 'task_runs' | 'comments') =>
+    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(database.db)).rows[0].n;
 
   async function setting() {
     const ids = new SequentialIds();
@@ -280,8 +283,6 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
         () => 'written',
         (e: { code?: string; constraint?: string }) => `${e.code} ${e.constraint}`,
       );
-    const count = async (table: 'task_runs' | 'comments') =>
-      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(database.db)).rows[0].n);
 
     it('refuses a whole statement of task runs when one names a run that is not in its space, under the key’s name', async () => {
       const { space, ids, r1, r2 } = await twoRuns();
@@ -372,8 +373,6 @@ describe.each<Flavour>(['pglite', 'postgres'])('Kysely specifics on %s', (flavou
   it('writes a batch of runs, or of task runs, all or none on its own, as a sync writes them outside any unit of work', async () => {
     const { repos, connector, ids } = await setting();
     await repos.pipelines.upsertFromProvider(connector, [pipelineOf('etl')], ids.id(), T0);
-    const count = async (table: 'runs' | 'task_runs') =>
-      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(database.db)).rows[0].n;
     // The second row of each batch is one the table refuses once the first is in: the first must not stay.
     await expect(repos.runs.upsertFromProvider(connector, [runOf('etl', 'r1'), { ...runOf('etl', 'r2'), status: 'bogus' as 'success' }], T0)).rejects.toThrow(
       /runs_status_check/,
