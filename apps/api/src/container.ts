@@ -33,6 +33,12 @@ const DAY_MS = 24 * 3600_000;
 export interface ContainerOptions {
   /** Where JSON logs go (default stdout). */
   logStream?: NodeJS.WritableStream;
+  /**
+   * On PostgreSQL, hold each space's last read answer for conditional reads, told of changes by
+   * the database (ADR 0024). Default true; a process that serves no HTTP (the worker, the CLI) has
+   * no use for it, nor for the connection it listens on.
+   */
+  holdSpaces?: boolean;
 }
 
 /**
@@ -59,6 +65,11 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
             poolSize: cfg.databasePoolSize,
             ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}),
             onIdleError: (err) => logger.warn('database: an idle connection failed; the next query opens another', { error: err.message }),
+            holdSpaces: opts.holdSpaces ?? true,
+            onListenError: (err) =>
+              logger.warn('database: the connection that listens for changed spaces failed; conditional reads query until it listens again', {
+                error: err.message,
+              }),
           });
         }
         if (cfg.inMemoryDatabase) return openDatabase({});
@@ -68,7 +79,10 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
       [T.config, T.coreLogger],
     )
     .onDeactivation((db) => db.close());
-  c.bind(T.persistence).toResolvedValue((db, secretKey, ids) => kyselyPersistence(db.db, { secretKey, ids }), [T.database, T.secretKey, T.ids]);
+  c.bind(T.persistence).toResolvedValue(
+    (db, secretKey, ids) => kyselyPersistence(db.db, { secretKey, ids, ...(db.held ? { held: db.held } : {}) }),
+    [T.database, T.secretKey, T.ids],
+  );
   c.bind(T.repositories).toResolvedValue((p) => p.repos, [T.persistence]);
   c.bind(T.uow).toResolvedValue((p) => p.uow, [T.persistence]);
 

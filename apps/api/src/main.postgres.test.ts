@@ -84,4 +84,28 @@ describe('several servers on one PostgreSQL', () => {
     }
     expect(status).toBe('succeeded');
   });
+
+  it('answer 304 from the space each holds, until the other one writes what the answer shows (ADR 0024)', async () => {
+    const [a, b] = servers;
+    const list = '/spaces/demo/orchestration/pipelines?per_page=5';
+    const conditional = (tag: string) => fetch(`${a.url}/api/v1.0${list}`, { headers: { Authorization: `Bearer ${KEY}`, 'If-None-Match': tag } });
+    const tag = (await get(a, list)).headers.get('etag')!;
+    expect((await conditional(tag)).status).toBe(304);
+    // The API's container holds answers (on by default).
+    expect((await a.container.getAsync(T.database)).held?.size).toBeGreaterThan(0);
+    const [pipeline] = (await get(b, list)).body;
+    const watch = await fetch(`${b.url}/api/v1.0/spaces/demo/orchestration/pipelines/${pipeline.id}/watch`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${KEY}` },
+    });
+    expect(watch.status).toBe(204);
+    let status = 304;
+    for (let i = 0; i < 100 && status === 304; i++) {
+      const res = await conditional(tag);
+      status = res.status;
+      await res.arrayBuffer();
+      if (status === 304) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(status).toBe(200);
+  });
 });

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { PoolUse } from '@signalbox/core';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { forgetOnWrite, HeldSpaces, SpaceChangeListener } from './held-spaces';
 import { preparedPGlite } from './pglite-prepared';
 import { preparedStatements } from './prepared';
 import type { Schema } from './schema';
@@ -16,6 +17,8 @@ export interface Database {
   close(): Promise<void>;
   /** PostgreSQL: the pool's connections now. Absent on PGlite, which has one in-process backend and no pool. */
   poolUse?(): PoolUse;
+  /** With `holdSpaces`: the answers a conditional read may rest on (give it to `kyselyPersistence`). */
+  held?: HeldSpaces;
 }
 
 export interface OpenDatabaseOptions {
@@ -33,6 +36,15 @@ export interface OpenDatabaseOptions {
    * without a listener the failure would end the process.
    */
   onIdleError?: (err: Error) => void;
+  /**
+   * PostgreSQL only: hold each space's last read answer (the space, a caller's role, its data
+   * version) while the database's notices of changed spaces are heard on a connection of its own,
+   * so that a 304 needs no query (ADR 0024). For a process that serves the API. `forMs`: how
+   * long an answer is held at most (default `HELD_MS`).
+   */
+  holdSpaces?: boolean | { forMs: number };
+  /** With `holdSpaces`: told when the connection that listens for changed spaces fails (it listens again a second later). */
+  onListenError?: (err: Error) => void;
 }
 
 /** Opens the database the options name. The same SQL serves both dialects. */
@@ -57,23 +69,30 @@ async function openPostgres(databaseUrl: string, opts: OpenDatabaseOptions): Pro
     }
   }
   const max = opts.poolSize ?? 10;
-  const pool = preparedStatements(
-    new pg.Pool({
-      connectionString: databaseUrl,
-      max,
-      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
-    }),
-  );
+  const config = { connectionString: databaseUrl, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) };
+  const pool = preparedStatements(new pg.Pool({ ...config, max }));
   pool.on('error', (err) => opts.onIdleError?.(err));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  let held: HeldSpaces | undefined;
+  let listener: SpaceChangeListener | undefined;
+  if (opts.holdSpaces) {
+    held = opts.holdSpaces === true ? new HeldSpaces() : new HeldSpaces(Date.now, opts.holdSpaces.forMs);
+    forgetOnWrite(pool, held);
+    listener = new SpaceChangeListener(config, held, opts.onListenError);
+    await listener.start();
+  }
   return {
     db,
     dialect: 'postgres',
     ping: async () => {
       await sql`SELECT 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await listener?.stop();
+      await db.destroy();
+    },
     poolUse: () => ({ max, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    ...(held ? { held } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import type { Schema } from './schema';
 import { SecretBox } from './secret-box';
 
 export { type Database, fromPGlite, type OpenDatabaseOptions, openDatabase } from './database';
+export { HELD_MS, HeldSpaces, SPACE_CHANGES_CHANNEL } from './held-spaces';
 export { timeOrderedIds } from './ids';
 export { migrateToLatest } from './migrate';
 export { migrations } from './migrations';
@@ -44,11 +45,11 @@ export {
 
 /** Every repository of the core on one Kysely instance (PostgreSQL or PGlite). */
 export function kyselyRepositories(db: Kysely<Schema>, opts: KyselyPersistenceOptions): Repositories {
-  return repositoriesOn(db, new SecretBox(opts.secretKey), opts.ids);
+  return repositoriesOn(db, new SecretBox(opts.secretKey), opts.ids, opts.held);
 }
 
 /** The repositories and the unit of work over them, on one Kysely instance. */
 export function kyselyPersistence(db: Kysely<Schema>, opts: KyselyPersistenceOptions): { repos: Repositories; uow: KyselyUnitOfWork } {
   const box = new SecretBox(opts.secretKey);
-  return { repos: repositoriesOn(db, box, opts.ids), uow: new KyselyUnitOfWork(db, box, opts.ids) };
+  return { repos: repositoriesOn(db, box, opts.ids, opts.held), uow: new KyselyUnitOfWork(db, box, opts.ids) };
 }

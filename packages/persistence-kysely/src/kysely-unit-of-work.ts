@@ -1,5 +1,6 @@
 import type { IdGenerator, Repositories, UnitOfWork } from '@signalbox/core';
 import type { Kysely } from 'kysely';
+import type { HeldSpaces } from './held-spaces';
 import { KyselyCommentRepository } from './kysely-comment-repository';
 import { KyselyConnectorRepository } from './kysely-connector-repository';
 import { KyselyJobQueue } from './kysely-job-queue';
@@ -20,12 +21,14 @@ export interface KyselyPersistenceOptions {
   /** Encrypts connector secrets at rest. */
   secretKey: string;
   ids: IdGenerator;
+  /** The answers a conditional read may rest on (`Database.held`, PostgreSQL only; ADR 0024). */
+  held?: HeldSpaces;
 }
 
-/** Every repository on `db`: the database itself, or one transaction of it. */
-export function repositoriesOn(db: Kysely<Schema>, box: SecretBox, ids: IdGenerator): Repositories {
+/** Every repository on `db`: the database itself, or one transaction of it (never given `held`). */
+export function repositoriesOn(db: Kysely<Schema>, box: SecretBox, ids: IdGenerator, held?: HeldSpaces): Repositories {
   return {
-    spaces: new KyselySpaceRepository(db),
+    spaces: new KyselySpaceRepository(db, held),
     users: new KyselyUserRepository(db),
     apiKeys: new KyselyApiKeyRepository(db),
     memberships: new KyselyMembershipRepository(db),

@@ -28,6 +28,15 @@ export interface SpaceRepository {
    * version (`PipelineRepository.dataVersion`), in one read.
    */
   getBySlugWithRole(slug: string, userId: Id): Promise<{ space: Space; role: Role | null; dataVersion: string } | undefined>;
+  /**
+   * What `getBySlugWithRole` last answered in this process for that slug and user, with no read,
+   * while the adapter has heard of no change to the space since (its data version, its row, a
+   * membership), nor of any write of this process; undefined otherwise. It may lag a write of
+   * another process by the time that write's notice takes to come, so only an answer that tells a
+   * caller that what it already holds is still current (a 304) may rest on it. Optional: an
+   * adapter that cannot hear of changes holds nothing.
+   */
+  heldBySlugWithRole?(slug: string, userId: Id): { space: Space; role: Role | null; dataVersion: string } | undefined;
   /** Spaces the user is a member of, or all spaces when `all` (instance admins); sorted by slug. */
   listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>>;
   /**

@@ -167,6 +167,54 @@ describe('PipelineService', () => {
     expect((await detail([d.tag])).value?.watched).toBe(true);
   });
 
+  it('answers a held tag from the space the repository holds, with no read; anything else it reads as usual', async () => {
+    const { w, byId } = await fleet();
+    const id = byId.get('orders_daily')!.pipeline.id;
+    const list = (held: string[], actor = w.viewer) => w.services.pipelines.listRendered(actor, 'acme', {}, DEFAULT_PAGE, 7, { id: 'id' }, held);
+    const detail = (held: string[], days = 7) => w.services.pipelines.getTagged(w.viewer, 'acme', id, days, held);
+    const first = await list([]);
+    const d = await detail([]);
+    const spaces = w.repos.spaces;
+    const answer = (await spaces.getBySlugWithRole('acme', w.viewer.userId))!;
+    // What the repository holds: the answer as read, or one that says something else.
+    let holds: typeof answer | undefined = answer;
+    spaces.heldBySlugWithRole = (slug, userId) => (slug === 'acme' && userId === w.viewer.userId ? holds : undefined);
+    const reads = jest.spyOn(spaces, 'getBySlugWithRole');
+    const pages = jest.spyOn(w.repos.pipelines, 'listRendered');
+
+    expect(await list([first.tag])).toEqual({ tag: first.tag, value: null });
+    expect(await list(['*'])).toEqual({ tag: first.tag, value: null });
+    expect(await detail([d.tag])).toEqual({ tag: d.tag, value: null });
+    expect(reads).not.toHaveBeenCalled();
+    // The days are checked as the read would check them.
+    await expect(detail([d.tag], 0)).rejects.toMatchObject({ kind: 'invalid' });
+    expect(reads).not.toHaveBeenCalled();
+
+    // A tag it does not hold: the space is read, and the page built.
+    expect((await list(['other'])).value).not.toBeNull();
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(pages).toHaveBeenCalledTimes(1);
+    // `*` on a detail: the pipeline is read to know it exists.
+    expect((await detail(['*'])).value).not.toBeNull();
+    expect(reads).toHaveBeenCalledTimes(2);
+    // Another reader: nothing held for it.
+    expect((await list([first.tag], w.editor)).value).not.toBeNull();
+    expect(reads).toHaveBeenCalledTimes(3);
+
+    // A held version older than the data: the tag does not match, so the space is read, and its
+    // version, still the tag's, answers 304.
+    holds = { ...answer, dataVersion: `${answer.dataVersion}0` };
+    expect(await list([first.tag])).toEqual({ tag: first.tag, value: null });
+    expect(reads).toHaveBeenCalledTimes(4);
+    expect(pages).toHaveBeenCalledTimes(2);
+    // A held role that does not allow reading: read as usual, which decides.
+    holds = { ...answer, role: null };
+    expect(await list([first.tag])).toEqual({ tag: first.tag, value: null });
+    expect(reads).toHaveBeenCalledTimes(5);
+    await w.services.members.remove(w.admin, 'acme', w.viewer.userId);
+    await expect(list([first.tag])).rejects.toMatchObject({ code: 'SPACE_NOT_FOUND' });
+  });
+
   it('sets and clears the team, refusing a team of another space', async () => {
     const { w, byId } = await fleet();
     const id = byId.get('orders_daily')!.pipeline.id;

@@ -65,6 +65,8 @@ export class PipelineService {
   ): Promise<Tagged<RenderedPage>> {
     // One instant for the window and the tag: the tag's minute is the window's.
     const now = this.clock.now();
+    const unchanged = await this.heldUnchanged(actor, slug, days, now, held, true);
+    if (unchanged) return unchanged;
     const { spaceId, query, dataVersion } = await this.listQuery(actor, slug, filter, page, days, now);
     if (held.length > 0) {
       // The version read with the space: a held tag is answered with no further read.
@@ -96,10 +98,13 @@ export class PipelineService {
    * `*` is not taken here, as the pipeline must be read to know it exists). Throws not_found.
    */
   async getTagged(actor: Actor, slug: string, id: string, days: number | undefined, held: readonly string[] = []): Promise<Tagged<PipelineDetail>> {
+    // One instant for the window and the tag, as for a list.
+    const now = this.clock.now();
+    const unchanged = await this.heldUnchanged(actor, slug, days, now, held, false);
+    if (unchanged) return unchanged;
+    // The version read with the space, before the detail: a write in between leaves the tag older than the answer, never newer.
     const { space, dataVersion } = await this.access.resolveVersioned(actor, slug, 'space:read');
     const d = checkDays(days);
-    // Read with the space, before the detail: a write in between leaves the tag older than the answer, never newer.
-    const now = this.clock.now();
     const tag = this.tag(dataVersion, actor, now);
     if (held.includes(tag)) return { tag, value: null };
     return { tag, value: await this.detail(actor, space.id, id, d, now) };
@@ -150,6 +155,27 @@ export class PipelineService {
    * minute. Summaries are over a window that moves with the clock, so an answer is held for the
    * minute at most: a run leaving the window is seen within a minute.
    */
+  /**
+   * A 304 answered from the space's answer the repository holds (`SpaceAccess.heldVersioned`),
+   * with no read, when the caller holds its tag (or `*`, where `star`); undefined otherwise, and
+   * then the caller reads as usual. `days` is checked as the read would, after the space.
+   */
+  private async heldUnchanged(
+    actor: Actor,
+    slug: string,
+    days: number | undefined,
+    now: Date,
+    held: readonly string[],
+    star: boolean,
+  ): Promise<Tagged<never> | undefined> {
+    if (held.length === 0) return undefined;
+    const known = await this.access.heldVersioned(actor, slug, 'space:read');
+    if (!known) return undefined;
+    checkDays(days);
+    const tag = this.tag(known.dataVersion, actor, now);
+    return held.includes(tag) || (star && held.includes('*')) ? { tag, value: null } : undefined;
+  }
+
   private tag(version: string, actor: Actor, now: Date): string {
     return `${version}-${Math.floor(now.getTime() / TAG_MINUTE_MS).toString(36)}-${actor.userId}`;
   }

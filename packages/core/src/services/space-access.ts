@@ -25,6 +25,24 @@ export class SpaceAccess {
   }
 
   /**
+   * `resolveVersioned` from the answer the repository still holds (`heldBySlugWithRole`), with
+   * no read; undefined when it holds none, or when that answer does not allow the action (the
+   * caller then resolves as usual, which reads and throws). Only an answer that tells the caller
+   * that what it already holds is still current (a 304) may rest on it.
+   */
+  async heldVersioned(actor: Actor, slug: string, action: Action): Promise<{ space: Space; dataVersion: string } | undefined> {
+    const found = this.spaces.heldBySlugWithRole?.(slug, actor.userId);
+    if (!found) return undefined;
+    try {
+      await this.authz.ensure(actor, action, found.space, found.role);
+    } catch (err) {
+      if (err instanceof DomainError) return undefined;
+      throw err;
+    }
+    return found;
+  }
+
+  /**
    * The space of a pipeline addressed by its id alone, found among the actor's spaces in one query,
    * then the action checked. Throws not_found (PIPELINE_NOT_FOUND) when the pipeline is absent or
    * in a space the actor cannot see, forbidden when the role is too low.

@@ -14,6 +14,7 @@ import * as spaceListState from './2026-11-28T05-00-00-space-list-state';
 import * as impliedSpaceKeys from './2026-11-28T07-30-00-implied-space-keys';
 import * as failingPipelinesIndex from './2026-11-28T10-30-00-failing-pipelines-index';
 import * as taskRunsRunCheckPerStatement from './2026-11-29T07-30-00-task-runs-run-check-per-statement';
+import * as spaceChangeNotices from './2026-11-29T13-00-00-space-change-notices';
 
 /** Every migration, by name. Names sort in the order they apply (ISO timestamps). */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28T07-30-00-implied-space-keys': impliedSpaceKeys,
   '2026-11-28T10-30-00-failing-pipelines-index': failingPipelinesIndex,
   '2026-11-29T07-30-00-task-runs-run-check-per-statement': taskRunsRunCheckPerStatement,
+  '2026-11-29T13-00-00-space-change-notices': spaceChangeNotices,
 };
