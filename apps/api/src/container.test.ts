@@ -31,6 +31,33 @@ describe('container bindings', () => {
   });
 });
 
+describe('the spaces held for conditional reads (ADR 0024)', () => {
+  it('are held on PostgreSQL unless the configuration or the process says not, and never on PGlite', async () => {
+    const database = await freshDatabase('held');
+    try {
+      const cases: [Partial<Config>, boolean | undefined, boolean][] = [
+        [{ databaseUrl: database.url, holdSpaces: true }, undefined, true],
+        [{ databaseUrl: database.url, holdSpaces: false }, undefined, false],
+        [{ databaseUrl: database.url, holdSpaces: true }, false, false],
+        [{ inMemoryDatabase: true, holdSpaces: true }, undefined, false],
+      ];
+      for (const [overrides, holdSpaces, held] of cases) {
+        const config = testConfig({ secretKey: 'container-test-secret-0123', databasePoolSize: 2, ...overrides });
+        const c = buildContainer(config, holdSpaces === undefined ? {} : { holdSpaces });
+        const db = await c.getAsync(T.database);
+        try {
+          expect(db.held !== undefined).toBe(held);
+        } finally {
+          await db.close();
+          config.cleanup();
+        }
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
 describe('metrics, reference page and console in the container', () => {
   const TOKEN = 'scrape-token-0123456789';
 

@@ -35,8 +35,8 @@ export interface ContainerOptions {
   logStream?: NodeJS.WritableStream;
   /**
    * On PostgreSQL, hold each space's last read answer for conditional reads, told of changes by
-   * the database (ADR 0024). Default true; a process that serves no HTTP (the worker, the CLI) has
-   * no use for it, nor for the connection it listens on.
+   * the database (ADR 0024). Default: the configuration's `holdSpaces`; a process that serves no
+   * HTTP (the worker, the CLI) has no use for it, nor for the connection it listens on.
    */
   holdSpaces?: boolean;
 }
@@ -65,7 +65,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
             poolSize: cfg.databasePoolSize,
             ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}),
             onIdleError: (err) => logger.warn('database: an idle connection failed; the next query opens another', { error: err.message }),
-            holdSpaces: opts.holdSpaces ?? true,
+            holdSpaces: opts.holdSpaces ?? cfg.holdSpaces,
             onListenError: (err) =>
               logger.warn('database: the connection that listens for changed spaces failed; conditional reads query until it listens again', {
                 error: err.message,

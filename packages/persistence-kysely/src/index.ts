@@ -17,7 +17,7 @@ import type { Schema } from './schema';
 import { SecretBox } from './secret-box';
 
 export { type Database, fromPGlite, type OpenDatabaseOptions, openDatabase } from './database';
-export { HELD_MS, HeldSpaces, SPACE_CHANGES_CHANNEL } from './held-spaces';
+export type { HeldSpaces } from './held-spaces';
 export { timeOrderedIds } from './ids';
 export { migrateToLatest } from './migrate';
 export { migrations } from './migrations';
