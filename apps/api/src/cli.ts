@@ -37,7 +37,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     if (err instanceof ConfigError) return { code: 2, output: err.message };
     throw err;
   }
-  const container = buildContainer(config, { logStream: process.stderr, holdSpaces: false });
+  const container = buildContainer(config, { logStream: process.stderr, keepSpaces: false });
   const db = await container.getAsync(T.database);
   try {
     await migrateToLatest(db.db);

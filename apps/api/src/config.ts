@@ -52,11 +52,11 @@ export interface Config {
    */
   embeddedWarehouse: boolean;
   /**
-   * On PostgreSQL, whether the API's process answers 304s from the spaces it holds, told of changes
+   * On PostgreSQL, whether the API's process answers 304s from the spaces it keeps, told of changes
    * by `LISTEN` (ADR 0024). Off behind a pooler that keeps no session (PgBouncer in transaction
    * mode), where a `LISTEN` is not heard.
    */
-  holdSpaces: boolean;
+  keepSpaces: boolean;
   /** When set, `GET /metrics` answers only `Authorization: Bearer <token>`; null: open. */
   metricsToken: string | null;
   /** Absolute path of the console's build (index.html and assets/), served at /ui. */
@@ -97,7 +97,7 @@ export const ENV_DEFAULTS = {
   SIGNALBOX_DATA_DIR: './.data',
   SIGNALBOX_WAREHOUSE_IDLE_SECONDS: '60',
   SIGNALBOX_EMBEDDED_WAREHOUSE: '',
-  SIGNALBOX_HOLD_SPACES: '1',
+  SIGNALBOX_KEEP_SPACES: '1',
   SIGNALBOX_SECRET_KEY: '',
   SIGNALBOX_ADMIN_API_KEY: '',
   LOG_LEVEL: 'info',
@@ -180,8 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const demoRaw = raw('SIGNALBOX_DEMO').toLowerCase();
   if (![...TRUE, ...FALSE].includes(demoRaw)) problems.push(`SIGNALBOX_DEMO=${JSON.stringify(demoRaw)}: must be 1 or 0 (or true/false, yes/no, on/off)`);
 
-  const holdRaw = raw('SIGNALBOX_HOLD_SPACES').toLowerCase();
-  if (![...TRUE, ...FALSE].includes(holdRaw)) problems.push(`SIGNALBOX_HOLD_SPACES=${JSON.stringify(holdRaw)}: must be 1 or 0 (or true/false, yes/no, on/off)`);
+  const keepRaw = raw('SIGNALBOX_KEEP_SPACES').toLowerCase();
+  if (![...TRUE, ...FALSE].includes(keepRaw)) problems.push(`SIGNALBOX_KEEP_SPACES=${JSON.stringify(keepRaw)}: must be 1 or 0 (or true/false, yes/no, on/off)`);
 
   const bodyLimit = raw('SIGNALBOX_BODY_LIMIT').toLowerCase();
   if (!/^\d+(b|kb|mb)$/.test(bodyLimit)) problems.push(`SIGNALBOX_BODY_LIMIT=${JSON.stringify(bodyLimit)}: must be a size such as 512kb or 1mb`);
@@ -236,7 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     adminApiKey,
     logLevel,
     demo: TRUE.includes(demoRaw),
-    holdSpaces: TRUE.includes(holdRaw),
+    keepSpaces: TRUE.includes(keepRaw),
     bodyLimit,
     syncWaitMs,
     syncLookbackDays,

@@ -9,6 +9,7 @@ import { buildContainer } from './container';
 import { coreLogger, createLogger, redact } from './logging';
 import { freshDatabase, testConfig } from './test-support';
 import { T } from './tokens';
+import { startWorker } from './worker-main';
 
 describe('container bindings', () => {
   it('resolves every binding once, async ones with getAsync, and the app answers', async () => {
@@ -31,26 +32,35 @@ describe('container bindings', () => {
   });
 });
 
-describe('the spaces held for conditional reads (ADR 0024)', () => {
-  it('are held on PostgreSQL unless the configuration or the process says not, and never on PGlite', async () => {
-    const database = await freshDatabase('held');
+describe('the spaces kept for conditional reads (ADR 0024)', () => {
+  it('are kept on PostgreSQL unless the configuration or the process says not, and never on PGlite', async () => {
+    const database = await freshDatabase('kept');
     try {
       const cases: [Partial<Config>, boolean | undefined, boolean][] = [
-        [{ databaseUrl: database.url, holdSpaces: true }, undefined, true],
-        [{ databaseUrl: database.url, holdSpaces: false }, undefined, false],
-        [{ databaseUrl: database.url, holdSpaces: true }, false, false],
-        [{ inMemoryDatabase: true, holdSpaces: true }, undefined, false],
+        [{ databaseUrl: database.url, keepSpaces: true }, undefined, true],
+        [{ databaseUrl: database.url, keepSpaces: false }, undefined, false],
+        [{ databaseUrl: database.url, keepSpaces: true }, false, false],
+        [{ inMemoryDatabase: true, keepSpaces: true }, undefined, false],
       ];
-      for (const [overrides, holdSpaces, held] of cases) {
+      for (const [overrides, keepSpaces, kept] of cases) {
         const config = testConfig({ secretKey: 'container-test-secret-0123', databasePoolSize: 2, ...overrides });
-        const c = buildContainer(config, holdSpaces === undefined ? {} : { holdSpaces });
+        const c = buildContainer(config, keepSpaces === undefined ? {} : { keepSpaces });
         const db = await c.getAsync(T.database);
         try {
-          expect(db.held !== undefined).toBe(held);
+          expect(db.kept !== undefined).toBe(kept);
         } finally {
           await db.close();
           config.cleanup();
         }
+      }
+      // The worker process serves no HTTP: it keeps nothing, whatever the configuration says.
+      const config = testConfig({ secretKey: 'container-test-secret-0123', databasePoolSize: 2, databaseUrl: database.url, keepSpaces: true });
+      const worker = await startWorker({ env: {}, config, logStream: new Writable({ write: (_c, _e, done) => done() }) });
+      try {
+        expect((await worker.container.getAsync(T.database)).kept).toBeUndefined();
+      } finally {
+        await worker.stop();
+        config.cleanup();
       }
     } finally {
       await database.drop();

@@ -34,11 +34,11 @@ export interface ContainerOptions {
   /** Where JSON logs go (default stdout). */
   logStream?: NodeJS.WritableStream;
   /**
-   * On PostgreSQL, hold each space's last read answer for conditional reads, told of changes by
-   * the database (ADR 0024). Default: the configuration's `holdSpaces`; a process that serves no
+   * On PostgreSQL, keep each space's last read answer for conditional reads, told of changes by
+   * the database (ADR 0024). Default: the configuration's `keepSpaces`; a process that serves no
    * HTTP (the worker, the CLI) has no use for it, nor for the connection it listens on.
    */
-  holdSpaces?: boolean;
+  keepSpaces?: boolean;
 }
 
 /**
@@ -65,7 +65,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
             poolSize: cfg.databasePoolSize,
             ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}),
             onIdleError: (err) => logger.warn('database: an idle connection failed; the next query opens another', { error: err.message }),
-            holdSpaces: opts.holdSpaces ?? cfg.holdSpaces,
+            keepSpaces: opts.keepSpaces ?? cfg.keepSpaces,
             onListenError: (err) =>
               logger.warn('database: the connection that listens for changed spaces failed; conditional reads query until it listens again', {
                 error: err.message,
@@ -80,7 +80,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     )
     .onDeactivation((db) => db.close());
   c.bind(T.persistence).toResolvedValue(
-    (db, secretKey, ids) => kyselyPersistence(db.db, { secretKey, ids, ...(db.held ? { held: db.held } : {}) }),
+    (db, secretKey, ids) => kyselyPersistence(db.db, { secretKey, ids, ...(db.kept ? { kept: db.kept } : {}) }),
     [T.database, T.secretKey, T.ids],
   );
   c.bind(T.repositories).toResolvedValue((p) => p.repos, [T.persistence]);

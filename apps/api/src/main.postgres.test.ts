@@ -85,14 +85,22 @@ describe('several servers on one PostgreSQL', () => {
     expect(status).toBe('succeeded');
   });
 
-  it('answer 304 from the space each holds, until the other one writes what the answer shows (ADR 0024)', async () => {
+  it('answer 304 from the space each keeps, with the rate limits on, until the other one writes what the answer shows (ADR 0024)', async () => {
     const [a, b] = servers;
     const list = '/spaces/demo/orchestration/pipelines?per_page=5';
     const conditional = (tag: string) => fetch(`${a.url}/api/v1.0${list}`, { headers: { Authorization: `Bearer ${KEY}`, 'If-None-Match': tag } });
     const tag = (await get(a, list)).headers.get('etag')!;
-    expect((await conditional(tag)).status).toBe(304);
-    // The API's container holds answers (on by default).
-    expect((await a.container.getAsync(T.database)).held?.size).toBeGreaterThan(0);
+    // The API's container keeps answers (on by default), and a request's own rate-limit count
+    // (written to the database) does not forget them: a 304 is answered from what is kept.
+    const kept = jest.spyOn((await a.container.getAsync(T.database)).kept!, 'get');
+    let fromKept = false;
+    for (let i = 0; i < 50 && !fromKept; i++) {
+      kept.mockClear();
+      expect((await conditional(tag)).status).toBe(304);
+      fromKept = kept.mock.results.some((r) => r.value !== undefined);
+    }
+    kept.mockRestore();
+    expect(fromKept).toBe(true);
     const [pipeline] = (await get(b, list)).body;
     const watch = await fetch(`${b.url}/api/v1.0/spaces/demo/orchestration/pipelines/${pipeline.id}/watch`, {
       method: 'PUT',

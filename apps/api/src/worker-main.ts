@@ -16,7 +16,7 @@ export interface WorkerProcess {
 /** Starts a process that serves no HTTP and only does background work: the same configuration as the API. */
 export async function startWorker(opts: { env?: NodeJS.ProcessEnv; config?: Partial<Config>; logStream?: NodeJS.WritableStream } = {}): Promise<WorkerProcess> {
   const config = { ...loadConfig(opts.env ?? process.env), ...opts.config };
-  const container = buildContainer(config, { logStream: opts.logStream, holdSpaces: false });
+  const container = buildContainer(config, { logStream: opts.logStream, keepSpaces: false });
   const logger = container.get(T.logger);
   const db = await container.getAsync(T.database);
   try {

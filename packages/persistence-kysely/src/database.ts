@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { PoolUse } from '@signalbox/core';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { forgetOnWrite, HeldSpaces, SpaceChangeListener } from './held-spaces';
+import { forgetOnWrite, KeptSpaces, SpaceChangeListener } from './kept-spaces';
 import { preparedPGlite } from './pglite-prepared';
 import { preparedStatements } from './prepared';
 import type { Schema } from './schema';
@@ -17,8 +17,8 @@ export interface Database {
   close(): Promise<void>;
   /** PostgreSQL: the pool's connections now. Absent on PGlite, which has one in-process backend and no pool. */
   poolUse?(): PoolUse;
-  /** With `holdSpaces`: the answers a conditional read may rest on (give it to `kyselyPersistence`). */
-  held?: HeldSpaces;
+  /** With `keepSpaces`: the answers a conditional read may rest on (give it to `kyselyPersistence`). */
+  kept?: KeptSpaces;
 }
 
 export interface OpenDatabaseOptions {
@@ -37,13 +37,13 @@ export interface OpenDatabaseOptions {
    */
   onIdleError?: (err: Error) => void;
   /**
-   * PostgreSQL only: hold each space's last read answer (the space, a caller's role, its data
+   * PostgreSQL only: keep each space's last read answer (the space, a caller's role, its data
    * version) while the database's notices of changed spaces are heard on a connection of its own,
    * so that a 304 needs no query (ADR 0024). For a process that serves the API. `forMs`: how
-   * long an answer is held at most (default `HELD_MS`).
+   * long an answer is kept at most (default `KEPT_MS`).
    */
-  holdSpaces?: boolean | { forMs: number };
-  /** With `holdSpaces`: told when the connection that listens for changed spaces fails (it listens again a second later). */
+  keepSpaces?: boolean | { forMs: number };
+  /** With `keepSpaces`: told when the connection that listens for changed spaces fails (it listens again a second later). */
   onListenError?: (err: Error) => void;
 }
 
@@ -73,12 +73,12 @@ async function openPostgres(databaseUrl: string, opts: OpenDatabaseOptions): Pro
   const pool = preparedStatements(new pg.Pool({ ...config, max }));
   pool.on('error', (err) => opts.onIdleError?.(err));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  let held: HeldSpaces | undefined;
+  let kept: KeptSpaces | undefined;
   let listener: SpaceChangeListener | undefined;
-  if (opts.holdSpaces) {
-    held = opts.holdSpaces === true ? new HeldSpaces() : new HeldSpaces(Date.now, opts.holdSpaces.forMs);
-    forgetOnWrite(pool, held);
-    listener = new SpaceChangeListener(config, held, opts.onListenError);
+  if (opts.keepSpaces) {
+    kept = opts.keepSpaces === true ? new KeptSpaces() : new KeptSpaces(Date.now, opts.keepSpaces.forMs);
+    forgetOnWrite(pool, kept);
+    listener = new SpaceChangeListener(config, kept, opts.onListenError);
     await listener.start();
   }
   return {
@@ -92,7 +92,7 @@ async function openPostgres(databaseUrl: string, opts: OpenDatabaseOptions): Pro
       await db.destroy();
     },
     poolUse: () => ({ max, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    ...(held ? { held } : {}),
+    ...(kept ? { kept } : {}),
   };
 }
 

@@ -17,8 +17,8 @@ import type { Schema } from './schema';
 import { SecretBox } from './secret-box';
 
 export { type Database, fromPGlite, type OpenDatabaseOptions, openDatabase } from './database';
-export type { HeldSpaces } from './held-spaces';
 export { timeOrderedIds } from './ids';
+export type { KeptSpaces } from './kept-spaces';
 export { migrateToLatest } from './migrate';
 export { migrations } from './migrations';
 export { type Schema, TABLES } from './schema';
@@ -45,11 +45,11 @@ export {
 
 /** Every repository of the core on one Kysely instance (PostgreSQL or PGlite). */
 export function kyselyRepositories(db: Kysely<Schema>, opts: KyselyPersistenceOptions): Repositories {
-  return repositoriesOn(db, new SecretBox(opts.secretKey), opts.ids, opts.held);
+  return repositoriesOn(db, new SecretBox(opts.secretKey), opts.ids, opts.kept);
 }
 
 /** The repositories and the unit of work over them, on one Kysely instance. */
 export function kyselyPersistence(db: Kysely<Schema>, opts: KyselyPersistenceOptions): { repos: Repositories; uow: KyselyUnitOfWork } {
   const box = new SecretBox(opts.secretKey);
-  return { repos: repositoriesOn(db, box, opts.ids, opts.held), uow: new KyselyUnitOfWork(db, box, opts.ids) };
+  return { repos: repositoriesOn(db, box, opts.ids, opts.kept), uow: new KyselyUnitOfWork(db, box, opts.ids) };
 }

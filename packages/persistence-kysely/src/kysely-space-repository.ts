@@ -1,6 +1,6 @@
 import type { Id, Membership, MembershipRepository, Paged, PageRequest, Role, Space, SpaceRepository, User } from '@signalbox/core';
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
-import type { HeldSpaces } from './held-spaces';
+import type { KeptSpaces } from './kept-spaces';
 import { toUser } from './kysely-user-repository';
 import type { MembershipsTable, Schema, SpacesTable } from './schema';
 import { isUuid, limitOffset, mustDate, toCount, uniquely } from './sql-support';
@@ -19,10 +19,10 @@ const SPACE_WITH_ROLE = `SELECT s.id, s.slug, s.name, s.created_at, m.role, v.ve
   WHERE s.slug = $2`;
 
 export class KyselySpaceRepository implements SpaceRepository {
-  /** `held`: the answers of `getBySlugWithRole` to hold; only on the database itself, never in a transaction (its reads may be rolled back). */
+  /** `kept`: where the answers of `getBySlugWithRole` are kept; only on the database itself, never in a transaction (its reads may be rolled back). */
   constructor(
     private readonly db: Kysely<Schema>,
-    private readonly held?: HeldSpaces,
+    private readonly kept?: KeptSpaces,
   ) {}
 
   async get(id: Id) {
@@ -38,7 +38,7 @@ export class KyselySpaceRepository implements SpaceRepository {
 
   /** Read on every request to a space (and all a 304 reads): its text is written once (`SPACE_WITH_ROLE`). */
   async getBySlugWithRole(slug: string, userId: Id) {
-    const begun = this.held?.begin();
+    const begun = this.kept?.begin();
     const { rows } = await this.db.executeQuery<Selectable<SpacesTable> & { role: Role | null; data_version: string | null }>(
       CompiledQuery.raw(SPACE_WITH_ROLE, [isUuid(userId) ? userId : null, slug]),
     );
@@ -46,12 +46,12 @@ export class KyselySpaceRepository implements SpaceRepository {
     if (!row) return undefined;
     // A space always has its state row (a trigger makes it with the space); '0' as for an absent one.
     const found = { space: toSpace(row), role: row.role ?? null, dataVersion: row.data_version ?? '0' };
-    if (begun !== undefined) this.held?.hold(begun, slug, userId, found);
+    if (begun !== undefined) this.kept?.keep(begun, slug, userId, found);
     return found;
   }
 
-  heldBySlugWithRole(slug: string, userId: Id) {
-    return this.held?.get(slug, userId);
+  keptBySlugWithRole(slug: string, userId: Id) {
+    return this.kept?.get(slug, userId);
   }
 
   async listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>> {

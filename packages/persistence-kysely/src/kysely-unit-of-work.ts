@@ -1,6 +1,6 @@
 import type { IdGenerator, Repositories, UnitOfWork } from '@signalbox/core';
 import type { Kysely } from 'kysely';
-import type { HeldSpaces } from './held-spaces';
+import type { KeptSpaces } from './kept-spaces';
 import { KyselyCommentRepository } from './kysely-comment-repository';
 import { KyselyConnectorRepository } from './kysely-connector-repository';
 import { KyselyJobQueue } from './kysely-job-queue';
@@ -21,14 +21,14 @@ export interface KyselyPersistenceOptions {
   /** Encrypts connector secrets at rest. */
   secretKey: string;
   ids: IdGenerator;
-  /** The answers a conditional read may rest on (`Database.held`, PostgreSQL only; ADR 0024). */
-  held?: HeldSpaces;
+  /** The answers a conditional read may rest on (`Database.kept`, PostgreSQL only; ADR 0024). */
+  kept?: KeptSpaces;
 }
 
-/** Every repository on `db`: the database itself, or one transaction of it (never given `held`). */
-export function repositoriesOn(db: Kysely<Schema>, box: SecretBox, ids: IdGenerator, held?: HeldSpaces): Repositories {
+/** Every repository on `db`: the database itself, or one transaction of it (never given `kept`). */
+export function repositoriesOn(db: Kysely<Schema>, box: SecretBox, ids: IdGenerator, kept?: KeptSpaces): Repositories {
   return {
-    spaces: new KyselySpaceRepository(db, held),
+    spaces: new KyselySpaceRepository(db, kept),
     users: new KyselyUserRepository(db),
     apiKeys: new KyselyApiKeyRepository(db),
     memberships: new KyselyMembershipRepository(db),

@@ -20,23 +20,27 @@ import type { ProviderTaskRun, TaskRun } from '../task-run/task-run';
  * - Lists are sorted deterministically and paged with `PageRequest`.
  */
 
+/** A space read by its slug with a user's role in it (null when not a member) and its data version (`PipelineRepository.dataVersion`). */
+export interface SpaceWithRole {
+  space: Space;
+  role: Role | null;
+  dataVersion: string;
+}
+
 export interface SpaceRepository {
   get(id: Id): Promise<Space | undefined>;
   getBySlug(slug: string): Promise<Space | undefined>;
-  /**
-   * The space of that slug, the user's role in it (null when not a member) and the space's data
-   * version (`PipelineRepository.dataVersion`), in one read.
-   */
-  getBySlugWithRole(slug: string, userId: Id): Promise<{ space: Space; role: Role | null; dataVersion: string } | undefined>;
+  /** The space of that slug with the user's role in it and the space's data version, in one read. */
+  getBySlugWithRole(slug: string, userId: Id): Promise<SpaceWithRole | undefined>;
   /**
    * What `getBySlugWithRole` last answered in this process for that slug and user, with no read,
    * while the adapter has heard of no change to the space since (its data version, its row, a
    * membership), nor of any write of this process; undefined otherwise. It may lag a write of
    * another process by the time that write's notice takes to come, so only an answer that tells a
    * caller that what it already holds is still current (a 304) may rest on it. Optional: an
-   * adapter that cannot hear of changes holds nothing.
+   * adapter that cannot hear of changes keeps nothing.
    */
-  heldBySlugWithRole?(slug: string, userId: Id): { space: Space; role: Role | null; dataVersion: string } | undefined;
+  keptBySlugWithRole?(slug: string, userId: Id): SpaceWithRole | undefined;
   /** Spaces the user is a member of, or all spaces when `all` (instance admins); sorted by slug. */
   listVisible(userId: Id, all: boolean, page: PageRequest): Promise<Paged<Space>>;
   /**

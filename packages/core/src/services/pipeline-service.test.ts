@@ -167,7 +167,7 @@ describe('PipelineService', () => {
     expect((await detail([d.tag])).value?.watched).toBe(true);
   });
 
-  it('answers a held tag from the space the repository holds, with no read; anything else it reads as usual', async () => {
+  it('answers a held tag from the space the repository keeps, with no read; anything else it reads as usual', async () => {
     const { w, byId } = await fleet();
     const id = byId.get('orders_daily')!.pipeline.id;
     const list = (held: string[], actor = w.viewer) => w.services.pipelines.listRendered(actor, 'acme', {}, DEFAULT_PAGE, 7, { id: 'id' }, held);
@@ -176,9 +176,9 @@ describe('PipelineService', () => {
     const d = await detail([]);
     const spaces = w.repos.spaces;
     const answer = (await spaces.getBySlugWithRole('acme', w.viewer.userId))!;
-    // What the repository holds: the answer as read, or one that says something else.
-    let holds: typeof answer | undefined = answer;
-    spaces.heldBySlugWithRole = (slug, userId) => (slug === 'acme' && userId === w.viewer.userId ? holds : undefined);
+    // What the repository keeps: the answer as read, or one that says something else.
+    let keeps: typeof answer | undefined = answer;
+    spaces.keptBySlugWithRole = (slug, userId) => (slug === 'acme' && userId === w.viewer.userId ? keeps : undefined);
     const reads = jest.spyOn(spaces, 'getBySlugWithRole');
     const pages = jest.spyOn(w.repos.pipelines, 'listRendered');
 
@@ -197,18 +197,18 @@ describe('PipelineService', () => {
     // `*` on a detail: the pipeline is read to know it exists.
     expect((await detail(['*'])).value).not.toBeNull();
     expect(reads).toHaveBeenCalledTimes(2);
-    // Another reader: nothing held for it.
+    // Another reader: nothing kept for it.
     expect((await list([first.tag], w.editor)).value).not.toBeNull();
     expect(reads).toHaveBeenCalledTimes(3);
 
-    // A held version older than the data: the tag does not match, so the space is read, and its
+    // A kept version older than the data: the tag does not match, so the space is read, and its
     // version, still the tag's, answers 304.
-    holds = { ...answer, dataVersion: `${answer.dataVersion}0` };
+    keeps = { ...answer, dataVersion: `${answer.dataVersion}0` };
     expect(await list([first.tag])).toEqual({ tag: first.tag, value: null });
     expect(reads).toHaveBeenCalledTimes(4);
     expect(pages).toHaveBeenCalledTimes(2);
-    // A held role that does not allow reading: read as usual, which decides.
-    holds = { ...answer, role: null };
+    // A kept role that does not allow reading: read as usual, which decides.
+    keeps = { ...answer, role: null };
     expect(await list([first.tag])).toEqual({ tag: first.tag, value: null });
     expect(reads).toHaveBeenCalledTimes(5);
     await w.services.members.remove(w.admin, 'acme', w.viewer.userId);

@@ -65,7 +65,7 @@ export class PipelineService {
   ): Promise<Tagged<RenderedPage>> {
     // One instant for the window and the tag: the tag's minute is the window's.
     const now = this.clock.now();
-    const unchanged = await this.heldUnchanged(actor, slug, days, now, held, true);
+    const unchanged = await this.unchangedAsKept(actor, slug, days, now, held, true);
     if (unchanged) return unchanged;
     const { spaceId, query, dataVersion } = await this.listQuery(actor, slug, filter, page, days, now);
     if (held.length > 0) {
@@ -100,7 +100,7 @@ export class PipelineService {
   async getTagged(actor: Actor, slug: string, id: string, days: number | undefined, held: readonly string[] = []): Promise<Tagged<PipelineDetail>> {
     // One instant for the window and the tag, as for a list.
     const now = this.clock.now();
-    const unchanged = await this.heldUnchanged(actor, slug, days, now, held, false);
+    const unchanged = await this.unchangedAsKept(actor, slug, days, now, held, false);
     if (unchanged) return unchanged;
     // The version read with the space, before the detail: a write in between leaves the tag older than the answer, never newer.
     const { space, dataVersion } = await this.access.resolveVersioned(actor, slug, 'space:read');
@@ -151,16 +151,11 @@ export class PipelineService {
   }
 
   /**
-   * The tag of an answer: the space's data version, the reader (`watched` is theirs) and the
-   * minute. Summaries are over a window that moves with the clock, so an answer is held for the
-   * minute at most: a run leaving the window is seen within a minute.
-   */
-  /**
-   * A 304 answered from the space's answer the repository holds (`SpaceAccess.heldVersioned`),
+   * A 304 answered from the space's answer the repository keeps (`SpaceAccess.keptVersioned`),
    * with no read, when the caller holds its tag (or `*`, where `star`); undefined otherwise, and
    * then the caller reads as usual. `days` is checked as the read would, after the space.
    */
-  private async heldUnchanged(
+  private async unchangedAsKept(
     actor: Actor,
     slug: string,
     days: number | undefined,
@@ -169,13 +164,18 @@ export class PipelineService {
     star: boolean,
   ): Promise<Tagged<never> | undefined> {
     if (held.length === 0) return undefined;
-    const known = await this.access.heldVersioned(actor, slug, 'space:read');
+    const known = await this.access.keptVersioned(actor, slug, 'space:read');
     if (!known) return undefined;
     checkDays(days);
     const tag = this.tag(known.dataVersion, actor, now);
     return held.includes(tag) || (star && held.includes('*')) ? { tag, value: null } : undefined;
   }
 
+  /**
+   * The tag of an answer: the space's data version, the reader (`watched` is theirs) and the
+   * minute. Summaries are over a window that moves with the clock, so an answer is held for the
+   * minute at most: a run leaving the window is seen within a minute.
+   */
   private tag(version: string, actor: Actor, now: Date): string {
     return `${version}-${Math.floor(now.getTime() / TAG_MINUTE_MS).toString(36)}-${actor.userId}`;
   }

@@ -25,13 +25,13 @@ export class SpaceAccess {
   }
 
   /**
-   * `resolveVersioned` from the answer the repository still holds (`heldBySlugWithRole`), with
-   * no read; undefined when it holds none, or when that answer does not allow the action (the
+   * `resolveVersioned` from the answer the repository keeps (`keptBySlugWithRole`), with
+   * no read; undefined when it keeps none, or when that answer does not allow the action (the
    * caller then resolves as usual, which reads and throws). Only an answer that tells the caller
    * that what it already holds is still current (a 304) may rest on it.
    */
-  async heldVersioned(actor: Actor, slug: string, action: Action): Promise<{ space: Space; dataVersion: string } | undefined> {
-    const found = this.spaces.heldBySlugWithRole?.(slug, actor.userId);
+  async keptVersioned(actor: Actor, slug: string, action: Action): Promise<{ space: Space; dataVersion: string } | undefined> {
+    const found = this.spaces.keptBySlugWithRole?.(slug, actor.userId);
     if (!found) return undefined;
     try {
       await this.authz.ensure(actor, action, found.space, found.role);
