@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { type Database, openDatabase } from './database';
 import { kyselyPersistence } from './index';
-import { forgetOnWrite, KeptSpaces, RELISTEN_MS, SpaceChangeListener } from './kept-spaces';
+import { forgetOnWrite, forgets, KeptSpaces, RELISTEN_MS, SpaceChangeListener } from './kept-spaces';
 import { dropSchema, openTestDatabase, TEST_DATABASE_URL, TEST_SECRET_KEY } from './testing/test-database';
 
 const space = (id: string, slug = 'acme'): Space => ({ id, slug, name: slug, createdAt: new Date('2026-11-01T00:00:00Z') });
@@ -93,6 +93,33 @@ describe('KeptSpaces', () => {
   });
 });
 
+describe('which statements forget what is kept', () => {
+  it.each([
+    ['a write', 'UPDATE pipelines SET name = $1', true],
+    ['a commit', 'commit', true],
+    ['a data-modifying CTE, even into jobs', 'WITH j AS (INSERT INTO jobs (id) VALUES ($1) RETURNING id) SELECT * FROM j', true],
+    ['a procedure', 'CALL refresh_things()', true],
+    ['an END', 'END', true],
+    ['a table whose name starts like an exempt one', 'update "jobs_archive" set "x" = $1', true],
+    ['several statements, the first exempt', 'UPDATE jobs SET x = 1; DELETE FROM memberships', true],
+    ['anything but text', undefined, true],
+    ['a read', 'select "s"."id" from "spaces" as "s" where "s"."updated_at" > $1', false],
+    ['a read with a CASE … END', 'SELECT CASE WHEN deleted THEN 1 END FROM pipelines', false],
+    [
+      "the rate limiter's count",
+      '\n            INSERT INTO "rate_limits" VALUES ($1, $2, $3)\n              ON CONFLICT(key) DO UPDATE SET points = 1;',
+      false,
+    ],
+    ["the rate limiter's count, in a schema", 'INSERT INTO "sbx"."rate_limits" VALUES ($1, $2, $3)', false],
+    ["the rate limiter's clean-up", 'DELETE FROM "rate_limits" WHERE expire < $1', false],
+    ['a job enqueued', 'insert into "jobs" ("id", "name") values ($1, $2) on conflict ("key") do nothing returning *', false],
+    ['a job claimed', 'update "jobs" set "lease_token" = $1 where "id" in (select "id" from "jobs" for update skip locked) returning *', false],
+    ['a job finished', 'delete from "jobs" where "id" = $1 and "lease_token" = $2', false],
+  ])('%s', (_name, text, forgetting) => {
+    expect(forgets(text)).toBe(forgetting);
+  });
+});
+
 /** Polls until `kept` no longer answers, as a notice takes a moment to come (kept answers live far longer than this waits). */
 async function forgotten(read: () => unknown) {
   for (let i = 0; i < 500 && read() !== undefined; i++) await new Promise((r) => setTimeout(r, 10));
@@ -178,6 +205,13 @@ describe('answers kept while the database is heard, on PostgreSQL (ADR 0024)', (
       // Another space's answer stays.
       expect(other.keptNow()).toBeDefined();
     }
+    // A membership moved to another space: both spaces' answers go.
+    const from = await newSpace();
+    const to = await newSpace();
+    await keep(from, to);
+    await sql`UPDATE memberships SET space_id = ${to.id} WHERE space_id = ${from.id}`.execute(there.db);
+    expect(await forgotten(from.keptNow)).toBeUndefined();
+    expect(await forgotten(to.keptNow)).toBeUndefined();
     // A membership added: an answer read with no role goes too.
     const s = await keptSpace();
     const newcomer = '00000000-0000-4000-9000-0000000000ff';
@@ -291,7 +325,8 @@ describe('answers kept while the database is heard, on PostgreSQL (ADR 0024)', (
     expect(s.keptNow()).toBeDefined();
     const { rows } = await sql<{ n: number }>`
       SELECT (SELECT count(*) FROM pg_trigger WHERE tgrelid IN ('rate_limits'::regclass, 'jobs'::regclass) AND NOT tgisinternal)
-           + (SELECT count(*) FROM pg_constraint WHERE confrelid IN ('rate_limits'::regclass, 'jobs'::regclass)) AS n`.execute(here.db);
+           + (SELECT count(*) FROM pg_constraint WHERE confrelid IN ('rate_limits'::regclass, 'jobs'::regclass))
+           + (SELECT count(*) FROM pg_rewrite WHERE ev_class IN ('rate_limits'::regclass, 'jobs'::regclass)) AS n`.execute(here.db);
     expect(Number(rows[0].n)).toBe(0);
   });
 

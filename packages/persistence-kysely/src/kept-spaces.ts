@@ -115,11 +115,10 @@ const MAY_WRITE = /\b(?:insert|update|delete|merge|truncate|commit|copy|alter|dr
  * second). `kept-spaces.int.test.ts` checks that these tables have no trigger and nothing refers
  * to them.
  */
-const UNRELATED_WRITE = /^\s*(?:insert\s+into|update|delete\s+from)\s+(?:"?\w+"?\.)?"?(?:rate_limits|jobs)"?[\s(]/i;
+const UNRELATED_WRITE = /^\s*(?:insert\s+into|update|delete\s+from)\s+(?:"?\w+"?\.)?"?(?:rate_limits|jobs)"?[\s(](?![\s\S]*;\s*\S)/i;
 
-const forgets = (text: unknown) => typeof text !== 'string' || (MAY_WRITE.test(text) && !UNRELATED_WRITE.test(text));
-
-const patched = new WeakSet<pg.PoolClient>();
+/** Whether a statement's text (or anything but text) may change a kept answer once it has run. */
+export const forgets = (text: unknown) => typeof text !== 'string' || (MAY_WRITE.test(text) && !UNRELATED_WRITE.test(text));
 
 /**
  * Has every statement the pool's connections run that may write (by its text) forget every kept
@@ -131,8 +130,6 @@ const patched = new WeakSet<pg.PoolClient>();
 export function forgetOnWrite(pool: pg.Pool, kept: KeptSpaces): void {
   const forget = () => kept.forgetAll();
   pool.on('connect', (client) => {
-    if (patched.has(client)) return;
-    patched.add(client);
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as { query: unknown }).query = (...args: unknown[]) => {
       const [first] = args;
@@ -148,7 +145,7 @@ export function forgetOnWrite(pool: pg.Pool, kept: KeptSpaces): void {
         return query(...args);
       }
       const result = query(...args);
-      if (result instanceof Promise) return result.finally(forget);
+      if (typeof (result as Promise<unknown> | undefined)?.then === 'function') return (result as Promise<unknown>).finally(forget);
       forget();
       const emitter = result as { once?: (event: string, listener: () => void) => unknown } | undefined;
       if (typeof emitter?.once === 'function') {
@@ -175,6 +172,8 @@ export class SpaceChangeListener {
   private retry: NodeJS.Timeout | undefined;
   private started = false;
   private stopped = false;
+  /** The attempt to listen under way, which `stop` waits for. */
+  private attempt: Promise<void> | undefined;
   private delay = RELISTEN_MS;
 
   constructor(
@@ -190,7 +189,16 @@ export class SpaceChangeListener {
     await this.listen();
   }
 
-  /** Stops listening; nothing is kept after it. */
+  /** Listens (again); the attempt is noted, so that `stop` can wait for it. */
+  private listen(): Promise<void> {
+    const attempt = this.connect().finally(() => {
+      if (this.attempt === attempt) this.attempt = undefined;
+    });
+    this.attempt = attempt;
+    return attempt;
+  }
+
+  /** Stops listening, once an attempt under way has ended; nothing is kept after it. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retry);
@@ -198,21 +206,22 @@ export class SpaceChangeListener {
     this.kept.hear(false);
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => {});
+    await Promise.all([client?.end().catch(() => {}), this.attempt]);
   }
 
-  private async listen(): Promise<void> {
-    // Keep-alive: a connection that died without a word is found out, rather than heard as silence.
-    const client = new pg.Client({ ...this.config, keepAlive: true });
+  private async connect(): Promise<void> {
+    // Keep-alive probes after 10 s idle: a connection that died without a word is found out within
+    // about a minute, rather than heard as silence (a kept answer lives a second at most anyway).
+    // A connect that does not answer fails after 10 s, so that `stop`, which waits for it, does
+    // not wait longer (ending a client that is still connecting would leave both waiting).
+    const client = new pg.Client({ ...this.config, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 10_000 });
     let lost = false;
     const lose = (err?: Error) => {
       if (lost) return;
       lost = true;
-      if (err) this.onError(err);
+      if (err && !this.stopped) this.onError(err);
       client.end().catch(() => {});
-      // Only the connection in use, or the one being opened, is listened for again.
-      if (this.client !== undefined && this.client !== client) return;
-      this.client = undefined;
+      if (this.client === client) this.client = undefined;
       this.kept.hear(false);
       if (this.stopped) return;
       this.retry = setTimeout(() => {

@@ -35,10 +35,11 @@ export interface SpaceRepository {
   /**
    * What `getBySlugWithRole` last answered in this process for that slug and user, with no read,
    * while the adapter has heard of no change to the space since (its data version, its row, a
-   * membership), nor of any write of this process; undefined otherwise. It may lag a write of
-   * another process by the time that write's notice takes to come, so only an answer that tells a
-   * caller that what it already holds is still current (a 304) may rest on it. Optional: an
-   * adapter that cannot hear of changes keeps nothing.
+   * membership), nor of any write of this process that could change it, and for a short time at
+   * most (ADR 0024); undefined otherwise. It may lag a write of another process by the time that
+   * write's notice takes to come, so only an answer that tells a caller that what it already
+   * holds is still current (a 304) may rest on it. Optional: an adapter that cannot hear of
+   * changes keeps nothing.
    */
   keptBySlugWithRole?(slug: string, userId: Id): SpaceWithRole | undefined;
   /** Spaces the user is a member of, or all spaces when `all` (instance admins); sorted by slug. */
