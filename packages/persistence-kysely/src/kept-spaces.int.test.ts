@@ -278,7 +278,7 @@ describe('answers kept while the database is heard, on PostgreSQL (ADR 0024)', (
     expect(again.keptNow()).toBeDefined();
   });
 
-  it('holds nothing while its connection is lost, and listens again after it', async () => {
+  it('keeps nothing while its connection is lost, and listens again after it', async () => {
     const s = await keptSpace();
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
@@ -294,7 +294,7 @@ describe('answers kept while the database is heard, on PostgreSQL (ADR 0024)', (
     expect(await forgotten(s.keptNow)).toBeUndefined();
     await repos.spaces.getBySlugWithRole(s.slug, s.userId);
     expect(s.keptNow()).toBeUndefined();
-    // Listening again, it holds what it reads and hears of changes as before.
+    // Listening again, it keeps what it reads and hears of changes as before.
     await new Promise((r) => setTimeout(r, RELISTEN_MS + 500));
     const back = await keptSpace();
     await sql`UPDATE space_list_state SET version = version + 1 WHERE space_id = ${back.id}`.execute(there.db);
@@ -377,7 +377,7 @@ describe('answers kept while the database is heard, on PostgreSQL (ADR 0024)', (
     }
   });
 
-  it('holds nothing on a database opened without it, or on PGlite', async () => {
+  it('keeps nothing on a database opened without it, or on PGlite', async () => {
     expect(there.kept).toBeUndefined();
     const embedded = await openTestDatabase('pglite');
     try {

@@ -123,9 +123,9 @@ export const forgets = (text: unknown) => typeof text !== 'string' || (MAY_WRITE
 /**
  * Has every statement the pool's connections run that may write (by its text) forget every kept
  * answer once it has run, before its caller goes on: a write made here is seen by this process's
- * next conditional read, whether or not its notice has come. A statement whose end cannot be
- * told (a submittable that is no event emitter) forgets when it is sent, and is not expected here:
- * Kysely runs every statement in the promise form.
+ * next conditional read, whether or not its notice has come. In the promise form (Kysely's) and
+ * the callback form (pg's own `pool.query`) it forgets once the statement has run; anything else
+ * (a submittable such as a cursor, which nothing here sends) forgets when it is sent.
  */
 export function forgetOnWrite(pool: pg.Pool, kept: KeptSpaces): void {
   const forget = () => kept.forgetAll();
@@ -147,11 +147,6 @@ export function forgetOnWrite(pool: pg.Pool, kept: KeptSpaces): void {
       const result = query(...args);
       if (typeof (result as Promise<unknown> | undefined)?.then === 'function') return (result as Promise<unknown>).finally(forget);
       forget();
-      const emitter = result as { once?: (event: string, listener: () => void) => unknown } | undefined;
-      if (typeof emitter?.once === 'function') {
-        emitter.once('end', forget);
-        emitter.once('error', forget);
-      }
       return result;
     };
   });
